@@ -1,0 +1,42 @@
+"""The one error type the clerk sees: a located, Italian, actionable message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Problem:
+    """One problem in an input file: where it is, what is wrong, how to fix it."""
+
+    message: str
+    file: Path | str | None = None
+    line: int | None = None
+    field: str | None = None
+    hint: str | None = None
+    level: str = "errore"
+
+    def format(self) -> str:
+        where = str(self.file) if self.file else ""
+        if self.line:
+            where += f":{self.line}"
+        text = self.message
+        if self.field:
+            text = f"campo '{self.field}': {text}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return f"{where}: {self.level}: {text}" if where else f"{self.level}: {text}"
+
+
+class CircolariError(Exception):
+    """Invalid input or state; carries one or more located problems."""
+
+    def __init__(self, problems: Problem | list[Problem]):
+        self.problems = problems if isinstance(problems, list) else [problems]
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def fail(message: str, *, file=None, line=None, field=None, hint=None) -> CircolariError:
+    """Build a one-problem error, for ``raise fail(...)``."""
+    return CircolariError(Problem(message, file=file, line=line, field=field, hint=hint))
