@@ -1,0 +1,48 @@
+"""Load an act file: read its ``tipo`` and validate it against the right model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import fail
+from .load import YamlDoc, load_yaml
+from .validation import validate
+
+KINDS = ("circolare", "delibera")
+
+
+def model_for(kind: str):
+    if kind == "circolare":
+        from .model.circolare import Circolare
+        return Circolare
+    from .model.delibera import Delibera
+    return Delibera
+
+
+def load_act(path: Path):
+    """Return (validated act, its YamlDoc) or raise a located ``CircolariError``."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise fail("l'atto deve essere un insieme di campi 'nome: valore'", file=path, line=1)
+    kind = doc.data.get("tipo")
+    if kind not in KINDS:
+        raise fail("campo 'tipo' mancante o non valido" if kind is None else f"tipo «{kind}» sconosciuto",
+                   file=path, line=doc.line_of(("tipo",)) or 1, field="tipo",
+                   hint="scrivere 'tipo: circolare' oppure 'tipo: delibera'")
+    return validate(model_for(kind), doc), doc
+
+
+def act_schema() -> dict:
+    """JSON Schema of the act files (either kind), for editors' YAML completion."""
+    from typing import Annotated, Union
+
+    from pydantic import Field, TypeAdapter
+
+    act = Annotated[Union[tuple(model_for(k) for k in KINDS)], Field(discriminator="tipo")]
+    schema = TypeAdapter(act).json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Atto circolari (circolare o delibera)"
+    return schema
+
+
+__all__ = ["load_act", "act_schema", "KINDS", "YamlDoc"]

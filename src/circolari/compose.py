@@ -1,0 +1,74 @@
+"""Jinja composition: sandboxed, strict, autoescaped; templates produce semantic HTML.
+
+Data reaches a template only as context values: it is escaped where it is
+printed and never compiled, so ``{{ 7*7 }}`` written by a clerk stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+MESI = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
+        "agosto", "settembre", "ottobre", "novembre", "dicembre")
+
+
+def data_lunga(value: dt.date) -> str:
+    """15 ottobre 2020"""
+    return f"{value.day} {MESI[value.month - 1]} {value.year}"
+
+
+def data_breve(value: dt.date) -> str:
+    """15/10/2020"""
+    return value.strftime("%d/%m/%Y")
+
+
+@lru_cache(maxsize=8)
+def environment(templates: Path):
+    """The sandboxed Jinja environment for one templates folder (cached per folder)."""
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from .markdown import markdown_to_html
+
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(templates)),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(md=markdown_to_html, data_lunga=data_lunga, data_breve=data_breve)
+    return env
+
+
+def render_template(templates: Path, name: str, context: dict) -> str:
+    """Render ``templates/name`` with ``context``; template errors become located messages."""
+    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+
+    from .errors import fail
+
+    try:
+        return environment(Path(templates).resolve()).get_template(name).render(**context)
+    except TemplateNotFound as exc:
+        raise fail(f"template «{exc.name}» non trovato", file=Path(templates),
+                   hint="controllare la cartella dei template") from None
+    except TemplateSyntaxError as exc:
+        raise fail(f"errore di sintassi nel template: {exc.message}", file=exc.filename or name,
+                   line=exc.lineno) from None
+    except UndefinedError as exc:
+        raise fail(f"il template usa un valore che non esiste: {exc.message}", file=Path(templates) / name,
+                   line=_template_line(exc)) from None
+    except TemplateError as exc:
+        raise fail(f"errore nel template: {exc}", file=Path(templates) / name, line=_template_line(exc)) from None
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """Line of the innermost template frame in the traceback, if any."""
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

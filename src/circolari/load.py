@@ -1,0 +1,103 @@
+"""Safe YAML loading that remembers the line of every value.
+
+Values come back as plain Python data (dict, list, str, int, float, bool,
+None) together with a map from their path (keys and list indexes) to the
+1-based line where they are written, so that validation errors can name the
+line. Timestamps stay strings: dates are parsed and reported by the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import fail
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+Lines = dict[tuple, int]
+
+
+class YamlDoc:
+    """Parsed YAML data plus the line of each path."""
+
+    def __init__(self, path: Path, data: Any, lines: Lines):
+        self.path = path
+        self.data = data
+        self.lines = lines
+
+    def line_of(self, loc: tuple) -> int | None:
+        """Line of the longest known prefix of ``loc``."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get(())
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file or fail with a clear message."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fail("file non trovato", file=path, hint="controllare il percorso") from None
+    except IsADirectoryError:
+        raise fail("è una cartella, non un file", file=path) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise fail("il file non è in codifica UTF-8", file=path, line=line,
+                   hint="salvarlo come UTF-8 dall'editor") from None
+
+
+def load_yaml(path: Path) -> YamlDoc:
+    """Parse one YAML document; syntax errors become located ``CircolariError``."""
+    path = Path(path)
+    text = read_text(path)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "errore di sintassi"
+        raise fail(f"sintassi YAML non valida: {problem}", file=path,
+                   line=mark.line + 1 if mark else None,
+                   hint="controllare rientri, due punti e virgolette") from None
+    except yaml.YAMLError as exc:
+        raise fail(f"sintassi YAML non valida: {exc}", file=path) from None
+    lines: Lines = {}
+    data = _build(node, (), lines, path) if node is not None else None
+    return YamlDoc(path, data, lines)
+
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _build(node: yaml.Node, path: tuple, lines: Lines, file: Path) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise fail("chiave non valida (deve essere un testo)", file=file,
+                           line=key_node.start_mark.line + 1)
+            key = key_node.value
+            if key == "<<":
+                raise fail("gli alias di fusione '<<' non sono ammessi", file=file,
+                           line=key_node.start_mark.line + 1)
+            if key in result:
+                raise fail(f"chiave «{key}» ripetuta", file=file,
+                           line=key_node.start_mark.line + 1,
+                           hint="ogni campo va scritto una volta sola")
+            result[key] = _build(value_node, path + (key,), lines, file)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), lines, file) for i, item in enumerate(node.value)]
+    if node.tag == _TIMESTAMP:
+        return node.value
+    try:
+        return _constructor.construct_object(node)
+    except yaml.YAMLError as exc:
+        raise fail(f"valore non valido: {exc}", file=file, line=node.start_mark.line + 1) from None

@@ -1,0 +1,63 @@
+"""Markdown of the clerk's free text to HTML, with raw HTML disabled.
+
+CommonMark plus lettered lists: a list whose first item starts with ``a.``
+or ``a)`` is a lettered list (a. b. c.). markdown-it has no such list, so
+lettered items are rewritten to CommonMark ``1)`` items before parsing, and
+every ``)``-delimited ordered list is emitted as ``<ol type="a">``; numeric
+``1)`` items written by the clerk are first normalised to ``1.``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markupsafe import Markup
+
+_NUMERIC_PAREN = re.compile(r"^(\s*)(\d{1,9})\)(\s)", re.M)
+_LETTER_ITEM = re.compile(r"^(\s*)([a-z])[.)](\s+)(?=\S)")
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.disable(["image", "link", "autolink", "html_block", "html_inline", "code", "fence", "backticks", "heading", "lheading", "hr"])
+
+    def ordered_list_open(renderer, tokens, idx, options, env):
+        token = tokens[idx]
+        if token.markup == ")":
+            return '<ol type="a">\n'
+        start = token.attrGet("start")
+        return f'<ol start="{start}">\n' if start else "<ol>\n"
+
+    md.add_render_rule("ordered_list_open", ordered_list_open)
+    return md
+
+
+def _letters_to_paren_items(text: str) -> str:
+    """Rewrite runs of ``a. b. c.`` items (same indent, starting at ``a``) as ``1)`` items."""
+    lines = text.split("\n")
+    out = []
+    run_indent: str | None = None
+    expected = "a"
+    for line in lines:
+        match = _LETTER_ITEM.match(line)
+        if match and (match.group(2) == "a" or (run_indent == match.group(1) and match.group(2) == expected)):
+            run_indent = match.group(1)
+            expected = chr(ord(match.group(2)) + 1)
+            # keep the marker width so continuation lines stay aligned
+            line = f"{match.group(1)}1){match.group(3)}{line[match.end():]}"
+        elif line.strip() and not line.startswith((run_indent or "") + " ") and not match:
+            if run_indent is not None and len(line) - len(line.lstrip()) <= len(run_indent):
+                run_indent, expected = None, "a"
+        out.append(line)
+    return "\n".join(out)
+
+
+def markdown_to_html(text: str) -> Markup:
+    """Render the clerk's Markdown as safe HTML (any HTML in the input is shown as text)."""
+    text = _NUMERIC_PAREN.sub(r"\1\2.\3", text)
+    text = _letters_to_paren_items(text)
+    return Markup(_parser().render(text))

@@ -1,0 +1,1 @@
+"""Typed, validated models of the input data (acts, registry, letterhead profiles)."""

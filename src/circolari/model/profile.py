@@ -1,0 +1,33 @@
+"""Letterhead and sender profile of a Direzione Generale (templates/intestazioni/*.yaml)."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+
+from ..pec import pec_problem
+from .base import Model, Text
+
+
+class Mittente(Model):
+    """The sender of the act's PEC messages."""
+
+    denominazione: Text
+    pec: Text
+
+    @field_validator("pec")
+    @classmethod
+    def _valid_pec(cls, value: str) -> str:
+        why = pec_problem(value)
+        if why:
+            raise ValueError(why)
+        return value
+
+
+class Profilo(Model):
+    """The letterhead printed on the first page, and who sends the act."""
+
+    marchio: list[Text]
+    ente: Text
+    direzione: Text
+    recapiti: list[Text]
+    mittente: Mittente

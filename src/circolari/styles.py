@@ -1,0 +1,79 @@
+"""One style sheet for every writer: the template's CSS classes and how they look.
+
+Sizes and spacing are in points. ``word`` is the style's name in the DOCX,
+where a clerk finds it in the styles gallery. A DG with another look changes
+these values, the templates and writers stay as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PAGE_WIDTH, PAGE_HEIGHT = 595.2756, 841.8898  # A4
+MARGIN_LEFT = MARGIN_RIGHT = 62.0
+MARGIN_TOP = 48.0
+MARGIN_BOTTOM = 48.0
+TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+RIGHT_COLUMN = 250.0  # left indent of the addressees and the signature block
+
+PDF_FONT = "TitilliumWeb"  # embedded in the PDF (installed with the package)
+DOCX_FONT = "Arial"        # named in the DOCX: present in Word, metric-compatible in LibreOffice
+
+
+@dataclass(frozen=True)
+class Style:
+    word: str
+    size: float = 11.0
+    bold: bool = False
+    italic: bool = False
+    align: str = "left"  # left | center | right | justify
+    before: float = 0.0
+    after: float = 6.0
+    indent: float = 0.0
+    leading: float = 1.25
+    keep_with_next: bool = False
+
+
+STYLES: dict[str, Style] = {
+    # letterhead and page furniture
+    "intestazione": Style("Intestazione atto", size=9, after=0),
+    "marchio": Style("Marchio", size=17, bold=True, after=4, leading=1.0),
+    "ente": Style("Ente", size=9, after=0),
+    "direzione": Style("Direzione", size=9, bold=True, after=0),
+    "recapito": Style("Recapito", size=8, align="right", after=0),
+    "piede": Style("Piede pagina", size=8, after=0),
+    "numero-pagina": Style("Numero pagina", size=8, align="right", after=0),
+    # circolare
+    "data": Style("Data e protocollo", indent=RIGHT_COLUMN, after=12),
+    "destinatari-intestazione": Style("Destinatari intestazione", size=10, bold=True, indent=RIGHT_COLUMN,
+                                      after=8, keep_with_next=True),
+    "destinatario-nome": Style("Destinatario", size=10, indent=RIGHT_COLUMN, after=0, keep_with_next=True),
+    "destinatario-indirizzo": Style("Destinatario indirizzo", size=10, indent=RIGHT_COLUMN, after=0,
+                                    keep_with_next=True),
+    "destinatario-pec": Style("Destinatario PEC", size=9, indent=RIGHT_COLUMN, after=7),
+    "destinatari-categoria": Style("Destinatari categoria", size=10, indent=RIGHT_COLUMN, after=4),
+    "epc": Style("Per conoscenza", size=10, italic=True, indent=RIGHT_COLUMN, before=6, after=6,
+                 keep_with_next=True),
+    "oggetto": Style("Oggetto", before=18, after=14, keep_with_next=True),
+    "corpo": Style("Corpo", align="justify", after=7),
+    "elenco": Style("Elenco", align="justify", after=3),
+    "saluti": Style("Saluti", before=10, after=14, keep_with_next=True),
+    "firma-qualifica": Style("Firma qualifica", align="center", indent=RIGHT_COLUMN, after=2,
+                             keep_with_next=True),
+    "firma-nome": Style("Firma nome", align="center", indent=RIGHT_COLUMN, after=0),
+    # generic headings
+    "titolo-1": Style("Titolo 1 atto", size=13, bold=True, align="center", before=6, after=10, keep_with_next=True),
+    "titolo-2": Style("Titolo 2 atto", size=11.5, bold=True, before=10, after=6, keep_with_next=True),
+    "titolo-3": Style("Titolo 3 atto", size=11, bold=True, before=8, after=4, keep_with_next=True),
+    "titolo-4": Style("Titolo 4 atto", size=11, italic=True, before=6, after=4, keep_with_next=True),
+    "tabella": Style("Tabella testo", size=8.5, after=0, leading=1.15),
+    "tabella-intestazione": Style("Tabella intestazione", size=8.5, bold=True, after=0, leading=1.15),
+    "tabella-titolo": Style("Tabella titolo", size=10, bold=True, before=10, after=4, keep_with_next=True),
+}
+
+LIST_INDENT = 18.0  # per nesting level
+
+
+def style(name: str) -> Style:
+    """The style called ``name`` (the parser admits only known names)."""
+    return STYLES[name]

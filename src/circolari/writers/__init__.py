@@ -1,0 +1,1 @@
+"""Writers: the document tree to PDF, DOCX and plain text."""

@@ -1,0 +1,345 @@
+"""The document tree to an editable DOCX (python-docx).
+
+Every block gets a named Word style from ``styles.py``; lists use real Word
+numbering (one ``w:num`` per list, so each list restarts); tables repeat
+their header row; the footer holds PAGE / NUMPAGES fields. Figures that need
+a layout engine (the DGR's page counts) are taken from the PDF's layout,
+because Word paginates on its own: see docs/design.md.
+The package is written deterministically: fixed zip timestamps and order,
+core properties from the act's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from copy import deepcopy
+
+from docx import Document as new_document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from .. import styles as S
+from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
+                        Table)
+
+_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
+          "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+_FIELD_CODE = {"page": "PAGE", "pages": "NUMPAGES"}
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_LIST_FORMATS = {  # kind -> (numFmt, text per level)
+    "bullet": ("bullet", ["\u2022", "\u2013", "\u25aa"]),
+    "decimal": ("decimal", ["%{n}."]),
+    "alpha": ("lowerLetter", ["%{n}."]),
+}
+
+
+class _Numbering:
+    """Word list definitions: one abstractNum per list kind, one num per list instance."""
+
+    def __init__(self, document):
+        self.root = document.part.numbering_part.element
+        self.abstract: dict[str, int] = {}
+        self.next_abstract = 90
+        self.next_num = 90
+
+    def _abstract_for(self, kind: str) -> int:
+        if kind in self.abstract:
+            return self.abstract[kind]
+        fmt, texts = _LIST_FORMATS[kind]
+        ident = self.next_abstract
+        self.next_abstract += 1
+        abstract = OxmlElement("w:abstractNum")
+        abstract.set(qn("w:abstractNumId"), str(ident))
+        multi = OxmlElement("w:multiLevelType")
+        multi.set(qn("w:val"), "hybridMultilevel")
+        abstract.append(multi)
+        for level in range(9):
+            lvl = OxmlElement("w:lvl")
+            lvl.set(qn("w:ilvl"), str(level))
+            for tag, val in (("w:start", "1"), ("w:numFmt", fmt),
+                             ("w:lvlText", texts[level % len(texts)].replace("{n}", str(level + 1))),
+                             ("w:lvlJc", "left")):
+                el = OxmlElement(tag)
+                el.set(qn("w:val"), val)
+                lvl.append(el)
+            ppr = OxmlElement("w:pPr")
+            ind = OxmlElement("w:ind")
+            ind.set(qn("w:left"), str(int((level + 1) * S.LIST_INDENT * 20)))
+            ind.set(qn("w:hanging"), str(int(S.LIST_INDENT * 20)))
+            ppr.append(ind)
+            lvl.append(ppr)
+            abstract.append(lvl)
+        first_num = self.root.find(qn("w:num"))
+        if first_num is not None:
+            first_num.addprevious(abstract)
+        else:
+            self.root.append(abstract)
+        self.abstract[kind] = ident
+        return ident
+
+    def new_list(self, kind: str, start: int) -> int:
+        """A new numbering instance: each list restarts at ``start``."""
+        abstract = self._abstract_for(kind)
+        num_id = self.next_num
+        self.next_num += 1
+        num = OxmlElement("w:num")
+        num.set(qn("w:numId"), str(num_id))
+        ref = OxmlElement("w:abstractNumId")
+        ref.set(qn("w:val"), str(abstract))
+        num.append(ref)
+        override = OxmlElement("w:lvlOverride")
+        override.set(qn("w:ilvl"), "0")
+        start_el = OxmlElement("w:startOverride")
+        start_el.set(qn("w:val"), str(start))
+        override.append(start_el)
+        num.append(override)
+        self.root.append(num)
+        return num_id
+
+
+def _define_styles(document) -> None:
+    normal = document.styles["Normal"]
+    normal.font.name = S.DOCX_FONT
+    normal.font.size = Pt(11)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), S.DOCX_FONT)
+    from docx.enum.style import WD_STYLE_TYPE
+
+    for name, st in S.STYLES.items():
+        style = document.styles.add_style(st.word, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.quick_style = True
+        font = style.font
+        font.size = Pt(st.size)
+        font.bold = st.bold or None
+        font.italic = st.italic or None
+        pf = style.paragraph_format
+        pf.alignment = _ALIGN[st.align]
+        pf.space_before = Pt(st.before)
+        pf.space_after = Pt(st.after)
+        pf.left_indent = Pt(st.indent) if st.indent else None
+        pf.line_spacing = st.leading * 0.92
+        pf.keep_with_next = st.keep_with_next or None
+        pf.widow_control = True
+
+
+def _add_field(paragraph, code: str, fallback: str, bold: bool = False) -> None:
+    """A complex field (PAGE, NUMPAGES) with a cached result."""
+    def run_with(child):
+        r = OxmlElement("w:r")
+        if bold:
+            rpr = OxmlElement("w:rPr")
+            rpr.append(OxmlElement("w:b"))
+            r.append(rpr)
+        r.append(child)
+        paragraph._p.append(r)
+
+    for kind in ("begin", None, "separate", "text", "end"):
+        if kind is None:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {code} "
+        elif kind == "text":
+            el = OxmlElement("w:t")
+            el.text = fallback
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        run_with(el)
+
+
+class _Writer:
+    def __init__(self, document, fields: dict[str, int]):
+        self.document = document
+        self.fields = fields
+        self.numbering = _Numbering(document)
+
+    def inlines(self, paragraph, inlines):
+        for item in inlines:
+            if isinstance(item, Run):
+                run = paragraph.add_run(item.text)
+                run.bold = item.bold or None
+                run.italic = item.italic or None
+                run.underline = item.underline or None
+            elif isinstance(item, Break):
+                paragraph.add_run().add_break(WD_BREAK.LINE)
+            elif isinstance(item, Field):
+                if item.kind in _FIELD_CODE:
+                    _add_field(paragraph, _FIELD_CODE[item.kind], "1", item.bold)
+                else:
+                    run = paragraph.add_run(str(self.fields.get(item.kind, "")))
+                    run.bold = item.bold or None
+
+    def blocks(self, container, blocks, level: int = 0, numbering: tuple[int, int] | None = None):
+        """Write ``blocks`` into ``container`` (document body, header, footer or cell)."""
+        written = []
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                p = container.add_paragraph(style=S.style(block.style).word)
+                self.inlines(p, block.inlines)
+                if numbering:
+                    self._number(p, *numbering)
+                    numbering = None  # only the item's first paragraph carries the marker
+                elif level:
+                    p.paragraph_format.left_indent = Pt(level * S.LIST_INDENT)
+                written.append(p)
+            elif isinstance(block, ListBlock):
+                num_id = self.numbering.new_list(block.kind, block.start)
+                for item in block.items:
+                    written += self.blocks(container, item, level + 1, (num_id, level))
+            elif isinstance(block, Table):
+                self.table(container, block)
+            elif isinstance(block, Group):
+                inner = self.blocks(container, block.blocks, level)
+                for p in inner[:-1]:
+                    p.paragraph_format.keep_with_next = True
+                written += inner
+            elif isinstance(block, Columns):
+                self.columns(container, block)
+            elif isinstance(block, PageBreak):
+                p = container.add_paragraph()
+                p.add_run().add_break(WD_BREAK.PAGE)
+        return written
+
+    def _number(self, paragraph, num_id: int, level: int):
+        ppr = paragraph._p.get_or_add_pPr()
+        num_pr = OxmlElement("w:numPr")
+        ilvl = OxmlElement("w:ilvl")
+        ilvl.set(qn("w:val"), str(level))
+        num = OxmlElement("w:numId")
+        num.set(qn("w:val"), str(num_id))
+        num_pr.append(ilvl)
+        num_pr.append(num)
+        ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, num_pr)
+
+    def table(self, container, block: Table):
+        if block.title:
+            title = container.add_paragraph(block.title, style=S.style("tabella-titolo").word)
+            title.paragraph_format.keep_with_next = True
+        table = _add_table(container, 1 + len(block.rows), len(block.columns))
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        total = sum(c.width for c in block.columns) or 1
+        widths = [Pt(S.TEXT_WIDTH * c.width / total) for c in block.columns]
+        head_style = S.style("tabella-intestazione").word
+        cell_style = S.style("tabella").word
+        rows = table.rows
+        header = rows[0]
+        tr_pr = header._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        tr_pr.append(repeat)
+        for cell, column, width in zip(header.cells, block.columns, widths):
+            self._cell(cell, column.header, head_style, column.align, width)
+        for row, values in zip(rows[1:], block.rows):
+            no_split = OxmlElement("w:cantSplit")
+            row._tr.get_or_add_trPr().append(no_split)
+            for cell, value, column, width in zip(row.cells, values, block.columns, widths):
+                self._cell(cell, value, cell_style, column.align, width)
+
+    def _cell(self, cell, inlines, style, align, width):
+        cell.width = width
+        p = cell.paragraphs[0]
+        p.style = style
+        p.alignment = _ALIGN[align]
+        self.inlines(p, inlines)
+
+    def columns(self, container, block: Columns):
+        table = _add_table(container, 1, len(block.columns))
+        borders = OxmlElement("w:tblBorders")
+        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            el = OxmlElement(f"w:{edge}")
+            el.set(qn("w:val"), "nil")
+            borders.append(el)
+        table._tbl.tblPr.append(borders)
+        for cell, column in zip(table.rows[0].cells, block.columns):
+            self.blocks(cell, column)
+            first = cell.paragraphs[0]
+            if not first.text and len(cell.paragraphs) > 1:
+                first._p.getparent().remove(first._p)
+
+
+def _add_table(container, rows: int, cols: int):
+    """Document and cells take (rows, cols); headers and footers also need the width."""
+    from docx.document import Document as WordDocument
+    from docx.table import _Cell
+
+    if isinstance(container, (WordDocument, _Cell)):
+        return container.add_table(rows, cols)
+    return container.add_table(rows, cols, Pt(S.TEXT_WIDTH))
+
+
+def _furnish(writer: _Writer, part, blocks):
+    """Fill a header or footer part with ``blocks``."""
+    part.is_linked_to_previous = False
+    default = part.paragraphs[0]
+    writer.blocks(part, blocks)
+    if not default.text and len(part.paragraphs) > 1:
+        default._p.getparent().remove(default._p)
+
+
+def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, date: dt.date | None) -> bytes:
+    """Build the DOCX of ``doc``; ``fields`` are the page counts measured by the PDF layout."""
+    document = new_document()
+    _define_styles(document)
+    section = document.sections[0]
+    section.page_width, section.page_height = Pt(S.PAGE_WIDTH), Pt(S.PAGE_HEIGHT)
+    section.left_margin, section.right_margin = Pt(S.MARGIN_LEFT), Pt(S.MARGIN_RIGHT)
+    section.top_margin, section.bottom_margin = Pt(S.MARGIN_TOP + 20), Pt(S.MARGIN_BOTTOM + 20)
+    section.header_distance = section.footer_distance = Pt(S.MARGIN_TOP - 14)
+    writer = _Writer(document, fields)
+    body = document._body
+    if document.paragraphs:
+        first = document.paragraphs[0]
+        first._p.getparent().remove(first._p)
+    if doc.first_header:
+        section.different_first_page_header_footer = True
+        _furnish(writer, section.first_page_header, doc.first_header)
+        _furnish(writer, section.first_page_footer, doc.footer)
+    _furnish(writer, section.header, doc.header)
+    _furnish(writer, section.footer, doc.footer)
+    writer.blocks(document, doc.body)
+    _set_properties(document, meta, date)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _normalise_zip(buffer.getvalue())
+
+
+def _set_properties(document, meta: dict[str, str], date: dt.date | None) -> None:
+    when = dt.datetime.combine(date or dt.date(2000, 1, 1), dt.time(12, 0))
+    props = document.core_properties
+    props.title = meta.get("title", "")
+    props.author = props.last_modified_by = meta.get("author", "")
+    props.subject = meta.get("subject", "")
+    props.comments = ""
+    props.keywords = meta.get("keywords", "")
+    props.created = props.modified = when
+    props.last_printed = when
+    props.revision = 1
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package.rels[rel_id]
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Same content -> same bytes: fixed timestamps, sorted members ([Content_Types].xml first)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(name))
+    return out.getvalue()

@@ -1,0 +1,315 @@
+"""The document tree to PDF with ReportLab platypus.
+
+Page furniture: the first-page letterhead and the running header are drawn
+when a page starts; the footer ("pagina X di Y") when the document is saved,
+once the page count is known. Figures in the body that depend on the layout
+(the DGR's "L'atto si compone di N pagine di cui M ...") are laid out twice:
+a first pass measures, a second pass prints the real figures (a third one
+only if the figures changed the page count).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether,
+                                ListFlowable, ListItem, PageBreak, PageTemplate, Table, TableStyle)
+from reportlab.platypus import Paragraph as RLParagraph
+
+from .. import styles as S
+from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
+                        Paragraph, Run)
+from ..document import Table as DocTable
+
+_ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> str:
+    """Register the embedded TrueType family once; return its name."""
+    from importlib.resources import files
+
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    folder = files("fontpkg_titillium_web") / "files"
+    faces = {"": "Regular", "-Bold": "Bold", "-Italic": "Italic", "-BoldItalic": "BoldItalic"}
+    for suffix, face in faces.items():
+        pdfmetrics.registerFont(TTFont(S.PDF_FONT + suffix, str(folder / f"TitilliumWeb-{face}.ttf")))
+    for bold, italic, suffix in ((0, 0, ""), (1, 0, "-Bold"), (0, 1, "-Italic"), (1, 1, "-BoldItalic")):
+        addMapping(S.PDF_FONT, bold, italic, S.PDF_FONT + suffix)
+    return S.PDF_FONT
+
+
+@lru_cache(maxsize=None)
+def paragraph_style(name: str, level: int = 0) -> ParagraphStyle:
+    st = S.style(name)
+    font = S.PDF_FONT + ("-BoldItalic" if st.bold and st.italic else "-Bold" if st.bold
+                         else "-Italic" if st.italic else "")
+    return ParagraphStyle(
+        f"{name}-{level}", fontName=font, fontSize=st.size, leading=st.size * st.leading * 1.08,
+        alignment=_ALIGN[st.align], spaceBefore=st.before, spaceAfter=st.after,
+        leftIndent=st.indent, keepWithNext=int(st.keep_with_next), splitLongWords=True,
+        allowWidows=0, allowOrphans=0,
+    )
+
+
+def markup(inlines, fields: dict[str, int] | None = None) -> str:
+    """Inline runs to ReportLab's paragraph markup; every text is escaped."""
+    parts = []
+    for item in inlines:
+        if isinstance(item, Run):
+            text = escape(item.text)
+            if item.underline:
+                text = f"<u>{text}</u>"
+            if item.italic:
+                text = f"<i>{text}</i>"
+            if item.bold:
+                text = f"<b>{text}</b>"
+            parts.append(text)
+        elif isinstance(item, Break):
+            parts.append("<br/>")
+        elif isinstance(item, Field):
+            value = str((fields or {}).get(item.kind, 0))
+            parts.append(f"<b>{value}</b>" if item.bold else value)
+    return "".join(parts)
+
+
+@dataclass
+class Layout:
+    """What the layout learnt: page count, where allegati start, where signature blocks sit."""
+
+    pages: int = 0
+    annex_start: int | None = None
+    signatures: dict[str, tuple[int, tuple[float, float, float, float]]] = field(default_factory=dict)
+
+    @property
+    def annex_pages(self) -> int:
+        return self.pages - self.annex_start + 1 if self.annex_start else 0
+
+    def fields(self) -> dict[str, int]:
+        return {"act-pages": self.pages, "annex-pages": self.annex_pages}
+
+
+class _Anchor(Flowable):
+    """Zero-size flowable recording the page and height where it is drawn."""
+
+    def __init__(self, record):
+        super().__init__()
+        self.record = record
+        self.width = self.height = 0
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(0, 0)
+        self.record(self.canv.getPageNumber(), x, y)
+
+
+class _Writer:
+    def __init__(self, doc: Document, fields: dict[str, int]):
+        self.doc = doc
+        self.fields = fields
+        self.layout = Layout()
+        self._sig_top: dict[str, tuple[int, float, float]] = {}
+
+    # -- flowables -----------------------------------------------------
+    def flowables(self, blocks, level: int = 0) -> list:
+        out = []
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                out.append(RLParagraph(markup(block.inlines, self.fields), paragraph_style(block.style)))
+            elif isinstance(block, ListBlock):
+                out.append(self.list_flowable(block, level))
+            elif isinstance(block, DocTable):
+                out += self.table(block)
+            elif isinstance(block, Group):
+                inner = self.flowables(block.blocks, level)
+                if block.signature:
+                    inner = [self.signature_anchor(block, top=True), *inner,
+                             self.signature_anchor(block, top=False)]
+                out.append(KeepTogether(inner) if block.keep_together else inner)
+            elif isinstance(block, Columns):
+                out.append(self.columns(block))
+            elif isinstance(block, DocPageBreak):
+                out.append(PageBreak())
+                if block.annex:
+                    out.append(_Anchor(self.mark_annex))
+        return out
+
+    def mark_annex(self, page, x, y):
+        if self.layout.annex_start is None:
+            self.layout.annex_start = page
+
+    def signature_anchor(self, group: Group, *, top: bool) -> _Anchor:
+        indent = S.style(group.blocks[0].style).indent if group.blocks and isinstance(group.blocks[0], Paragraph) else 0
+
+        def record(page, x, y):
+            if top:
+                self._sig_top[group.signature] = (page, x + indent, y)
+            else:
+                page0, x0, y0 = self._sig_top[group.signature]
+                self.layout.signatures[group.signature] = (page0 - 1, (x0, y, x0 + (S.TEXT_WIDTH - indent), y0))
+        return _Anchor(record)
+
+    def list_flowable(self, block: ListBlock, level: int):
+        items = []
+        for item in block.items:
+            items.append(ListItem(self.flowables(item, level + 1) or [RLParagraph("", paragraph_style("elenco"))]))
+        size = S.style("corpo").size
+        kind = {"bullet": "bullet", "decimal": "1", "alpha": "a"}[block.kind]
+        bullet = "\u2022" if level % 2 == 0 else "\u2013"
+        return ListFlowable(
+            items, bulletType=kind, start=bullet if kind == "bullet" else block.start,
+            bulletFormat=None if kind == "bullet" else "%s.", leftIndent=S.LIST_INDENT,
+            bulletFontName=S.PDF_FONT, bulletFontSize=size, bulletDedent=S.LIST_INDENT - 4,
+            spaceAfter=0, spaceBefore=0,
+        )
+
+    def table(self, block: DocTable) -> list:
+        total = sum(c.width for c in block.columns) or 1
+        widths = [S.TEXT_WIDTH * c.width / total for c in block.columns]
+        head_style = paragraph_style("tabella-intestazione")
+        cell_style = paragraph_style("tabella")
+        aligned = {a: ParagraphStyle(f"tabella-{a}", parent=cell_style, alignment=_ALIGN[a])
+                   for a in ("left", "center", "right")}
+        data = [[RLParagraph(markup(c.header), head_style) for c in block.columns]]
+        for row in block.rows:
+            data.append([RLParagraph(markup(cell), aligned[col.align]) for cell, col in zip(row, block.columns)])
+        table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1)
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.4, "#808080"),
+            ("BACKGROUND", (0, 0), (-1, 0), "#E6E6E6"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ]))
+        out = []
+        if block.title:
+            out.append(CondPageBreak(60))
+            out.append(RLParagraph(escape(block.title), paragraph_style("tabella-titolo")))
+        out.append(table)
+        return out
+
+    def columns(self, block: Columns):
+        cells = [self.flowables(col) for col in block.columns]
+        width = S.TEXT_WIDTH / max(len(cells), 1)
+        table = Table([cells], colWidths=[width] * len(cells))
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        return table
+
+    # -- page furniture ------------------------------------------------
+    def furniture_height(self, blocks) -> float:
+        if not blocks:
+            return 0.0
+        return sum(f.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] + f.getSpaceAfter()
+                   for f in self.flowables(blocks))
+
+    def draw_blocks(self, canvas, blocks, top: float):
+        y = top
+        for flowable in self.flowables(blocks):
+            _, h = flowable.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)
+            y -= h
+            flowable.drawOn(canvas, S.MARGIN_LEFT, y)
+            y -= flowable.getSpaceAfter()
+
+    def draw_footer(self, canvas, page: int, pages: int):
+        saved = self.fields
+        self.fields = {**saved, "page": page, "pages": pages}
+        self.draw_blocks(canvas, self.doc.footer, S.MARGIN_BOTTOM + self.footer_height)
+        self.fields = saved
+
+    # -- build ---------------------------------------------------------
+    def build(self, meta) -> bytes:
+        register_fonts()
+        buffer = io.BytesIO()
+        self.footer_height = self.furniture_height(self.doc.footer)
+        first_h = self.furniture_height(self.doc.first_header or self.doc.header)
+        later_h = self.furniture_height(self.doc.header)
+        gap = 14.0
+        bottom = S.MARGIN_BOTTOM + self.footer_height + (gap if self.footer_height else 0)
+
+        def frame(header_h):
+            top = S.PAGE_HEIGHT - S.MARGIN_TOP - header_h - (gap if header_h else 0)
+            return Frame(S.MARGIN_LEFT, bottom, S.TEXT_WIDTH, top - bottom, id=None,
+                         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+        def first_page(canvas, _doc):
+            self.draw_blocks(canvas, self.doc.first_header or self.doc.header, S.PAGE_HEIGHT - S.MARGIN_TOP)
+
+        def later_page(canvas, _doc):
+            self.draw_blocks(canvas, self.doc.header, S.PAGE_HEIGHT - S.MARGIN_TOP)
+
+        template = BaseDocTemplate(
+            buffer, pagesize=(S.PAGE_WIDTH, S.PAGE_HEIGHT), title=meta.get("title", ""),
+            author=meta.get("author", ""), subject=meta.get("subject", ""),
+            creator="circolari", invariant=True,
+            leftMargin=S.MARGIN_LEFT, rightMargin=S.MARGIN_RIGHT, topMargin=S.MARGIN_TOP,
+            bottomMargin=S.MARGIN_BOTTOM,
+        )
+        template.addPageTemplates([
+            PageTemplate("first", [frame(first_h)], onPage=first_page, autoNextPageTemplate="later"),
+            PageTemplate("later", [frame(later_h)], onPage=later_page),
+        ])
+        writer = self
+
+        class _FurnishedCanvas(Canvas):
+            """Defers each page until the page count is known, then draws its footer."""
+
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initialFontName", S.PDF_FONT)
+                super().__init__(*args, **kwargs)
+                self._pages = []
+
+            def showPage(self):
+                self._pages.append(dict(self.__dict__))
+                self._startPage()
+
+            def save(self):
+                total = len(self._pages)
+                writer.layout.pages = total
+                for number, state in enumerate(self._pages, start=1):
+                    self.__dict__.update(state)
+                    writer.draw_footer(self, number, total)
+                    Canvas.showPage(self)
+                Canvas.save(self)
+
+        template.build(self.flowables(self.doc.body), canvasmaker=_FurnishedCanvas)
+        return buffer.getvalue()
+
+
+def _has_layout_fields(blocks) -> bool:
+    for block in blocks:
+        if isinstance(block, Paragraph) and any(isinstance(i, Field) and i.kind in ("act-pages", "annex-pages")
+                                                for i in block.inlines):
+            return True
+        if isinstance(block, Group) and _has_layout_fields(block.blocks):
+            return True
+        if isinstance(block, Columns) and any(_has_layout_fields(c) for c in block.columns):
+            return True
+    return False
+
+
+def write_pdf(doc: Document, meta: dict[str, str]) -> tuple[bytes, Layout]:
+    """Lay out ``doc``; return the PDF bytes and what the layout measured."""
+    writer = _Writer(doc, {})
+    data = writer.build(meta)
+    if not _has_layout_fields(doc.body):
+        return data, writer.layout
+    for _ in range(3):
+        fields = writer.layout.fields()
+        writer = _Writer(doc, fields)
+        data = writer.build(meta)
+        if writer.layout.fields() == fields:
+            return data, writer.layout
+    raise RuntimeError("il conteggio delle pagine non si stabilizza")
