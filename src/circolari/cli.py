@@ -121,7 +121,8 @@ def render(
             failed += 1
             continue
         folder = written[0].parent
-        typer.echo(f"{file}: {rendered.pages} pagine -> {folder}/")
+        pages = f"{rendered.pages} pagin{'a' if rendered.pages == 1 else 'e'}"
+        typer.echo(f"{file}: {pages} -> {folder}/")
     if failed:
         typer.echo(f"{failed} atti su {len(files)} non generati: correggere gli errori indicati.", err=True)
         raise typer.Exit(1)

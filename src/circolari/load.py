@@ -60,16 +60,42 @@ def load_yaml(path: Path) -> YamlDoc:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "errore di sintassi"
-        raise fail(f"sintassi YAML non valida: {problem}", file=path,
-                   line=mark.line + 1 if mark else None,
-                   hint="controllare rientri, due punti e virgolette") from None
+        raise _syntax_error(exc, path) from None
     except yaml.YAMLError as exc:
         raise fail(f"sintassi YAML non valida: {exc}", file=path) from None
     lines: Lines = {}
     data = _build(node, (), lines, path) if node is not None else None
     return YamlDoc(path, data, lines)
+
+
+_YAML_PROBLEMS = {  # PyYAML's words -> the clerk's
+    "did not find expected ',' or ']'": "manca ']' o ',': parentesi quadra non chiusa?",
+    "did not find expected ',' or '}'": "manca '}' o ',': parentesi graffa non chiusa?",
+    "mapping values are not allowed": "i due punti ':' non sono ammessi qui: racchiudere il testo tra virgolette",
+    "could not find expected ':'": "manca ':' dopo il nome del campo",
+    "found character '\\t' that cannot start any token": "tabulazione non ammessa: rientrare con spazi",
+    "found unexpected end of stream": "il file finisce prima del previsto: virgolette non chiuse?",
+    "found unknown escape character": "sequenza '\\' sconosciuta tra virgolette doppie: usare virgolette semplici",
+    "expected <block end>, but found '<block mapping start>'": "rientro non coerente con le righe precedenti",
+    "expected <block end>, but found '-'": "voce di elenco '- ' con rientro non coerente",
+    "did not find expected node content": "valore mancante o incompleto",
+    "found duplicate anchor": "ancora '&' ripetuta",
+    "found undefined alias": "alias '*' non definito",
+}
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, path: Path):
+    """A located Italian message; the line is where the broken construct starts."""
+    problem = (exc.problem or exc.context or "errore di sintassi").strip()
+    for english, italian in _YAML_PROBLEMS.items():
+        if problem.startswith(english):
+            problem = italian
+            break
+    mark = exc.context_mark or exc.problem_mark
+    hint = "controllare rientri, due punti e virgolette"
+    if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+        hint = f"il problema emerge alla riga {exc.problem_mark.line + 1}; {hint}"
+    return fail(f"sintassi YAML non valida: {problem}", file=path, line=mark.line + 1 if mark else None, hint=hint)
 
 
 _constructor = yaml.constructor.SafeConstructor()
@@ -92,6 +118,7 @@ def _build(node: yaml.Node, path: tuple, lines: Lines, file: Path) -> Any:
                            line=key_node.start_mark.line + 1,
                            hint="ogni campo va scritto una volta sola")
             result[key] = _build(value_node, path + (key,), lines, file)
+            lines[path + (key,)] = key_node.start_mark.line + 1  # point at the key, not its block
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), lines, file) for i, item in enumerate(node.value)]

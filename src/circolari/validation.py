@@ -91,7 +91,7 @@ def validate_item(model: type[M], doc: YamlDoc, at: tuple) -> M:
             message, hint = _describe(err, _known_keys(model, data_loc[len(at):]))
             problems.append(Problem(message, file=doc.path, line=doc.line_of(data_loc),
                                     field=_field_name(loc) or None, hint=hint))
-        raise CircolariError(problems) from None
+        raise CircolariError(sorted(problems, key=lambda p: p.line or 0)) from None
 
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:

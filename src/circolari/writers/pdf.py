@@ -186,6 +186,7 @@ class _Writer:
             data.append([RLParagraph(markup(cell), aligned[col.align]) for cell, col in zip(row, block.columns)])
         table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1)
         table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), S.PDF_FONT, 8.5),  # ReportLab's default would be Helvetica
             ("GRID", (0, 0), (-1, -1), 0.4, "#808080"),
             ("BACKGROUND", (0, 0), (-1, 0), "#E6E6E6"),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -204,6 +205,7 @@ class _Writer:
         width = S.TEXT_WIDTH / max(len(cells), 1)
         table = Table([cells], colWidths=[width] * len(cells))
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("FONT", (0, 0), (-1, -1), S.PDF_FONT, 10),
                                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                    ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
         return table
@@ -254,6 +256,7 @@ class _Writer:
             buffer, pagesize=(S.PAGE_WIDTH, S.PAGE_HEIGHT), title=meta.get("title", ""),
             author=meta.get("author", ""), subject=meta.get("subject", ""),
             creator="circolari", invariant=True,
+            initialFontName=S.PDF_FONT, initialFontSize=11,  # no unused base-14 /F1 (PDF/A)
             leftMargin=S.MARGIN_LEFT, rightMargin=S.MARGIN_RIGHT, topMargin=S.MARGIN_TOP,
             bottomMargin=S.MARGIN_BOTTOM,
         )
@@ -267,7 +270,6 @@ class _Writer:
             """Defers each page until the page count is known, then draws its footer."""
 
             def __init__(self, *args, **kwargs):
-                kwargs.setdefault("initialFontName", S.PDF_FONT)
                 super().__init__(*args, **kwargs)
                 self._pages = []
 

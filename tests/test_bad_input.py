@@ -1,0 +1,103 @@
+"""Invalid input: a located Italian message, exit code 1, no traceback, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
+
+
+def edit(project: Path, old: str, new: str, name: str = NOTA) -> Path:
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+def render_fails(project: Path, act: Path) -> str:
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert not (project / "out").exists() or not any((project / "out").rglob("*")), "something was written"
+    return result.output
+
+
+CASES = {
+    "yaml syntax": ("oggetto: plasma", "oggetto: [plasma", "oggetto", "sintassi YAML non valida"),
+    "missing field": ("oggetto: plasma iperimmune anti SARS-CoV-2 e sperimentazioni cliniche in Regione Lombardia.\n",
+                      "", None, "campo 'oggetto': campo obbligatorio mancante"),
+    "wrong type": ("saluti: I migliori saluti", "saluti: [I migliori saluti]", "saluti:", "campo 'saluti': deve essere un testo"),
+    "unknown recipient": ("    - asst-garda\n", "    - asst-gardaa\n", "asst-gardaa",
+                          "ente «asst-gardaa» non presente nel registro (forse «asst-garda»?)"),
+    "unknown group": ("  enti: [areu]", "  gruppi: [agenzia]", "gruppi: [agenzia]", "gruppo «agenzia» sconosciuto"),
+    "empty selection": ("  enti: [areu]", "  enti: [areu]\n  esclusi: [areu]", "per_conoscenza:",
+                        "la selezione non comprende alcun ente"),
+    "impossible date": ("tipo: circolare", "tipo: circolare\ndata: 2021-02-30", "data: 2021-02-30",
+                        "«2021-02-30» non è una data esistente"),
+    "unknown field": ("saluti: I migliori saluti", "salut: I migliori saluti", "salut:",
+                      "campo sconosciuto (forse si intendeva «saluti»?)"),
+    "control character": ("saluti: I migliori saluti", 'saluti: "I migliori\\x07 saluti"', "saluti:",
+                          "carattere di controllo U+0007"),
+    "unknown kind": ("tipo: circolare", "tipo: lettera", "tipo:", "tipo «lettera» sconosciuto"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_act_is_reported_with_file_and_line(project, case):
+    old, new, needle, message = CASES[case]
+    act = edit(project, old, new)
+    output = render_fails(project, act)
+    assert message in output
+    where = f"{act}:{line_of(act, needle)}:" if needle else f"{act}:"
+    assert where in output, output
+
+
+def test_malformed_pec_in_registry_stops_the_render(project):
+    registry = project / "recipients" / "asst.yaml"
+    edit(project, "pec: protocollo@pec.asst-garda.it", "pec: protocollo@pec.asst garda.it", "recipients/asst.yaml")
+    output = render_fails(project, project / NOTA)
+    assert f"{registry}:{line_of(registry, 'id: asst-garda')}: errore: campo 'pec': l'indirizzo PEC «protocollo@pec.asst garda.it» contiene spazi" in output
+
+
+def test_missing_file_and_missing_profile(project):
+    assert "file non trovato" in render_fails(project, project / "examples" / "nessuno.yaml")
+    act = edit(project, "intestazione: dg-welfare", "intestazione: dg-casa")
+    output = render_fails(project, act)
+    assert "profilo di intestazione «dg-casa» non trovato" in output and "dg-welfare" in output
+
+
+def test_folder_render_reports_bad_acts_and_renders_the_good_ones(project):
+    (project / "examples" / "rotto.yaml").write_text("tipo: circolare\noggetto: [\n", encoding="utf-8")
+    result = run_cli("render", project / "examples", "--out", project / "out", cwd=project)
+    assert result.exit_code == 1
+    assert "rotto.yaml:3: errore: sintassi YAML non valida" in result.output
+    assert (project / "out" / "nota-plasma-iperimmune-2020" / "nota-plasma-iperimmune-2020.pdf").is_file()
+    assert not (project / "out" / "rotto").exists()
+
+
+def test_issued_act_is_not_overwritten_silently(project):
+    act = edit(project, "tipo: circolare", "tipo: circolare\nprotocollo: G1.2020.0000001")
+    out = project / "out"
+    assert run_cli("render", act, "--out", out, cwd=project).exit_code == 0
+    pdf = out / act.stem / f"{act.stem}.pdf"
+    before = pdf.read_bytes()
+    edit(project, "I migliori saluti", "Distinti saluti")
+    result = run_cli("render", act, "--out", out, cwd=project)
+    assert result.exit_code == 1 and "già stato emesso" in result.output and "--forza" in result.output
+    assert pdf.read_bytes() == before
+    assert run_cli("render", act, "--out", out, "--forza", cwd=project).exit_code == 0
+    assert pdf.read_bytes() != before
+
+
+def test_new_refuses_to_overwrite(project):
+    result = run_cli("new", "circolare", project / NOTA, cwd=project)
+    assert result.exit_code == 1 and "esiste già" in result.output

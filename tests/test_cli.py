@@ -1,0 +1,59 @@
+"""The clerk's commands end to end: new, render, schema, and the installed console script."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import NOTA, ROOT, pdf_text, run_cli
+
+
+def test_new_skeleton_renders_as_it_is(project):
+    act = project / "atti" / "nota-vaccini.yaml"
+    created = run_cli("new", "circolare", act, cwd=project)
+    assert created.exit_code == 0, created.output
+    assert "#" in act.read_text(encoding="utf-8")  # commented for the clerk
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(project / "out" / "nota-vaccini" / "nota-vaccini.pdf"))
+    assert "Ai Direttori Generali ASST" in text and "AL DIRETTORE GENERALE AREU" in text
+    assert "a. prima indicazione;" in text
+
+
+def test_schema_describes_both_kinds_of_act():
+    result = run_cli("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["discriminator"]["propertyName"] == "tipo"
+    circolare = schema["$defs"]["Circolare"]
+    assert {"oggetto", "destinatari", "corpo", "firmatario", "piede"} <= set(circolare["required"])
+    assert "per_conoscenza" in circolare["properties"]
+
+
+def _render_in_subprocess(out: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONHASHSEED": "random"}
+    subprocess.run([sys.executable, "-m", "circolari", "render", str(NOTA), "--out", str(out)],
+                   check=True, cwd=ROOT, env=env, capture_output=True)
+    folder = out / NOTA.stem
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_renders_are_byte_identical_across_processes(tmp_path):
+    first = _render_in_subprocess(tmp_path / "a")
+    second = _render_in_subprocess(tmp_path / "b")
+    assert first == second
+    assert {"nota-plasma-iperimmune-2020.pdf", "nota-plasma-iperimmune-2020.docx", "manifest.json"} <= set(first)
+
+
+def test_console_script_reports_errors_without_traceback(tmp_path):
+    bad = tmp_path / "rotto.yaml"
+    bad.write_text("tipo: circolare\noggetto: [\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "circolari", "render", str(bad), "--out", str(tmp_path / "out")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and f"{bad}:3: errore: sintassi YAML non valida" in proc.stderr
+    assert not (tmp_path / "out").exists()

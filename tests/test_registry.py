@@ -1,0 +1,53 @@
+"""The recipient registry: the bundled one is valid, a broken one is reported with file and line."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import run_cli
+
+
+def test_bundled_registry_is_valid_and_warns_about_unverified_entries():
+    result = run_cli("recipients", "check")
+    assert result.exit_code == 0, result.output
+    assert "0 errori" in result.output
+    assert "avviso: ente «irccs-san-raffaele» non verificato" in result.output
+
+
+def test_group_list_shows_pec_addresses():
+    result = run_cli("recipients", "list", "--group", "asst")
+    assert result.exit_code == 0
+    assert re.search(r"^asst-rhodense +ASST Rhodense  <protocollo.generale@pec.asst-rhodense.it>$", result.output, re.M)
+    assert "26 enti nel gruppo «asst»" in result.output
+    assert "areu" not in result.output
+    unknown = run_cli("recipients", "list", "--group", "ospedali")
+    assert unknown.exit_code == 1 and "gruppo «ospedali» sconosciuto" in unknown.output
+
+
+def test_reference_defects_are_not_carried(tmp_path):
+    from circolari.pec import pec_problem
+
+    assert "spazi" in pec_problem("hsr sanraffaele@hsr.postecert.it")
+    assert pec_problem("direzione.amministrativa@asst-") is not None
+    assert pec_problem("protocollo@pec.areu.lombardia.it") is None
+
+
+def test_broken_registry_reports_every_problem_with_file_and_line(project):
+    folder = project / "recipients"
+    (folder / "extra.yaml").write_text(
+        "- id: asst-garda\n  denominazione: Doppione\n  tipo: ASST\n  pec: altro@pec.test.it\n  fonte: test\n"
+        "- id: nuovo-ente\n  denominazione: Nuovo\n  tipo: ASST\n  pec: protocollo@pec.asst-garda.it\n  fonte: test\n"
+        "- id: terzo\n  denominazione: Terzo\n  tipo: ASST\n  pec: 'a b@pec.it'\n  gruppi: [inesistente]\n  fonte: test\n"
+        "- id: quarto\n  denominazione: Quarto\n  tipo: ospedale\n  pec: quarto@pec.test.it\n",
+        encoding="utf-8")
+    (folder / "rotto.yaml").write_text("- id: x\n  denominazione: [\n", encoding="utf-8")
+    result = run_cli("recipients", "check", "--recipients", folder, cwd=project)
+    assert result.exit_code == 1
+    out = result.output
+    extra = folder / "extra.yaml"
+    assert f"{extra}:1: errore: id «asst-garda» ripetuto" in out
+    assert f"{extra}:6: errore: campo 'pec': PEC «protocollo@pec.asst-garda.it» già assegnata a «asst-garda»" in out
+    assert f"{extra}:11: errore: campo 'pec': l'indirizzo PEC «a b@pec.it» contiene spazi" in out
+    assert f"{extra}:11: errore: campo 'gruppi': gruppo «inesistente» sconosciuto" in out
+    assert f"{extra}:19: errore: campo '[4].tipo': valore non ammesso" in out
+    assert f"{folder / 'rotto.yaml'}:3: errore: sintassi YAML non valida: valore mancante o incompleto" in out
