@@ -92,7 +92,7 @@ def test_issued_act_is_not_overwritten_silently(project):
     before = pdf.read_bytes()
     edit(project, "I migliori saluti", "Distinti saluti")
     result = run_cli("render", act, "--out", out, cwd=project)
-    assert result.exit_code == 1 and "già stato emesso" in result.output and "--forza" in result.output
+    assert result.exit_code == 1 and "già emesso" in result.output and "--forza" in result.output
     assert pdf.read_bytes() == before
     assert run_cli("render", act, "--out", out, "--forza", cwd=project).exit_code == 0
     assert pdf.read_bytes() != before

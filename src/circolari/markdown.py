@@ -56,8 +56,19 @@ def _letters_to_paren_items(text: str) -> str:
     return "\n".join(out)
 
 
-def markdown_to_html(text: str) -> Markup:
-    """Render the clerk's Markdown as safe HTML (any HTML in the input is shown as text)."""
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def markdown_to_html(text: str, formula: str | None = None) -> Markup:
+    """Render the clerk's Markdown as safe HTML (any HTML in the input is shown as text).
+
+    ``formula`` (a DGR recital's VISTA, RITENUTO, ...) is put in bold at the start of the
+    first paragraph, as plain text: its characters are never read as Markdown.
+    """
+    if formula:
+        separator = "" if text[:1] in ",;:." else " "
+        escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(1), formula)
+        text = f"**{escaped}**{separator}{text}"
     text = _NUMERIC_PAREN.sub(r"\1\2.\3", text)
     text = _letters_to_paren_items(text)
     return Markup(_parser().render(text))

@@ -34,7 +34,7 @@ def write_all(folder: Path, files: dict[str, bytes], *, protected: set[str] = fr
         for name in protected:
             target = folder / name
             if target.exists() and target.read_bytes() != files[name]:
-                raise fail("l'atto è già stato emesso (ha un protocollo) e il file esistente è diverso",
+                raise fail("l'atto risulta già emesso (ha protocollo o numero) e il file esistente è diverso",
                            file=target, hint="usare --forza per sostituirlo, o cambiare cartella di uscita")
     folder.mkdir(parents=True, exist_ok=True)
     temps: list[tuple[str, Path]] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .acts import load_act
 from .compose import render_template
-from .errors import CircolariError, Problem, fail
+from .errors import CircolariError, Problem
 from .output import sha256, write_all
 from .parse import parse_html
 from .project import Project
@@ -43,27 +43,57 @@ def load_registry(folder: Path):
     return registry
 
 
+@dataclass
+class Prepared:
+    """What a kind of act hands to the common pipeline."""
+
+    template: str
+    context: dict
+    identity: dict
+    inputs: list[Path]
+    recipients: list = field(default_factory=list)
+    sender: dict | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    issued: bool = False
+    date: object = None
+
+
+def _prepare_circolare(act, doc, project: Project) -> Prepared:
+    from .compose_circolare import circolare_context
+    from .profiles import profile_path
+
+    registry = load_registry(project.recipients)
+    template, context, recipients, profile = circolare_context(act, doc, project.templates, registry)
+    warnings = [Problem(f"l'ente «{r.ente.id}» non ha una PEC verificata: nell'atto compare senza indirizzo",
+                        file=doc.path, level="avviso")
+                for r in recipients if not r.ente.pec or not r.ente.verificato]
+    identity = {"kind": act.tipo, "oggetto": act.oggetto, "date": act.data.isoformat() if act.data else None,
+                "protocollo": act.protocollo, "numero": None}
+    return Prepared(template, context, identity, [profile_path(project.templates, act.intestazione)],
+                    recipients, profile.mittente.model_dump(mode="json"), warnings,
+                    issued=act.protocollo is not None, date=act.data)
+
+
+def _prepare_delibera(act, doc, project: Project) -> Prepared:
+    from .compose_delibera import delibera_context
+
+    template, context = delibera_context(act, doc)
+    tables = [doc.path.parent / t.file for a in act.allegati
+              for t in [*a.tabelle, *(t for s in a.sezioni for t in s.tabelle)] if t.file]
+    identity = {"kind": act.tipo, "oggetto": act.oggetto, "date": act.seduta.isoformat(),
+                "protocollo": None, "numero": f"{act.legislatura}/{act.numero}"}
+    return Prepared(template, context, identity, tables, issued=True, date=act.seduta)
+
+
 def render_act(path: Path, project: Project) -> Rendered:
     """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input."""
     path = Path(path)
     act, doc = load_act(path)
-    warnings: list[Problem] = []
-    if act.tipo == "circolare":
-        from .compose_circolare import circolare_context
+    prepare = _prepare_circolare if act.tipo == "circolare" else _prepare_delibera
+    prepared = prepare(act, doc, project)
 
-        registry = load_registry(project.recipients)
-        template, context, recipients, profile = circolare_context(act, doc, project.templates, registry)
-        for r in recipients:
-            if not r.ente.pec or not r.ente.verificato:
-                warnings.append(Problem(f"l'ente «{r.ente.id}» non ha una PEC verificata: "
-                                        "nell'atto compare senza indirizzo", file=path, level="avviso"))
-        inputs = [path, *_template_files(project.templates, template), _profile_file(project, act)]
-        used = sorted({r.ente.id for r in recipients})
-    else:
-        raise fail("tipo di atto non ancora supportato", file=path, field="tipo")
-
-    html = render_template(project.templates, template, context)
-    document = parse_html(html, source=str(project.templates / template))
+    html = render_template(project.templates, prepared.template, prepared.context)
+    document = parse_html(html, source=str(project.templates / prepared.template))
     meta = {"title": document.title, "author": document.meta.get("author", ""),
             "subject": document.meta.get("subject", "")}
 
@@ -72,16 +102,17 @@ def render_act(path: Path, project: Project) -> Rendered:
     from .writers.text import write_text
 
     pdf, layout = write_pdf(document, meta)
-    docx = write_docx(document, meta, layout.fields(), date=getattr(act, "data", None))
+    fields = layout.fields()
     name = path.stem
     files = {
         f"{name}.pdf": pdf,
-        f"{name}.docx": docx,
+        f"{name}.docx": write_docx(document, meta, fields, date=prepared.date),
         f"{name}.html": html.encode("utf-8"),
-        f"{name}.txt": write_text(document).encode("utf-8"),
+        f"{name}.txt": write_text(document, fields).encode("utf-8"),
     }
-    files["manifest.json"] = _manifest(name, act, profile, recipients, files, inputs, used, project)
-    return Rendered(name, act.tipo, files, warnings, layout.pages, issued=bool(getattr(act, "protocollo", None)))
+    inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
+    files["manifest.json"] = _manifest(name, prepared, files, inputs, project)
+    return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
 
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False) -> list[Path]:
@@ -105,33 +136,25 @@ def _template_files(templates: Path, name: str) -> list[Path]:
     return [Path(templates) / n for n in seen]
 
 
-def _profile_file(project: Project, act) -> Path:
-    from .profiles import profile_path
-
-    return profile_path(project.templates, act.intestazione)
-
-
-def _manifest(name, act, profile, recipients, files, inputs, used, project: Project) -> bytes:
+def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: list[Path],
+              project: Project) -> bytes:
     def rel(p: Path) -> str:
         try:
             return str(Path(p).resolve().relative_to(Path.cwd().resolve()))
         except ValueError:
             return str(p)
 
-    registry = _registry(Path(project.recipients).resolve())
-    registry_entries = {loc.ente.id: loc.ente.model_dump(mode="json") for loc in registry.entries if loc.ente.id in used}
+    used = sorted({r.ente.id for r in prepared.recipients})
+    entries = [r.ente.model_dump(mode="json") for r in sorted(prepared.recipients, key=lambda r: r.ente.id)]
     manifest = {
         "format": 1,
-        "act": {"kind": act.tipo, "name": name, "oggetto": act.oggetto,
-                "date": act.data.isoformat() if getattr(act, "data", None) else None,
-                "protocollo": getattr(act, "protocollo", None), "numero": getattr(act, "numero", None)},
-        "sender": profile.mittente.model_dump(mode="json"),
+        "act": {"name": name, **prepared.identity},
+        "sender": prepared.sender,
         "recipients": [{"id": r.ente.id, "denominazione": r.ente.denominazione, "ruolo": r.ente.ruolo,
-                        "pec": r.ente.pec, "role": r.role} for r in recipients],
+                        "pec": r.ente.pec, "role": r.role} for r in prepared.recipients],
         "files": [{"name": n, "sha256": sha256(d), "size": len(d)} for n, d in sorted(files.items())],
         "inputs": [{"path": rel(p), "sha256": sha256(Path(p).read_bytes())} for p in inputs],
-        "registry_entries": {"sha256": sha256(json.dumps(registry_entries, sort_keys=True,
-                                                         ensure_ascii=False).encode()),
-                             "ids": used},
+        "registry_entries": {"ids": used, "sha256": sha256(json.dumps(entries, sort_keys=True,
+                                                                      ensure_ascii=False).encode())},
     }
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -106,11 +106,3 @@ class Delibera(Model):
         if problem:
             raise ValueError(problem)
         return self
-
-    @property
-    def data(self) -> dt.date:
-        return self.seduta
-
-    @property
-    def protocollo(self) -> None:
-        return None

@@ -171,7 +171,7 @@ class _Writer:
             items, bulletType=kind, start=bullet if kind == "bullet" else block.start,
             bulletFormat=None if kind == "bullet" else "%s.", leftIndent=S.LIST_INDENT,
             bulletFontName=S.PDF_FONT, bulletFontSize=size, bulletDedent=S.LIST_INDENT - 4,
-            spaceAfter=0, spaceBefore=0,
+            spaceAfter=0 if level else S.style("corpo").after, spaceBefore=0,
         )
 
     def table(self, block: DocTable) -> list:

@@ -1,0 +1,104 @@
+"""Rows of an allegato's tables: inline, or read from a CSV/YAML file beside the act."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from .errors import CircolariError, Problem, fail
+from .load import YamlDoc, load_yaml, read_text
+from .model.base import _CONTROL
+from .model.delibera import Tabella
+
+
+def table_rows(table: Tabella, act: YamlDoc, at: tuple) -> list[list[str]]:
+    """The rows of ``table``; ``at`` is its path in the act, for locating errors."""
+    if table.righe is not None:
+        return [list(row) for row in table.righe]
+    path = (act.path.parent / table.file).resolve()
+    if not path.is_file():
+        raise fail(f"file della tabella «{table.file}» non trovato ({path})", file=act.path,
+                   line=act.line_of(at + ("file",)), field="file",
+                   hint="il percorso è relativo alla cartella dell'atto")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        rows = _yaml_rows(load_yaml(path), table)
+    elif path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        rows = _csv_rows(path, len(table.colonne))
+    else:
+        raise fail("formato della tabella non riconosciuto: usare .csv o .yaml", file=act.path,
+                   line=act.line_of(at + ("file",)), field="file")
+    return rows
+
+
+def _check_cell(value: str, path: Path, line: int | None) -> str:
+    match = _CONTROL.search(value)
+    if match:
+        raise fail(f"la cella contiene il carattere di controllo U+{ord(match.group()):04X}", file=path,
+                   line=line, hint="toglierlo dal file")
+    return value.strip()
+
+
+def _csv_rows(path: Path, width: int) -> list[list[str]]:
+    """CSV in UTF-8 with a header row; the delimiter (, ; or tab) is detected from the header."""
+    text = read_text(path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first = text.split("\n", 1)[0]
+    delimiter = max("\t;,", key=first.count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise fail(f"CSV non valido: {exc}", file=path, hint="controllare le virgolette") from None
+    problems, rows = [], []
+    line_numbers = _record_lines(text, delimiter)
+    for index, record in enumerate(records):
+        line = line_numbers[index] if index < len(line_numbers) else None
+        if not any(cell.strip() for cell in record):
+            continue
+        while len(record) > width and not record[-1].strip():
+            record = record[:-1]  # trailing empty cells (a common spreadsheet export)
+        if len(record) != width:
+            problems.append(Problem(f"la riga ha {len(record)} celle ma la tabella ha {width} colonne",
+                                    file=path, line=line, hint=f"separatore rilevato: {delimiter!r}"))
+            continue
+        rows.append([_check_cell(cell, path, line) for cell in record])
+    if problems:
+        raise CircolariError(problems)
+    return rows[1:]  # the first row is the header
+
+
+def _record_lines(text: str, delimiter: str) -> list[int]:
+    """1-based line where each CSV record starts (records may span lines inside quotes)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    starts, line = [], 1
+    for _ in reader:
+        starts.append(line)
+        line = reader.line_num + 1
+    return starts
+
+
+def _yaml_rows(doc: YamlDoc, table: Tabella) -> list[list[str]]:
+    """A YAML list of rows: each a list of cells, or a mapping from column header to cell."""
+    headers = [c.intestazione for c in table.colonne]
+    if not isinstance(doc.data, list):
+        raise fail("il file della tabella deve essere un elenco di righe", file=doc.path, line=1)
+    rows, problems = [], []
+    for index, item in enumerate(doc.data):
+        line = doc.line_of((index,))
+        if isinstance(item, dict):
+            unknown = set(item) - set(headers)
+            if unknown:
+                problems.append(Problem(f"colonne sconosciute: {', '.join(sorted(unknown))}", file=doc.path,
+                                        line=line, hint=f"colonne: {', '.join(headers)}"))
+                continue
+            item = [item.get(h, "") for h in headers]
+        if not isinstance(item, list) or len(item) != len(headers):
+            size = len(item) if isinstance(item, list) else 1
+            problems.append(Problem(f"la riga ha {size} celle ma la tabella ha {len(headers)} colonne",
+                                    file=doc.path, line=line))
+            continue
+        rows.append([_check_cell("" if c is None else str(c), doc.path, line) for c in item])
+    if problems:
+        raise CircolariError(problems)
+    return rows

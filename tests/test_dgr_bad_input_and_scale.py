@@ -1,0 +1,99 @@
+"""DGR: invalid input is reported with file and line; a 2,000-row allegato table lays out completely."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import pdf_text, run_cli
+from test_bad_input import edit, line_of, render_fails
+
+DGR = "examples/dgr-xi-3681-2020.yaml"
+CSV = "examples/dgr-xi-3681-2020-requisiti.csv"
+
+
+def test_legislature_must_fit_the_seduta(project):
+    act = edit(project, "legislatura: XI", "legislatura: X", DGR)
+    output = render_fails(project, act)
+    assert "la legislatura X (2013–2018) non corrisponde all'anno 2020: per il 2020 è XI" in output
+
+
+def test_row_with_wrong_number_of_cells(project):
+    table = project / CSV
+    lines = table.read_text(encoding="utf-8").splitlines()
+    lines[5] += "\textra"
+    lines[9] = lines[9].split("\t")[0]
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = render_fails(project, project / DGR)
+    assert f"{table}:6: errore: la riga ha 4 celle ma la tabella ha 3 colonne" in output
+    assert f"{table}:10: errore: la riga ha 1 celle ma la tabella ha 3 colonne" in output
+
+
+def test_inline_rows_are_validated_against_the_columns(project):
+    act = edit(project, "        file: dgr-xi-3681-2020-requisiti.csv\n",
+               "        righe:\n          - [OCSA01, aut]\n", DGR)
+    output = render_fails(project, act)
+    assert "la riga 1 ha 2 celle ma le colonne sono 3" in output
+    assert f"{act}:{line_of(act, 'titolo: Tabella requisiti')}:" in output
+
+
+def test_missing_table_file(project):
+    (project / CSV).unlink()
+    act = project / DGR
+    output = render_fails(project, act)
+    assert f"{act}:{line_of(act, 'file: dgr-xi-3681-2020-requisiti.csv')}: errore: campo 'file': file della tabella" in output
+    assert "non trovato" in output
+
+
+def test_table_file_not_utf8(project):
+    table = project / CSV
+    table.write_bytes(table.read_text(encoding="utf-8").encode("latin-1"))
+    output = render_fails(project, project / DGR)
+    assert f"{table}:2: errore: il file non è in codifica UTF-8" in output
+
+
+def test_table_file_with_broken_quotes(project):
+    table = project / CSV
+    table.write_text('CODICE\tNorm\tDESCR\n"OCSA01\taut\tx\n', encoding="utf-8")
+    output = render_fails(project, project / DGR)
+    assert f"{table}" in output and "CSV non valido" in output
+
+
+def test_empty_dispositivo(project):
+    act = project / DGR
+    text = act.read_text(encoding="utf-8")
+    start, end = text.index("dispositivo:\n"), text.index("\nallegati:")
+    act.write_text(text[:start] + "dispositivo: []\n" + text[end:], encoding="utf-8")
+    output = render_fails(project, act)
+    assert f"{act}:{line_of(act, 'dispositivo: []')}: errore: campo 'dispositivo': non può essere vuoto" in output
+
+
+def big_table_act(project, rows: int):
+    table = project / "examples" / "grande.csv"
+    with table.open("w", encoding="utf-8") as handle:
+        handle.write("CODICE\tNorm\tDESCR\n")
+        for i in range(rows):
+            handle.write(f"R{i:05d}\taut\tRequisito numero {i} con una descrizione abbastanza lunga da andare a capo "
+                         f"nella cella della tabella, come accade nelle tabelle dei requisiti reali.\n")
+    act = project / "examples" / "grande.yaml"
+    act.write_text((project / DGR).read_text(encoding="utf-8").replace("dgr-xi-3681-2020-requisiti.csv", "grande.csv"),
+                   encoding="utf-8")
+    return act
+
+
+@pytest.mark.parametrize("rows", [2000])
+def test_two_thousand_row_table_repeats_its_header_and_keeps_every_row(project, rows):
+    act = big_table_act(project, rows)
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    pages = pdf_text(project / "out" / "grande" / "grande.pdf")
+    table_pages = [p for p in pages if re.search(r"R\d{5}", p)]
+    assert len(table_pages) > 30
+    for page in table_pages:
+        after_header = page.split("LA GIUNTA", 1)[1]
+        assert re.match(r"\s*(Tabella requisiti\s*)?CODICE REQUISITO Norm DESCR_REQUISITO R\d{5}", after_header), after_header[:120]
+    found = re.findall(r"R(\d{5}) aut", " ".join(table_pages))
+    assert [int(n) for n in found] == list(range(rows))
+    n, m = map(int, re.search(r"compone di (\d+) pagine di cui (\d+)", pages[0]).groups())
+    assert n == len(pages) and m == len(pages) - next(i for i, p in enumerate(pages) if "ALLEGATO 1" in p)
