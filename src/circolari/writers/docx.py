@@ -14,15 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from copy import deepcopy
+from functools import lru_cache
+from xml.sax.saxutils import escape
 
 from docx import Document as new_document
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from .. import styles as S
@@ -104,32 +105,48 @@ class _Numbering:
         return num_id
 
 
-def _define_styles(document) -> None:
+_JC = {"left": "left", "center": "center", "right": "right", "justify": "both"}
+
+
+@lru_cache(maxsize=1)
+def _styles_xml() -> str:
+    """The ``w:style`` elements of ``styles.STYLES``, written once as XML text."""
+    parts = []
+    for name, st in S.STYLES.items():
+        ppr = [f'<w:keepNext/>' if st.keep_with_next else "", "<w:widowControl/>",
+               f'<w:spacing w:before="{round(st.before * 20)}" w:after="{round(st.after * 20)}" '
+               f'w:line="{round(st.leading * 0.92 * 240)}" w:lineRule="auto"/>',
+               f'<w:ind w:left="{round(st.indent * 20)}"/>' if st.indent else "",
+               f'<w:jc w:val="{_JC[st.align]}"/>']
+        rpr = ["<w:b/>" if st.bold else "", "<w:i/>" if st.italic else "",
+               f'<w:sz w:val="{round(st.size * 2)}"/><w:szCs w:val="{round(st.size * 2)}"/>']
+        parts.append(
+            f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{_style_id(name)}">'
+            f'<w:name w:val="{escape(st.word)}"/><w:basedOn w:val="Normal"/><w:qFormat/>'
+            f'<w:pPr>{"".join(ppr)}</w:pPr><w:rPr>{"".join(rpr)}</w:rPr></w:style>')
+    return "".join(parts)
+
+
+def _style_id(name: str) -> str:
+    return "Circ" + "".join(part.capitalize() for part in name.split("-"))
+
+
+def _define_styles(document) -> dict[str, str]:
+    """Add one Word paragraph style per entry of ``styles.STYLES``; return name -> style id.
+
+    The styles are appended as XML: python-docx's ``add_style`` and its name
+    lookups scan every style of the document each time.
+    """
     normal = document.styles["Normal"]
     normal.font.name = S.DOCX_FONT
     normal.font.size = Pt(11)
-    rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
+    fonts = normal.element.get_or_add_rPr().find(qn("w:rFonts"))
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), S.DOCX_FONT)
-    from docx.enum.style import WD_STYLE_TYPE
-
-    for name, st in S.STYLES.items():
-        style = document.styles.add_style(st.word, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = normal
-        style.quick_style = True
-        font = style.font
-        font.size = Pt(st.size)
-        font.bold = st.bold or None
-        font.italic = st.italic or None
-        pf = style.paragraph_format
-        pf.alignment = _ALIGN[st.align]
-        pf.space_before = Pt(st.before)
-        pf.space_after = Pt(st.after)
-        pf.left_indent = Pt(st.indent) if st.indent else None
-        pf.line_spacing = st.leading * 0.92
-        pf.keep_with_next = st.keep_with_next or None
-        pf.widow_control = True
+    root = document.styles.element
+    for style in parse_xml(f'<w:styles {nsdecls("w")}>{_styles_xml()}</w:styles>'):
+        root.append(style)
+    return {name: _style_id(name) for name in S.STYLES}
 
 
 def _add_field(paragraph, code: str, fallback: str, bold: bool = False) -> None:
@@ -158,8 +175,9 @@ def _add_field(paragraph, code: str, fallback: str, bold: bool = False) -> None:
 
 
 class _Writer:
-    def __init__(self, document, fields: dict[str, int]):
+    def __init__(self, document, style_ids: dict[str, str], fields: dict[str, int]):
         self.document = document
+        self.style_ids = style_ids
         self.fields = fields
         self.numbering = _Numbering(document)
 
@@ -184,7 +202,7 @@ class _Writer:
         written = []
         for block in blocks:
             if isinstance(block, Paragraph):
-                p = container.add_paragraph(style=S.style(block.style).word)
+                p = self.paragraph(container, block.style)
                 self.inlines(p, block.inlines)
                 if numbering:
                     self._number(p, *numbering)
@@ -210,6 +228,12 @@ class _Writer:
                 p.add_run().add_break(WD_BREAK.PAGE)
         return written
 
+    def paragraph(self, container, style: str):
+        """A new paragraph with ``style`` set by id (no lookup by name)."""
+        paragraph = container.add_paragraph()
+        paragraph._p.style = self.style_ids[style]
+        return paragraph
+
     def _number(self, paragraph, num_id: int, level: int):
         ppr = paragraph._p.get_or_add_pPr()
         num_pr = OxmlElement("w:numPr")
@@ -223,15 +247,16 @@ class _Writer:
 
     def table(self, container, block: Table):
         if block.title:
-            title = container.add_paragraph(block.title, style=S.style("tabella-titolo").word)
+            title = self.paragraph(container, "tabella-titolo")
+            title.add_run(block.title)
             title.paragraph_format.keep_with_next = True
         table = _add_table(container, 1 + len(block.rows), len(block.columns))
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         total = sum(c.width for c in block.columns) or 1
         widths = [Pt(S.TEXT_WIDTH * c.width / total) for c in block.columns]
-        head_style = S.style("tabella-intestazione").word
-        cell_style = S.style("tabella").word
+        head_style = self.style_ids["tabella-intestazione"]
+        cell_style = self.style_ids["tabella"]
         rows = table.rows
         header = rows[0]
         tr_pr = header._tr.get_or_add_trPr()
@@ -249,8 +274,9 @@ class _Writer:
     def _cell(self, cell, inlines, style, align, width):
         cell.width = width
         p = cell.paragraphs[0]
-        p.style = style
-        p.alignment = _ALIGN[align]
+        p._p.style = style
+        if align != "left":
+            p.alignment = _ALIGN[align]
         self.inlines(p, inlines)
 
     def columns(self, container, block: Columns):
@@ -290,13 +316,13 @@ def _furnish(writer: _Writer, part, blocks):
 def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, date: dt.date | None) -> bytes:
     """Build the DOCX of ``doc``; ``fields`` are the page counts measured by the PDF layout."""
     document = new_document()
-    _define_styles(document)
+    style_ids = _define_styles(document)
     section = document.sections[0]
     section.page_width, section.page_height = Pt(S.PAGE_WIDTH), Pt(S.PAGE_HEIGHT)
     section.left_margin, section.right_margin = Pt(S.MARGIN_LEFT), Pt(S.MARGIN_RIGHT)
     section.top_margin, section.bottom_margin = Pt(S.MARGIN_TOP + 20), Pt(S.MARGIN_BOTTOM + 20)
     section.header_distance = section.footer_distance = Pt(S.MARGIN_TOP - 14)
-    writer = _Writer(document, fields)
+    writer = _Writer(document, style_ids, fields)
     body = document._body
     if document.paragraphs:
         first = document.paragraphs[0]

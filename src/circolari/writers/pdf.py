@@ -2,10 +2,12 @@
 
 Page furniture: the first-page letterhead and the running header are drawn
 when a page starts; the footer ("pagina X di Y") when the document is saved,
-once the page count is known. Figures in the body that depend on the layout
-(the DGR's "L'atto si compone di N pagine di cui M ...") are laid out twice:
-a first pass measures, a second pass prints the real figures (a third one
-only if the figures changed the page count).
+once the page count is known. A body paragraph holding layout figures (the
+DGR's "L'atto si compone di N pagine di cui M ...") is laid out with the
+widest placeholders and drawn at save time too, with the real figures: one
+layout pass, whatever the length of the act.
+Long tables are split by ``_LongTable``, which measures each row once
+(ReportLab's Table measures every remaining row again at each page break).
 """
 
 from __future__ import annotations
@@ -114,11 +116,106 @@ class _Anchor(Flowable):
         self.record(self.canv.getPageNumber(), x, y)
 
 
+LAYOUT_FIELDS = ("act-pages", "annex-pages")
+_WIDEST = {kind: 8888 for kind in LAYOUT_FIELDS}  # placeholder as wide as any real figure
+
+
+class _DeferredParagraph(Flowable):
+    """A paragraph with layout figures: measured with placeholders, drawn at save time."""
+
+    def __init__(self, block: Paragraph, deferred: list):
+        super().__init__()
+        self.block = block
+        self.deferred = deferred
+        self.inner = RLParagraph(markup(block.inlines, _WIDEST), paragraph_style(block.style))
+
+    def wrap(self, aw, ah):
+        self.width, self.height = self.inner.wrap(aw, ah)
+        return self.width, self.height
+
+    def getSpaceBefore(self):
+        return self.inner.getSpaceBefore()
+
+    def getSpaceAfter(self):
+        return self.inner.getSpaceAfter()
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(0, self.height)
+        self.deferred.append((self.canv.getPageNumber(), x, y, self.block))
+
+
+_TABLE_STYLE = TableStyle([
+    ("FONT", (0, 0), (-1, -1), S.PDF_FONT, 8.5),  # ReportLab's default would be Helvetica
+    ("GRID", (0, 0), (-1, -1), 0.4, "#808080"),
+    ("BACKGROUND", (0, 0), (-1, 0), "#E6E6E6"),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+])
+_CELL_PADDING = (8, 5)  # horizontal, vertical totals of the paddings above
+
+
+class _LongTable(Flowable):
+    """A table split across pages in linear time, its header row repeated on every page.
+
+    Each row is measured once; every page gets a plain ReportLab Table of the
+    rows that fit, with their heights given, so nothing is measured again.
+    """
+
+    def __init__(self, header, rows, widths, heights=None):
+        super().__init__()
+        self.header, self.rows, self.widths = header, rows, widths
+        self.heights = heights
+
+    def _measure(self):
+        if self.heights is None:
+            self.heights = [self._row_height(row) for row in [self.header, *self.rows]]
+
+    def _row_height(self, row) -> float:
+        return max(cell.wrap(width - _CELL_PADDING[0], S.PAGE_HEIGHT)[1]
+                   for cell, width in zip(row, self.widths)) + _CELL_PADDING[1]
+
+    def wrap(self, aw, ah):
+        self._measure()
+        self.width, self.height = sum(self.widths), sum(self.heights)
+        return self.width, self.height
+
+    def _table(self, rows, heights) -> Table:
+        table = Table([self.header, *rows], colWidths=self.widths, rowHeights=[self.heights[0], *heights],
+                      repeatRows=1)
+        table.setStyle(_TABLE_STYLE)
+        return table
+
+    def split(self, aw, ah):
+        self._measure()
+        room, fit = ah - self.heights[0], 0
+        for height in self.heights[1:]:
+            if height > room:
+                break
+            room -= height
+            fit += 1
+        if fit == 0:
+            if self.heights[1] <= S.PAGE_HEIGHT / 2:
+                return []  # not even one row here: start on the next page
+            fit = 1  # a row taller than half a page: let it overflow rather than loop
+        body = self.heights[1:]
+        return [self._table(self.rows[:fit], body[:fit]),
+                _LongTable(self.header, self.rows[fit:], self.widths, [self.heights[0], *body[fit:]])]
+
+    def draw(self):
+        table = self._table(self.rows, self.heights[1:])
+        table.wrapOn(self.canv, self.width, self.height)
+        table.drawOn(self.canv, 0, 0)
+
+
 class _Writer:
     def __init__(self, doc: Document, fields: dict[str, int]):
         self.doc = doc
         self.fields = fields
         self.layout = Layout()
+        self.deferred: list[tuple[int, float, float, Paragraph]] = []
         self._sig_top: dict[str, tuple[int, float, float]] = {}
 
     # -- flowables -----------------------------------------------------
@@ -126,7 +223,10 @@ class _Writer:
         out = []
         for block in blocks:
             if isinstance(block, Paragraph):
-                out.append(RLParagraph(markup(block.inlines, self.fields), paragraph_style(block.style)))
+                if any(isinstance(i, Field) and i.kind in LAYOUT_FIELDS for i in block.inlines):
+                    out.append(_DeferredParagraph(block, self.deferred))
+                else:
+                    out.append(RLParagraph(markup(block.inlines, self.fields), paragraph_style(block.style)))
             elif isinstance(block, ListBlock):
                 out.append(self.list_flowable(block, level))
             elif isinstance(block, DocTable):
@@ -181,23 +281,14 @@ class _Writer:
         cell_style = paragraph_style("tabella")
         aligned = {a: ParagraphStyle(f"tabella-{a}", parent=cell_style, alignment=_ALIGN[a])
                    for a in ("left", "center", "right")}
-        data = [[RLParagraph(markup(c.header), head_style) for c in block.columns]]
-        for row in block.rows:
-            data.append([RLParagraph(markup(cell), aligned[col.align]) for cell, col in zip(row, block.columns)])
-        table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1)
-        table.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), S.PDF_FONT, 8.5),  # ReportLab's default would be Helvetica
-            ("GRID", (0, 0), (-1, -1), 0.4, "#808080"),
-            ("BACKGROUND", (0, 0), (-1, 0), "#E6E6E6"),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]))
+        header = [RLParagraph(markup(c.header), head_style) for c in block.columns]
+        rows = [[RLParagraph(markup(cell), aligned[col.align]) for cell, col in zip(row, block.columns)]
+                for row in block.rows]
         out = []
         if block.title:
             out.append(CondPageBreak(60))
             out.append(RLParagraph(escape(block.title), paragraph_style("tabella-titolo")))
-        out.append(table)
+        out.append(_LongTable(header, rows, widths))
         return out
 
     def columns(self, block: Columns):
@@ -230,6 +321,14 @@ class _Writer:
         self.fields = {**saved, "page": page, "pages": pages}
         self.draw_blocks(canvas, self.doc.footer, S.MARGIN_BOTTOM + self.footer_height)
         self.fields = saved
+
+    def draw_deferred(self, canvas, page: int):
+        fields = {**self.fields, **self.layout.fields()}
+        for where, x, y, block in self.deferred:
+            if where == page:
+                flowable = RLParagraph(markup(block.inlines, fields), paragraph_style(block.style))
+                _, height = flowable.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)
+                flowable.drawOn(canvas, x, y - height)
 
     # -- build ---------------------------------------------------------
     def build(self, meta) -> bytes:
@@ -283,6 +382,7 @@ class _Writer:
                 for number, state in enumerate(self._pages, start=1):
                     self.__dict__.update(state)
                     writer.draw_footer(self, number, total)
+                    writer.draw_deferred(self, number)
                     Canvas.showPage(self)
                 Canvas.save(self)
 
@@ -290,28 +390,7 @@ class _Writer:
         return buffer.getvalue()
 
 
-def _has_layout_fields(blocks) -> bool:
-    for block in blocks:
-        if isinstance(block, Paragraph) and any(isinstance(i, Field) and i.kind in ("act-pages", "annex-pages")
-                                                for i in block.inlines):
-            return True
-        if isinstance(block, Group) and _has_layout_fields(block.blocks):
-            return True
-        if isinstance(block, Columns) and any(_has_layout_fields(c) for c in block.columns):
-            return True
-    return False
-
-
 def write_pdf(doc: Document, meta: dict[str, str]) -> tuple[bytes, Layout]:
     """Lay out ``doc``; return the PDF bytes and what the layout measured."""
     writer = _Writer(doc, {})
-    data = writer.build(meta)
-    if not _has_layout_fields(doc.body):
-        return data, writer.layout
-    for _ in range(3):
-        fields = writer.layout.fields()
-        writer = _Writer(doc, fields)
-        data = writer.build(meta)
-        if writer.layout.fields() == fields:
-            return data, writer.layout
-    raise RuntimeError("il conteggio delle pagine non si stabilizza")
+    return writer.build(meta), writer.layout
