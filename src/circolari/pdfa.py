@@ -1,0 +1,280 @@
+"""PDF/A-2b finishing of a ReportLab PDF, with an optional empty signature field.
+
+One pikepdf open/save: metadata (Info + XMP), sRGB output intent, /Lang,
+printable annotations with appearances, no unembedded fonts, no forbidden
+actions, and a deterministic /ID, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from io import BytesIO
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+from circolari import pdfwalk
+from circolari.errors import fail
+from circolari.xmp import build_xmp, clean_text, pdf_date
+
+# Annotation flags (ISO 32000-1, 12.5.3).
+INVISIBLE, HIDDEN, PRINT, NOVIEW, TOGGLE_NOVIEW = 1, 2, 4, 32, 256
+FORBIDDEN_ACTIONS = {
+    "/Launch", "/Sound", "/Movie", "/ResetForm", "/ImportData", "/Hide",
+    "/SetOCGState", "/Rendition", "/Trans", "/GoTo3DView", "/JavaScript",
+    "/SetState", "/NOP",
+}
+_SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+
+
+@dataclass(frozen=True)
+class PdfMeta:
+    """Document metadata written to both the Info dictionary and XMP."""
+
+    title: str
+    author: str
+    subject: str
+    keywords: tuple[str, ...]
+    date: datetime  # timezone-aware; creation and modification date
+    lang: str = "it-IT"
+    producer: str = "circolari"
+
+
+@dataclass(frozen=True)
+class SignatureSpot:
+    """Where the empty visible signature field goes (rect in PDF points)."""
+
+    name: str
+    page: int  # 0-based
+    rect: tuple[float, float, float, float]  # x1, y1, x2, y2
+
+
+@cache
+def srgb_profile() -> bytes:
+    """The bundled sRGB ICC profile (icc-profiles-free, zlib licence)."""
+    return (resources.files("circolari") / "data" / "sRGB.icc").read_bytes()
+
+
+def finish_pdf(pdf: bytes, meta: PdfMeta, signature: SignatureSpot | None) -> bytes:
+    """Return ``pdf`` made PDF/A-2b, optionally with an empty signature field."""
+    if meta.date.utcoffset() is None:
+        raise fail(
+            "la data del documento non ha il fuso orario",
+            field="date",
+            hint="usare una data con fuso orario, ad es. datetime(..., tzinfo=ZoneInfo('Europe/Rome'))",
+        )
+    try:
+        doc = pikepdf.open(BytesIO(pdf))
+    except pikepdf.PdfError as exc:
+        raise fail(f"il PDF da completare non è leggibile: {exc}",
+                   hint="rigenerare il PDF") from None
+    with doc:
+        if doc.is_encrypted:
+            raise fail("il PDF da completare è cifrato; PDF/A non lo consente",
+                       hint="generare il PDF senza password")
+        _drop_unembedded_fonts(doc)
+        _drop_forbidden_actions(doc)
+        _fix_annotations(doc)
+        _write_metadata(doc, meta)
+        _write_output_intent(doc)
+        doc.Root.Lang = String(meta.lang)
+        if signature is not None:
+            add_signature_field(doc, signature)
+        if "/ID" in doc.trailer:
+            del doc.trailer.ID  # so qpdf derives both halves from the content
+        out = BytesIO()
+        doc.save(
+            out,
+            min_version="1.7",
+            deterministic_id=True,
+            fix_metadata_version=False,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+        )
+    return out.getvalue()
+
+
+def _write_metadata(doc: pikepdf.Pdf, meta: PdfMeta) -> None:
+    title, author, subject = (clean_text(t) for t in (meta.title, meta.author, meta.subject))
+    keywords = ", ".join(k for k in (clean_text(k) for k in meta.keywords) if k)
+    producer = clean_text(meta.producer)
+    stamp = pdf_date(meta.date)
+    info = Dictionary(
+        Title=String(title), Author=String(author), Creator=String(producer),
+        Producer=String(producer), CreationDate=String(stamp), ModDate=String(stamp),
+    )
+    if subject:
+        info.Subject = String(subject)
+    if keywords:
+        info.Keywords = String(keywords)
+    doc.trailer.Info = doc.make_indirect(info)
+    packet = build_xmp(
+        title=title, author=author, subject=subject, keywords=keywords,
+        producer=producer, creator_tool=producer, date=meta.date, lang=meta.lang,
+    )
+    doc.Root.Metadata = doc.make_stream(packet, Type=Name.Metadata, Subtype=Name.XML)
+
+
+def _write_output_intent(doc: pikepdf.Pdf) -> None:
+    profile = doc.make_stream(srgb_profile(), N=3)
+    doc.Root.OutputIntents = Array([doc.make_indirect(Dictionary(
+        Type=Name.OutputIntent,
+        S=Name.GTS_PDFA1,
+        OutputConditionIdentifier=String("sRGB IEC61966-2.1"),
+        RegistryName=String("http://www.color.org"),
+        Info=String("sRGB IEC61966-2.1"),
+        DestOutputProfile=profile,
+    ))])
+
+
+def _drop_forbidden_actions(doc: pikepdf.Pdf) -> None:
+    root = doc.Root
+    if "/AA" in root:
+        del root.AA
+    names = root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
+        del names.JavaScript
+    action = root.get("/OpenAction")
+    if isinstance(action, pikepdf.Dictionary) and str(action.get("/S")) in FORBIDDEN_ACTIONS:
+        del root.OpenAction
+    for page in doc.pages:
+        if "/AA" in page.obj:
+            del page.obj.AA
+        trans = page.obj.get("/Trans")
+        if isinstance(trans, pikepdf.Dictionary) and not trans.keys():
+            del page.obj.Trans  # ReportLab writes an empty one on every page
+
+
+def _fix_annotations(doc: pikepdf.Pdf) -> None:
+    """Print flag on, hidden flags off, appearance with /N only (ISO 19005-2, 6.3)."""
+    for _, annot in pdfwalk.annotations(doc):
+        flags = int(annot.get("/F", 0))
+        fixed = (flags | PRINT) & ~(INVISIBLE | HIDDEN | NOVIEW | TOGGLE_NOVIEW)
+        if fixed != flags or "/F" not in annot:
+            annot.F = fixed
+        ap = annot.get("/AP")
+        if isinstance(ap, pikepdf.Dictionary):
+            for key in ("/D", "/R"):
+                if key in ap:
+                    del ap[key]
+        elif annot.get("/Subtype") not in (Name.Link, Name.Popup):
+            x1, y1, x2, y2 = (float(v) for v in annot.get("/Rect", [0, 0, 0, 0]))
+            if x1 != x2 and y1 != y2:
+                annot.AP = Dictionary(N=_appearance(doc, abs(x2 - x1), abs(y2 - y1), b""))
+
+
+def _appearance(doc: pikepdf.Pdf, width: float, height: float, content: bytes) -> pikepdf.Stream:
+    return doc.make_stream(
+        content, Type=Name.XObject, Subtype=Name.Form,
+        BBox=Array([0, 0, width, height]), Resources=Dictionary(),
+    )
+
+
+def _drop_unembedded_fonts(doc: pikepdf.Pdf) -> None:
+    """Remove fonts without an embedded program, e.g. ReportLab's default /F1 Helvetica.
+
+    Text objects that show no text (ReportLab's ``BT /F1 12 Tf 14.4 TL ET``) are
+    removed first; a font still used to show text is an error of the renderer.
+    """
+    if all(pdfwalk.is_embedded(font) for _, _, font in pdfwalk.fonts(doc)):
+        return
+    to_delete = []
+    for where, holder in pdfwalk.holders(doc):
+        res = holder.get("/Resources")
+        entries = res.get("/Font") if isinstance(res, pikepdf.Dictionary) else None
+        if not isinstance(entries, pikepdf.Dictionary):
+            continue
+        names = {
+            str(n) for n, f in entries.items()
+            if isinstance(f, pikepdf.Dictionary) and not pdfwalk.is_embedded(f)
+        }
+        if not names:
+            continue
+        used = _strip_empty_text(doc, holder)
+        for name in names:
+            if name in used:
+                base = str(entries[name].get("/BaseFont", name)).lstrip("/")
+                raise fail(
+                    f"{where}: il carattere {base} non è incorporato nel PDF; PDF/A lo vieta",
+                    hint="creare il canvas ReportLab con initialFontName= un carattere TrueType "
+                    "registrato (Titillium Web) e non usare Helvetica/Times/Courier",
+                )
+            to_delete.append((entries, name))
+    for entries, name in to_delete:
+        if name in entries:
+            del entries[name]
+
+
+def _strip_empty_text(doc: pikepdf.Pdf, holder) -> set[str]:
+    """Drop BT..ET blocks that show nothing; return the font names still set by Tf."""
+    ops = pikepdf.parse_content_stream(holder)
+    kept, block, changed = [], None, False
+    for inst in ops:
+        op = str(inst.operator)
+        if op == "BT":
+            block = [inst]
+        elif block is not None:
+            block.append(inst)
+            if op == "ET":
+                if any(str(i.operator) in _SHOW_TEXT for i in block):
+                    kept.extend(block)
+                else:
+                    changed = True
+                block = None
+        else:
+            kept.append(inst)
+    if block:
+        kept.extend(block)
+    if changed:
+        data = pikepdf.unparse_content_stream(kept)
+        if isinstance(holder, pikepdf.Stream):
+            holder.write(data)
+        else:
+            holder.Contents = doc.make_stream(data)
+    return {
+        str(inst.operands[0])
+        for inst in kept
+        if str(inst.operator) == "Tf" and inst.operands
+    }
+
+
+def add_signature_field(doc: pikepdf.Pdf, spot: SignatureSpot) -> None:
+    """Add an empty, printable, visible signature field that pyHanko can sign by name."""
+    if not 0 <= spot.page < len(doc.pages):
+        raise fail(
+            f"il campo firma «{spot.name}» è sulla pagina {spot.page + 1}, "
+            f"ma il documento ha {len(doc.pages)} pagine",
+            field="signature", hint="correggere la posizione del riquadro firma",
+        )
+    x1, y1, x2, y2 = (float(v) for v in spot.rect)
+    if not (x2 > x1 and y2 > y1):
+        raise fail(
+            f"il riquadro del campo firma «{spot.name}» ha dimensioni nulle o negative: {spot.rect}",
+            field="signature", hint="indicare x1 < x2 e y1 < y2 in punti PDF",
+        )
+    acroform = doc.Root.get("/AcroForm")
+    if not isinstance(acroform, pikepdf.Dictionary):
+        acroform = doc.Root.AcroForm = doc.make_indirect(Dictionary(Fields=Array()))
+    fields = acroform.get("/Fields")
+    if not isinstance(fields, pikepdf.Array):
+        fields = acroform.Fields = Array()
+    if any(str(f.get("/T", "")) == spot.name for f in fields):
+        raise fail(f"esiste già un campo di nome «{spot.name}»", field="signature",
+                   hint="dare ai campi firma nomi diversi")
+    if "/NeedAppearances" in acroform:
+        del acroform.NeedAppearances
+    width, height = x2 - x1, y2 - y1
+    border = f"q 0.6 G 0.5 w 0.25 0.25 {width - 0.5:.2f} {height - 0.5:.2f} re S Q".encode()
+    page = doc.pages[spot.page].obj
+    widget = doc.make_indirect(Dictionary(
+        Type=Name.Annot, Subtype=Name.Widget, FT=Name.Sig, T=String(spot.name),
+        F=PRINT, Rect=Array([x1, y1, x2, y2]), P=page,
+        AP=Dictionary(N=_appearance(doc, width, height, border)),
+    ))
+    fields.append(widget)
+    if not isinstance(page.get("/Annots"), pikepdf.Array):
+        page.Annots = Array()
+    page.Annots.append(widget)
