@@ -186,3 +186,38 @@ def bump_xmp(packet: bytes, *, modified: datetime, producer: str) -> bytes:
         node.text = value
     body = etree.tostring(root, encoding="unicode")
     return (_HEADER + body + _TRAILER).encode("utf-8")
+
+
+def parse_xmp_date(text: str | None) -> datetime | None:
+    """Parse an XMP (ISO 8601) date; None if absent or malformed."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def parse_pdf_date(text: str | None) -> datetime | None:
+    """Parse a PDF date string (D:YYYYMMDDHHmmSSOHH'mm'); None if absent or malformed."""
+    import re
+    from datetime import timedelta, timezone
+
+    m = re.fullmatch(
+        r"(?:D:)?(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?(?:([Zz+-])(?:(\d\d)'?(?:(\d\d)'?)?)?)?",
+        (text or "").strip(),
+    )
+    if not m:
+        return None
+    y, mo, d, h, mi, s, sign, oh, om = m.groups()
+    tz = None
+    if sign in ("Z", "z"):
+        tz = timezone.utc
+    elif sign:
+        delta = timedelta(hours=int(oh or 0), minutes=int(om or 0))
+        tz = timezone(delta if sign == "+" else -delta)
+    try:
+        return datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0),
+                        int(s or 0), tzinfo=tz)
+    except ValueError:
+        return None
