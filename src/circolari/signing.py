@@ -7,7 +7,6 @@ XMP are updated together so they still agree after the incremental update.
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -166,10 +165,12 @@ def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | 
     )
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper,
                                    stamp_style=_stamp_style())
-    logging.getLogger("fontTools").setLevel(logging.ERROR)  # "FFTM NOT subset" noise
+    from circolari.verify import quiet_libraries
+
     try:
-        writer = _pdfa_writer_class()(BytesIO(raw), strict=False)
-        out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
+        with quiet_libraries():
+            writer = _pdfa_writer_class()(BytesIO(raw), strict=False)
+            out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
     except (PdfError, SigningError) as exc:
         raise fail(f"firma non riuscita: {exc}", file=src,
                    hint="controllare il PDF e il certificato") from None
