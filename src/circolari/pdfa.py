@@ -176,8 +176,9 @@ def _appearance(doc: pikepdf.Pdf, width: float, height: float, content: bytes) -
 def _drop_unembedded_fonts(doc: pikepdf.Pdf) -> None:
     """Remove fonts without an embedded program, e.g. ReportLab's default /F1 Helvetica.
 
-    Text objects that show no text (ReportLab's ``BT /F1 12 Tf 14.4 TL ET``) are
-    removed first; a font still used to show text is an error of the renderer.
+    ReportLab selects /F1 at the start of each page (``BT /F1 12 Tf 14.4 TL ET``)
+    without showing text in it: such selections are dropped with the resource.
+    A font that is current when text is shown is an error of the renderer.
     """
     if all(pdfwalk.is_embedded(font) for _, _, font in pdfwalk.fonts(doc)):
         return
@@ -187,58 +188,53 @@ def _drop_unembedded_fonts(doc: pikepdf.Pdf) -> None:
         entries = res.get("/Font") if isinstance(res, pikepdf.Dictionary) else None
         if not isinstance(entries, pikepdf.Dictionary):
             continue
-        names = {
+        bad = {
             str(n) for n, f in entries.items()
             if isinstance(f, pikepdf.Dictionary) and not pdfwalk.is_embedded(f)
         }
-        if not names:
+        if not bad:
             continue
-        used = _strip_empty_text(doc, holder)
-        for name in names:
-            if name in used:
-                base = str(entries[name].get("/BaseFont", name)).lstrip("/")
-                raise fail(
-                    f"{where}: il carattere {base} non è incorporato nel PDF; PDF/A lo vieta",
-                    hint="creare il canvas ReportLab con initialFontName= un carattere TrueType "
-                    "registrato (Titillium Web) e non usare Helvetica/Times/Courier",
-                )
-            to_delete.append((entries, name))
+        shown = _drop_font_selections(doc, holder, bad)
+        for name in sorted(shown):
+            base = str(entries[name].get("/BaseFont", name)).lstrip("/")
+            raise fail(
+                f"{where}: il carattere {base} non è incorporato nel PDF; PDF/A lo vieta",
+                hint="creare il canvas ReportLab con initialFontName= un carattere TrueType "
+                "registrato (Titillium Web) e non usare Helvetica/Times/Courier",
+            )
+        to_delete += [(entries, name) for name in bad]
     for entries, name in to_delete:
         if name in entries:
             del entries[name]
 
 
-def _strip_empty_text(doc: pikepdf.Pdf, holder) -> set[str]:
-    """Drop BT..ET blocks that show nothing; return the font names still set by Tf."""
+def _drop_font_selections(doc: pikepdf.Pdf, holder, bad: set[str]) -> set[str]:
+    """Remove ``Tf`` selecting a font in ``bad``; return those current when text is shown."""
     ops = pikepdf.parse_content_stream(holder)
-    kept, block, changed = [], None, False
+    current: str | None = None
+    stack: list[str | None] = []
+    shown: set[str] = set()
+    kept = []
     for inst in ops:
         op = str(inst.operator)
-        if op == "BT":
-            block = [inst]
-        elif block is not None:
-            block.append(inst)
-            if op == "ET":
-                if any(str(i.operator) in _SHOW_TEXT for i in block):
-                    kept.extend(block)
-                else:
-                    changed = True
-                block = None
-        else:
-            kept.append(inst)
-    if block:
-        kept.extend(block)
-    if changed:
+        if op == "q":
+            stack.append(current)
+        elif op == "Q" and stack:
+            current = stack.pop()
+        elif op == "Tf" and inst.operands:
+            current = str(inst.operands[0])
+            if current in bad:
+                continue
+        elif op in _SHOW_TEXT and current in bad:
+            shown.add(current)
+        kept.append(inst)
+    if not shown and len(kept) != len(ops):
         data = pikepdf.unparse_content_stream(kept)
         if isinstance(holder, pikepdf.Stream):
             holder.write(data)
         else:
             holder.Contents = doc.make_stream(data)
-    return {
-        str(inst.operands[0])
-        for inst in kept
-        if str(inst.operator) == "Tf" and inst.operands
-    }
+    return shown
 
 
 def add_signature_field(doc: pikepdf.Pdf, spot: SignatureSpot) -> None:
