@@ -181,16 +181,50 @@ def verify_pdf_bytes(path: Path, raw: bytes) -> VerifyReport:
                     label = str(font.get("/BaseFont", name)).lstrip("/")
                     names[label] = names.get(label, True) and pdfwalk.is_embedded(font)
             report.fonts = sorted(names.items())
+            fields = _sig_fields(doc)
     except pikepdf.PasswordError:
         report.problems.append("il PDF è protetto da password")
         return report
     except pikepdf.PdfError as exc:
         report.problems.append(f"il PDF è danneggiato o troncato: {exc}")
         return report
+    if not any(signed for _, signed in fields):  # pyHanko (slow import) only when needed
+        report.signatures = [SignatureInfo(field=name, signed=False) for name, _ in fields]
+        return report
     report.signatures, problem = _pdf_signatures(raw)
     if problem:
         report.problems.append(problem)
     return report
+
+
+def _sig_fields(doc) -> list[tuple[str, bool]]:
+    """(qualified name, has a value) of each signature field, via pikepdf."""
+    import pikepdf
+
+    form = doc.Root.get("/AcroForm")
+    todo = list(form.get("/Fields", [])) if isinstance(form, pikepdf.Dictionary) else []
+    found, seen = [], set()
+    stack = [(f, "") for f in reversed(todo)]
+    while stack:
+        node, prefix = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary) or node.objgen in seen:
+            continue
+        seen.add(node.objgen)
+        name = prefix + str(node.get("/T", ""))
+        kids = node.get("/Kids")
+        if isinstance(kids, pikepdf.Array) and any("/T" in k for k in kids):
+            stack += [(k, name + ".") for k in reversed(list(kids))]
+        elif _field_type(node) == "/Sig":
+            found.append((name, "/V" in node))
+    return found
+
+
+def _field_type(node) -> str:
+    while node is not None:
+        if "/FT" in node:
+            return str(node.FT)
+        node = node.get("/Parent")
+    return ""
 
 
 def _pdf_signatures(raw: bytes) -> tuple[list[SignatureInfo], str | None]:
