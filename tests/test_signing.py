@@ -13,7 +13,7 @@ import pytest
 import typer
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 from pdfa_checker import SPOT, assert_pdfa, finished
@@ -294,3 +294,64 @@ def test_cli_password_prompt_and_errors(app, act, pki, monkeypatch, tmp_path):
 def test_cli_help_in_italian(app):
     result = CliRunner().invoke(app, ["sign", "--help"])
     assert "Firma digitalmente" in result.output and "--p12" in result.output
+
+
+# --- B-T with a local time-stamping authority -------------------------------------
+
+@pytest.fixture
+def tsa_url(pki):
+    """A local RFC 3161 TSA (pyHanko's DummyTimeStamper behind http.server)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from asn1crypto import keys, tsp
+    from asn1crypto import x509 as ax509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # dummy TSA: RSA only
+    cert = (x509.CertificateBuilder().subject_name(_name("TSA di prova"))
+            .issuer_name(_name("TSA di prova")).public_key(key.public_key()).serial_number(99)
+            .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    stamper = DummyTimeStamper(
+        tsa_cert=ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(req).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/tsa"
+    server.shutdown()
+    server.server_close()
+
+
+def test_pades_b_t_with_timestamp(act, pki, tsa_url, tmp_path):
+    dst = tmp_path / "bt.pdf"
+    sign_pdf(act, dst, pki.p12, PASSWORD, tsa_url=tsa_url)
+    report = verify_file(dst)
+    assert report.ok, report.lines()
+    assert report.signatures[0].timestamp is not None
+    assert "marca temporale:" in "\n".join(report.lines())
+
+
+def test_unreachable_tsa(act, pki, tmp_path):
+    with pytest.raises(CircolariError, match="marca temporale"):
+        sign_pdf(act, tmp_path / "bt.pdf", pki.p12, PASSWORD, tsa_url="http://127.0.0.1:9/tsa")
+    assert not (tmp_path / "bt.pdf").exists()

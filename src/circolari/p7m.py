@@ -30,7 +30,12 @@ def verify_p7m(path: Path, raw: bytes) -> VerifyReport:
     for index, signer_info in enumerate(signer_infos):
         report.signatures.append(_check_signer(index, signer_info, certs, content, content_type))
     if report.ok:
-        report.extracted = _extract(path, content)
+        try:
+            report.extracted = _extract(path, content)
+        except OSError as exc:
+            report.problems.append(f"impossibile estrarre il contenuto accanto al file: "
+                                   f"{exc.strerror}")
+            return report
         if content.startswith(b"%PDF-"):
             report.inner = verify_pdf_bytes(report.extracted, content)
     else:

@@ -149,7 +149,10 @@ def _drop_forbidden_actions(doc: pikepdf.Pdf) -> None:
 
 
 def _fix_annotations(doc: pikepdf.Pdf) -> None:
-    """Print flag on, hidden flags off, appearance with /N only (ISO 19005-2, 6.3)."""
+    """Print flag on, hidden flags off, appearance with /N only (ISO 19005-2, 6.3, 6.4)."""
+    form = doc.Root.get("/AcroForm")
+    if isinstance(form, pikepdf.Dictionary) and "/NeedAppearances" in form:
+        del form.NeedAppearances
     for _, annot in pdfwalk.annotations(doc):
         flags = int(annot.get("/F", 0))
         fixed = (flags | PRINT) & ~(INVISIBLE | HIDDEN | NOVIEW | TOGGLE_NOVIEW)
@@ -260,8 +263,6 @@ def add_signature_field(doc: pikepdf.Pdf, spot: SignatureSpot) -> None:
     if any(str(f.get("/T", "")) == spot.name for f in fields):
         raise fail(f"esiste già un campo di nome «{spot.name}»", field="signature",
                    hint="dare ai campi firma nomi diversi")
-    if "/NeedAppearances" in acroform:
-        del acroform.NeedAppearances
     width, height = x2 - x1, y2 - y1
     border = f"q 0.6 G 0.5 w 0.25 0.25 {width - 0.5:.2f} {height - 0.5:.2f} re S Q".encode()
     page = doc.pages[spot.page].obj

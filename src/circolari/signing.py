@@ -46,7 +46,7 @@ def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Cred
         raise fail("il file non è un certificato PKCS#12 (.p12/.pfx)", file=p12,
                    hint="esportare il certificato di firma con la chiave privata in formato .p12") from None
     try:
-        key, cert, extra = c_pkcs12.load_key_and_certificates(data, password)
+        key, cert, extra = c_pkcs12.load_key_and_certificates(data, password or None)
     except ValueError:
         raise fail("password del certificato errata", file=p12,
                    hint="reimpostare CIRCOLARI_P12_PASSWORD o ridigitare la password") from None
