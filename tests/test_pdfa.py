@@ -102,6 +102,8 @@ def test_pikepdf_validator_agrees_without_forms(tmp_path):
 @pytest.mark.parametrize("spot, message", [
     (SignatureSpot("Firma", 5, (0, 0, 10, 10)), "pagina 6"),
     (SignatureSpot("Firma", 0, (10, 10, 5, 20)), "dimensioni nulle"),
+    ([SignatureSpot("Firma", 0, (0, 0, 9, 9)), SignatureSpot("Firma", 0, (20, 0, 29, 9))],
+     "esiste già"),
 ])
 def test_bad_signature_spot(spot, message):
     with pytest.raises(CircolariError, match=message):

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
 
-import pikepdf
 import pytest
 import typer
 from cryptography import x509
@@ -16,11 +15,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
-from pdfa_checker import SPOT, assert_pdfa, finished
+from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf
 from typer.testing import CliRunner
 
 from circolari.errors import CircolariError
-from circolari.pdfa import SignatureSpot, add_signature_field
+from circolari.pdfa import SignatureSpot, finish_pdf
 from circolari.pdfa_check import check_pdfa
 from circolari.signing import sign_pdf
 from circolari.signing_cli import sign, verify
@@ -147,10 +146,9 @@ def test_signing_twice_is_refused(signed, pki, tmp_path):
         sign_pdf(signed, tmp_path / "due.pdf", pki.p12, PASSWORD, field=SPOT.name)
 
 
-def test_second_signer_in_second_field(act, pki, tmp_path):
-    with pikepdf.open(act) as doc:
-        add_signature_field(doc, SignatureSpot("Firma_Segretario", 1, (60, 60, 260, 120)))
-        doc.save(tmp_path / "dgr.pdf", deterministic_id=True)
+def test_second_signer_in_second_field(pki, tmp_path):
+    segretario = SignatureSpot("Firma_Segretario", 1, (60, 60, 260, 120))
+    (tmp_path / "dgr.pdf").write_bytes(finish_pdf(make_pdf(3), META, [SPOT, segretario]))
     with pytest.raises(CircolariError, match="più campi firma vuoti"):
         sign_pdf(tmp_path / "dgr.pdf", tmp_path / "x.pdf", pki.p12, PASSWORD)
     sign_pdf(tmp_path / "dgr.pdf", tmp_path / "uno.pdf", pki.p12, PASSWORD, field="Firma_Segretario")

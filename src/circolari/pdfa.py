@@ -7,6 +7,7 @@ actions, and a deterministic /ID, so the same input gives the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -58,8 +59,10 @@ def srgb_profile() -> bytes:
     return (resources.files("circolari") / "data" / "sRGB.icc").read_bytes()
 
 
-def finish_pdf(pdf: bytes, meta: PdfMeta, signature: SignatureSpot | None) -> bytes:
-    """Return ``pdf`` made PDF/A-2b, optionally with an empty signature field."""
+def finish_pdf(
+    pdf: bytes, meta: PdfMeta, signature: SignatureSpot | Sequence[SignatureSpot] | None
+) -> bytes:
+    """Return ``pdf`` made PDF/A-2b, with empty signature field(s) if spots are given."""
     if meta.date.utcoffset() is None:
         raise fail(
             "la data del documento non ha il fuso orario",
@@ -81,8 +84,9 @@ def finish_pdf(pdf: bytes, meta: PdfMeta, signature: SignatureSpot | None) -> by
         _write_metadata(doc, meta)
         _write_output_intent(doc)
         doc.Root.Lang = String(meta.lang)
-        if signature is not None:
-            add_signature_field(doc, signature)
+        spots = [signature] if isinstance(signature, SignatureSpot) else signature or []
+        for spot in spots:
+            add_signature_field(doc, spot)
         if "/ID" in doc.trailer:
             del doc.trailer.ID  # so qpdf derives both halves from the content
         out = BytesIO()
