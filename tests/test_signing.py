@@ -1,0 +1,355 @@
+"""PAdES signing, PDF and .p7m verification, and the sign/verify commands."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import typer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.x509.oid import NameOID
+from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf
+from typer.testing import CliRunner
+
+from circolari.errors import CircolariError
+from circolari.pdfa import SignatureSpot, finish_pdf
+from circolari.pdfa_check import check_pdfa
+from circolari.signing import sign_pdf
+from circolari.signing_cli import sign, verify
+from circolari.verify import verify_file
+
+PASSWORD = b"segreta"
+NOW = datetime.now(timezone.utc)
+
+
+@dataclass
+class Pki:
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+    p12: Path
+    expired: Path
+    future: Path
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _cert(subject, issuer, key, issuer_key, start, end, serial, ca=False):
+    usage = x509.KeyUsage(
+        digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+        encipher_only=False, decipher_only=False)
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+            .public_key(key.public_key()).serial_number(serial)
+            .not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(usage, critical=True)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> Pki:
+    folder = tmp_path_factory.mktemp("pki")
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _cert(_name("CA di prova"), _name("CA di prova"), ca_key, ca_key,
+               NOW - timedelta(days=30), NOW + timedelta(days=3650), 1, ca=True)
+
+    def p12(name, start, end, serial):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = _cert(_name("Mario Rossi"), ca.subject, key, ca_key, start, end, serial)
+        path = folder / name
+        path.write_bytes(pkcs12.serialize_key_and_certificates(
+            b"mario", key, cert, [ca], serialization.BestAvailableEncryption(PASSWORD)))
+        return key, cert, path
+
+    key, cert, good = p12("firma.p12", NOW - timedelta(days=1), NOW + timedelta(days=365), 4242)
+    _, _, expired = p12("scaduto.p12", NOW - timedelta(days=400), NOW - timedelta(days=35), 7)
+    _, _, future = p12("futuro.p12", NOW + timedelta(days=10), NOW + timedelta(days=400), 8)
+    return Pki(key, cert, good, expired, future)
+
+
+@pytest.fixture
+def act(tmp_path) -> Path:
+    path = tmp_path / "circolare.pdf"
+    path.write_bytes(finished(pages=3))
+    return path
+
+
+@pytest.fixture
+def signed(act, pki, tmp_path) -> Path:
+    dst = tmp_path / "circolare.firmato.pdf"
+    sign_pdf(act, dst, pki.p12, PASSWORD)
+    return dst
+
+
+def test_signed_pdf_verifies_and_stays_pdfa(act, signed, tmp_path):
+    report = verify_file(signed)
+    assert report.ok, report.lines()
+    (sig,) = report.signatures
+    assert sig.signed and sig.intact and sig.valid and sig.whole_file
+    assert sig.signer == "Mario Rossi" and sig.issuer == "CA di prova" and sig.serial == "1092"
+    assert sig.valid_from < NOW < sig.valid_to
+    assert str(report.claim) == "PDF/A-2b" and report.pdfa_failures == []
+    assert all(embedded for _, embedded in report.fonts)
+    assert_pdfa(signed.read_bytes(), tmp_path)
+    text = "\n".join(report.lines())
+    assert "firmatario: Mario Rossi" in text and "Esito: VALIDO" in text
+
+
+def test_source_is_unchanged(act, pki, tmp_path):
+    before = hashlib.sha256(act.read_bytes()).digest()
+    sign_pdf(act, tmp_path / "out.pdf", pki.p12, PASSWORD)
+    assert hashlib.sha256(act.read_bytes()).digest() == before
+
+
+def test_byte_changed_after_signing_is_detected(signed):
+    raw = bytearray(signed.read_bytes())
+    index = raw.index(b"<pdf:Keywords>vaccinazioni") + len(b"<pdf:Keywords>")
+    raw[index] = ord("V")
+    signed.write_bytes(bytes(raw))
+    report = verify_file(signed)
+    assert not report.ok
+    assert not report.signatures[0].intact
+    assert "COMPROMESSA" in "\n".join(report.lines())
+
+
+def test_content_changed_in_a_later_revision_is_detected(signed):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(signed.read_bytes()))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=b"0 0 m 9 9 l S"))
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    signed.write_bytes(out.getvalue())
+    report = verify_file(signed)
+    sig = report.signatures[0]
+    assert sig.intact and not sig.acceptable and not report.ok
+    assert "MODIFICATO dopo la firma" in "\n".join(report.lines())
+
+
+def test_signing_twice_is_refused(signed, pki, tmp_path):
+    with pytest.raises(CircolariError, match="già firmato"):
+        sign_pdf(signed, tmp_path / "due.pdf", pki.p12, PASSWORD)
+    with pytest.raises(CircolariError, match="già firmato"):
+        sign_pdf(signed, tmp_path / "due.pdf", pki.p12, PASSWORD, field=SPOT.name)
+
+
+def test_second_signer_in_second_field(pki, tmp_path):
+    segretario = SignatureSpot("Firma_Segretario", 1, (60, 60, 260, 120))
+    (tmp_path / "dgr.pdf").write_bytes(finish_pdf(make_pdf(3), META, [SPOT, segretario]))
+    with pytest.raises(CircolariError, match="più campi firma vuoti"):
+        sign_pdf(tmp_path / "dgr.pdf", tmp_path / "x.pdf", pki.p12, PASSWORD)
+    sign_pdf(tmp_path / "dgr.pdf", tmp_path / "uno.pdf", pki.p12, PASSWORD, field="Firma_Segretario")
+    sign_pdf(tmp_path / "uno.pdf", tmp_path / "due.pdf", pki.p12, PASSWORD)
+    report = verify_file(tmp_path / "due.pdf")
+    assert report.ok, report.lines()
+    first, second = report.signatures
+    assert (first.field, second.field) == (SPOT.name, "Firma_Segretario")
+    assert first.signed and second.signed
+    assert second.modification is not None and second.acceptable  # later signature only
+    assert check_pdfa(tmp_path / "due.pdf") == []
+
+
+@pytest.mark.parametrize("which, password, message", [
+    ("p12", b"sbagliata", "password del certificato errata"),
+    ("expired", PASSWORD, "scaduto"),
+    ("future", PASSWORD, "non è ancora valido"),
+])
+def test_certificate_problems(act, pki, tmp_path, which, password, message):
+    with pytest.raises(CircolariError, match=message) as info:
+        sign_pdf(act, tmp_path / "out.pdf", getattr(pki, which), password)
+    assert not (tmp_path / "out.pdf").exists()
+    assert str(getattr(pki, which)) in str(info.value)
+
+
+def test_not_a_pkcs12(act, tmp_path):
+    bogus = tmp_path / "certificato.p12"
+    bogus.write_bytes(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    with pytest.raises(CircolariError, match="non è un certificato PKCS#12"):
+        sign_pdf(act, tmp_path / "out.pdf", bogus, PASSWORD)
+
+
+@pytest.mark.parametrize("content, message", [
+    (lambda raw: raw[: len(raw) // 2], "troncato"),
+    (lambda raw: b"Gentile utente, " + raw, "non è un PDF"),
+])
+def test_bad_input_pdf(act, pki, tmp_path, content, message):
+    bad = tmp_path / "rotto.pdf"
+    bad.write_bytes(content(act.read_bytes()))
+    with pytest.raises(CircolariError, match=message):
+        sign_pdf(bad, tmp_path / "out.pdf", pki.p12, PASSWORD)
+
+
+def test_no_signature_field(pki, tmp_path):
+    plain = tmp_path / "senza.pdf"
+    plain.write_bytes(finished(pages=1, signature=None))
+    with pytest.raises(CircolariError, match="non ha campi firma vuoti"):
+        sign_pdf(plain, tmp_path / "out.pdf", pki.p12, PASSWORD)
+
+
+def test_existing_output_is_not_overwritten(act, pki, tmp_path):
+    dst = tmp_path / "esiste.pdf"
+    dst.write_bytes(b"vecchio")
+    with pytest.raises(CircolariError, match="esiste già"):
+        sign_pdf(act, dst, pki.p12, PASSWORD)
+    assert dst.read_bytes() == b"vecchio"
+    sign_pdf(act, dst, pki.p12, PASSWORD, overwrite=True)
+    assert verify_file(dst).ok
+    with pytest.raises(CircolariError, match="sostituire l'originale"):
+        sign_pdf(act, act, pki.p12, PASSWORD, overwrite=True)
+
+
+# --- .p7m ------------------------------------------------------------------------
+
+def _p7m(pki: Pki, content: bytes) -> bytes:
+    return (pkcs7.PKCS7SignatureBuilder().set_data(content)
+            .add_signer(pki.cert, pki.key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
+
+
+def test_p7m_verifies_and_extracts_without_overwriting(act, pki, tmp_path):
+    content = act.read_bytes()
+    envelope = tmp_path / "Delibera.pdf.p7m"
+    envelope.write_bytes(_p7m(pki, content))
+    report = verify_file(envelope)
+    assert report.ok, report.lines()
+    assert report.signatures[0].signer == "Mario Rossi" and report.signatures[0].intact
+    assert report.extracted == tmp_path / "Delibera.pdf"
+    assert report.extracted.read_bytes() == content
+    assert report.inner is not None and str(report.inner.claim) == "PDF/A-2b"
+    # a different file already there is kept; the content goes beside it
+    report.extracted.write_bytes(b"altro")
+    again = verify_file(envelope)
+    assert again.extracted == tmp_path / "Delibera (1).pdf"
+    assert (tmp_path / "Delibera.pdf").read_bytes() == b"altro"
+
+
+def test_corrupted_p7m_is_rejected(act, pki, tmp_path):
+    raw = bytearray(_p7m(pki, act.read_bytes()))
+    index = raw.index(b"vaccinazioni")
+    raw[index] = ord("V")
+    envelope = tmp_path / "Delibera.pdf.p7m"
+    envelope.write_bytes(bytes(raw))
+    report = verify_file(envelope)
+    assert not report.ok and not report.signatures[0].intact
+    assert report.extracted is None and not (tmp_path / "Delibera.pdf").exists()
+    garbage = tmp_path / "rotto.pdf.p7m"
+    garbage.write_bytes(b"\x30\x82\x01\x00non asn1")
+    assert "non è una busta firmata" in "\n".join(verify_file(garbage).lines())
+
+
+# --- CLI -------------------------------------------------------------------------
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("sign")(sign)
+    app.command("verify")(verify)
+    return app
+
+
+def test_cli_sign_and_verify(app, act, pki, monkeypatch):
+    runner = CliRunner()
+    monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", PASSWORD.decode())
+    result = runner.invoke(app, ["sign", str(act), "--p12", str(pki.p12)])
+    assert result.exit_code == 0, result.output
+    out = act.with_name("circolare.firmato.pdf")
+    assert out.exists()
+    result = runner.invoke(app, ["verify", str(out)])
+    assert result.exit_code == 0 and "Esito: VALIDO" in result.output
+
+
+def test_cli_password_prompt_and_errors(app, act, pki, monkeypatch, tmp_path):
+    runner = CliRunner()
+    monkeypatch.delenv("CIRCOLARI_P12_PASSWORD", raising=False)
+    dst = tmp_path / "firmato.pdf"
+    result = runner.invoke(app, ["sign", str(act), "--p12", str(pki.p12), "-o", str(dst)],
+                           input="sbagliata\n")
+    assert isinstance(result.exception, CircolariError)
+    assert "password del certificato errata" in str(result.exception)
+    assert "sbagliata" not in result.output  # hidden prompt
+    result = runner.invoke(app, ["sign", str(act), "--p12", str(pki.p12), "-o", str(dst)],
+                           input="segreta\n")
+    assert result.exit_code == 0 and dst.exists()
+    broken = tmp_path / "rotto.pdf"
+    broken.write_bytes(dst.read_bytes().replace(b"vaccinazioni", b"Vaccinazioni", 1))
+    result = runner.invoke(app, ["verify", str(broken)])
+    assert result.exit_code == 1 and "NON VALIDO" in result.output
+
+
+def test_cli_help_in_italian(app):
+    result = CliRunner().invoke(app, ["sign", "--help"])
+    assert "Firma digitalmente" in result.output and "--p12" in result.output
+
+
+# --- B-T with a local time-stamping authority -------------------------------------
+
+@pytest.fixture
+def tsa_url(pki):
+    """A local RFC 3161 TSA (pyHanko's DummyTimeStamper behind http.server)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from asn1crypto import keys, tsp
+    from asn1crypto import x509 as ax509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # dummy TSA: RSA only
+    cert = (x509.CertificateBuilder().subject_name(_name("TSA di prova"))
+            .issuer_name(_name("TSA di prova")).public_key(key.public_key()).serial_number(99)
+            .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    stamper = DummyTimeStamper(
+        tsa_cert=ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(req).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/tsa"
+    server.shutdown()
+    server.server_close()
+
+
+def test_pades_b_t_with_timestamp(act, pki, tsa_url, tmp_path):
+    dst = tmp_path / "bt.pdf"
+    sign_pdf(act, dst, pki.p12, PASSWORD, tsa_url=tsa_url)
+    report = verify_file(dst)
+    assert report.ok, report.lines()
+    assert report.signatures[0].timestamp is not None
+    assert "marca temporale:" in "\n".join(report.lines())
+
+
+def test_unreachable_tsa(act, pki, tmp_path):
+    with pytest.raises(CircolariError, match="marca temporale"):
+        sign_pdf(act, tmp_path / "bt.pdf", pki.p12, PASSWORD, tsa_url="http://127.0.0.1:9/tsa")
+    assert not (tmp_path / "bt.pdf").exists()
