@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 import os
 import signal
 import ssl
@@ -18,6 +19,7 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # aiosmtpd's chatter
 SRC = Path(__file__).resolve().parents[1] / "src"
 USER, PASSWORD = "welfare@regione.pec.test", "s3greta-di-prova"
 SENDER = {"denominazione": "Regione Lombardia - Direzione Generale Welfare",

@@ -66,7 +66,8 @@ def _text(resp) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError) or \
+            "timed out" in str(exc):
         return "tempo di attesa scaduto (il server non risponde)"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return "il server ha chiuso la connessione"
@@ -200,7 +201,18 @@ class Connection:
         try:
             smtp.send(b".\r\n")
             code, resp = smtp.getreply()
+        except smtplib.SMTPServerDisconnected as exc:
+            if str(exc) == "Connection unexpectedly closed":
+                # Orderly close (EOF) with no reply: TCP delivers in order, so no 250 was
+                # sent, and without a 250 the server has not taken the message
+                # (RFC 5321 §4.1.1.4, §6.1). Safe to try again.
+                raise TransientError("il server ha chiuso la connessione senza rispondere "
+                                     "alla fine dei dati (messaggio non accettato)",
+                                     reconnect=True) from None
+            raise Uncertain(f"nessuna risposta dopo la fine dei dati: {_describe(exc)}") \
+                from None
         except OSError as exc:
+            # Timeout, reset: a 250 may have been sent and lost. The server may have it.
             raise Uncertain(f"nessuna risposta dopo la fine dei dati: {_describe(exc)}") \
                 from None
         if code != 250:
