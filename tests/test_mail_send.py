@@ -193,3 +193,20 @@ def test_rate_limit(tmp_path):
         t0 = time.monotonic()
         send_batch(act, server.settings(), rate_per_min=600)  # one each 0.1 s
         assert time.monotonic() - t0 >= 0.3
+
+
+def test_cli_send(tmp_path):
+    from typer.testing import CliRunner
+
+    from circolari.mail.cli import app
+
+    act, _ = _prepared(tmp_path, n=3)
+    with SmtpServer("starttls") as server:
+        env = {k: v for k, v in server.env().items() if k.startswith("CIRCOLARI_")}
+        no_pw = dict(env, CIRCOLARI_SMTP_PASSWORD=None)
+        res = CliRunner(env=no_pw).invoke(app, ["send", str(act)])
+        assert res.exit_code == 1 and "CIRCOLARI_SMTP_PASSWORD" in res.output
+        res = CliRunner(env=env).invoke(app, ["send", str(act), "--rate", "6000/min"])
+        assert res.exit_code == 0, res.output
+        assert "Inviati 3, falliti 0" in res.output and PASSWORD not in res.output
+        assert len(server.handler.messages) == 3

@@ -230,7 +230,7 @@ def status_cmd(
 
     def go():
         lines = status.collect(act_dir)
-        Console().print(status.table(lines, title=f"Invii PEC — {act_dir}"))
+        Console().print(status.table(lines, title=f"Invii PEC — {Path(act_dir).name}"))
         typer.echo(status.summary(lines))
         if csv is not None:
             status.write_csv(lines, csv)

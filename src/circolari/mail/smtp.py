@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass, field
 
@@ -118,6 +119,9 @@ class Connection:
                                hint="usare CIRCOLARI_SMTP_SECURITY=ssl e la porta 465")
                 self.smtp.starttls(context=ctx)
                 self.smtp.ehlo()
+            # Commands and the end-of-data marker are small writes that must not wait
+            # for the peer's delayed ACK (Nagle): one round trip per command, no more.
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if s.user:
                 self.smtp.login(s.user, s.password or "")
         except ssl.SSLCertVerificationError as exc:
