@@ -1,0 +1,227 @@
+"""Build one RFC 5322 message per recipient (stdlib ``email``, policy SMTP).
+
+Header values coming from data (denominazione, oggetto, protocollo) are cleaned of
+CR/LF and other control characters before they reach the header API, and non-ASCII
+text goes out as RFC 2047 encoded-words chosen by the policy: data can never add a
+header. The body comes from a sandboxed Jinja template; data is passed as values
+and is never itself rendered as a template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy as email_policy
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+from email.utils import format_datetime
+from pathlib import Path
+
+from circolari.errors import fail
+from circolari.mail.manifest import Act, Recipient, Sender
+
+POLICY = email_policy.SMTP  # CRLF line ends, 78-column folding, RFC 2047 words
+MESSAGE_ID_DOMAIN = "circolari.local"
+TEMPLATE_NAME = "mail/messaggio.txt.j2"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_SPACES = re.compile(r"\s{2,}")
+
+_KIND_LABEL = {
+    "circolare": "la circolare",
+    "nota": "la nota",
+    "decreto": "il decreto",
+    "dgr": "la deliberazione",
+    "delibera": "la deliberazione",
+    "deliberazione": "la deliberazione",
+    "lettera": "la lettera",
+}
+
+
+def clean_header_text(value: str) -> str:
+    """One line of text safe for a header: control characters (CR, LF, TAB...) become spaces."""
+    return _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
+
+
+def message_id(act: Act, recipient_id: str, address: str) -> str:
+    """Deterministic Message-ID: the same act to the same body always has the same id."""
+    key = "\x1f".join([act.kind, act.name, act.protocollo or "", act.numero or "",
+                       recipient_id, address.lower()])
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
+
+
+def subject_for(act: Act) -> str:
+    oggetto = clean_header_text(act.oggetto)
+    if act.protocollo and clean_header_text(act.protocollo):
+        return f"Prot. {clean_header_text(act.protocollo)} - {oggetto}"
+    return oggetto
+
+
+def templates_dir() -> Path:
+    """The project's ``templates/`` (``CIRCOLARI_TEMPLATES`` overrides it)."""
+    env = os.environ.get("CIRCOLARI_TEMPLATES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "templates"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
+    maintype: str
+    subtype: str
+    role: str  # "atto" (the signed act) or "allegato"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @classmethod
+    def from_file(cls, path: Path, role: str) -> "Attachment":
+        path = Path(path)
+        if not path.is_file():
+            raise fail("allegato non trovato", file=path, hint="controllare il percorso")
+        name = clean_header_text(path.name)
+        lower = name.lower()
+        if lower.endswith(".p7m"):
+            maintype, subtype = "application", "pkcs7-mime"
+        elif lower.endswith(".pdf"):
+            maintype, subtype = "application", "pdf"
+        else:
+            guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            maintype, subtype = guessed.split("/", 1)
+            if maintype in ("text", "multipart", "message"):
+                # Sent as opaque bytes: no charset guessing, no re-encoding of the file.
+                maintype, subtype = "application", "octet-stream"
+        return cls(name=name, data=path.read_bytes(), maintype=maintype, subtype=subtype,
+                   role=role)
+
+
+def _load_template(directory: Path):
+    from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(loader=FileSystemLoader(str(directory)),
+                               undefined=StrictUndefined, autoescape=False,
+                               keep_trailing_newline=True)
+    try:
+        return env.get_template(TEMPLATE_NAME)
+    except TemplateNotFound:
+        raise fail("modello del messaggio non trovato", file=directory / TEMPLATE_NAME,
+                   hint="il file fa parte di circolari (cartella templates/); "
+                        "oppure indicare la cartella con CIRCOLARI_TEMPLATES") from None
+
+
+def _italian_date(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"
+
+
+class MessageBuilder:
+    """Builds the per-recipient messages of one act; shared parts are encoded once."""
+
+    def __init__(self, act: Act, sender: Sender, attachments: list[Attachment],
+                 date: datetime, template_directory: Path | None = None):
+        self.act = act
+        self.sender = sender
+        self.attachments = attachments
+        self.date_header = format_datetime(date)
+        self.subject = subject_for(act)
+        self.from_address = Address(display_name=clean_header_text(sender.denominazione),
+                                    addr_spec=sender.pec)
+        self.template = _load_template(template_directory or templates_dir())
+        self._parts = []
+        for att in attachments:
+            part = MIMEPart(policy=POLICY)
+            part.set_content(att.data, maintype=att.maintype, subtype=att.subtype,
+                             disposition="attachment", filename=att.name)
+            self._parts.append(part)
+        self._encoded_parts = [p.as_bytes(policy=POLICY) for p in self._parts]
+
+    def body_text(self, recipient: Recipient) -> str:
+        act = self.act
+        context = {
+            "act": {
+                "kind": act.kind,
+                "descrizione": _KIND_LABEL.get(act.kind.lower(), "l'atto"),
+                "name": act.name,
+                "oggetto": clean_header_text(act.oggetto),
+                "date": _italian_date(act.date),
+                "protocollo": act.protocollo,
+                "numero": act.numero,
+            },
+            "sender": {"denominazione": clean_header_text(self.sender.denominazione),
+                       "pec": self.sender.pec},
+            "recipient": {
+                "id": recipient.id,
+                "denominazione": clean_header_text(recipient.denominazione),
+                "ruolo": clean_header_text(recipient.ruolo) if recipient.ruolo else None,
+                "pec": recipient.pec,
+                "per_conoscenza": recipient.per_conoscenza,
+            },
+            "attachments": [{"name": a.name, "role": a.role} for a in self.attachments],
+        }
+        return self.template.render(**context)
+
+    def build(self, recipient: Recipient) -> tuple[str, bytes]:
+        """Return ``(message_id, raw bytes)`` of the message to ``recipient``."""
+        mid = message_id(self.act, recipient.id, recipient.pec)
+        msg = self._headers_and_text(recipient, mid)
+        if not self._parts:
+            return mid, msg.as_bytes(policy=POLICY)
+        msg.make_mixed()
+        # Deterministic boundary: the same inputs give byte-identical .eml files.
+        boundary = "=_circolari_" + mid[1:25]
+        msg.set_boundary(boundary)
+        head = msg.as_bytes(policy=POLICY)
+        closing = b"\r\n--" + boundary.encode("ascii") + b"--\r\n"
+        if not head.endswith(closing):  # never expected; fall back to the generator
+            return mid, self.build_plain(recipient)
+        return mid, self._splice(head, boundary.encode("ascii"))
+
+    def _headers_and_text(self, recipient: Recipient, mid: str) -> EmailMessage:
+        msg = EmailMessage(policy=POLICY)
+        msg["From"] = self.from_address
+        msg["Reply-To"] = self.from_address
+        msg["To"] = Address(display_name=clean_header_text(recipient.denominazione),
+                            addr_spec=recipient.pec)
+        msg["Subject"] = self.subject
+        msg["Date"] = self.date_header
+        msg["Message-ID"] = mid
+        msg["X-Circolari-Destinatario"] = recipient.id
+        msg["X-Circolari-Ruolo"] = "per conoscenza" if recipient.per_conoscenza else "destinatario"
+        msg.set_content(self.body_text(recipient), subtype="plain", charset="utf-8",
+                        cte="quoted-printable")
+        return msg
+
+    def _splice(self, head: bytes, boundary: bytes) -> bytes:
+        """Append the pre-encoded attachment parts to a multipart holding only the text.
+
+        Produces exactly what the generator would for the full message (tested), but
+        the large base64 parts are serialised once per batch instead of once per message.
+        """
+        closing = b"--" + boundary + b"--\r\n"
+        out = [head[: -len(closing)]]
+        for part in self._encoded_parts:
+            out += [b"--", boundary, b"\r\n", part, b"\r\n"]
+        out.append(closing)
+        return b"".join(out)
+
+    def build_plain(self, recipient: Recipient) -> bytes:
+        """Reference build through the generator alone (used by the tests)."""
+        mid = message_id(self.act, recipient.id, recipient.pec)
+        msg = self._headers_and_text(recipient, mid)
+        if self._parts:
+            msg.make_mixed()
+            for part in self._parts:
+                msg.attach(part)
+            msg.set_boundary("=_circolari_" + mid[1:25])
+        return msg.as_bytes(policy=POLICY)

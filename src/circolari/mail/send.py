@@ -1,0 +1,198 @@
+"""``mail send``: send the prepared messages, resumably, recording every step.
+
+Resumption rule (docs/mail.md): at start, a message left in ``sending`` by a killed
+run is re-queued when ``transmitted = 0`` (the server never got the end-of-data
+marker, so it cannot have the message) and held as *uncertain* when
+``transmitted = 1`` (it may have it): an uncertain message is only settled by a PEC
+receipt (``mail receipts``) or re-sent on explicit request (``--reinvia-incerti``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from circolari.errors import fail
+from circolari.mail.files import exclusive_lock, sha256_bytes
+from circolari.mail.journal import NOW, Journal, Row
+from circolari.mail.prepare import mail_dir_of
+from circolari.mail.smtp import (Connection, PermanentError, SenderRejected, SmtpSettings,
+                                 TransientError, Uncertain)
+
+
+@dataclass
+class SendReport:
+    sent: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    postponed: list[tuple[str, str]] = field(default_factory=list)  # temporary errors
+    uncertain: list[tuple[str, str]] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)   # found in 'sending', safe to resend
+    already: int = 0                                     # sent earlier, nothing to do
+    planned: list[Row] = field(default_factory=list)     # dry run
+
+
+def parse_rate(text: str | None) -> float | None:
+    """``"30/min"``, ``"30"`` -> messages per minute; None or 0 -> no limit."""
+    if text is None or str(text).strip() in ("", "0"):
+        return None
+    raw = str(text).strip().lower().removesuffix("/min").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise fail(f"velocità «{text}» non valida", field="--rate",
+                   hint="indicare messaggi al minuto, es. --rate 30/min") from None
+    if value <= 0:
+        raise fail(f"velocità «{text}» non valida", field="--rate",
+                   hint="indicare un numero positivo, es. --rate 30/min")
+    return value
+
+
+def _load(mail_dir: Path, journal: Journal) -> dict[str, bytes]:
+    """Read and verify every message still to send, before opening any connection."""
+    data: dict[str, bytes] = {}
+    for row in journal.rows():
+        if row.state != "prepared":
+            continue
+        path = mail_dir / row.eml
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise fail("messaggio preparato mancante", file=path,
+                       hint="rieseguire 'circolari mail prepare'") from None
+        if sha256_bytes(raw) != row.eml_sha256:
+            raise fail("il messaggio è stato modificato dopo la preparazione", file=path,
+                       hint="rieseguire 'circolari mail prepare' (i file .eml non vanno "
+                            "modificati a mano)")
+        data[row.recipient_id] = raw
+    return data
+
+
+def resolve_interrupted(journal: Journal, *, resend_uncertain: bool, dry_run: bool,
+                        report: SendReport) -> None:
+    """Apply the resumption rule to messages a previous run left in ``sending``."""
+    for row in journal.rows():
+        if row.state != "sending":
+            continue
+        if not row.transmitted or resend_uncertain:
+            report.requeued.append(row.recipient_id)
+            if not dry_run:
+                kind = "resend-uncertain" if row.transmitted else "requeued"
+                journal.change(row.recipient_id, kind,
+                               "ripreso dopo un'interruzione" if not row.transmitted else
+                               "reinvio richiesto dall'operatore (--reinvia-incerti)",
+                               expect=("sending",), state="prepared", transmitted=0)
+        else:
+            why = row.last_error or "invio interrotto dopo la trasmissione completa"
+            report.uncertain.append((row.recipient_id, why))
+            last = journal.events(row.recipient_id)[-1]["kind"]
+            if not dry_run and last != "uncertain":
+                journal.change(row.recipient_id, "uncertain", why)
+
+
+def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = False,
+               rate_per_min: float | None = None, max_attempts: int = 5,
+               backoff: float = 2.0, max_backoff: float = 60.0,
+               resend_uncertain: bool = False, progress=None,
+               sleep=time.sleep) -> SendReport:
+    """Send every message in state ``prepared``; see the module docstring."""
+    mail_dir = mail_dir_of(act_dir)
+    report = SendReport()
+    journal = Journal.open_existing(mail_dir)
+    with exclusive_lock(mail_dir), journal:
+        sender = journal.meta("sender")
+        resolve_interrupted(journal, resend_uncertain=resend_uncertain, dry_run=dry_run,
+                            report=report)
+        rows = journal.rows()
+        queue = [r for r in rows if r.state == "prepared" or
+                 (dry_run and r.recipient_id in report.requeued)]
+        report.already = sum(r.state in ("sent", "accepted", "delivered") for r in rows)
+        if dry_run:
+            report.planned = queue
+            return report
+        if not queue:
+            return report
+        payloads = _load(mail_dir, journal)
+        conn: Connection | None = None
+        interval = 60.0 / rate_per_min if rate_per_min else 0.0
+        next_start = 0.0
+        try:
+            for row in queue:
+                rid = row.recipient_id
+                if interval:
+                    wait = next_start - time.monotonic()
+                    if wait > 0:
+                        sleep(wait)
+                    next_start = time.monotonic() + interval
+                attempts = row.attempts
+                tries = 0
+                outcome = None
+                while outcome is None:
+                    tries += 1
+                    try:
+                        if conn is None:
+                            conn = Connection(settings)
+                            conn.open()
+                        attempts += 1
+                        journal.change(rid, "send-attempt", f"tentativo {attempts}",
+                                       state="sending", transmitted=0, attempts=attempts,
+                                       sending_at=NOW)
+                        reply = conn.send(sender, row.address, payloads[rid],
+                                          lambda: journal.change(rid, "data-sent",
+                                                                 transmitted=1))
+                    except TransientError as exc:
+                        if journal.row(rid).state == "sending":
+                            journal.change(rid, "temp-failure", exc.text, state="prepared",
+                                           transmitted=0, last_error=exc.text)
+                        if exc.reconnect and conn is not None:
+                            conn.close()
+                            conn = None
+                        if tries >= max_attempts:
+                            if journal.row(rid).attempts == row.attempts:
+                                # never reached the server: the connection itself fails
+                                raise fail(
+                                    f"impossibile inviare a {settings.where()}: {exc.text}",
+                                    field="CIRCOLARI_SMTP_HOST",
+                                    hint="controllare server, porta e rete, poi rilanciare "
+                                         "'circolari mail send' (riprende da dove si è "
+                                         "fermato)") from None
+                            report.postponed.append((rid, exc.text))
+                            outcome = "postponed"
+                        else:
+                            sleep(min(max_backoff, backoff * 2 ** (tries - 1)))
+                    except Uncertain as exc:
+                        journal.change(rid, "uncertain", exc.text, last_error=exc.text)
+                        report.uncertain.append((rid, exc.text))
+                        conn.close()
+                        conn = None
+                        outcome = "uncertain"
+                    except SenderRejected as exc:
+                        journal.change(rid, "temp-failure", exc.text, state="prepared",
+                                       transmitted=0, last_error=exc.text)
+                        raise fail(f"il server ha rifiutato il mittente {sender}: {exc.text}",
+                                   field="sender.pec",
+                                   hint="controllare che l'utente SMTP sia la casella PEC "
+                                        "del mittente") from None
+                    except PermanentError as exc:
+                        journal.change(rid, "failed", exc.text, state="failed",
+                                       transmitted=0, failed_at=NOW, last_error=exc.text)
+                        report.failed.append((rid, exc.text))
+                        outcome = "failed"
+                    else:
+                        journal.change(rid, "sent", reply, state="sent", sent_at=NOW,
+                                       smtp_reply=reply, last_error=None)
+                        report.sent.append(rid)
+                        outcome = "sent"
+                if progress is not None:
+                    progress(rid, outcome)
+        finally:
+            if conn is not None:
+                conn.close()
+    return report
+
+
+def report_json(report: SendReport) -> str:
+    return json.dumps({"sent": report.sent, "failed": report.failed,
+                       "postponed": report.postponed, "uncertain": report.uncertain,
+                       "requeued": report.requeued}, ensure_ascii=False)

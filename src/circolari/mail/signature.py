@@ -1,0 +1,66 @@
+"""Is the act to be sent signed? Presence check only, not a cryptographic verification.
+
+A PDF counts as signed when its form has a signature field (``/FT /Sig``) with a
+value (``/V``, the signature dictionary); an empty signature field does not count.
+A CAdES envelope (``.p7m``) is signed by nature; only its shape is checked here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from circolari.errors import fail
+
+
+def _has_signed_field(fields, depth: int = 0) -> bool:
+    if fields is None or depth > 20:
+        return False
+    for ref in fields:
+        field = ref.get_object()
+        ft = field.get("/FT")
+        if ft == "/Sig" and field.get("/V") is not None:
+            return True
+        if _has_signed_field(field.get("/Kids"), depth + 1):
+            return True
+    return False
+
+
+def pdf_is_signed(path: Path) -> bool:
+    """True when ``path`` has a filled signature field; CircolariError if unreadable."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        acro = reader.trailer["/Root"].get("/AcroForm")
+        if acro is None:
+            return False
+        acro = acro.get_object()
+        return _has_signed_field(acro.get("/Fields"))
+    except (PdfReadError, KeyError, ValueError, TypeError) as exc:
+        raise fail(f"il PDF non è leggibile ({exc})", file=path,
+                   hint="indicare il PDF firmato restituito dal sistema di firma") from None
+
+
+def check_signed_file(path: Path, *, allow_unsigned: bool) -> str:
+    """Check the act to send; return its kind: ``"pdf"`` or ``"p7m"``."""
+    path = Path(path)
+    if not path.is_file():
+        raise fail("il file firmato non esiste", file=path,
+                   hint="indicare con --signed il PDF firmato o il file .p7m")
+    head = path.read_bytes()[:1024]
+    if path.suffix.lower() == ".p7m":
+        # DER (SEQUENCE, 0x30) or base64/PEM text of a CMS SignedData.
+        if not (head[:1] == b"\x30" or head.lstrip().startswith((b"MI", b"-----BEGIN"))):
+            raise fail("il file .p7m non sembra una busta di firma CAdES", file=path,
+                       hint="indicare il file .p7m prodotto dal sistema di firma")
+        return "p7m"
+    if not head.startswith(b"%PDF-"):
+        raise fail("il file non è un PDF né un .p7m", file=path,
+                   hint="indicare con --signed il PDF firmato (PAdES) o il file .p7m (CAdES)")
+    if not pdf_is_signed(path) and not allow_unsigned:
+        raise fail(
+            "il PDF non contiene una firma digitale (nessun campo firma compilato): "
+            "un atto ufficiale va inviato firmato", file=path,
+            hint="firmare il PDF (PAdES) o usare il .p7m; solo per prove usare --unsigned")
+    return "pdf"

@@ -1,0 +1,224 @@
+"""SMTP transport for PEC: TLS only (implicit on 465, or STARTTLS), authenticated.
+
+``Connection.send`` runs one SMTP transaction and tells the caller, through
+``before_end_of_data``, the last moment at which the server certainly does not have
+the message: the whole body has been written except the end-of-data marker
+(``CRLF.CRLF``); after that the outcome is only known from the server's reply.
+Errors are classified: ``TransientError`` (4xx, dropped connection, timeout: retry),
+``PermanentError`` (5xx: the message fails with the server's text),
+``SenderRejected`` (5xx to MAIL FROM: the whole batch stops) and ``Uncertain`` (no
+reply after the end-of-data marker: the server may have the message).
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+
+from circolari.errors import fail
+
+LOCAL_HOSTNAME = "circolari.local"
+
+
+@dataclass
+class SmtpSettings:
+    host: str
+    port: int
+    security: str = "ssl"            # "ssl" (implicit TLS) or "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: str | None = None
+    timeout: float = 60.0
+
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class TransientError(Exception):
+    def __init__(self, text: str, *, reconnect: bool):
+        super().__init__(text)
+        self.text = text
+        self.reconnect = reconnect
+
+
+class PermanentError(Exception):
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+
+class SenderRejected(PermanentError):
+    pass
+
+
+class Uncertain(Exception):
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+
+def _text(resp) -> str:
+    if isinstance(resp, bytes):
+        resp = resp.decode("utf-8", "replace")
+    return " ".join(str(resp).split())
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError) or \
+            "timed out" in str(exc):
+        return "tempo di attesa scaduto (il server non risponde)"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "il server ha chiuso la connessione"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connessione rifiutata"
+    if isinstance(exc, ssl.SSLError):
+        return f"errore TLS ({exc.reason or exc})"
+    return f"errore di rete ({exc.__class__.__name__}: {exc})"
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """CRLF line ends, leading dots doubled, ending with CRLF (RFC 5321 §4.5.2)."""
+    data = re.sub(rb"\r\n|\n|\r", b"\r\n", data)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data
+
+
+class Connection:
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+
+    def _context(self) -> ssl.SSLContext:
+        try:
+            return ssl.create_default_context(cafile=self.settings.cafile or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise fail(f"certificati CA non leggibili ({exc})", file=self.settings.cafile,
+                       field="CIRCOLARI_SMTP_CAFILE",
+                       hint="indicare un file PEM di certificati CA") from None
+
+    def open(self) -> None:
+        s = self.settings
+        ctx = self._context()
+        try:
+            if s.security == "ssl":
+                self.smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=LOCAL_HOSTNAME,
+                                             timeout=s.timeout, context=ctx)
+            else:
+                self.smtp = smtplib.SMTP(s.host, s.port, local_hostname=LOCAL_HOSTNAME,
+                                         timeout=s.timeout)
+                self.smtp.ehlo()
+                if not self.smtp.has_extn("starttls"):
+                    self.close()
+                    raise fail(f"il server {s.where()} non offre STARTTLS: la PEC richiede "
+                               "una connessione cifrata", field="CIRCOLARI_SMTP_SECURITY",
+                               hint="usare CIRCOLARI_SMTP_SECURITY=ssl e la porta 465")
+                self.smtp.starttls(context=ctx)
+                self.smtp.ehlo()
+            # Commands and the end-of-data marker are small writes that must not wait
+            # for the peer's delayed ACK (Nagle): one round trip per command, no more.
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if s.user:
+                self.smtp.login(s.user, s.password or "")
+        except ssl.SSLCertVerificationError as exc:
+            self.close()
+            raise fail(f"il certificato del server {s.where()} non è verificabile "
+                       f"({exc.verify_message})", field="CIRCOLARI_SMTP_HOST",
+                       hint="controllare il nome del server; per un server di prova indicare "
+                            "il certificato con CIRCOLARI_SMTP_CAFILE") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            raise fail(f"autenticazione rifiutata dal server {s.where()} "
+                       f"({exc.smtp_code} {_text(exc.smtp_error)})", field="CIRCOLARI_SMTP_USER",
+                       hint="controllare utente e password della casella PEC") from None
+        except smtplib.SMTPNotSupportedError:
+            self.close()
+            raise fail(f"il server {s.where()} non accetta l'autenticazione",
+                       field="CIRCOLARI_SMTP_USER", hint="controllare host e porta") from None
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            text = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            if 400 <= exc.smtp_code < 500:
+                raise TransientError(f"connessione a {s.where()}: {text}",
+                                     reconnect=True) from None
+            raise fail(f"il server {s.where()} ha rifiutato la connessione ({text})",
+                       hint="controllare le impostazioni CIRCOLARI_SMTP_*") from None
+        except OSError as exc:
+            self.close()
+            raise TransientError(f"connessione a {s.where()}: {_describe(exc)}",
+                                 reconnect=True) from None
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        try:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(min(self.settings.timeout, 5))
+                smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+        finally:
+            smtp.close()
+
+    def _refused(self, stage: str, code: int, resp) -> Exception:
+        text = f"{code} {_text(resp)}"
+        if code == 421 or not (400 <= code < 600):
+            return TransientError(f"{stage}: {text}", reconnect=True)
+        if code < 500:
+            try:
+                self.smtp.rset()
+            except OSError:
+                return TransientError(f"{stage}: {text}", reconnect=True)
+            return TransientError(f"{stage}: {text}", reconnect=False)
+        if stage == "MAIL FROM":
+            return SenderRejected(f"{stage}: {text}")
+        if stage != "fine DATA":
+            try:
+                self.smtp.rset()
+            except OSError:
+                pass
+        return PermanentError(f"{stage}: {text}")
+
+    def send(self, from_addr: str, to_addr: str, data: bytes, before_end_of_data) -> str:
+        """Send ``data``; return the server's acceptance reply text."""
+        smtp = self.smtp
+        payload = dot_stuff(data)
+        try:
+            code, resp = smtp.mail(from_addr)
+            if code != 250:
+                raise self._refused("MAIL FROM", code, resp)
+            code, resp = smtp.rcpt(to_addr)
+            if code not in (250, 251):
+                raise self._refused("RCPT TO", code, resp)
+            code, resp = smtp.docmd("DATA")
+            if code != 354:
+                raise self._refused("DATA", code, resp)
+            smtp.send(payload)
+        except OSError as exc:
+            raise TransientError(_describe(exc), reconnect=True) from None
+        before_end_of_data()
+        try:
+            smtp.send(b".\r\n")
+            code, resp = smtp.getreply()
+        except smtplib.SMTPServerDisconnected as exc:
+            if str(exc) == "Connection unexpectedly closed":
+                # Orderly close (EOF) with no reply: TCP delivers in order, so no 250 was
+                # sent, and without a 250 the server has not taken the message
+                # (RFC 5321 §4.1.1.4, §6.1). Safe to try again.
+                raise TransientError("il server ha chiuso la connessione senza rispondere "
+                                     "alla fine dei dati (messaggio non accettato)",
+                                     reconnect=True) from None
+            raise Uncertain(f"nessuna risposta dopo la fine dei dati: {_describe(exc)}") \
+                from None
+        except OSError as exc:
+            # Timeout, reset: a 250 may have been sent and lost. The server may have it.
+            raise Uncertain(f"nessuna risposta dopo la fine dei dati: {_describe(exc)}") \
+                from None
+        if code != 250:
+            raise self._refused("fine DATA", code, resp)
+        return f"{code} {_text(resp)}"

@@ -1,0 +1,105 @@
+"""``mail status``: where each message is, as a table or CSV, and an exit code.
+
+Exit code: 0 only when every message is delivered (ricevuta di avvenuta consegna);
+1 when at least one failed; 3 while anything is still unconfirmed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from circolari.mail.files import write_atomic
+from circolari.mail.journal import Journal, Row
+from circolari.mail.prepare import mail_dir_of
+
+EXIT_DELIVERED, EXIT_FAILED, EXIT_PENDING = 0, 1, 3
+
+LABELS = {
+    "prepared": "da inviare",
+    "sending": "in invio",
+    "uncertain": "esito incerto",
+    "sent": "inviato",
+    "accepted": "accettato",
+    "delivered": "consegnato",
+    "failed": "fallito",
+}
+ROLE = {"to": "destinatario", "cc": "per conoscenza"}
+COLUMNS = ["id", "denominazione", "indirizzo", "ruolo", "stato", "tentativi", "inviato",
+           "accettato", "consegnato", "fallito", "errore"]
+
+
+@dataclass
+class StatusLine:
+    row: Row
+
+    @property
+    def state_key(self) -> str:
+        return "uncertain" if self.row.uncertain else self.row.state
+
+    def as_dict(self) -> dict:
+        r = self.row
+        return {"id": r.recipient_id, "denominazione": r.denominazione,
+                "indirizzo": r.address, "ruolo": ROLE.get(r.role, r.role),
+                "stato": LABELS[self.state_key], "tentativi": r.attempts,
+                "inviato": r.sent_at or "", "accettato": r.accepted_at or "",
+                "consegnato": r.delivered_at or "", "fallito": r.failed_at or "",
+                "errore": r.last_error or ""}
+
+
+def collect(act_dir: Path) -> list[StatusLine]:
+    with Journal.open_existing(mail_dir_of(act_dir)) as journal:
+        return [StatusLine(r) for r in journal.rows()]
+
+
+def exit_code(lines: list[StatusLine]) -> int:
+    if lines and all(line.row.state == "delivered" for line in lines):
+        return EXIT_DELIVERED
+    if any(line.row.state == "failed" for line in lines):
+        return EXIT_FAILED
+    return EXIT_PENDING
+
+
+def summary(lines: list[StatusLine]) -> str:
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.state_key] = counts.get(line.state_key, 0) + 1
+    parts = [f"{LABELS[k]}: {counts[k]}" for k in LABELS if k in counts]
+    return f"{len(lines)} messaggi — " + ", ".join(parts)
+
+
+def csv_bytes(lines: list[StatusLine]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for line in lines:
+        writer.writerow(line.as_dict())
+    return buf.getvalue().encode("utf-8-sig")  # BOM: opens correctly in Excel
+
+
+def write_csv(lines: list[StatusLine], path: Path) -> None:
+    write_atomic(Path(path), csv_bytes(lines))
+
+
+def _short(ts: str) -> str:
+    return ts[:19].replace("T", " ") if ts else ""
+
+
+def table(lines: list[StatusLine], title: str | None = None):
+    from rich.table import Table
+
+    styles = {"delivered": "green", "failed": "bold red", "uncertain": "yellow",
+              "accepted": "cyan"}
+    t = Table(title=title, show_lines=False)
+    for col in ("Id", "Indirizzo PEC", "Ruolo", "Stato", "Inviato", "Accettato",
+                "Consegnato", "Errore"):
+        t.add_column(col, overflow="fold")
+    for line in lines:
+        r = line.row
+        t.add_row(r.recipient_id, r.address, ROLE.get(r.role, r.role),
+                  LABELS[line.state_key], _short(r.sent_at), _short(r.accepted_at),
+                  _short(r.delivered_at), r.last_error or "",
+                  style=styles.get(line.state_key))
+    return t

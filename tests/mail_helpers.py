@@ -1,0 +1,322 @@
+"""Test helpers for the mail package: fixtures on disk, a TLS SMTP server with
+fault injection, PEC receipts built per the technical rules. Not a conftest on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
+import signal
+import ssl
+import tempfile
+import threading
+import time
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # aiosmtpd's chatter
+SRC = Path(__file__).resolve().parents[1] / "src"
+USER, PASSWORD = "welfare@regione.pec.test", "s3greta-di-prova"
+SENDER = {"denominazione": "Regione Lombardia - Direzione Generale Welfare",
+          "pec": "welfare@regione.pec.test"}
+
+
+# -- the render's manifest -------------------------------------------------------------
+def recipients(n: int = 34) -> list[dict]:
+    """n-1 addressees plus one 'per conoscenza' (AREU), fictitious .pec.test domains."""
+    out = [{"id": f"asst-{i:02d}", "denominazione": f"ASST di prova {i:02d}",
+            "ruolo": "Direttore Generale", "pec": f"protocollo@asst-{i:02d}.pec.test",
+            "role": "to"} for i in range(1, n)]
+    out.append({"id": "areu", "denominazione": "AREU - Agenzia Regionale Emergenza Urgenza",
+                "ruolo": "Direttore Generale", "pec": "protocollo@areu.pec.test",
+                "role": "cc"})
+    return out
+
+
+def make_act(root: Path, n: int = 34, *, name: str = "nota-plasma-iperimmune-2020",
+             oggetto: str = "Plasma iperimmune: indicazioni operative",
+             protocollo: str | None = "G1.2020.0012345", sender: dict | None = None,
+             recips: list[dict] | None = None) -> Path:
+    act_dir = Path(root) / "out" / name
+    act_dir.mkdir(parents=True, exist_ok=True)
+    pdf = act_dir / f"{name}.pdf"
+    pdf.write_bytes(pdf_bytes(signed=False))
+    manifest = {
+        "format": 1,
+        "act": {"kind": "circolare", "name": name, "oggetto": oggetto,
+                "date": "2020-05-20", "protocollo": protocollo, "numero": None},
+        "sender": sender or SENDER,
+        "recipients": recips if recips is not None else recipients(n),
+        "files": [{"name": pdf.name, "sha256": hashlib.sha256(pdf.read_bytes()).hexdigest(),
+                   "size": pdf.stat().st_size}],
+        "inputs": [{"path": f"examples/{name}.yaml", "sha256": "0" * 64}],
+    }
+    (act_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False),
+                                           encoding="utf-8")
+    return act_dir
+
+
+@functools.lru_cache(maxsize=None)
+def pdf_bytes(signed: bool | None = True, pad: int = 20000) -> bytes:
+    """A one-page PDF; signed=True: a filled /Sig field, False: empty field, None: none."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import (ArrayObject, ByteStringObject, DictionaryObject, NameObject,
+                               NumberObject, TextStringObject)
+
+    w = PdfWriter()
+    w.add_blank_page(595, 842)
+    w.add_metadata({"/Title": "Atto di prova", "/Subject": "x" * pad})
+    if signed is not None:
+        field = DictionaryObject({
+            NameObject("/FT"): NameObject("/Sig"), NameObject("/T"): TextStringObject("Firma"),
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4)})
+        if signed:
+            field[NameObject("/V")] = w._add_object(DictionaryObject({
+                NameObject("/Type"): NameObject("/Sig"),
+                NameObject("/Filter"): NameObject("/Adobe.PPKLite"),
+                NameObject("/SubFilter"): NameObject("/adbe.pkcs7.detached"),
+                NameObject("/Contents"): ByteStringObject(b"\x00" * 64)}))
+        w.root_object[NameObject("/AcroForm")] = DictionaryObject({
+            NameObject("/Fields"): ArrayObject([w._add_object(field)]),
+            NameObject("/SigFlags"): NumberObject(3)})
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+def signed_pdf(folder: Path, name: str = "atto-firmato.pdf", signed: bool | None = True) -> Path:
+    p = Path(folder) / name
+    p.write_bytes(pdf_bytes(signed))
+    return p
+
+
+# -- TLS material ----------------------------------------------------------------------
+@functools.lru_cache(maxsize=None)
+def tls_files() -> tuple[str, str]:
+    """(cert.pem, key.pem): a self-signed certificate for 127.0.0.1/localhost."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "circolari test SMTP")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .sign(key, hashes.SHA256()))
+    d = Path(tempfile.mkdtemp(prefix="circolari-tls-"))
+    (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return str(d / "cert.pem"), str(d / "key.pem")
+
+
+def server_context() -> ssl.SSLContext:
+    cert, key = tls_files()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+# -- SMTP server with faults -----------------------------------------------------------
+class Handler:
+    """Records what arrives; injects the faults it is configured with."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.reject: dict[str, str] = {}            # address -> 5xx reply at RCPT
+        self.tempfail_once: set[str] = set()        # 421 at end of DATA, first time only
+        self.hang_once: dict[str, float] = {}       # address -> seconds to hang at RCPT
+        self.drop_after: int | None = None          # close the connection after k messages
+        self.kill: tuple[int, str, int] | None = None  # (nth, "rcpt"|"data", pid)
+        self.rcpt_count = 0
+        self.auth_ok = 0
+
+    def count(self, address: str) -> int:
+        with self.lock:
+            return sum(address in rcpts for rcpts, _ in self.messages)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.reject:
+            return self.reject[address]
+        if address in self.hang_once:
+            await asyncio.sleep(self.hang_once.pop(address))
+        self.rcpt_count += 1
+        if self.kill and self.kill[1] == "rcpt" and self.rcpt_count == self.kill[0]:
+            os.kill(self.kill[2], signal.SIGKILL)
+            self.kill = None
+            await asyncio.sleep(0.2)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        rcpt = list(envelope.rcpt_tos)
+        if rcpt and rcpt[0] in self.tempfail_once:
+            self.tempfail_once.discard(rcpt[0])
+            return "421 4.3.2 Servizio temporaneamente non disponibile, riprovare"
+        with self.lock:
+            self.messages.append((rcpt, envelope.original_content or envelope.content))
+            n = len(self.messages)
+        if self.kill and self.kill[1] == "data" and n == self.kill[0]:
+            # The server has the message; the client dies before reading the 250.
+            await asyncio.sleep(0.2)
+            os.kill(self.kill[2], signal.SIGKILL)
+            self.kill = None
+            await asyncio.sleep(0.2)
+        if self.drop_after is not None and n == self.drop_after:
+            self.drop_after = None
+            asyncio.get_running_loop().call_later(0.02, server.transport.close)
+        return "250 2.0.0 Ok: queued"
+
+
+def _authenticator(handler: Handler):
+    from aiosmtpd.smtp import AuthResult
+
+    def check(server, session, envelope, mechanism, auth_data):
+        tls = server.transport.get_extra_info("ssl_object") is not None
+        ok = (tls and mechanism in ("LOGIN", "PLAIN")
+              and auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode())
+        if ok:
+            handler.auth_ok += 1
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1, ephemeral port, TLS ('ssl' implicit or 'starttls') + AUTH."""
+
+    def __init__(self, security: str = "ssl", handler: Handler | None = None):
+        from aiosmtpd.controller import Controller
+
+        self.handler = handler or Handler()
+        self.security = security
+        kwargs = dict(hostname="127.0.0.1", port=0, authenticator=_authenticator(self.handler),
+                      auth_required=True, enable_SMTPUTF8=False, decode_data=False)
+        if security == "ssl":
+            # aiosmtpd only knows STARTTLS as "TLS": the authenticator checks TLS itself.
+            kwargs.update(ssl_context=server_context(), auth_require_tls=False)
+        else:
+            kwargs.update(tls_context=server_context(), require_starttls=True,
+                          auth_require_tls=True)
+
+        class _Controller(Controller):
+            def _trigger_server(inner):
+                inner.port = inner.server.sockets[0].getsockname()[1]
+                super()._trigger_server()
+
+        self.controller = _Controller(self.handler, **kwargs)
+
+    def __enter__(self) -> "SmtpServer":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    @property
+    def port(self) -> int:
+        return self.controller.port
+
+    def settings(self, timeout: float = 5.0):
+        from circolari.mail.smtp import SmtpSettings
+
+        return SmtpSettings(host="127.0.0.1", port=self.port, security=self.security,
+                            user=USER, password=PASSWORD, cafile=tls_files()[0],
+                            timeout=timeout)
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.update(PYTHONPATH=str(SRC), CIRCOLARI_SMTP_HOST="127.0.0.1",
+                   CIRCOLARI_SMTP_PORT=str(self.port), CIRCOLARI_SMTP_SECURITY=self.security,
+                   CIRCOLARI_SMTP_USER=USER, CIRCOLARI_SMTP_PASSWORD=PASSWORD,
+                   CIRCOLARI_SMTP_CAFILE=tls_files()[0], CIRCOLARI_SMTP_BACKOFF="0.05")
+        return env
+
+
+# -- PEC receipts ------------------------------------------------------------------------
+SUBJECTS = {"accettazione": "ACCETTAZIONE", "avvenuta-consegna": "CONSEGNA",
+            "errore-consegna": "AVVISO DI MANCATA CONSEGNA",
+            "non-accettazione": "AVVISO DI NON ACCETTAZIONE",
+            "preavviso-errore-consegna": "AVVISO DI MANCATA CONSEGNA PER SUP. TEMPO MASSIMO"}
+
+
+def make_receipt(tipo: str, msgid: str, address: str, *, errore: str = "nessuno",
+                 errore_esteso: str | None = None, ident: str | None = None,
+                 oggetto: str = "Prot. G1.2020.0012345 - Plasma iperimmune",
+                 original: bytes | None = None, header: bool = True,
+                 xml_msgid: str | None = None) -> bytes:
+    """A PEC receipt shaped per DM 2/11/2005: X-Ricevuta, X-Riferimento-Message-ID,
+    multipart/signed around multipart/mixed with text, [postacert.eml], daticert.xml."""
+    from xml.sax.saxutils import escape
+
+    ident = ident or f"opec-{hashlib.sha1((tipo + msgid).encode()).hexdigest()[:16]}@pec.test"
+    dati = ["<gestore-emittente>Gestore PEC di prova</gestore-emittente>",
+            '<data zona="+0200"><giorno>20/05/2020</giorno><ora>10:15:32</ora></data>',
+            f"<identificativo>{escape(ident)}</identificativo>",
+            f"<msgid>{escape(xml_msgid or msgid)}</msgid>"]
+    if tipo == "avvenuta-consegna":
+        dati += ['<ricevuta tipo="completa"/>', f"<consegna>{escape(address)}</consegna>"]
+    if tipo in ("errore-consegna", "preavviso-errore-consegna"):
+        dati += [f"<consegna>{escape(address)}</consegna>"]
+    if errore_esteso:
+        dati.append(f"<errore-esteso>{escape(errore_esteso)}</errore-esteso>")
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           f'<postacert tipo="{tipo}" errore="{errore}">'
+           f"<intestazione><mittente>{USER}</mittente>"
+           f'<destinatari tipo="certificato">{escape(address)}</destinatari>'
+           f"<risposte>{USER}</risposte><oggetto>{escape(oggetto)}</oggetto></intestazione>"
+           f"<dati>{''.join(dati)}</dati></postacert>\n").encode()
+    inner = EmailMessage(policy=policy.SMTP)
+    inner.set_content(f"Ricevuta di {tipo} del messaggio {msgid}\n")
+    if original is not None:
+        from email import message_from_bytes
+        inner.add_attachment(message_from_bytes(original, policy=policy.SMTP),
+                             filename="postacert.eml")
+    inner.add_attachment(xml, maintype="application", subtype="xml", filename="daticert.xml")
+    outer = EmailMessage(policy=policy.SMTP)
+    if header:
+        outer["X-Ricevuta"] = tipo
+        outer["X-Riferimento-Message-ID"] = msgid
+    outer["From"] = "posta-certificata@pec.test"
+    outer["To"] = USER
+    outer["Subject"] = f"{SUBJECTS.get(tipo, tipo.upper())}: {oggetto}"
+    outer["Date"] = "Wed, 20 May 2020 10:15:32 +0200"
+    outer["Message-ID"] = f"<{ident}>"
+    outer["X-Trasporto"] = "errore" if tipo in ("errore-consegna",) else "posta-certificata"
+    outer["MIME-Version"] = "1.0"
+    outer["Content-Type"] = ('multipart/signed; protocol="application/pkcs7-signature"; '
+                             'micalg=sha-256; boundary="=_firma_pec_"')
+    sig = EmailMessage(policy=policy.SMTP)
+    sig.set_content(b"\x30\x80fake-signature", maintype="application",
+                    subtype="pkcs7-signature", filename="smime.p7s")
+    outer.set_payload([inner, sig])
+    return outer.as_bytes()
+
+
+def wait_until(pred, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()

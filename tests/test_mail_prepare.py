@@ -1,0 +1,210 @@
+"""mail prepare: messages, manifest, idempotence, signature check, hostile data."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import json
+from email import policy
+
+import pytest
+
+from circolari.errors import CircolariError
+from circolari.mail.journal import Journal
+from circolari.mail.prepare import prepare
+from mail_helpers import make_act, recipients, signed_pdf
+
+
+def _parse(path):
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+def test_prepare_34_messages(tmp_path):
+    act = make_act(tmp_path)
+    pdf = signed_pdf(tmp_path)
+    extra = tmp_path / "allegato-1.xlsx"
+    extra.write_bytes(b"PK\x03\x04 tabella")
+    report = prepare(act, pdf, allegati=[extra])
+    assert len(report.written) == 34
+    mail = act / "mail"
+    manifest = json.loads((mail / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["messages"]) == 34
+    pdf_sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert manifest["attachments"][0] == {"name": pdf.name, "role": "atto",
+                                          "sha256": pdf_sha, "size": pdf.stat().st_size}
+    ids = set()
+    for entry in manifest["messages"]:
+        msg = _parse(mail / entry["file"])
+        assert msg["Message-ID"] == entry["message_id"]
+        ids.add(entry["message_id"])
+        assert msg["To"].addresses[0].addr_spec == entry["address"]
+        assert msg["From"].addresses[0].addr_spec == "welfare@regione.pec.test"
+        assert msg["From"].addresses[0].display_name == \
+            "Regione Lombardia - Direzione Generale Welfare"
+        assert str(msg["Reply-To"]) == str(msg["From"])
+        assert msg["Subject"] == "Prot. G1.2020.0012345 - Plasma iperimmune: indicazioni operative"
+        atts = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+        assert hashlib.sha256(atts[pdf.name]).hexdigest() == pdf_sha
+        assert atts["allegato-1.xlsx"] == b"PK\x03\x04 tabella"
+        assert {a["sha256"] for a in entry["attachments"]} == {
+            pdf_sha, hashlib.sha256(extra.read_bytes()).hexdigest()}
+        body = msg.get_body(("plain",)).get_content()
+        per_conoscenza = entry["role"] == "cc"
+        assert ("PER CONOSCENZA" in body) == per_conoscenza
+        assert "20/05/2020" in body and "G1.2020.0012345" in body
+    assert len(ids) == 34
+    with Journal.open_existing(mail) as j:
+        rows = j.rows()
+        assert [r.state for r in rows] == ["prepared"] * 34
+        assert rows[-1].recipient_id == "areu" and rows[-1].role == "cc"
+        assert len(j.events()) == 34
+
+
+def test_prepare_twice_is_idempotent(tmp_path):
+    act = make_act(tmp_path, n=5)
+    pdf = signed_pdf(tmp_path)
+    prepare(act, pdf)
+    before = {p.name: p.read_bytes() for p in (act / "mail").glob("*.eml")}
+    report = prepare(act, pdf)
+    assert report.written == [] and len(report.unchanged) == 5
+    after = {p.name: p.read_bytes() for p in (act / "mail").glob("*.eml")}
+    assert before == after
+    with Journal.open_existing(act / "mail") as j:
+        assert len(j.rows()) == 5 and len(j.events()) == 5
+
+
+def test_builder_splice_equals_generator(tmp_path):
+    from datetime import datetime
+
+    from circolari.mail.manifest import load_render_manifest
+    from circolari.mail.message import Attachment, MessageBuilder
+
+    act = make_act(tmp_path, n=3)
+    m = load_render_manifest(act)
+    b = MessageBuilder(m.act, m.sender, [Attachment.from_file(signed_pdf(tmp_path), "atto")],
+                       datetime(2020, 5, 20, 10, 0).astimezone())
+    for r in m.recipients:
+        assert b.build(r)[1] == b.build_plain(r)
+
+
+def test_unsigned_pdf_refused_unless_allowed(tmp_path):
+    act = make_act(tmp_path, n=3)
+    for kind in (False, None):  # empty signature field, no field at all
+        pdf = signed_pdf(tmp_path, f"non-firmato-{kind}.pdf", signed=kind)
+        with pytest.raises(CircolariError) as err:
+            prepare(act, pdf)
+        text = str(err.value)
+        assert "firma digitale" in text and "--unsigned" in text and pdf.name in text
+        assert not (act / "mail").exists()
+    report = prepare(act, pdf, allow_unsigned=True)
+    assert len(report.written) == 3
+
+
+def test_p7m_is_accepted(tmp_path):
+    act = make_act(tmp_path, n=2)
+    p7m = tmp_path / "atto.pdf.p7m"
+    p7m.write_bytes(b"\x30\x82\x01\x00" + b"\x00" * 300)
+    prepare(act, p7m)
+    msg = _parse(act / "mail" / "asst-01.eml")
+    part = next(msg.iter_attachments())
+    assert part.get_content_type() == "application/pkcs7-mime"
+    assert part.get_filename() == "atto.pdf.p7m"
+    bad = tmp_path / "falso.p7m"
+    bad.write_text("non una firma")
+    with pytest.raises(CircolariError, match="CAdES"):
+        prepare(act, bad)
+
+
+def test_pec_with_space_refused_before_writing(tmp_path):
+    recips = recipients(4)
+    recips[2]["pec"] = "protocollo@asst-03 .pec.test"
+    act = make_act(tmp_path, recips=recips)
+    with pytest.raises(CircolariError) as err:
+        prepare(act, signed_pdf(tmp_path))
+    text = str(err.value)
+    assert "recipients[2].pec" in text and "spazi" in text and "manifest.json" in text
+    assert not (act / "mail").exists()
+
+
+def test_bad_recipient_id_refused(tmp_path):
+    recips = recipients(3)
+    recips[0]["id"] = "../../etc/evil"
+    act = make_act(tmp_path, recips=recips)
+    with pytest.raises(CircolariError, match="recipients\\[0\\].id"):
+        prepare(act, signed_pdf(tmp_path))
+
+
+def test_hostile_headers(tmp_path):
+    recips = recipients(3)
+    recips[0]["denominazione"] = "ASST Città\r\nBcc: spia@evil.pec.test"
+    recips[1]["denominazione"] = 'Ente "quotato", con virgola <x@evil.pec.test>'
+    act = make_act(tmp_path, recips=recips,
+                   oggetto="Nota urgente\nX-Iniettato: 1\r\nBcc: spia@evil.pec.test {{ 7*7 }}",
+                   sender={"denominazione": "Regione\rLombardia — DG Welfare",
+                           "pec": "welfare@regione.pec.test"})
+    prepare(act, signed_pdf(tmp_path))
+    for rid in ("asst-01", "asst-02", "areu"):
+        raw = (act / "mail" / f"{rid}.eml").read_bytes()
+        raw.decode("ascii")  # every header (and the QP body) is 7-bit
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        names = [line.split(b":", 1)[0] for line in head.split(b"\r\n")
+                 if line[:1] not in (b" ", b"\t")]
+        assert b"Bcc" not in names and b"X-Iniettato" not in names
+        assert sorted(names) == sorted([b"From", b"Reply-To", b"To", b"Subject", b"Date",
+                                        b"Message-ID", b"X-Circolari-Destinatario",
+                                        b"X-Circolari-Ruolo", b"MIME-Version",
+                                        b"Content-Type"])
+        assert b"\r" not in head.replace(b"\r\n", b"")
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        assert msg["Bcc"] is None and msg["X-Iniettato"] is None
+        assert len(msg.get_all("To")) == 1 and len(msg["To"].addresses) == 1
+        assert msg["Subject"] == ("Prot. G1.2020.0012345 - Nota urgente X-Iniettato: 1 "
+                                  "Bcc: spia@evil.pec.test {{ 7*7 }}")
+        assert msg["From"].addresses[0].display_name == "Regione Lombardia — DG Welfare"
+        body = msg.get_body(("plain",)).get_content()
+        assert "{{ 7*7 }}" in body and "49" not in body  # data is not a template
+    first = email.message_from_bytes((act / "mail" / "asst-01.eml").read_bytes(),
+                                     policy=policy.default)
+    assert first["To"].addresses[0].display_name == "ASST Città Bcc: spia@evil.pec.test"
+    assert first["To"].addresses[0].addr_spec == "protocollo@asst-01.pec.test"
+    second = email.message_from_bytes((act / "mail" / "asst-02.eml").read_bytes(),
+                                      policy=policy.default)
+    assert second["To"].addresses[0].addr_spec == "protocollo@asst-02.pec.test"
+
+
+def test_sent_message_not_rewritten_with_other_content(tmp_path):
+    act = make_act(tmp_path, n=3)
+    prepare(act, signed_pdf(tmp_path))
+    with Journal.open_existing(act / "mail") as j:
+        j.change("asst-01", "sent", "250 ok", state="sent")
+    other = tmp_path / "altro.pdf"
+    other.write_bytes(signed_pdf(tmp_path).read_bytes() + b"\n%altro\n")
+    with pytest.raises(CircolariError, match="già stato inviato"):
+        prepare(act, other)
+
+
+def test_missing_manifest_and_bad_json(tmp_path):
+    with pytest.raises(CircolariError, match="render"):
+        prepare(tmp_path, signed_pdf(tmp_path))
+    (tmp_path / "manifest.json").write_text("{ rotto")
+    with pytest.raises(CircolariError, match="JSON"):
+        prepare(tmp_path, signed_pdf(tmp_path))
+
+
+def test_cli_prepare_and_dry_run(tmp_path):
+    from typer.testing import CliRunner
+
+    from circolari.mail.cli import app
+
+    act = make_act(tmp_path, n=4)
+    runner = CliRunner()
+    res = runner.invoke(app, ["prepare", str(act), "--signed", str(signed_pdf(tmp_path))])
+    assert res.exit_code == 0, res.output
+    assert "Preparati 4 messaggi" in res.output
+    res = runner.invoke(app, ["send", str(act), "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("invierebbe") == 4 and "Nessun messaggio" in res.output
+    res = runner.invoke(app, ["prepare", str(act), "--signed",
+                              str(signed_pdf(tmp_path, "x.pdf", signed=False))])
+    assert res.exit_code == 1
+    assert "Traceback" not in res.output and "firma digitale" in res.output

@@ -1,0 +1,212 @@
+"""mail send against a real SMTP server on 127.0.0.1 (aiosmtpd, TLS, AUTH), with faults."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import subprocess
+import sys
+import time
+from email import policy
+
+import pytest
+
+from circolari.errors import CircolariError
+from circolari.mail.journal import Journal
+from circolari.mail.prepare import prepare
+from circolari.mail.send import parse_rate, send_batch
+from mail_helpers import PASSWORD, SmtpServer, make_act, signed_pdf
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _prepared(tmp_path, n=34):
+    act = make_act(tmp_path, n=n)
+    pdf = signed_pdf(tmp_path)
+    prepare(act, pdf)
+    return act, pdf
+
+
+def _addresses(act):
+    with Journal.open_existing(act / "mail") as j:
+        return {r.recipient_id: r.address for r in j.rows()}
+
+
+def _states(act):
+    with Journal.open_existing(act / "mail") as j:
+        return {r.recipient_id: r for r in j.rows()}
+
+
+def test_batch_of_34_over_implicit_tls(tmp_path):
+    act, pdf = _prepared(tmp_path)
+    pdf_sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    with SmtpServer("ssl") as server:
+        report = send_batch(act, server.settings(), backoff=0.01)
+        got = list(server.handler.messages)
+        assert server.handler.auth_ok == 1  # one connection, authenticated over TLS
+    assert len(report.sent) == 34 and not report.failed
+    addresses = _addresses(act)
+    assert sorted(r[0] for r, _ in got) == sorted(addresses.values())
+    for rcpts, data in got:
+        msg = email.message_from_bytes(data, policy=policy.default)
+        rid = msg["X-Circolari-Destinatario"]
+        assert rcpts == [addresses[rid]]
+        assert msg["To"].addresses[0].addr_spec == addresses[rid]
+        assert msg["From"].addresses[0].addr_spec == "welfare@regione.pec.test"
+        assert data.replace(b"\r\n", b"\n") == \
+            (act / "mail" / f"{rid}.eml").read_bytes().replace(b"\r\n", b"\n")
+        att = next(msg.iter_attachments())
+        assert hashlib.sha256(att.get_content()).hexdigest() == pdf_sha
+    states = _states(act)
+    assert {r.state for r in states.values()} == {"sent"}
+    assert all(r.smtp_reply.startswith("250") for r in states.values())
+    with Journal.open_existing(act / "mail") as j:
+        kinds = [e["kind"] for e in j.events("asst-01")]
+    assert kinds == ["prepared", "send-attempt", "data-sent", "sent"]
+
+
+def test_starttls_and_second_run_sends_nothing(tmp_path):
+    act, _ = _prepared(tmp_path, n=3)
+    with SmtpServer("starttls") as server:
+        assert len(send_batch(act, server.settings()).sent) == 3
+        again = send_batch(act, server.settings())
+        assert again.sent == [] and again.already == 3
+        assert len(server.handler.messages) == 3
+
+
+def test_faults_drop_421_550_hang(tmp_path):
+    act, _ = _prepared(tmp_path)
+    addresses = _addresses(act)
+    with SmtpServer("ssl") as server:
+        h = server.handler
+        h.drop_after = 5                                          # connection dropped
+        h.tempfail_once = {addresses["asst-10"]}                  # 421, then fine
+        h.reject = {addresses["asst-20"]: "550 5.1.1 Casella inesistente"}
+        h.hang_once = {addresses["asst-15"]: 1.5}                 # longer than timeout
+        t0 = time.monotonic()
+        report = send_batch(act, server.settings(timeout=0.5), backoff=0.01)
+        elapsed = time.monotonic() - t0
+        counts = {rid: h.count(a) for rid, a in addresses.items()}
+        again = send_batch(act, server.settings(timeout=0.5), backoff=0.01)
+        assert again.sent == [] and len(h.messages) == 33
+    assert elapsed < 10
+    assert counts.pop("asst-20") == 0
+    assert set(counts.values()) == {1}, counts
+    assert report.failed == [("asst-20", "RCPT TO: 550 5.1.1 Casella inesistente")]
+    states = _states(act)
+    assert states["asst-20"].state == "failed"
+    assert "550 5.1.1 Casella inesistente" in states["asst-20"].last_error
+    assert all(r.state == "sent" for rid, r in states.items() if rid != "asst-20")
+    assert states["asst-10"].attempts == 2 and states["asst-15"].attempts == 2
+    with Journal.open_existing(act / "mail") as j:
+        kinds = [e["kind"] for e in j.events("asst-10")]
+        assert kinds == ["prepared", "send-attempt", "data-sent", "temp-failure",
+                         "send-attempt", "data-sent", "sent"]
+        assert "421" in j.events("asst-10")[3]["detail"]
+        assert "tempo di attesa scaduto" in j.events("asst-15")[2]["detail"]
+
+
+def _run_killed(act, server, kill_at):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "circolari.mail", "send", str(act), "--timeout", "10"],
+        env=server.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    server.handler.kill = (10, kill_at, proc.pid)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -9
+    return proc
+
+
+@pytest.mark.parametrize("kill_at", ["data", "rcpt"])
+def test_killed_mid_batch_then_resumed(tmp_path, kill_at):
+    act, _ = _prepared(tmp_path)
+    addresses = _addresses(act)
+    with SmtpServer("ssl") as server:
+        _run_killed(act, server, kill_at)
+        before = len(server.handler.messages)
+        assert before in (9, 10)
+        report = send_batch(act, server.settings(), backoff=0.01)
+        counts = {rid: server.handler.count(a) for rid, a in addresses.items()}
+    assert set(counts.values()) == {1}, counts          # nothing lost, nothing repeated
+    states = _states(act)
+    tenth = "asst-10"
+    if kill_at == "data":
+        # The server had the 10th message, the client died before its 250: uncertain,
+        # held back (not re-sent blindly) until a receipt or the operator decides.
+        assert report.uncertain and report.uncertain[0][0] == tenth
+        assert states[tenth].state == "sending" and states[tenth].uncertain
+        assert len(report.sent) == 24
+    else:
+        # Killed before the end of data: the server cannot have it; re-sent safely.
+        assert report.requeued == [tenth] and not report.uncertain
+        assert len(report.sent) == 25
+    assert sum(r.state == "sent" for r in states.values()) == 33 + (kill_at == "rcpt")
+
+
+def test_resumption_rule_unit(tmp_path):
+    act, _ = _prepared(tmp_path, n=3)
+    with Journal.open_existing(act / "mail") as j:
+        j.change("asst-01", "send-attempt", state="sending", transmitted=0, attempts=1)
+        j.change("asst-02", "send-attempt", state="sending", transmitted=1, attempts=1)
+    dry = send_batch(act, None, dry_run=True)
+    assert [r.recipient_id for r in dry.planned] == ["asst-01", "areu"]
+    assert dry.uncertain[0][0] == "asst-02"
+    with SmtpServer("ssl") as server:
+        report = send_batch(act, server.settings())
+        assert sorted(report.sent) == ["areu", "asst-01"]
+        assert [r for r, _ in report.uncertain] == ["asst-02"]
+        assert len(server.handler.messages) == 2
+        forced = send_batch(act, server.settings(), resend_uncertain=True)
+        assert forced.sent == ["asst-02"] and len(server.handler.messages) == 3
+
+
+def test_wrong_password_is_a_clear_error(tmp_path):
+    act, _ = _prepared(tmp_path, n=2)
+    with SmtpServer("ssl") as server:
+        settings = server.settings()
+        settings.password = "sbagliata"
+        with pytest.raises(CircolariError) as err:
+            send_batch(act, settings)
+        assert "autenticazione rifiutata" in str(err.value)
+        assert "sbagliata" not in str(err.value) and PASSWORD not in repr(server.settings())
+    assert {r.state for r in _states(act).values()} == {"prepared"}
+
+
+def test_untrusted_certificate_and_server_down(tmp_path):
+    act, _ = _prepared(tmp_path, n=2)
+    with SmtpServer("ssl") as server:
+        settings = server.settings()
+        settings.cafile = None
+        with pytest.raises(CircolariError, match="CIRCOLARI_SMTP_CAFILE"):
+            send_batch(act, settings)
+        port_settings = server.settings()
+    with pytest.raises(CircolariError, match="impossibile inviare"):
+        send_batch(act, port_settings, max_attempts=2, backoff=0.01)
+    assert {r.state for r in _states(act).values()} == {"prepared"}
+
+
+def test_rate_limit(tmp_path):
+    assert parse_rate("30/min") == 30 and parse_rate(None) is None
+    with pytest.raises(CircolariError, match="--rate"):
+        parse_rate("tanti")
+    act, _ = _prepared(tmp_path, n=4)
+    with SmtpServer("ssl") as server:
+        t0 = time.monotonic()
+        send_batch(act, server.settings(), rate_per_min=600)  # one each 0.1 s
+        assert time.monotonic() - t0 >= 0.3
+
+
+def test_cli_send(tmp_path):
+    from typer.testing import CliRunner
+
+    from circolari.mail.cli import app
+
+    act, _ = _prepared(tmp_path, n=3)
+    with SmtpServer("starttls") as server:
+        env = {k: v for k, v in server.env().items() if k.startswith("CIRCOLARI_")}
+        no_pw = dict(env, CIRCOLARI_SMTP_PASSWORD=None)
+        res = CliRunner(env=no_pw).invoke(app, ["send", str(act)])
+        assert res.exit_code == 1 and "CIRCOLARI_SMTP_PASSWORD" in res.output
+        res = CliRunner(env=env).invoke(app, ["send", str(act), "--rate", "6000/min"])
+        assert res.exit_code == 0, res.output
+        assert "Inviati 3, falliti 0" in res.output and PASSWORD not in res.output
+        assert len(server.handler.messages) == 3
