@@ -11,7 +11,7 @@ demo: $(VENV)/.installed
 	$(BIN)/circolari render examples/
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

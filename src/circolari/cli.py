@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .cli_errors import clerk_errors, report
 from .errors import CircolariError, Problem
 
 app = typer.Typer(
@@ -26,6 +27,16 @@ app = typer.Typer(
 recipients_app = typer.Typer(help="Registro dei destinatari (enti e PEC).", no_args_is_help=True)
 app.add_typer(recipients_app, name="recipients")
 
+
+def _register_subcommands() -> None:
+    """Commands written in their own modules (each keeps its heavy imports inside)."""
+    from .mail.cli import app as mail_app
+    from .signing_cli import sign, verify
+
+    app.command("sign")(clerk_errors(sign))
+    app.command("verify")(clerk_errors(verify))
+    app.add_typer(mail_app, name="mail")
+
 TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="cartella dei template (predefinita: templates/ del progetto)")]
 RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="cartella del registro destinatari (predefinita: recipients/)")]
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="cartella di uscita (predefinita: out/)")]
@@ -36,29 +47,9 @@ class Kind(str, Enum):
     delibera = "delibera"
 
 
-def clerk_errors(function):
-    """Turn ``CircolariError`` into its Italian messages on stderr and exit code 1."""
-    import functools
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except CircolariError as exc:
-            report(exc.problems)
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
 def command(typer_app: typer.Typer, name: str | None = None):
     """Register a command whose invalid input ends in a clear message, never a traceback."""
     return lambda function: typer_app.command(name)(clerk_errors(function))
-
-
-def report(problems: list[Problem]) -> None:
-    for problem in problems:
-        typer.echo(problem.format(), err=True)
 
 
 def act_files(paths: list[Path]) -> list[Path]:
@@ -179,6 +170,9 @@ def schema(output: Annotated[Optional[Path], typer.Option("--output", "-o", help
         typer.echo(f"Schema scritto in {output}")
     else:
         typer.echo(text, nl=False)
+
+
+_register_subcommands()
 
 
 def main() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .acts import load_act
 from .compose import render_template
@@ -101,18 +104,44 @@ def render_act(path: Path, project: Project) -> Rendered:
     from .writers.pdf import write_pdf
     from .writers.text import write_text
 
+    when = document_datetime(prepared.date)
     pdf, layout = write_pdf(document, meta)
+    pdf = _finish(pdf, meta, prepared, layout, when)
     fields = layout.fields()
     name = path.stem
     files = {
         f"{name}.pdf": pdf,
-        f"{name}.docx": write_docx(document, meta, fields, date=prepared.date),
+        f"{name}.docx": write_docx(document, meta, fields, when=when),
         f"{name}.html": html.encode("utf-8"),
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
     }
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
+
+
+def document_datetime(date: dt.date | None) -> dt.datetime:
+    """The date written into the files: the act's (at noon, Rome time), else
+    $SOURCE_DATE_EPOCH, else 1 January 1980 for an undated draft. Never the clock,
+    so the same inputs always give the same bytes."""
+    rome = ZoneInfo("Europe/Rome")
+    if date is not None:
+        return dt.datetime.combine(date, dt.time(12, 0), tzinfo=rome)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).astimezone(rome)
+    return dt.datetime(1980, 1, 1, 12, 0, tzinfo=rome)
+
+
+def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetime) -> bytes:
+    """PDF/A-2b metadata and the empty signature field over the signatory's block."""
+    from .pdfa import PdfMeta, SignatureSpot, finish_pdf
+
+    identity = prepared.identity
+    keywords = tuple(k for k in (identity["kind"], identity.get("numero"), identity.get("protocollo")) if k)
+    spots = [SignatureSpot(name, page, rect) for name, (page, rect) in sorted(layout.signatures.items())]
+    return finish_pdf(pdf, PdfMeta(title=meta["title"], author=meta["author"], subject=meta["subject"],
+                                   keywords=keywords, date=when), spots)
 
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False) -> list[Path]:

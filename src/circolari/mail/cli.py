@@ -12,6 +12,8 @@ from typing import Optional
 
 import typer
 
+from ..cli_errors import run_reporting
+
 app = typer.Typer(
     name="mail",
     help="Invio dell'atto via PEC a tutti i destinatari: prepara i messaggi, li invia, "
@@ -22,21 +24,6 @@ app = typer.Typer(
 
 ACT_DIR = typer.Argument(..., help="Cartella dell'atto generato, es. out/<atto>/",
                          show_default=False)
-
-
-def _fail_exit(exc) -> None:
-    for problem in exc.problems:
-        typer.echo(problem.format(), err=True)
-    raise typer.Exit(1)
-
-
-def _run(fn):
-    from circolari.errors import CircolariError
-
-    try:
-        return fn()
-    except CircolariError as exc:
-        _fail_exit(exc)
 
 
 @app.command("prepare")
@@ -71,7 +58,7 @@ def prepare_cmd(
             typer.echo("attenzione: --unsigned, l'atto potrebbe non essere firmato.", err=True)
         typer.echo(f"Per inviare: circolari mail send {act_dir}")
 
-    _run(go)
+    run_reporting(go)
 
 
 def _settings(act_dir: Path, host, port, security, user, cafile, timeout):
@@ -188,7 +175,7 @@ def send_cmd(
         return 0 if not (report.failed or report.postponed or report.uncertain) else 1
 
     try:
-        code = _run(go)
+        code = run_reporting(go)
     except KeyboardInterrupt:
         typer.echo("Invio interrotto: rilanciare 'circolari mail send' per riprendere.",
                    err=True)
@@ -213,7 +200,7 @@ def receipts_cmd(
             typer.echo(f"non abbinata: {source}: {why} (conservata in "
                        f"{act_dir}/mail/ricevute/non-abbinate/)", err=True)
 
-    _run(go)
+    run_reporting(go)
 
 
 @app.command("status")
@@ -237,7 +224,7 @@ def status_cmd(
             typer.echo(f"CSV scritto in {csv}")
         return status.exit_code(lines)
 
-    raise typer.Exit(_run(go) or 0)
+    raise typer.Exit(run_reporting(go) or 0)
 
 
 def main() -> None:

@@ -313,7 +313,7 @@ def _furnish(writer: _Writer, part, blocks):
         default._p.getparent().remove(default._p)
 
 
-def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, date: dt.date | None) -> bytes:
+def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, when: dt.datetime) -> bytes:
     """Build the DOCX of ``doc``; ``fields`` are the page counts measured by the PDF layout."""
     document = new_document()
     style_ids = _define_styles(document)
@@ -334,14 +334,14 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, d
     _furnish(writer, section.header, doc.header)
     _furnish(writer, section.footer, doc.footer)
     writer.blocks(document, doc.body)
-    _set_properties(document, meta, date)
+    _set_properties(document, meta, when)
     buffer = io.BytesIO()
     document.save(buffer)
     return _normalise_zip(buffer.getvalue())
 
 
-def _set_properties(document, meta: dict[str, str], date: dt.date | None) -> None:
-    when = dt.datetime.combine(date or dt.date(2000, 1, 1), dt.time(12, 0))
+def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
+    when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
     props = document.core_properties
     props.title = meta.get("title", "")
     props.author = props.last_modified_by = meta.get("author", "")
