@@ -11,10 +11,13 @@ import yaml
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from circolari.acts import load_act
+from circolari.fatti import expand_data
 from conftest import EXAMPLES, assert_in_order, normalise, pdf_text, run_cli
 
 DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
-ACT = yaml.safe_load(DGR.read_text(encoding="utf-8"))
+# the act as printed: its figures, cited in the text as [[nome]], written out
+ACT = expand_data(yaml.safe_load(DGR.read_text(encoding="utf-8")), load_act(DGR)[0].fatti)
 ROWS = list(csv.reader((EXAMPLES / "dgr-xi-3681-2020-requisiti.csv").open(encoding="utf-8"), delimiter="\t"))[1:]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import fail
+from .errors import CircolariError, fail
 from .load import YamlDoc, load_yaml
 from .validation import validate
 
@@ -29,7 +29,13 @@ def load_act(path: Path):
         raise fail("campo 'tipo' mancante o non valido" if kind is None else f"tipo «{kind}» sconosciuto",
                    file=path, line=doc.line_of(("tipo",)) or 1, field="tipo",
                    hint="scrivere 'tipo: circolare' oppure 'tipo: delibera'")
-    return validate(model_for(kind), doc), doc
+    act = validate(model_for(kind), doc)
+    from .fatti import problems as fatti_problems
+
+    errors = [p for p in fatti_problems(act, doc) if p.level == "errore"]
+    if errors:
+        raise CircolariError(errors)
+    return act, doc
 
 
 def act_schema() -> dict:

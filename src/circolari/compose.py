@@ -30,8 +30,6 @@ def environment(templates: Path):
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from .markdown import markdown_to_html
-
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(str(templates)),
         undefined=StrictUndefined,
@@ -39,8 +37,21 @@ def environment(templates: Path):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=markdown_to_html, data_lunga=data_lunga, data_breve=data_breve)
+    env.filters.update(md=_md_filter(), data_lunga=data_lunga, data_breve=data_breve)
     return env
+
+
+def _md_filter():
+    from jinja2 import pass_context
+
+    from .markdown import markdown_to_html
+
+    @pass_context
+    def md(context, text: str, formula: str | None = None):
+        """The ``md`` filter: Markdown to HTML, citing the figures of the act in the context."""
+        return markdown_to_html(text, formula, getattr(context.get("atto"), "fatti", None))
+
+    return md
 
 
 def render_template(templates: Path, name: str, context: dict) -> str:

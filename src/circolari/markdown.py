@@ -59,15 +59,26 @@ def _letters_to_paren_items(text: str) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 
 
-def markdown_to_html(text: str, formula: str | None = None) -> Markup:
+def _escape_literal(text: str) -> str:
+    """Backslash-escape Markdown's punctuation so that ``text`` reads as itself."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(1), text)
+
+
+def markdown_to_html(text: str, formula: str | None = None, fatti: dict | None = None) -> Markup:
     """Render the clerk's Markdown as safe HTML (any HTML in the input is shown as text).
 
     ``formula`` (a DGR recital's VISTA, RITENUTO, ...) is put in bold at the start of the
     first paragraph, as plain text: its characters are never read as Markdown.
+    ``fatti`` are the act's declared figures: each ``[[nome]]`` citation is replaced by
+    the formatted figure first (see ``circolari.fatti``), escaped as literal text.
     """
+    if "[[" in text:
+        from .fatti import substitute
+
+        text = substitute(text, fatti, escape=_escape_literal)
     if formula:
         separator = "" if text[:1] in ",;:." else " "
-        escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(1), formula)
+        escaped = _escape_literal(formula)
         text = f"**{escaped}**{separator}{text}"
     text = _NUMERIC_PAREN.sub(r"\1\2.\3", text)
     text = _letters_to_paren_items(text)

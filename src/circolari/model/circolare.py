@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .base import Id, Markdown, Model, Text
+from .fatti import Fatti
 from .people import Firmatario, Piede
 
 
@@ -53,3 +54,4 @@ class Circolare(Model):
     saluti: Text = Field("Distinti saluti", description="es. 'Distinti saluti', 'I migliori saluti'")
     firmatario: Firmatario
     piede: Piede
+    fatti: Fatti = Field(default_factory=dict, description="cifre e date citate nel testo come [[nome]]")

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from .base import Markdown, Model, Text
+from .fatti import Fatti
 
 # Years of each legislature (boundary years belong to both: elections fall in spring).
 LEGISLATURE = {"IX": (2010, 2013), "X": (2013, 2018), "XI": (2018, 2023), "XII": (2023, 9999)}
@@ -99,6 +100,7 @@ class Delibera(Model):
     premesse: list[Premessa] = Field(min_length=1)
     dispositivo: list[Markdown] = Field(min_length=1, description="i punti del DELIBERA, numerati")
     allegati: list[Allegato] = Field(default_factory=list)
+    fatti: Fatti = Field(default_factory=dict, description="cifre e date citate nel testo come [[nome]]")
 
     @model_validator(mode="after")
     def _legislature_fits_seduta(self):

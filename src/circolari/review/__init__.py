@@ -1,0 +1,1 @@
+"""Reviewing acts and templates: checks, previews, diffs, review packs and approvals."""

@@ -1,0 +1,205 @@
+"""``circolari check``: every problem of acts, registries and templates, without rendering.
+
+Each act is loaded as the renderer loads it (schema errors are the renderer's own
+messages), its recipients and tables are resolved, and its text is read for citations
+of other acts, dates and figures. One bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CircolariError, Problem
+from ..validation import _field_name
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    acts: int = 0
+    templates: int = 0
+    registries: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "errore"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level != "errore"]
+
+
+def classify(path: Path) -> str:
+    """'act', 'templates', 'registry', 'acts' (a folder of acts) or 'missing'."""
+    if not path.exists():
+        return "missing"
+    if path.is_file():
+        return "templates" if path.suffix == ".j2" else "act"
+    if any(path.glob("*.j2")):
+        return "templates"
+    from ..registry import GROUPS_FILE
+
+    if (path / GROUPS_FILE).is_file():
+        return "registry"
+    return "acts"
+
+
+def check_paths(paths: list[Path], *, templates: Path | None = None, recipients: Path | None = None,
+                today: dt.date | None = None) -> Report:
+    """Check acts, folders of acts, registries and template folders, in the given order."""
+    from ..project import Project
+
+    report = Report()
+    acts: list[Path] = []
+    template_dirs: list[Path] = [templates] if templates else []
+    registries: list[Path] = [recipients] if recipients else []
+    for path in map(Path, paths):
+        kind = classify(path)
+        if kind == "missing":
+            report.problems.append(Problem("file o cartella non trovato", file=path, hint="controllare il percorso"))
+        elif kind == "templates":
+            template_dirs.append(path if path.is_dir() else path.parent)
+        elif kind == "registry":
+            registries.append(path)
+        elif kind == "act":
+            acts.append(path)
+        else:
+            found = sorted(path.glob("*.yaml"))
+            if not found:
+                report.problems.append(Problem("nessun atto (*.yaml) nella cartella", file=path, level="avviso"))
+            acts += found
+    explicit_templates = template_dirs[0] if template_dirs else None
+    explicit_registry = registries[0] if registries else None
+    projects = {act: Project.locate(act, templates=explicit_templates, recipients=explicit_registry) for act in acts}
+    for project in projects.values():  # the folders an act would be rendered with are checked too
+        template_dirs.append(project.templates)
+        registries.append(project.recipients)
+
+    for folder in _unique(template_dirs):
+        from .template_checks import check_templates
+
+        report.templates += 1
+        report.problems += check_templates(folder)
+    loaded = {}
+    for folder in _unique(registries):
+        from ..registry import Registry
+
+        report.registries += 1
+        try:
+            loaded[folder.resolve()] = registry = Registry.load(folder)
+            report.problems += registry.problems
+        except CircolariError as exc:
+            report.problems += exc.problems
+    for act in acts:
+        report.acts += 1
+        project = projects[act]
+        report.problems += check_act(act, project, loaded.get(project.recipients.resolve()), today=today)
+    return report
+
+
+def _unique(folders: list[Path]) -> list[Path]:
+    seen, out = set(), []
+    for folder in folders:
+        key = Path(folder).resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(Path(folder))
+    return out
+
+
+def check_act(path: Path, project, registry=None, *, today: dt.date | None = None) -> list[Problem]:
+    """Every problem of one act file."""
+    from ..acts import load_act
+    from ..fatti import problems as fatti_problems
+
+    try:
+        act, doc = load_act(path)
+    except CircolariError as exc:
+        return exc.problems
+    found = [p for p in fatti_problems(act, doc) if p.level != "errore"]  # errors stopped load_act
+    found += _resolve(act, doc, project, registry)
+    found += text_problems(act, doc)
+    found += own_date_problems(act, doc, today or dt.date.today())
+    return found
+
+
+def _resolve(act, doc, project, registry) -> list[Problem]:
+    """What the renderer would find resolving recipients, letterhead and tables."""
+    found: list[Problem] = []
+    try:
+        if act.tipo == "circolare":
+            from ..profiles import load_profile
+
+            load_profile(project.templates, act.intestazione, act=doc.path, line=doc.line_of(("intestazione",)))
+            if registry is None:
+                return found
+            for key in ("destinatari", "per_conoscenza"):
+                selection = getattr(act, key)
+                if selection is None:
+                    continue
+                try:
+                    chosen = registry.resolve(selection.gruppi, selection.enti, selection.esclusi, file=doc.path,
+                                              field=key, lines=doc)
+                except CircolariError as exc:
+                    found += exc.problems
+                    continue
+                found += [Problem(f"l'ente «{e.id}» non ha una PEC verificata: nell'atto compare senza indirizzo",
+                                  file=doc.path, line=doc.line_of((key,)), level="avviso")
+                          for e in chosen if not e.pec or not e.verificato]
+        else:
+            from ..compose_delibera import delibera_context
+
+            delibera_context(act, doc)
+    except CircolariError as exc:
+        found += exc.problems
+    return found
+
+
+def act_date(act) -> dt.date | None:
+    return act.seduta if act.tipo == "delibera" else act.data
+
+
+def text_problems(act, doc) -> list[Problem]:
+    """Citations of other acts, dates and hand-written figures in every text of the act."""
+    from ..fatti import all_strings, markdown_texts, substitute, text_line
+    from . import citations, dates
+    from .fatti import contradictions
+
+    found: list[Problem] = []
+    when = act_date(act)
+    for path, raw in all_strings(doc.data):
+        if not raw or len(raw) < 6:
+            continue
+        try:
+            text = substitute(raw, act.fatti)
+        except ValueError:
+            text = raw
+        field = _field_name(path)
+        for level, message, needle in [*citations.problems_in(text, when.year if when else None),
+                                       *dates.problems_in(text, when)]:
+            found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle), field=field, level=level))
+    for path, message, needle in contradictions(list(markdown_texts(act)), act.fatti):
+        found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle),
+                             field=_field_name(path), level="avviso",
+                             hint="citare il fatto con [[nome]] o correggere la cifra"))
+    return found
+
+
+def own_date_problems(act, doc, today: dt.date) -> list[Problem]:
+    """An adopted act (a DGR, a circolare with protocollo) cannot be dated in the future."""
+    if act.tipo == "delibera":
+        if act.seduta > today:
+            return [Problem(f"seduta del {act.seduta.strftime('%d/%m/%Y')} nel futuro: una delibera adottata "
+                            "non può avere una data successiva a oggi", file=doc.path, line=doc.line_of(("seduta",)),
+                            field="seduta")]
+    elif act.data and act.protocollo and act.data > today:
+        return [Problem(f"data {act.data.strftime('%d/%m/%Y')} nel futuro per un atto già protocollato",
+                        file=doc.path, line=doc.line_of(("data",)), field="data")]
+    return []
+
+
+def as_json(report: Report) -> list[dict]:
+    return [{"file": str(p.file) if p.file else None, "line": p.line, "level": p.level, "field": p.field,
+             "message": p.message, "hint": p.hint} for p in report.problems]

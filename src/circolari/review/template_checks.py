@@ -1,0 +1,335 @@
+"""Lint of a templates folder, from Jinja's syntax tree (templates are never rendered here).
+
+- syntax errors, with their line;
+- included, extended or imported templates that do not exist; blocks a child defines
+  that its parent lacks; macros imported but not defined; unknown filters and tests;
+- variables the act's context does not provide, and fields the act model does not have
+  (``atto.xyz``), following ``for``, ``set``, ``with`` and ``include`` through the tree.
+
+The context each main template receives is described in ``CONTEXTS``; it mirrors
+``compose_circolare.py`` and ``compose_delibera.py`` (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from pathlib import Path
+
+from ..errors import Problem
+
+_TABELLA = {"titolo": str, "colonne": ("list", {"intestazione": str, "larghezza": float, "allineamento": str}),
+            "righe": ("list", ("list", str))}
+_ALLEGATO = {"numero": int, "titolo": str, "parte_integrante": bool, "tabelle": ("list", _TABELLA),
+             "sezioni": ("list", {"titolo": str, "testo": str, "tabelle": ("list", _TABELLA)})}
+
+
+def contexts() -> dict[str, tuple[str, dict]]:
+    """Main template -> (kind of act, the type of each context variable)."""
+    from ..compose_circolare import TEMPLATE as CIRCOLARE
+    from ..compose_delibera import TEMPLATE as DELIBERA
+    from ..model.circolare import Circolare
+    from ..model.delibera import Assessore, Delibera
+    from ..model.profile import Profilo
+    from ..model.registry import Ente
+
+    return {
+        CIRCOLARE: ("circolare", {"atto": Circolare, "profilo": Profilo, "destinatari": ("list", Ente),
+                                  "per_conoscenza": ("list", Ente), "categorie": ("list", str), "firma_campo": str}),
+        DELIBERA: ("delibera", {"atto": Delibera, "assessori_colonne": ("list", ("list", Assessore)),
+                                "allegati": ("list", _ALLEGATO), "riferimento": str}),
+    }
+
+
+_ALWAYS = {"loop", "true", "false", "none", "True", "False", "None", "self", "varargs", "kwargs", "caller"}
+UNKNOWN = None
+
+
+def _resolve(annotation):
+    """A pydantic field annotation as a checker type: model class, ("list", T), ("dict", T), or UNKNOWN."""
+    from pydantic import BaseModel
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _resolve(args[0])
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        real = [a for a in args if a is not type(None)]
+        return _resolve(real[0]) if len(real) == 1 else UNKNOWN
+    if origin is list:
+        return ("list", _resolve(args[0]) if args else UNKNOWN)
+    if origin is dict:
+        return ("dict", _resolve(args[1]) if len(args) == 2 else UNKNOWN)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return annotation if isinstance(annotation, type) else UNKNOWN
+
+
+def _describe(t) -> str:
+    if isinstance(t, type):
+        return {"Circolare": "una circolare", "Delibera": "una delibera"}.get(t.__name__, f"«{t.__name__}»")
+    return "questo valore"
+
+
+class TemplateChecker:
+    """Check every template of one folder; ``problems`` collects what is found."""
+
+    def __init__(self, folder: Path):
+        from ..compose import environment
+
+        self.folder = Path(folder)
+        self.env = environment(self.folder.resolve())
+        self.problems: list[Problem] = []
+        self._seen: set[tuple] = set()
+        self._trees: dict[str, object] = {}
+
+    # -- entry points --------------------------------------------------
+    def run(self) -> list[Problem]:
+        if not self.folder.is_dir():
+            self.report(f"cartella dei template non trovata", None, file=self.folder)
+            return self.problems
+        names = sorted(p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2"))
+        for name in names:
+            self.tree(name)
+        for name, (kind, context) in contexts().items():
+            if name not in names:
+                self.report(f"manca il template principale «{name}» (serve a ogni {kind})", None, file=self.folder)
+                continue
+            self.walk_template(name, dict(context), stack=())
+        return self.problems
+
+    def report(self, message: str, line: int | None, *, name: str | None = None, file=None,
+               level: str = "errore", hint: str | None = None) -> None:
+        where = file if file is not None else self.folder / name
+        key = (str(where), line, message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.problems.append(Problem(message, file=where, line=line, hint=hint, level=level))
+
+    def tree(self, name: str):
+        """The parsed template, or None (its syntax error reported)."""
+        from jinja2 import TemplateSyntaxError
+
+        if name in self._trees:
+            return self._trees[name]
+        path = self.folder / name
+        tree = None
+        try:
+            source = path.read_text(encoding="utf-8")
+            tree = self.env.parse(source, name, str(path))
+        except TemplateSyntaxError as exc:
+            self.report(f"errore di sintassi nel template: {exc.message}", exc.lineno, name=name)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.report(f"template illeggibile: {exc}", None, name=name)
+        self._trees[name] = tree
+        if tree is not None:
+            self._static_checks(name, tree)
+        return tree
+
+    def _exists(self, name: str) -> bool:
+        return (self.folder / name).is_file()
+
+    def _static_checks(self, name: str, tree) -> None:
+        from jinja2 import nodes
+
+        for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+            target = node.template
+            if isinstance(target, nodes.Const) and isinstance(target.value, str):
+                if not self._exists(target.value):
+                    verb = {"Include": "incluso", "Extends": "esteso", "Import": "importato",
+                            "FromImport": "importato"}[type(node).__name__]
+                    close = difflib.get_close_matches(target.value, [p.relative_to(self.folder).as_posix()
+                                                                     for p in self.folder.rglob("*.j2")], n=1)
+                    self.report(f"template {verb} «{target.value}» non esiste", node.lineno, name=name,
+                                hint=f"forse «{close[0]}»?" if close else None)
+                elif isinstance(node, nodes.FromImport):
+                    parent = self.tree(target.value)
+                    if parent is not None:
+                        macros = {m.name for m in parent.find_all(nodes.Macro)}
+                        for item in node.names:
+                            macro = item[0] if isinstance(item, tuple) else item
+                            if macro not in macros:
+                                self.report(f"la macro «{macro}» non è definita in «{target.value}»",
+                                            node.lineno, name=name)
+        extends = next(iter(tree.find_all(nodes.Extends)), None)
+        if extends is not None and isinstance(extends.template, nodes.Const) and self._exists(extends.template.value):
+            parent_blocks = self._blocks(extends.template.value, set())
+            for block in tree.find_all(nodes.Block):
+                if parent_blocks is not None and block.name not in parent_blocks:
+                    self.report(f"il blocco «{block.name}» non esiste in «{extends.template.value}»: "
+                                "il suo contenuto non comparirebbe", block.lineno, name=name)
+        for node in tree.find_all(nodes.Filter):
+            if node.name not in self.env.filters:
+                self.report(f"filtro «{node.name}» sconosciuto", node.lineno, name=name,
+                            hint=_close(node.name, self.env.filters))
+        for node in tree.find_all(nodes.Test):
+            if node.name not in self.env.tests:
+                self.report(f"test «{node.name}» sconosciuto", node.lineno, name=name,
+                            hint=_close(node.name, self.env.tests))
+
+    def _blocks(self, name: str, seen: set) -> set | None:
+        from jinja2 import nodes
+
+        tree = self.tree(name)
+        if tree is None or name in seen:
+            return None
+        seen.add(name)
+        found = {b.name for b in tree.find_all(nodes.Block)}
+        parent = next(iter(tree.find_all(nodes.Extends)), None)
+        if parent is not None and isinstance(parent.template, nodes.Const) and self._exists(parent.template.value):
+            more = self._blocks(parent.template.value, seen)
+            found |= more or set()
+        return found
+
+    # -- variables -----------------------------------------------------
+    def walk_template(self, name: str, scope: dict, stack: tuple) -> None:
+        tree = self.tree(name)
+        if tree is None or name in stack:
+            return
+        self._name, saved = name, getattr(self, "_name", None)
+        self.stmts(tree.body, scope, stack + (name,))
+        self._name = saved
+
+    def stmts(self, body, scope: dict, stack: tuple) -> None:
+        for node in body:
+            self.stmt(node, scope, stack)
+
+    def stmt(self, node, scope: dict, stack: tuple) -> None:
+        from jinja2 import nodes
+
+        if isinstance(node, nodes.For):
+            element = self.element(self.expr(node.iter, scope))
+            inner = dict(scope)
+            self.bind(node.target, element, inner)
+            if node.test is not None:
+                self.expr(node.test, inner)
+            self.stmts(node.body, inner, stack)
+            self.stmts(node.else_, scope, stack)
+        elif isinstance(node, nodes.Assign):
+            value = self.expr(node.node, scope)
+            self.bind(node.target, value, scope)
+        elif isinstance(node, nodes.AssignBlock):
+            self.stmts(node.body, scope, stack)
+            self.bind(node.target, UNKNOWN, scope)
+        elif isinstance(node, nodes.With):
+            inner = dict(scope)
+            for target, value in zip(node.targets, node.values):
+                self.bind(target, self.expr(value, scope), inner)
+            self.stmts(node.body, inner, stack)
+        elif isinstance(node, nodes.Include):
+            if isinstance(node.template, nodes.Const) and self._exists(str(node.template.value)):
+                self.walk_template(node.template.value, dict(scope), stack)
+                self._name = stack[-1]
+            else:
+                self.expr(node.template, scope)
+        elif isinstance(node, (nodes.Import, nodes.FromImport)):
+            if isinstance(node, nodes.Import):
+                scope[node.target] = UNKNOWN
+            else:
+                for item in node.names:
+                    scope[item[1] if isinstance(item, tuple) else item] = UNKNOWN
+        elif isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            inner = dict(scope)
+            for arg in node.args:
+                inner[arg.name] = UNKNOWN
+            for extra in ("varargs", "kwargs", "caller"):
+                inner[extra] = UNKNOWN
+            if isinstance(node, nodes.Macro):
+                scope[node.name] = UNKNOWN
+            else:
+                self.expr(node.call, scope)
+            for default in node.defaults:
+                self.expr(default, scope)
+            self.stmts(node.body, inner, stack)
+        else:
+            for child in node.iter_child_nodes():
+                if isinstance(child, nodes.Expr):
+                    self.expr(child, scope)
+                else:
+                    self.stmt(child, scope, stack)
+
+    def bind(self, target, value, scope: dict) -> None:
+        from jinja2 import nodes
+
+        if isinstance(target, nodes.Name):
+            scope[target.name] = value
+        elif isinstance(target, nodes.Tuple):
+            for item in target.items:
+                self.bind(item, UNKNOWN, scope)
+        elif isinstance(target, nodes.NSRef):
+            self.expr(nodes.Name(target.name, "load", lineno=target.lineno), scope)
+
+    @staticmethod
+    def element(t):
+        return t[1] if isinstance(t, tuple) and t[0] == "list" else UNKNOWN
+
+    def expr(self, node, scope: dict):
+        from jinja2 import nodes
+
+        if isinstance(node, nodes.Name):
+            if node.ctx != "load" or node.name in scope:
+                return scope.get(node.name)
+            if node.name not in _ALWAYS and node.name not in self.env.globals:
+                self.report(f"variabile «{node.name}» non disponibile nel template", node.lineno, name=self._name,
+                            hint=_close(node.name, scope) or "variabili: " + ", ".join(sorted(scope)))
+            return UNKNOWN
+        if isinstance(node, nodes.Getattr):
+            return self.attribute(self.expr(node.node, scope), node.attr, node)
+        if isinstance(node, nodes.Getitem):
+            base = self.expr(node.node, scope)
+            arg = node.arg
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                return self.attribute(base, arg.value, node)
+            if isinstance(arg, nodes.Slice):
+                for part in (arg.start, arg.stop, arg.step):
+                    if part is not None:
+                        self.expr(part, scope)
+                return base
+            self.expr(arg, scope)
+            if isinstance(base, tuple):
+                return base[1]
+            return UNKNOWN
+        if isinstance(node, nodes.Filter):
+            base = self.expr(node.node, scope) if node.node is not None else UNKNOWN
+            for child in [*node.args, *(k.value for k in node.kwargs), node.dyn_args, node.dyn_kwargs]:
+                if child is not None:
+                    self.expr(child, scope)
+            if node.name in ("first", "last", "random"):
+                return self.element(base)
+            if node.name in ("default", "d", "reverse", "sort", "unique", "list"):
+                return base
+            return UNKNOWN
+        for child in node.iter_child_nodes():
+            self.expr(child, scope)
+        return UNKNOWN
+
+    def attribute(self, base, attr: str, node):
+        from pydantic import BaseModel
+
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            fields = base.model_fields
+            if attr in fields:
+                return _resolve(fields[attr].annotation)
+            if hasattr(base, attr):
+                return UNKNOWN
+            self.report(f"il template usa «{attr}», ma {_describe(base)} non ha il campo «{attr}»", node.lineno,
+                        name=self._name, hint=_close(attr, fields) or "campi: " + ", ".join(fields))
+            return UNKNOWN
+        if isinstance(base, dict):
+            if attr in base:
+                return base[attr]
+            self.report(f"il template usa «{attr}», che non è fra i dati forniti ({', '.join(base)})",
+                        node.lineno, name=self._name, hint=_close(attr, base))
+            return UNKNOWN
+        if isinstance(base, tuple) and base[0] == "dict":
+            return base[1]
+        return UNKNOWN
+
+
+def _close(name: str, known) -> str | None:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"forse «{close[0]}»?" if close else None
+
+
+def check_templates(folder: Path) -> list[Problem]:
+    """Every problem of the templates in ``folder``."""
+    return TemplateChecker(folder).run()
