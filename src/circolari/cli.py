@@ -172,6 +172,129 @@ def schema(output: Annotated[Optional[Path], typer.Option("--output", "-o", help
         typer.echo(text, nl=False)
 
 
+@command(app)
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="atti (file o cartelle), cartelle del registro e dei template")],
+    as_json: Annotated[bool, typer.Option("--json", help="elenco dei problemi in JSON")] = False,
+    templates: TemplatesOpt = None,
+    recipients: RecipientsOpt = None,
+):
+    """Controlla atti, registro e template senza generarli: ogni problema, una riga ciascuno."""
+    import json
+
+    from .review.checks import as_json as problems_json, check_paths
+
+    report = check_paths(paths, templates=templates, recipients=recipients)
+    if as_json:
+        typer.echo(json.dumps(problems_json(report), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            typer.echo(problem.format())
+        typer.echo(f"{report.acts} atti, {report.templates} cartelle di template, {report.registries} registri: "
+                   f"{len(report.errors)} errori, {len(report.warnings)} avvisi.", err=True)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@command(app)
+def preview(
+    path: Annotated[Path, typer.Argument(help="file YAML dell'atto")],
+    out: OutOpt = None,
+    templates: TemplatesOpt = None,
+    recipients: RecipientsOpt = None,
+    open_: Annotated[bool, typer.Option("--open", help="apre l'anteprima nel browser")] = False,
+):
+    """Anteprima: HTML e un'immagine per pagina del PDF in out/<atto>/preview/, con index.html."""
+    from .project import Project
+    from .render import render_act
+    from .review.preview import write_preview
+
+    project = Project.locate(path, templates=templates, recipients=recipients, out=out)
+    rendered = render_act(path, project)
+    report(rendered.warnings)
+    index = write_preview(rendered, project.out / rendered.name / "preview")
+    typer.echo(f"{path}: {rendered.pages} pagine -> {index}")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+
+
+@command(app)
+def diff(
+    old: Annotated[Path, typer.Argument(help="l'atto (o la sua versione precedente)")],
+    new: Annotated[Optional[Path], typer.Argument(help="la nuova versione dell'atto (predefinita: lo stesso atto)")] = None,
+    templates: Annotated[Optional[Path], typer.Option("--templates", help="template della versione nuova (per vedere l'effetto di un cambio di template)")] = None,
+    base_templates: Annotated[Optional[Path], typer.Option("--base-templates", help="template della versione precedente (predefinita: templates/ del progetto)")] = None,
+    recipients: RecipientsOpt = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="scrive anche un confronto affiancato in HTML")] = None,
+):
+    """Differenze parola per parola nel testo dell'atto generato, con pagina e sezione; uscita 1 se diverso."""
+    from .project import Project
+    from .render import render_act
+    from .review.diff import compare, html_page, rendered_words, terminal, use_colour
+
+    if new is None and templates is None:
+        raise CircolariError(Problem("indicare la seconda versione dell'atto oppure --templates",
+                                     hint="es. circolari diff atti/nota.yaml --templates templates-nuovi/"))
+    new = new or old
+    before = render_act(old, Project.locate(old, templates=base_templates, recipients=recipients))
+    after = render_act(new, Project.locate(new, templates=templates or base_templates, recipients=recipients))
+    old_label = f"{old}" + (f" (template {base_templates})" if base_templates else "")
+    new_label = f"{new}" + (f" (template {templates})" if templates else "")
+    result = compare(rendered_words(before), rendered_words(after))
+    if html:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(html_page(result, old_label, new_label), encoding="utf-8")
+    if result.equal:
+        typer.echo(f"Nessuna differenza nel testo di {new}.")
+        return
+    typer.echo(terminal(result, old_label, new_label, colour=use_colour()), nl=False)
+    raise typer.Exit(1)
+
+
+@command(app)
+def review(
+    templates: Annotated[Path, typer.Argument(help="cartella dei template da rivedere")],
+    examples: Annotated[list[Path], typer.Argument(help="esempi (file YAML o cartelle)")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="cartella del pacchetto (predefinita: out/review)")] = None,
+    recipients: RecipientsOpt = None,
+):
+    """Pacchetto di revisione: per ogni esempio pagine, controlli e differenze dal testo approvato."""
+    from .review.pack import build_pack
+
+    pack = build_pack(templates, examples, out or Path("out") / "review", recipients=recipients)
+    report(pack.problems)
+    for entry in pack.entries:
+        report([p for p in entry.problems if p.level == "errore"])
+        typer.echo(f"{entry.act}: {entry.status}" + (f" ({entry.changes} modifiche)" if entry.changes else ""))
+    typer.echo(f"Pacchetto di revisione: {pack.index}")
+    if pack.failed:
+        raise typer.Exit(1)
+
+
+@command(app)
+def approve(
+    examples: Annotated[list[Path], typer.Argument(help="esempi (file YAML o cartelle) da approvare")],
+    templates: TemplatesOpt = None,
+    recipients: RecipientsOpt = None,
+):
+    """Registra il testo attuale di ogni esempio come approvato (<cartella>/approvati/<atto>.txt, da versionare)."""
+    from .project import Project
+    from .review.approve import approve as approve_acts, approved_path
+    from .review.pack import example_files
+
+    files, missing = example_files(examples)
+    report(missing)
+    results = approve_acts(files, lambda act: Project.locate(act, templates=templates, recipients=recipients))
+    for result in results:
+        report(result.problems if result.status == "errore" else [])
+        typer.echo(f"{result.act}: {result.status}" + ("" if result.status == "errore" else f" -> {approved_path(result.act)}"))
+    if missing or any(r.status == "errore" for r in results):
+        raise typer.Exit(1)
+    typer.echo("Testi approvati aggiornati: rivederli e registrarli con un commit.")
+
+
 _register_subcommands()
 
 

@@ -1,0 +1,154 @@
+"""The review pack: one ``index.html`` showing, for every example rendered with a templates
+folder, its page thumbnails, its check results and its difference from the approved text.
+
+Nothing stops the pack: a template that does not parse, an act that does not load, an
+example that does not exist are each shown in it, and the other examples still appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CircolariError, Problem
+from .html import escape, page, problems_list
+
+
+@dataclass
+class Entry:
+    act: Path
+    status: str  # "uguale", "modificato", "non approvato", "errore"
+    problems: list[Problem] = field(default_factory=list)
+    pages: int = 0
+    changes: int = 0
+
+
+@dataclass
+class Pack:
+    index: Path
+    entries: list[Entry]
+    problems: list[Problem]  # templates and missing examples
+
+    @property
+    def failed(self) -> bool:
+        return any(p.level == "errore" for p in self.problems) or any(e.status == "errore" for e in self.entries)
+
+
+def example_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    files, problems = [], []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(path.glob("*.yaml"))
+            if not found:
+                problems.append(Problem("nessun esempio (*.yaml) nella cartella", file=path))
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem("esempio non trovato", file=path, hint="controllare il percorso"))
+    return files, problems
+
+
+def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: Path | None = None,
+               today: dt.date | None = None) -> Pack:
+    from ..project import Project
+    from ..registry import Registry
+    from .template_checks import check_templates
+
+    out = Path(out)
+    if out.exists() and (out / "index.html").is_file():
+        shutil.rmtree(out)  # the previous pack
+    elif out.exists() and any(out.iterdir()):
+        raise CircolariError(Problem("la cartella esiste e non contiene un pacchetto di revisione: non viene "
+                                     "sovrascritta", file=out, hint="indicarne un'altra con --out"))
+    out.mkdir(parents=True, exist_ok=True)
+    problems = check_templates(templates)
+    files, missing = example_files(examples)
+    problems += missing
+    registries: dict[Path, object] = {}
+    entries, sections = [], []
+    for act in files:
+        project = Project.locate(act, templates=templates, recipients=recipients)
+        key = project.recipients.resolve()
+        if key not in registries:
+            try:
+                registries[key] = Registry.load(project.recipients)
+            except CircolariError:
+                registries[key] = None
+        entry, html = _example(act, project, registries[key], out, today)
+        entries.append(entry)
+        sections.append(html)
+    index = out / "index.html"
+    index.write_text(_index(templates, entries, problems, sections), encoding="utf-8")
+    return Pack(index, entries, problems)
+
+
+def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
+    from ..render import render_act
+    from .approve import approved_path, approved_text
+    from .checks import check_act
+    from .diff import compare, html_fragment, rendered_words, text_words
+    from .preview import page_images
+
+    name = act.stem
+    problems = check_act(act, project, registry, today=today)
+    entry = Entry(act, "errore", problems)
+    try:
+        rendered = render_act(act, project)
+    except CircolariError as exc:
+        known = {p.format() for p in problems}
+        entry.problems = problems + [p for p in exc.problems if p.format() not in known]
+        body = '<p class="esito ko">l\'atto non può essere generato con questi template</p>'
+        return entry, _section(entry, body)
+    folder = out / name
+    folder.mkdir(parents=True, exist_ok=True)
+    thumbs = []
+    images = page_images(rendered.files[f"{name}.pdf"], scale=0.8)
+    for number, png in enumerate(images, start=1):
+        (folder / f"pagina-{number}.png").write_bytes(png)
+        thumbs.append(f'<figure><a href="{name}/pagina-{number}.png"><img src="{name}/pagina-{number}.png" '
+                      f'alt="{escape(name)}, pagina {number}"></a><figcaption>pagina {number}</figcaption></figure>')
+    entry.pages = len(images)
+    approved = approved_text(act)
+    if approved is None:
+        entry.status = "non approvato"
+        diff_html = (f'<p class="esito nuovo">nessun testo approvato ({escape(str(approved_path(act)))}): '
+                     f'eseguire <code>circolari approve</code> dopo la revisione</p>')
+    else:
+        diff = compare(text_words(approved), rendered_words(rendered))
+        entry.changes = len(diff.changes)
+        entry.status = "uguale" if diff.equal else "modificato"
+        diff_html = html_fragment(diff, "testo approvato", "testo con questi template")
+    body = (f'<h3>Pagine ({len(images)})</h3><div class="pagine miniature">{"".join(thumbs)}</div>\n'
+            f'<h3>Controlli</h3>{problems_list(entry.problems)}\n'
+            f'<h3>Differenze dal testo approvato</h3>{diff_html}')
+    return entry, _section(entry, body)
+
+
+_BADGE = {"uguale": ("ok", "uguale all'approvato"), "modificato": ("ko", "modificato"),
+          "non approvato": ("nuovo", "non ancora approvato"), "errore": ("ko", "errore")}
+
+
+def _badge(entry: Entry) -> str:
+    cls, text = _BADGE[entry.status]
+    if entry.status == "modificato":
+        text = f"{entry.changes} modific{'a' if entry.changes == 1 else 'he'}"
+    return f'<span class="esito {cls}">{escape(text)}</span>'
+
+
+def _section(entry: Entry, body: str) -> str:
+    name = entry.act.stem
+    return (f'<section class="scheda" id="{escape(name)}" data-stato="{escape(entry.status)}">'
+            f'<h2>{escape(name)} {_badge(entry)}</h2><p class="dove">{escape(str(entry.act))}</p>\n'
+            + (body if entry.status != "errore" else f'<h3>Controlli</h3>{problems_list(entry.problems)}{body}')
+            + '</section>')
+
+
+def _index(templates: Path, entries: list[Entry], problems: list[Problem], sections: list[str]) -> str:
+    rows = "".join(f'<li><a href="#{escape(e.act.stem)}">{escape(e.act.stem)}</a> {_badge(e)}</li>' for e in entries)
+    head = (f'<section class="scheda" id="template"><h2>Template: {escape(str(templates))}</h2>'
+            f'{problems_list(problems)}<h3>Esempi</h3><ul>{rows or "<li>nessun esempio</li>"}</ul></section>')
+    return page("Revisione dei template", f"{len(entries)} esempi con i template di {templates}",
+                head + "\n" + "\n".join(sections))

@@ -1,0 +1,147 @@
+"""The words of a rendered act's text, each with its page and section.
+
+The text is the act's ``<act>.txt``. Its sections come from the document tree
+(premessa, point of the dispositivo, heading, paragraph of the body); its pages from
+the PDF's own text, aligned word by word (page furniture repeats on every page).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from ..document import Columns, Group, ListBlock, Paragraph, Run, Table
+
+_HEADINGS = {"allegato-titolo", "titolo-1", "titolo-2", "titolo-3", "titolo-4", "delibera"}
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    line: int
+    section: str
+    page: int | None
+
+
+def _short(text: str, size: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def _sections(document) -> list[tuple[str, list]]:
+    """(section label, blocks) in body order."""
+    out: list[tuple[str, list]] = []
+    heading, premessa, paragraph = None, 0, 0
+    current = "inizio"
+    for block in document.body:
+        if isinstance(block, Paragraph):
+            style, text = block.style, block.text
+            if style in _HEADINGS:
+                heading, paragraph = _short(text), 0
+                current = "DELIBERA" if style == "delibera" else heading
+            elif style == "premessa" and block.inlines and isinstance(block.inlines[0], Run) and block.inlines[0].bold:
+                premessa += 1
+                current = f"premessa {premessa} ({block.inlines[0].text.strip()})"
+            elif style.startswith(("destinatari", "epc")):
+                current = "destinatari"
+            elif style.startswith("dgr-"):
+                current = "frontespizio"
+            elif style in ("oggetto", "data", "saluti"):
+                current = {"oggetto": "oggetto", "data": "data e protocollo", "saluti": "saluti"}[style]
+            elif style in ("corpo", "dispositivo"):
+                paragraph += 1
+                current = f"{heading + ', ' if heading else ''}paragrafo {paragraph}"
+            out.append((current, [block]))
+        elif isinstance(block, ListBlock) and block.items and any(
+                isinstance(b, Paragraph) and b.style == "dispositivo" for b in block.items[0]):
+            for number, item in enumerate(block.items, start=block.start):
+                out.append((f"punto {number} del dispositivo", [ListBlock(block.kind, [item], number)]))
+            current = "dopo il dispositivo"
+        elif isinstance(block, Table):
+            out.append((f"tabella «{_short(block.title, 40)}»" if block.title else f"{current}, tabella", [block]))
+        elif isinstance(block, Group) and block.signature:
+            out.append(("firma", [block]))
+        elif isinstance(block, Columns) and current == "inizio":
+            out.append(("intestazione", [block]))
+        else:
+            if current in ("oggetto", "data e protocollo", "inizio") and isinstance(block, (Group, Columns)):
+                current = "destinatari"
+            out.append((current, [block]))
+    return out
+
+
+def line_sections(document) -> list[str]:
+    """The section of each line of ``write_text(document)`` (same number of lines)."""
+    from ..writers.text import block_lines
+
+    parts: list[list[str]] = []
+    header = block_lines(document.first_header or document.header)
+    if header:
+        parts.append(["intestazione"] * len(header))
+    body: list[str] = []
+    for label, blocks in _sections(document):
+        body += [label] * len(block_lines(blocks))
+    if body:
+        parts.append(body)
+    footer = block_lines(document.footer)
+    if footer:
+        parts.append(["piè di pagina"] * len(footer))
+    labels: list[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            labels.append(labels[-1] if labels else "")
+        labels += part
+    return labels + [labels[-1] if labels else ""]
+
+
+def pdf_page_words(pdf: bytes) -> list[tuple[str, int]]:
+    """(word, page number from 1) of every word of the PDF, in reading order."""
+    import pypdfium2 as pdfium
+
+    out = []
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            out += [(w, index + 1) for w in _WORD.findall(textpage.get_text_range())]
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    return out
+
+
+def act_words(text: str, html: str, pdf: bytes | None) -> list[Word]:
+    """Every word of the act's text with its line, section and page."""
+    from ..parse import parse_html
+
+    lines = text.split("\n")
+    try:
+        labels = line_sections(parse_html(html))
+    except Exception:  # a section label is a courtesy: never fail a diff for it
+        labels = []
+    if len(labels) != len(lines):
+        labels = [""] * len(lines)
+    words = [(m.group(0), n) for n, line in enumerate(lines) for m in _WORD.finditer(line)]
+    pages = _pages([w for w, _ in words], pdf) if pdf else [None] * len(words)
+    return [Word(w, n, labels[n], p) for (w, n), p in zip(words, pages)]
+
+
+def _pages(words: list[str], pdf: bytes) -> list[int | None]:
+    """The page of each word, by aligning the text with the PDF's words."""
+    pdf_words = pdf_page_words(pdf)
+    matcher = difflib.SequenceMatcher(None, words, [w for w, _ in pdf_words], autojunk=False)
+    pages: list[int | None] = [None] * len(words)
+    for a, b, size in matcher.get_matching_blocks():
+        for k in range(size):
+            pages[a + k] = pdf_words[b + k][1]
+    last = next((p for p in pages if p), 1)
+    for i, page in enumerate(pages):  # unmatched words: the page of the word before
+        if page is None:
+            pages[i] = last
+        else:
+            last = page
+    return pages
