@@ -267,7 +267,7 @@ def review(
     report(pack.problems)
     for entry in pack.entries:
         report([p for p in entry.problems if p.level == "errore"])
-        typer.echo(f"{entry.act}: {entry.status}" + (f" ({entry.changes} modifiche)" if entry.changes else ""))
+        typer.echo(f"{entry.act}: {entry.status}" + (f" ({entry.changes} modific{'a' if entry.changes == 1 else 'he'})" if entry.changes else ""))
     typer.echo(f"Pacchetto di revisione: {pack.index}")
     if pack.failed:
         raise typer.Exit(1)

@@ -144,7 +144,7 @@ def html_fragment(diff: TextDiff, old_label: str, new_label: str) -> str:
             removed = escape(" ".join(w.text for w in c.old))
             added = escape(" ".join(w.text for w in c.new))
             text = (f"<del>{removed}</del> " if removed else "") + (f"<ins>{added}</ins>" if added else "")
-            items.append(f'<li><a href="#m{c.number}-{"n" if c.new else "o"}">{escape(c.where) or "modifica"}</a>: '
+            items.append(f'<li><a data-modifica="{c.number}" href="#m{c.number}-{"n" if c.new else "o"}">{escape(c.where) or "modifica"}</a>: '
                          f'<span class="dove">…{escape(" ".join(c.before[-3:]))}</span> {text} '
                          f'<span class="dove">{escape(" ".join(c.after[:3]))}…</span></li>')
         summary = (f'<p class="esito ko">{len(diff.changes)} modifiche</p>\n'
@@ -152,7 +152,14 @@ def html_fragment(diff: TextDiff, old_label: str, new_label: str) -> str:
     return (f'{summary}\n<div class="affiancati">\n'
             f'<div class="prima"><h3>{escape(old_label)}</h3>\n{_column(diff.old, old_marks, "del", "o")}</div>\n'
             f'<div class="dopo"><h3>{escape(new_label)}</h3>\n{_column(diff.new, new_marks, "ins", "n")}</div>\n'
-            f'</div>')
+            f'</div>\n{_SYNC}')
+
+
+# A click on a change scrolls both texts to it (the links work without scripts too).
+_SYNC = ("<script>document.querySelectorAll('a[data-modifica]').forEach(a => a.addEventListener('click', e => {"
+         "const n = a.dataset.modifica; let found = false; for (const s of ['o', 'n']) {"
+         "const el = document.getElementById('m' + n + '-' + s); if (el) { el.scrollIntoView({block: 'center'});"
+         " found = true; } } if (found) e.preventDefault(); }));</script>")
 
 
 def html_page(diff: TextDiff, old_label: str, new_label: str) -> str:

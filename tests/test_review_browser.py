@@ -1,0 +1,89 @@
+"""The review pack and the preview as a reviewer sees them, in headless Chromium (Debian's
+chromium + chromium-driver, driven by Selenium; no browser is ever downloaded)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = Path(os.environ.get("CIRCOLARI_SCREENSHOTS", tempfile.gettempdir())) / "circolari-screenshots"
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium non installato (pip install '.[test]')")
+if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+    pytest.skip("chromium e chromedriver assenti: apt-get install chromium chromium-driver", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1400,1000",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _images_loaded(driver) -> list[int]:
+    return driver.execute_script(
+        "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);")
+
+
+def test_review_pack_shows_thumbnails_checks_and_marked_changes(project, browser):
+    act = project / "examples" / "dgr-xi-3681-2020.yaml"
+    assert run_cli("approve", project / "examples", cwd=project).exit_code == 0
+    act.write_text(act.read_text(encoding="utf-8").replace("importo: 190", "importo: 200"), encoding="utf-8")
+    out = project / "out" / "review"
+    result = run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project)
+    assert result.exit_code == 0, result.output
+
+    browser.get((out / "index.html").as_uri())
+    sizes = _images_loaded(browser)
+    assert len(sizes) >= 10 and all(w > 0 for w in sizes), sizes  # 7 + 3 pages, every thumbnail decoded
+    section = browser.find_element("id", "dgr-xi-3681-2020")
+    assert section.get_attribute("data-stato") == "modificato"
+    inserted = [e.text for e in section.find_elements("css selector", ".dopo ins")]
+    deleted = [e.text for e in section.find_elements("css selector", ".prima del")]
+    assert inserted == ["200"] * 3 and deleted == ["190"] * 3
+    colour = browser.execute_script(
+        "return getComputedStyle(document.querySelector('.dopo ins')).backgroundColor;")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")  # the change is visibly highlighted
+    assert "FGR XI/3529/2020" in section.text  # the check results are in the pack
+    nota = browser.find_element("id", "nota-plasma-iperimmune-2020")
+    assert nota.get_attribute("data-stato") == "uguale"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.execute_script("arguments[0].scrollIntoView();", section)
+    browser.save_screenshot(str(SCREENSHOTS / "review.png"))
+    browser.execute_script("document.getElementById('m1-n').scrollIntoView({block: 'center'});")
+    browser.save_screenshot(str(SCREENSHOTS / "review-diff.png"))
+
+
+def test_preview_shows_every_page(project, browser):
+    act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    result = run_cli("preview", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    folder = project / "out" / act.stem / "preview"
+    browser.get((folder / "index.html").as_uri())
+    sizes = _images_loaded(browser)
+    assert len(sizes) == 3 and all(w > 0 for w in sizes), sizes
+    assert "pagina 3 di 3" in browser.find_element("tag name", "body").text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "preview.png"))
+    browser.get((folder / f"{act.stem}.html").as_uri())
+    assert "plasma iperimmune" in browser.find_element("tag name", "body").text
+    browser.save_screenshot(str(SCREENSHOTS / "preview-html.png"))
