@@ -69,7 +69,10 @@ def test_review_pack_shows_thumbnails_checks_and_marked_changes(project, browser
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("arguments[0].scrollIntoView();", section)
     browser.save_screenshot(str(SCREENSHOTS / "review.png"))
-    browser.execute_script("document.getElementById('m1-n').scrollIntoView({block: 'center'});")
+    browser.find_element("css selector", "#dgr-xi-3681-2020 a[data-modifica]").click()  # scrolls both texts
+    assert browser.execute_script(
+        "const r = document.getElementById('dgr-xi-3681-2020-m1-n').getBoundingClientRect();"
+        "return r.top >= 0 && r.bottom <= window.innerHeight;")
     browser.save_screenshot(str(SCREENSHOTS / "review-diff.png"))
 
 

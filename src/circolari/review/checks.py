@@ -115,10 +115,10 @@ def check_act(path: Path, project, registry=None, *, today: dt.date | None = Non
     from ..fatti import problems as fatti_problems
 
     try:
-        act, doc = load_act(path)
+        act, doc = load_act(path, check_fatti=False)
     except CircolariError as exc:
         return exc.problems
-    found = [p for p in fatti_problems(act, doc) if p.level != "errore"]  # errors stopped load_act
+    found = fatti_problems(act, doc)
     found += _resolve(act, doc, project, registry)
     found += text_problems(act, doc)
     found += own_date_problems(act, doc, today or dt.date.today())

@@ -103,7 +103,7 @@ def terminal(diff: TextDiff, old_label: str, new_label: str, *, colour: bool) ->
     return "\n".join(lines) + "\n"
 
 
-def _column(words: list[Word], marks: dict[int, int], tag: str, side: str) -> str:
+def _column(words: list[Word], marks: dict[int, int], tag: str, side: str, prefix: str) -> str:
     """The text as paragraphs (one per line), changed words inside <del>/<ins>."""
     out, line, current, open_change = [], None, [], None
 
@@ -123,7 +123,7 @@ def _column(words: list[Word], marks: dict[int, int], tag: str, side: str) -> st
         if change != open_change:
             close_mark()
             if change is not None:
-                current.append(f'<{tag} id="m{change}-{side}" title="modifica {change}">')
+                current.append(f'<{tag} id="{prefix}m{change}-{side}" title="modifica {change}">')
                 open_change = change
         current.append(escape(word.text))
     close_mark()
@@ -132,8 +132,8 @@ def _column(words: list[Word], marks: dict[int, int], tag: str, side: str) -> st
     return "\n".join(out).replace('"> ', '">')
 
 
-def html_fragment(diff: TextDiff, old_label: str, new_label: str) -> str:
-    """The list of changes and the two texts side by side."""
+def html_fragment(diff: TextDiff, old_label: str, new_label: str, prefix: str = "") -> str:
+    """The list of changes and the two texts side by side; ``prefix`` keeps ids unique in a page."""
     old_marks = {i: c.number for c in diff.changes for i in range(*c.a)}
     new_marks = {j: c.number for c in diff.changes for j in range(*c.b)}
     if diff.equal:
@@ -144,22 +144,23 @@ def html_fragment(diff: TextDiff, old_label: str, new_label: str) -> str:
             removed = escape(" ".join(w.text for w in c.old))
             added = escape(" ".join(w.text for w in c.new))
             text = (f"<del>{removed}</del> " if removed else "") + (f"<ins>{added}</ins>" if added else "")
-            items.append(f'<li><a data-modifica="{c.number}" href="#m{c.number}-{"n" if c.new else "o"}">{escape(c.where) or "modifica"}</a>: '
+            ids = " ".join(f"{prefix}m{c.number}-{side}" for side, words in (("o", c.old), ("n", c.new)) if words)
+            items.append(f'<li><a data-modifica="{ids}" href="#{ids.split()[-1]}">{escape(c.where) or "modifica"}</a>: '
                          f'<span class="dove">…{escape(" ".join(c.before[-3:]))}</span> {text} '
                          f'<span class="dove">{escape(" ".join(c.after[:3]))}…</span></li>')
         summary = (f'<p class="esito ko">{len(diff.changes)} modifiche</p>\n'
                    f'<ol class="modifiche">{"".join(items)}</ol>')
     return (f'{summary}\n<div class="affiancati">\n'
-            f'<div class="prima"><h3>{escape(old_label)}</h3>\n{_column(diff.old, old_marks, "del", "o")}</div>\n'
-            f'<div class="dopo"><h3>{escape(new_label)}</h3>\n{_column(diff.new, new_marks, "ins", "n")}</div>\n'
+            f'<div class="prima"><h3>{escape(old_label)}</h3>\n{_column(diff.old, old_marks, "del", "o", prefix)}</div>\n'
+            f'<div class="dopo"><h3>{escape(new_label)}</h3>\n{_column(diff.new, new_marks, "ins", "n", prefix)}</div>\n'
             f'</div>\n{_SYNC}')
 
 
 # A click on a change scrolls both texts to it (the links work without scripts too).
-_SYNC = ("<script>document.querySelectorAll('a[data-modifica]').forEach(a => a.addEventListener('click', e => {"
-         "const n = a.dataset.modifica; let found = false; for (const s of ['o', 'n']) {"
-         "const el = document.getElementById('m' + n + '-' + s); if (el) { el.scrollIntoView({block: 'center'});"
-         " found = true; } } if (found) e.preventDefault(); }));</script>")
+_SYNC = ("<script>document.querySelectorAll('a[data-modifica]:not([data-pronto])').forEach(a => {"
+         "a.dataset.pronto = '1'; a.addEventListener('click', e => { for (const id of a.dataset.modifica.split(' ')) {"
+         "const el = document.getElementById(id); if (el) el.scrollIntoView({block: 'center'}); } e.preventDefault(); });"
+         "});</script>")
 
 
 def html_page(diff: TextDiff, old_label: str, new_label: str) -> str:

@@ -29,7 +29,7 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def _lead(text: str, position: int, words: int = 3) -> tuple[str, ...]:
+def _lead(text: str, position: int, words: int = 2) -> tuple[str, ...]:
     """The last ``words`` words before ``position``, lowercased (the phrase introducing a figure)."""
     before = PLACEHOLDER.sub(" ", text[max(0, position - 80):position])
     found = _WORD.findall(before.lower())

@@ -120,7 +120,7 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         diff = compare(text_words(approved), rendered_words(rendered))
         entry.changes = len(diff.changes)
         entry.status = "uguale" if diff.equal else "modificato"
-        diff_html = html_fragment(diff, "testo approvato", "testo con questi template")
+        diff_html = html_fragment(diff, "testo approvato", "testo con questi template", prefix=f"{name}-")
     body = (f'<h3>Pagine ({len(images)})</h3><div class="pagine miniature">{"".join(thumbs)}</div>\n'
             f'<h3>Controlli</h3>{problems_list(entry.problems)}\n'
             f'<h3>Differenze dal testo approvato</h3>{diff_html}')

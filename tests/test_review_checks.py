@@ -1,0 +1,224 @@
+"""circolari check: citations, figures (fatti), dates, templates, registry: every problem at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+import pytest
+
+from circolari.fatti import format_value
+from circolari.model.fatti import Fatto
+from circolari.review import citations, dates
+from conftest import EXAMPLES, ROOT, run_cli
+
+DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
+
+
+# -- citations ---------------------------------------------------------------
+@pytest.mark.parametrize("text, kind, leg, number, year", [
+    ("DGR n. IX/1479/2011", "dgr", "IX", 1479, 2011),
+    ("D.G.R. n. 1185/2013", "dgr", None, 1185, 2013),
+    ("DGR XI/2019/2019", "dgr", "XI", 2019, 2019),
+    ("d.g.r. n. X/1185/2013", "dgr", "X", 1185, 2013),
+    ("l.r. n. 33/2009", "lr", None, 33, 2009),
+    ("DL 44/2021", "dl", None, 44, 2021),
+    ("FGR XI/3529/2020", "fgr", "XI", 3529, 2020),
+])
+def test_citations_are_recognised(text, kind, leg, number, year):
+    [found] = citations.find(f"visto quanto previsto dalla {text}, si stabilisce")
+    assert (found.kind, found.legislature, found.number, found.year) == (kind, leg, number, year)
+
+
+def test_citation_problems():
+    assert citations.problems_in("DGR n. IX/1479/2011, D.G.R. n. 1185/2013, DGR XI/2019/2019, "
+                                 "d.g.r. n. X/1185/2013, l.r. n. 33/2009, Delibere n. IX/1479/2011, e n. X/1185/2013") == []
+    [(level, message, _)] = citations.problems_in("la DGR n. X/1000/2020")
+    assert level == "errore" and "per il 2020 è XI" in message
+    [(level, message, _)] = citations.problems_in("prevista dalla FGR XI/3529/2020, ovvero")
+    assert level == "avviso" and "FGR XI/3529/2020" in message and "DGR" in message
+    assert citations.problems_in("fino al 31/5/2021, Regole 2020, tel. 02/6765.2906") == []
+
+
+# -- dates ---------------------------------------------------------------------
+def test_dates():
+    seduta = dt.date(2020, 10, 15)
+    found = {m for _, m, _ in dates.problems_in(
+        "convocata lunedì 15 ottobre 2020; giovedì 15/10/2020 va bene; entro il 31 aprile 2021; "
+        "in vigore fino al 31.05.2019", seduta)}
+    assert any("era giovedì, non lunedì" in m for m in found)
+    assert any("«31 aprile 2021» non esiste" in m for m in found)
+    assert any("termine «31.05.2019» precedente" in m for m in found)
+    assert len(found) == 3
+
+
+# -- figures -------------------------------------------------------------------
+@pytest.mark.parametrize("fatto, formato, text", [
+    ({"importo": 28000000}, None, "€ 28.000.000,00"),
+    ({"importo": 28000000}, "decimali", "28.000.000,00"),
+    ({"importo": 190}, "intero", "190"),
+    ({"importo": 190}, "euro-intero", "€ 190"),
+    ({"numero": Decimal("12.5")}, None, "12,5"),
+    ({"percentuale": 50}, None, "50%"),
+    ({"data": "2021-05-31"}, None, "31 maggio 2021"),
+    ({"data": "2021-05-31"}, "punti", "31.05.2021"),
+    ({"data": "2021-05-31"}, "barre", "31/05/2021"),
+    ({"data": "2021-05-31"}, "barre-corta", "31/5/2021"),
+    ({"data": "2021-05-31"}, "settimana", "lunedì 31 maggio 2021"),
+])
+def test_figures_are_written_the_italian_way(fatto, formato, text):
+    assert format_value(Fatto(**fatto), formato) == text
+
+
+def test_reference_dgr_declares_and_cites_its_figures():
+    from circolari.acts import load_act
+
+    act, _ = load_act(DGR)
+    source = DGR.read_text(encoding="utf-8")
+    assert act.fatti["stanziamento"].parti == ["stanziamento_2020", "stanziamento_2021"]
+    assert {"tariffa_sub_acute", "fine_validita", "posti_totali", "quota_posti_covid"} <= set(act.fatti)
+    premesse_on = source.split("premesse:", 1)[1]
+    for written in ("190 euro", "euro 130", "euro 120", "31.05.2021", "31/05/2021", "28.000.000,00", "50%"):
+        assert written not in premesse_on  # every figure is cited, none written by hand
+
+
+def _act(project, text: str, name: str = "prova.yaml"):
+    path = project / "atti" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+NOTA = """tipo: circolare
+data: {data}
+protocollo: G1.2020.0000001
+destinatari:
+  enti: [{ente}]
+oggetto: prova
+fatti:
+  fine: {{data: 2021-05-31, formato: punti}}
+  totale: {{importo: 300, parti: [parte_a, 150]}}
+  parte_a: {{importo: 100}}
+corpo: |
+  Le misure valgono fino al [[fine]], con [[totale]].
+
+  Per la DGR n. X/1000/2020 si rinvia alla FGR XI/3529/2020.
+  La riunione di lunedì 15 ottobre 2020 ha stabilito [[mancante]].
+
+  Resta in vigore fino al 30.06.2021 l'importo di euro 999.
+firmatario: {{qualifica: IL DIRETTORE GENERALE, nome: MARIO ROSSI}}
+piede: {{responsabile_procedimento: {{nome: ANNA BIANCHI}}}}
+"""
+
+
+def test_check_reports_every_problem_with_its_line(project):
+    (project / "templates" / "circolare.html.j2").write_text(
+        (project / "templates" / "circolare.html.j2").read_text(encoding="utf-8")
+        .replace("{{ atto.saluti }}", "{{ atto.saluto }}")
+        .replace('{% include "_piede.html.j2" %}', '{% include "_piedi.html.j2" %}'), encoding="utf-8")
+    (project / "templates" / "_ente.html.j2").write_text("{% if ente.pec %}\n<p>{{ ente.pec }}</p>\n", encoding="utf-8")
+    registry = project / "recipients" / "asst.yaml"
+    registry.write_text(registry.read_text(encoding="utf-8").replace("@", "@@", 1), encoding="utf-8")
+    good = _act(project, NOTA.format(data="2020-10-20", ente="areu"))
+    future = _act(project, NOTA.format(data="2999-01-01", ente="ente-inesistente"), "futura.yaml")
+    broken = _act(project, "tipo: circolare\noggetto: [non chiusa\n", "rotta.yaml")
+
+    result = run_cli("check", project / "atti", project / "recipients", project / "templates", cwd=project)
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert all(re.match(r"^\S+(:\d+)?: (errore|avviso): ", line) for line in lines), lines
+    text = result.stdout
+
+    def line_of(path, needle):
+        return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+    expected = [
+        f"{good}:{line_of(good, '[[mancante]]')}: errore: campo 'corpo': fatto «mancante» non dichiarato",
+        f"{good}:{line_of(good, 'totale:')}: errore: campo 'fatti.totale': il totale «totale» (300,00) non è la somma",
+        "_ente.html.j2:2: errore: errore di sintassi nel template",
+        "circolare.html.j2:13: errore: template incluso «_piedi.html.j2» non esiste",
+        "errore: il template usa «saluto», ma una circolare non ha il campo «saluto» (forse «saluti»?)",
+        f"{broken}:2: errore: sintassi YAML non valida",
+        f"{future}:{line_of(future, 'ente-inesistente')}: errore: campo 'destinatari.enti': ente «ente-inesistente» non presente",
+        "asst.yaml",
+    ]
+    for item in expected:
+        assert item in text, f"{item!r} not in\n{text}"
+    assert "PEC" in next(line for line in lines if "asst.yaml" in line and "errore" in line)
+
+
+def test_check_text_problems_of_a_valid_act(project):
+    text = NOTA.format(data="2999-01-01", ente="areu").replace("[[mancante]]", "[[fine:lunga]]") \
+        .replace("parti: [parte_a, 150]", "parti: [parte_a, 200]")
+    act = _act(project, text)
+    result = run_cli("check", act, "--json", cwd=project)
+    assert result.exit_code == 1, result.output
+    problems = json.loads(result.stdout)
+    by_message = {p["message"]: p for p in problems if p["file"] == str(act)}
+    lines = act.read_text(encoding="utf-8").splitlines()
+
+    def find(fragment):
+        hit = next((p for m, p in by_message.items() if fragment in m), None)
+        assert hit, f"{fragment!r} not in {list(by_message)}"
+        return hit
+
+    legislature = find("la legislatura X (2013–2018) non corrisponde all'anno 2020")
+    assert legislature["level"] == "errore" and "X/1000/2020" in lines[legislature["line"] - 1]
+    typo = find("tipo di atto sconosciuto nella citazione «FGR XI/3529/2020»")
+    assert typo["level"] == "avviso" and "FGR" in lines[typo["line"] - 1]
+    weekday = find("era giovedì, non lunedì")
+    assert "lunedì 15 ottobre" in lines[weekday["line"] - 1]
+    assert find("nel futuro")["field"] == "data"
+    contradiction = find("«30.06.2021» scritto a mano contraddice il fatto «fine»")
+    assert contradiction["level"] == "avviso" and "30.06.2021" in lines[contradiction["line"] - 1]
+    assert find("importo «euro 999» scritto a mano")["level"] == "avviso"
+
+
+def test_unknown_placeholder_stops_render_with_its_line(project):
+    act = _act(project, NOTA.format(data="2020-10-20", ente="areu"))
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 1
+    assert re.search(r"prova\.yaml:\d+: errore: campo 'corpo': fatto «mancante» non dichiarato", result.output)
+    assert "Traceback" not in result.output and not (project / "out" / "prova").exists()
+
+
+def test_placeholders_are_substituted_not_evaluated(project):
+    text = NOTA.format(data="2020-10-20", ente="areu").replace(
+        "[[mancante]]", "{{ 7*7 }} e \\[[fine]] e [[totale:euro-intero]]").replace("[parte_a, 150]", "[parte_a, 200]")
+    act = _act(project, text)
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    printed = (project / "out" / "prova" / "prova.txt").read_text(encoding="utf-8")
+    assert "fino al 31.05.2021, con € 300,00." in printed
+    assert "{{ 7*7 }} e [[fine]] e € 300" in printed
+
+
+def test_examples_pass_check_with_the_known_typo_as_warning():
+    result = run_cli("check", EXAMPLES, ROOT / "recipients", ROOT / "templates")
+    assert result.exit_code == 0, result.output
+    typo = [line for line in result.stdout.splitlines() if "FGR XI/3529/2020" in line]
+    assert len(typo) == 3 and all(": avviso: " in line for line in typo)
+    source = DGR.read_text(encoding="utf-8").splitlines()
+    for line in typo:
+        number = int(line.split(":")[1])
+        assert "FGR XI/3529/2020" in source[number - 1]
+
+
+def test_template_contexts_match_compose():
+    """The context the template checker assumes is the one compose_*.py builds."""
+    from circolari.acts import load_act
+    from circolari.compose_circolare import circolare_context
+    from circolari.compose_delibera import delibera_context
+    from circolari.registry import Registry
+    from circolari.review.template_checks import contexts
+
+    declared = contexts()
+    act, doc = load_act(DGR)
+    name, context = delibera_context(act, doc)
+    assert set(context) == set(declared[name][1])
+    assert set(context["allegati"][0]) == set(declared[name][1]["allegati"][1])
+    act, doc = load_act(EXAMPLES / "nota-plasma-iperimmune-2020.yaml")
+    name, context, _, _ = circolare_context(act, doc, ROOT / "templates", Registry.load(ROOT / "recipients"))
+    assert set(context) == set(declared[name][1])

@@ -1,0 +1,115 @@
+"""circolari diff, preview, review and approve, through the CLI."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from conftest import run_cli
+
+DGR = "dgr-xi-3681-2020"
+NOTA = "nota-plasma-iperimmune-2020"
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_diff_of_two_versions_shows_words_pages_and_sections(project):
+    v1 = project / "examples" / f"{DGR}.yaml"
+    v2 = project / "examples" / "v2.yaml"
+    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 200")
+                  .replace("  - nome: Silvia Piani\n", ""), encoding="utf-8")
+    html = project / "confronto.html"
+    result = run_cli("diff", v1, v2, "--html", html, cwd=project)
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "\x1b[" not in out  # not a terminal: no colour
+    assert re.search(r"pagina 1, frontespizio\n.*MATTINZOLI \[-SILVIA PIANI-\] FABIO", out)
+    assert re.search(r"pagina 3, premessa 10 \(RITENUTO\)\n.*una tariffa di \[-190-\] \{\+200\+\} euro al giorno", out)
+    assert re.search(r"pagina 4, punto 2 del dispositivo\n.*\[-190-\] \{\+200\+\}", out)
+    assert re.search(r"pagina 5, 1\) CURE SUB-ACUTE.*paragrafo 6\n", out)
+    assert "4 modifiche: 5 parole tolte, 3 aggiunte." in out
+    page = html.read_text(encoding="utf-8")
+    assert page.count("<ins id=") == 3 and page.count("<del id=") == 4 and ">200</ins>" in page and ">190</del>" in page
+    assert not (project / "out").exists()  # both sides rendered in memory
+
+
+def test_diff_of_a_template_change_and_of_equal_renders(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    new = project / "templates-nuovi"
+    shutil.copytree(project / "templates", new)
+    _edit(new / "circolare.html.j2", "<p class=\"saluti\">{{ atto.saluti }}</p>",
+          "<p class=\"saluti\">{{ atto.saluti }} e buon lavoro</p>")
+    result = run_cli("diff", act, "--templates", new, cwd=project)
+    assert result.exit_code == 1
+    assert re.search(r"pagina 3, saluti\n.*I migliori saluti \{\+e buon lavoro\+\} IL DIRETTORE", result.stdout)
+    same = run_cli("diff", act, "--templates", project / "templates", cwd=project)
+    assert same.exit_code == 0 and "Nessuna differenza" in same.stdout
+    missing = run_cli("diff", act, cwd=project)
+    assert missing.exit_code == 1 and "--templates" in missing.output and "Traceback" not in missing.output
+
+
+def test_diff_colour_only_on_a_terminal(project, monkeypatch):
+    from circolari.review.diff import compare, terminal, text_words, use_colour
+
+    d = compare(text_words("una tariffa di 190 euro"), text_words("una tariffa di 200 euro"))
+    assert "\x1b[31;9m190\x1b[0m" in terminal(d, "a", "b", colour=True)
+
+    class Tty:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_colour(Tty())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_colour(Tty())
+
+
+def test_preview_writes_pages_and_index(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    result = run_cli("preview", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    folder = project / "out" / NOTA / "preview"
+    pngs = sorted(folder.glob("pagina-*.png"))
+    assert len(pngs) == 3 and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert all(f'src="{p.name}"' in index for p in pngs) and f'href="{NOTA}.html"' in index
+    assert (folder / f"{NOTA}.html").is_file() and (folder / "stile.css").is_file()
+
+
+def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
+    assert run_cli("approve", project / "examples", cwd=project).exit_code == 0
+    approved = project / "examples" / "approvati"
+    assert sorted(p.name for p in approved.iterdir()) == [f"{DGR}.txt", f"{NOTA}.txt"]
+    (project / "templates" / "_rotto.html.j2").write_text("{% for x in %}\n", encoding="utf-8")
+    (project / "examples" / "rotto.yaml").write_text("tipo: delibera\nnumero: [\n", encoding="utf-8")
+    _edit(project / "examples" / f"{DGR}.yaml", "importo: 190", "importo: 200")
+    out = project / "out" / "review"
+    result = run_cli("review", project / "templates", project / "examples", project / "manca.yaml",
+                     "--out", out, cwd=project)
+    assert result.exit_code == 1  # something could not be reviewed; the pack is written all the same
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "_rotto.html.j2:1: errore: errore di sintassi" in page
+    assert "manca.yaml: errore: esempio non trovato" in page
+    assert 'id="rotto" data-stato="errore"' in page and "sintassi YAML non valida" in page
+    assert f'id="{DGR}" data-stato="modificato"' in page and ">200</ins>" in page
+    assert f'id="{NOTA}" data-stato="uguale"' in page
+    assert len(list((out / DGR).glob("pagina-*.png"))) == 7
+
+
+def test_approve_reports_changes_and_errors(project):
+    examples = project / "examples"
+    shutil.rmtree(examples / "approvati")  # the project's own approvals, copied by the fixture
+    first = run_cli("approve", examples, cwd=project)
+    assert first.exit_code == 0 and first.stdout.count(": nuovo") == 2
+    again = run_cli("approve", examples, cwd=project)
+    assert again.stdout.count(": invariato") == 2
+    _edit(examples / f"{NOTA}.yaml", "I migliori saluti", "Cordiali saluti")
+    (examples / "rotto.yaml").write_text("tipo: circolare\n", encoding="utf-8")
+    changed = run_cli("approve", examples, cwd=project)
+    assert changed.exit_code == 1 and f"{NOTA}.yaml: modificato" in changed.stdout
+    assert "rotto.yaml: errore" in changed.stdout and "campo obbligatorio mancante" in changed.output
+    assert "Cordiali saluti" in (examples / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
