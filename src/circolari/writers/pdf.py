@@ -257,7 +257,9 @@ class _Writer:
                 self._sig_top[group.signature] = (page, x + indent, y)
             else:
                 page0, x0, y0 = self._sig_top[group.signature]
-                self.layout.signatures[group.signature] = (page0 - 1, (x0, y, x0 + (S.TEXT_WIDTH - indent), y0))
+                pad = 4.0  # glyph descenders reach a little below the last line's box
+                self.layout.signatures[group.signature] = (
+                    page0 - 1, (x0, y - pad, x0 + (S.TEXT_WIDTH - indent), y0 + pad))
         return _Anchor(record)
 
     def list_flowable(self, block: ListBlock, level: int):
