@@ -194,7 +194,7 @@ class _Writer:
                 if item.kind in _FIELD_CODE:
                     _add_field(paragraph, _FIELD_CODE[item.kind], "1", item.bold)
                 else:
-                    run = paragraph.add_run(str(self.fields.get(item.kind, "")))
+                    run = paragraph.add_run(item.text(self.fields[item.kind]))
                     run.bold = item.bold or None
 
     def blocks(self, container, blocks, level: int = 0, numbering: tuple[int, int] | None = None):

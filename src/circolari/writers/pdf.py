@@ -79,7 +79,7 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
         elif isinstance(item, Break):
             parts.append("<br/>")
         elif isinstance(item, Field):
-            value = str((fields or {}).get(item.kind, 0))
+            value = escape(item.text((fields or {}).get(item.kind, 0)))
             parts.append(f"<b>{value}</b>" if item.bold else value)
     return "".join(parts)
 
