@@ -15,6 +15,8 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_finish.py
+	$(BIN)/python bench/bench_mail.py
 	$(BIN)/python bench/bench_check.py
 
 $(VENV)/.installed: pyproject.toml

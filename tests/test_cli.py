@@ -57,3 +57,14 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and f"{bad}:3: errore: sintassi YAML non valida" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_new_delibera_skeleton_renders_as_it_is(project):
+    act = project / "atti" / "dgr-nuova.yaml"
+    assert run_cli("new", "delibera", act, cwd=project).exit_code == 0
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    pages = pdf_text(project / "out" / "dgr-nuova" / "dgr-nuova.pdf")
+    assert "DELIBERAZIONE N° XII / 1" in pages[0]
+    assert f"L'atto si compone di {len(pages)} pagine di cui 1 pagina di allegati" in pages[0]
+    assert "COD01 aut Descrizione del primo requisito" in pages[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import CircolariError, fail
-from .load import YamlDoc, load_yaml
+from .load import load_yaml
 from .validation import validate
 
 KINDS = ("circolare", "delibera")
@@ -55,5 +55,3 @@ def act_schema() -> dict:
     schema["title"] = "Atto circolari (circolare o delibera)"
     return schema
 
-
-__all__ = ["load_act", "act_schema", "KINDS", "YamlDoc"]

@@ -24,6 +24,23 @@ def data_breve(value: dt.date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def _bytecode_cache():
+    """Compiled templates kept in the user's cache folder (keyed by their source, like
+    __pycache__), so a cold command skips Jinja's compiler; none if it is not writable."""
+    import os
+    import tempfile
+
+    from jinja2 import FileSystemBytecodeCache
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "circolari" / "jinja"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=base).close()
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(base))
+
+
 @lru_cache(maxsize=8)
 def environment(templates: Path):
     """The sandboxed Jinja environment for one templates folder (cached per folder)."""
@@ -32,6 +49,7 @@ def environment(templates: Path):
 
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(str(templates)),
+        bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,
         autoescape=True,
         trim_blocks=True,

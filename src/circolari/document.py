@@ -36,6 +36,12 @@ class Field:
     kind: FieldKind
     bold: bool = False
     italic: bool = False
+    unit: tuple[str, str] | None = None  # ("pagina", "pagine"): the noun agrees with the figure
+
+    def text(self, value: int) -> str:
+        if self.unit is None:
+            return str(value)
+        return f"{value} {self.unit[0] if value == 1 else self.unit[1]}"
 
 
 Inline = Union[Run, Break, Field]

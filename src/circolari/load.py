@@ -39,6 +39,15 @@ class YamlDoc:
         return self.lines.get(())
 
 
+def read_bytes(path: Path) -> bytes:
+    """Read a file or fail with a clear message."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise fail(f"impossibile leggere il file: {exc.strerror}", file=path,
+                   hint="controllare il percorso") from None
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file or fail with a clear message."""
     try:

@@ -234,7 +234,10 @@ class _Converter:
                 kind = child.attrs["data-campo"]
                 if kind not in ("page", "pages", "act-pages", "annex-pages"):
                     raise self.error(child, f"campo «{kind}» sconosciuto")
-                out.append(Field(kind, bold, italic))
+                unit = child.attrs.get("data-unita")
+                if unit is not None and unit.count("/") != 1:
+                    raise self.error(child, "data-unita va scritto come «singolare/plurale», es. «pagina/pagine»")
+                out.append(Field(kind, bold, italic, tuple(unit.split("/")) if unit else None))
             elif tag in _INLINE:
                 self._collect(child, out, bold=bold or tag in ("strong", "b"),
                               italic=italic or tag in ("em", "i"), underline=underline or tag == "u")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import TypeAdapter
 
 from .errors import CircolariError, Problem, fail
 from .load import YamlDoc, load_yaml
 from .model.registry import Ente, Gruppo
 from .pec import pec_problem
+from .validation import validate_item
 
 GROUPS_FILE = "gruppi.yaml"
 
@@ -56,8 +56,7 @@ class Registry:
                 for item in _validated_items(doc, Gruppo, problems):
                     groups[item.id] = item
             else:
-                for i, item in enumerate(_validated_items(doc, Ente, problems, keep_index=True)):
-                    index, ente = item
+                for index, ente in _validated_items(doc, Ente, problems, keep_index=True):
                     entries.append(Located(ente, path, doc.line_of((index,)) or 1))
         registry = cls(folder, entries, groups, problems)
         registry.problems += registry._consistency_problems()
@@ -143,8 +142,7 @@ class Registry:
 
 
 def _validated_items(doc: YamlDoc, model, problems: list[Problem], keep_index: bool = False):
-    from .validation import validate_item
-
+    """Each valid item of a YAML list; invalid ones add their problems and are skipped."""
     if not isinstance(doc.data, list):
         problems.append(Problem("il file deve essere un elenco di voci ('- id: ...')", file=doc.path, line=1))
         return
@@ -158,7 +156,5 @@ def _validated_items(doc: YamlDoc, model, problems: list[Problem], keep_index: b
 
 
 def _suggest(name: str, known) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"forse «{close[0]}»?" if close else "vedere 'circolari recipients list'"

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
+from circolari.load import read_bytes
 from circolari.errors import fail
 
 STAMP_TEXT = "Firmato digitalmente da\n%(signer)s\nil %(ts)s"
@@ -73,11 +74,7 @@ def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Cred
 
 def read_pdf(src: Path) -> bytes:
     """Read a whole PDF, refusing what is not a PDF or is visibly truncated."""
-    try:
-        raw = src.read_bytes()
-    except OSError as exc:
-        raise fail(f"impossibile leggere il file: {exc.strerror}", file=src,
-                   hint="controllare il percorso") from None
+    raw = read_bytes(src)
     if not raw.startswith(b"%PDF-"):
         raise fail("il file non è un PDF", file=src, hint="indicare il PDF dell'atto")
     if b"%%EOF" not in raw[-1024:]:

@@ -15,6 +15,7 @@ from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
+from circolari.load import read_bytes
 from circolari.errors import fail
 from circolari.pdfa_check import Failure, PdfaClaim
 
@@ -148,11 +149,7 @@ def verify_file(path: Path) -> VerifyReport:
 
 
 def _verify_file(path: Path) -> VerifyReport:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise fail(f"impossibile leggere il file: {exc.strerror}", file=path,
-                   hint="controllare il percorso") from None
+    raw = read_bytes(path)
     if path.suffix.lower() == ".p7m":
         from circolari.p7m import verify_p7m
 

@@ -194,7 +194,7 @@ class _Writer:
                 if item.kind in _FIELD_CODE:
                     _add_field(paragraph, _FIELD_CODE[item.kind], "1", item.bold)
                 else:
-                    run = paragraph.add_run(str(self.fields.get(item.kind, "")))
+                    run = paragraph.add_run(item.text(self.fields[item.kind]))
                     run.bold = item.bold or None
 
     def blocks(self, container, blocks, level: int = 0, numbering: tuple[int, int] | None = None):
@@ -255,6 +255,9 @@ class _Writer:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         total = sum(c.width for c in block.columns) or 1
         widths = [Pt(S.TEXT_WIDTH * c.width / total) for c in block.columns]
+        table.autofit = False
+        for column, width in zip(table.columns, widths):
+            column.width = width  # the grid LibreOffice reads; cells carry it for Word
         head_style = self.style_ids["tabella-intestazione"]
         cell_style = self.style_ids["tabella"]
         rows = table.rows

@@ -79,7 +79,7 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
         elif isinstance(item, Break):
             parts.append("<br/>")
         elif isinstance(item, Field):
-            value = str((fields or {}).get(item.kind, 0))
+            value = escape(item.text((fields or {}).get(item.kind, 0)))
             parts.append(f"<b>{value}</b>" if item.bold else value)
     return "".join(parts)
 
@@ -257,7 +257,9 @@ class _Writer:
                 self._sig_top[group.signature] = (page, x + indent, y)
             else:
                 page0, x0, y0 = self._sig_top[group.signature]
-                self.layout.signatures[group.signature] = (page0 - 1, (x0, y, x0 + (S.TEXT_WIDTH - indent), y0))
+                pad = 4.0  # glyph descenders reach a little below the last line's box
+                self.layout.signatures[group.signature] = (
+                    page0 - 1, (x0, y - pad, x0 + (S.TEXT_WIDTH - indent), y0 + pad))
         return _Anchor(record)
 
     def list_flowable(self, block: ListBlock, level: int):

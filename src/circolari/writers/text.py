@@ -14,7 +14,7 @@ def inline_text(inlines, fields: dict[str, int] | None = None) -> str:
         elif isinstance(item, Break):
             out.append("\n")
         elif isinstance(item, Field):
-            out.append(str((fields or {}).get(item.kind, "#")))
+            out.append(item.text(fields[item.kind]) if fields and item.kind in fields else "#")
     return "".join(out)
 
 
