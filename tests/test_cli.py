@@ -68,3 +68,16 @@ def test_new_delibera_skeleton_renders_as_it_is(project):
     assert "DELIBERAZIONE N° XII / 1" in pages[0]
     assert f"L'atto si compone di {len(pages)} pagine di cui 1 pagina di allegati" in pages[0]
     assert "COD01 aut Descrizione del primo requisito" in pages[-1]
+
+
+def test_compiled_template_cache_depends_on_the_filters(tmp_path, monkeypatch):
+    """A template compiled for another filter set is never reused (context filters compile differently)."""
+    from jinja2 import pass_context
+
+    from circolari import compose
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    plain = compose._bytecode_cache({"md": lambda text: text})
+    with_context = compose._bytecode_cache({"md": pass_context(lambda context, text: text)})
+    assert plain.directory != with_context.directory
+    assert compose._bytecode_cache({"md": lambda text: text}).directory == plain.directory

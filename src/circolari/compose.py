@@ -24,15 +24,27 @@ def data_breve(value: dt.date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def _bytecode_cache():
-    """Compiled templates kept in the user's cache folder (keyed by their source, like
-    __pycache__), so a cold command skips Jinja's compiler; none if it is not writable."""
+def _bytecode_cache(filters: dict):
+    """Compiled templates kept in the user's cache folder, so a cold command skips Jinja's
+    compiler; none if the folder is not writable.
+
+    Jinja keys its cache by template source only, but the compiled code also depends on the
+    environment (a filter that takes the context is called differently), so the folder is
+    named after a fingerprint of Jinja's version, this module and the filters' kinds.
+    """
+    import hashlib
     import os
     import tempfile
 
+    import jinja2
     from jinja2 import FileSystemBytecodeCache
 
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "circolari" / "jinja"
+    fingerprint = hashlib.sha256(Path(__file__).read_bytes())
+    fingerprint.update(jinja2.__version__.encode())
+    for name, function in sorted(filters.items()):
+        fingerprint.update(f"{name}:{getattr(function, 'jinja_pass_arg', None)}".encode())
+    base = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "circolari" / "jinja"
+            / fingerprint.hexdigest()[:16])
     try:
         base.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=base).close()
@@ -47,15 +59,16 @@ def environment(templates: Path):
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+    filters = {"md": _md_filter(), "data_lunga": data_lunga, "data_breve": data_breve}
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(str(templates)),
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=_bytecode_cache(filters),
         undefined=StrictUndefined,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=_md_filter(), data_lunga=data_lunga, data_breve=data_breve)
+    env.filters.update(filters)
     return env
 
 
