@@ -116,6 +116,9 @@ def test_html_preview_is_written(nota_out):
     html = (nota_out / f"{NOTA.stem}.html").read_text(encoding="utf-8")
     assert "<title>plasma iperimmune anti SARS-CoV-2" in html
     assert "Email: protocollo@pec.areu.lombardia.it" in html
+    assert '<link rel="stylesheet" href="stile.css">' in html
+    css = (nota_out / "stile.css").read_text(encoding="utf-8")
+    assert ':is(p, h1, h2, h3, h4).oggetto, [data-p="oggetto"] p:not([class])' in css
 
 
 @pytest.mark.parametrize("suffix", [".pdf", ".docx", ".html", ".txt"])

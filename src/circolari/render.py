@@ -16,6 +16,7 @@ from .errors import CircolariError, Problem
 from .output import sha256, write_all
 from .parse import parse_html
 from .project import Project
+from .styles import css
 
 
 @dataclass
@@ -114,6 +115,7 @@ def render_act(path: Path, project: Project) -> Rendered:
         f"{name}.docx": write_docx(document, meta, fields, when=when),
         f"{name}.html": html.encode("utf-8"),
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
+        "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project)

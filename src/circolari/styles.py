@@ -98,3 +98,27 @@ LIST_INDENT = 18.0  # per nesting level
 def style(name: str) -> Style:
     """The style called ``name`` (the parser admits only known names)."""
     return STYLES[name]
+
+
+def css() -> str:
+    """``stile.css`` for the act's HTML preview: the same classes as the browser shows them.
+
+    Paragraphs without a class take their container's ``data-p`` style, as in the writers;
+    the footer goes to the end, and page figures (known only to the PDF) show as "#".
+    """
+    rules = [f"body {{ font-family: 'Titillium Web', Arial, sans-serif; max-width: 21cm; margin: 1cm auto; "
+             f"padding: 0 {MARGIN_LEFT:.0f}pt; background: #fff; display: flex; flex-direction: column; font-size: 11pt; }}",
+             "p { margin: 0; } footer { order: 1; border-top: 1px solid #ddd; margin-top: 24pt; color: #333; }",
+             "span[data-campo]::before { content: '#'; color: #888; }",
+             ".colonne { display: flex; gap: 24pt; } .colonna { flex: 1; }",
+             "ol[type=a] { list-style-type: lower-alpha; }",
+             "table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999; padding: 2pt 4pt; "
+             "font-size: 8.5pt; vertical-align: top; } th { background: #e6e6e6; }",
+             "hr.salto-pagina { border: 0; border-top: 1px dashed #aaa; margin: 24pt 0; }"]
+    for name, s in STYLES.items():
+        selector = f":is(p, h1, h2, h3, h4).{name}, [data-p=\"{name}\"] p:not([class])"  # not <body class=...>
+        rules.append(f"{selector} {{ font-size: {s.size}pt; "
+                     f"font-weight: {'bold' if s.bold else 'normal'}; "
+                     f"font-style: {'italic' if s.italic else 'normal'}; text-align: {s.align}; "
+                     f"margin: {s.before}pt 0 {s.after}pt {s.indent}pt; line-height: {s.leading}; }}")
+    return "\n".join(rules) + "\n"

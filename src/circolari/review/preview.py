@@ -29,24 +29,6 @@ def page_images(pdf: bytes, *, scale: float = 1.5) -> list[bytes]:
     return images
 
 
-def stylesheet() -> str:
-    """``stile.css`` for the act's HTML: the CSS classes of ``styles.py`` as the browser shows them."""
-    from ..styles import MARGIN_LEFT, STYLES
-
-    rules = [f"body {{ font-family: 'Titillium Web', Arial, sans-serif; max-width: 21cm; margin: 1cm auto; "
-             f"padding: 0 {MARGIN_LEFT:.0f}pt; background: #fff; }}",
-             ".colonne { display: flex; gap: 24pt; } .colonna { flex: 1; }",
-             "table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999; padding: 2pt 4pt; "
-             "font-size: 8.5pt; vertical-align: top; }",
-             "hr.salto-pagina { border: 0; border-top: 1px dashed #aaa; margin: 24pt 0; }",
-             "header, footer { color: #333; } footer { border-top: 1px solid #ddd; margin-top: 24pt; }"]
-    for name, s in STYLES.items():
-        rules.append(f".{name} {{ font-size: {s.size}pt; font-weight: {'bold' if s.bold else 'normal'}; "
-                     f"font-style: {'italic' if s.italic else 'normal'}; text-align: {s.align}; "
-                     f"margin: {s.before}pt 0 {s.after}pt {s.indent}pt; line-height: {s.leading}; }}")
-    return "\n".join(rules) + "\n"
-
-
 def write_preview(rendered, folder: Path) -> Path:
     """Write the HTML rendering, the page pictures and ``index.html`` into ``folder``; return the index."""
     folder = Path(folder)
@@ -55,7 +37,7 @@ def write_preview(rendered, folder: Path) -> Path:
         old.unlink()
     name = rendered.name
     (folder / f"{name}.html").write_bytes(rendered.files[f"{name}.html"])
-    (folder / "stile.css").write_text(stylesheet(), encoding="utf-8")
+    (folder / "stile.css").write_bytes(rendered.files["stile.css"])
     images = page_images(rendered.files[f"{name}.pdf"])
     figures = []
     for number, png in enumerate(images, start=1):
