@@ -16,7 +16,6 @@ from io import BytesIO
 from pathlib import Path
 
 from circolari.load import read_bytes
-from circolari.errors import fail
 from circolari.pdfa_check import Failure, PdfaClaim
 
 # pyHanko modification levels that do not spoil a signature: nothing, or only

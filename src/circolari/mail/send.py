@@ -9,7 +9,6 @@ receipt (``mail receipts``) or re-sent on explicit request (``--reinvia-incerti`
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,9 +189,3 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
             if conn is not None:
                 conn.close()
     return report
-
-
-def report_json(report: SendReport) -> str:
-    return json.dumps({"sent": report.sent, "failed": report.failed,
-                       "postponed": report.postponed, "uncertain": report.uncertain,
-                       "requeued": report.requeued}, ensure_ascii=False)

@@ -19,7 +19,6 @@ KNOWN_TYPES = {
     "nota", "ordinanza", "rr", "reg", "regolamento", "ue", "ce", "cee",
 }
 REGIONAL = {"dgr", "delibera", "delibere", "deliberazione", "deliberazioni", "dcr", "dpgr"}
-ROMAN = "|".join(sorted(LEGISLATURE, key=len, reverse=True))
 
 CITATION = re.compile(
     r"(?:(?P<type>\b[A-Za-z][A-Za-z.]{0,13}?)\.?\s+)?"        # DGR, D.G.R., d.g.r., l.r., Delibere

@@ -85,7 +85,7 @@ class TemplateChecker:
     # -- entry points --------------------------------------------------
     def run(self) -> list[Problem]:
         if not self.folder.is_dir():
-            self.report(f"cartella dei template non trovata", None, file=self.folder)
+            self.report("cartella dei template non trovata", None, file=self.folder)
             return self.problems
         names = sorted(p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2"))
         for name in names:

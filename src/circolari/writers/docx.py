@@ -18,7 +18,6 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from docx import Document as new_document
-from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -113,7 +112,7 @@ def _styles_xml() -> str:
     """The ``w:style`` elements of ``styles.STYLES``, written once as XML text."""
     parts = []
     for name, st in S.STYLES.items():
-        ppr = [f'<w:keepNext/>' if st.keep_with_next else "", "<w:widowControl/>",
+        ppr = ['<w:keepNext/>' if st.keep_with_next else "", "<w:widowControl/>",
                f'<w:spacing w:before="{round(st.before * 20)}" w:after="{round(st.after * 20)}" '
                f'w:line="{round(st.leading * 0.92 * 240)}" w:lineRule="auto"/>',
                f'<w:ind w:left="{round(st.indent * 20)}"/>' if st.indent else "",
@@ -326,7 +325,6 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     section.top_margin, section.bottom_margin = Pt(S.MARGIN_TOP + 20), Pt(S.MARGIN_BOTTOM + 20)
     section.header_distance = section.footer_distance = Pt(S.MARGIN_TOP - 14)
     writer = _Writer(document, style_ids, fields)
-    body = document._body
     if document.paragraphs:
         first = document.paragraphs[0]
         first._p.getparent().remove(first._p)
