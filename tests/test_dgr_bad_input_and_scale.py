@@ -97,3 +97,18 @@ def test_two_thousand_row_table_repeats_its_header_and_keeps_every_row(project, 
     assert [int(n) for n in found] == list(range(rows))
     n, m = map(int, re.search(r"compone di (\d+) pagine di cui (\d+)", pages[0]).groups())
     assert n == len(pages) and m == len(pages) - next(i for i, p in enumerate(pages) if "ALLEGATO 1" in p)
+
+
+def test_a_cell_longer_than_a_page_continues_overleaf(project):
+    long_text = " ".join(f"parola{i}" for i in range(6000))
+    act = edit(project, "        file: dgr-xi-3681-2020-requisiti.csv\n",
+               f"        righe:\n          - [A1, aut, '{long_text}']\n          - [A2, aut, breve]\n", DGR)
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    pages = pdf_text(project / "out" / act.stem / f"{act.stem}.pdf")
+    table_pages = [p for p in pages if "parola" in p]
+    assert len(table_pages) >= 3
+    assert all("CODICE REQUISITO Norm DESCR_REQUISITO" in p for p in table_pages)
+    words = re.findall(r"parola(\d+)", " ".join(table_pages))
+    assert [int(w) for w in words] == list(range(6000))  # nothing lost, nothing repeated
+    assert "A2 aut breve" in pages[-1]

@@ -196,13 +196,31 @@ class _LongTable(Flowable):
                 break
             room -= height
             fit += 1
+        rows, body = self.rows, self.heights[1:]
         if fit == 0:
-            if self.heights[1] <= S.PAGE_HEIGHT / 2:
+            if body[0] <= S.PAGE_HEIGHT / 2 or room < 3 * _CELL_PADDING[1] + 30:
                 return []  # not even one row here: start on the next page
-            fit = 1  # a row taller than half a page: let it overflow rather than loop
-        body = self.heights[1:]
-        return [self._table(self.rows[:fit], body[:fit]),
-                _LongTable(self.header, self.rows[fit:], self.widths, [self.heights[0], *body[fit:]])]
+            rows, body = self._split_first_row(room)  # a row taller than a page: continue it overleaf
+            fit = 1
+        return [self._table(rows[:fit], body[:fit]),
+                _LongTable(self.header, rows[fit:], self.widths, [self.heights[0], *body[fit:]])]
+
+    def _split_first_row(self, room: float):
+        """Cut the first row so that its first part fills ``room``; the rest becomes the next row."""
+        head, tail = [], []
+        for cell, width in zip(self.rows[0], self.widths):
+            parts = cell.split(width - _CELL_PADDING[0], room - _CELL_PADDING[1])
+            if len(parts) == 2:
+                head.append(parts[0])
+                tail.append(parts[1])
+            elif cell.wrap(width - _CELL_PADDING[0], S.PAGE_HEIGHT)[1] <= room - _CELL_PADDING[1]:
+                head.append(cell)
+                tail.append(RLParagraph("", cell.style))
+            else:  # cannot be cut (a single line taller than the room): keep it whole on the next part
+                head.append(RLParagraph("", cell.style))
+                tail.append(cell)
+        rows = [head, tail, *self.rows[1:]]
+        return rows, [self._row_height(head), self._row_height(tail), *self.heights[2:]]
 
     def draw(self):
         table = self._table(self.rows, self.heights[1:])
