@@ -412,5 +412,14 @@ class _Writer:
 
 def write_pdf(doc: Document, meta: dict[str, str]) -> tuple[bytes, Layout]:
     """Lay out ``doc``; return the PDF bytes and what the layout measured."""
+    from reportlab.platypus.doctemplate import LayoutError
+
+    from ..errors import fail
+
     writer = _Writer(doc, {})
-    return writer.build(meta), writer.layout
+    try:
+        return writer.build(meta), writer.layout
+    except LayoutError:
+        raise fail("impaginazione impossibile: un blocco dell'atto non entra in una pagina intera "
+                   "(un elenco di colonne o un'intestazione troppo lunghi)",
+                   hint="accorciare quel blocco o dividerlo in più parti") from None
