@@ -63,12 +63,29 @@ def make_act(root: Path, n: int = 34, *, name: str = "nota-plasma-iperimmune-202
 
 @functools.lru_cache(maxsize=None)
 def pdf_bytes(signed: bool | None = True, pad: int = 20000) -> bytes:
-    """A one-page PDF; signed=True: a filled /Sig field, False: empty field, None: none."""
+    """A one-page PDF; signed=True: a filled /Sig field, False: empty field, None: none.
+
+    The signed one is the unsigned one plus an incremental update, as PAdES signing makes it,
+    so it passes prepare's check that the signed file is the rendered act."""
     import io
 
     from pypdf import PdfWriter
     from pypdf.generic import (ArrayObject, ByteStringObject, DictionaryObject, NameObject,
                                NumberObject, TextStringObject)
+
+    if signed:
+        unsigned = pdf_bytes(False, pad)
+        w = PdfWriter(io.BytesIO(unsigned), incremental=True)
+        field = w.root_object["/AcroForm"]["/Fields"][0].get_object()
+        field[NameObject("/V")] = w._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Sig"),
+            NameObject("/Filter"): NameObject("/Adobe.PPKLite"),
+            NameObject("/SubFilter"): NameObject("/adbe.pkcs7.detached"),
+            NameObject("/Contents"): ByteStringObject(b"\x00" * 64)}))
+        buf = io.BytesIO()
+        w.write(buf)
+        assert buf.getvalue().startswith(unsigned)
+        return buf.getvalue()
 
     w = PdfWriter()
     w.add_blank_page(595, 842)
@@ -79,12 +96,6 @@ def pdf_bytes(signed: bool | None = True, pad: int = 20000) -> bytes:
             NameObject("/Type"): NameObject("/Annot"),
             NameObject("/Subtype"): NameObject("/Widget"),
             NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4)})
-        if signed:
-            field[NameObject("/V")] = w._add_object(DictionaryObject({
-                NameObject("/Type"): NameObject("/Sig"),
-                NameObject("/Filter"): NameObject("/Adobe.PPKLite"),
-                NameObject("/SubFilter"): NameObject("/adbe.pkcs7.detached"),
-                NameObject("/Contents"): ByteStringObject(b"\x00" * 64)}))
         w.root_object[NameObject("/AcroForm")] = DictionaryObject({
             NameObject("/Fields"): ArrayObject([w._add_object(field)]),
             NameObject("/SigFlags"): NumberObject(3)})
@@ -127,6 +138,19 @@ def tls_files() -> tuple[str, str]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
     return str(d / "cert.pem"), str(d / "key.pem")
+
+
+def p7m_of(content: bytes) -> bytes:
+    """A CAdES-attached envelope (DER) of ``content``, signed with the test certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    cert_path, key_path = tls_files()
+    cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    key = serialization.load_pem_private_key(Path(key_path).read_bytes(), None)
+    return (pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key, hashes.SHA256())
+            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary]))
 
 
 def server_context() -> ssl.SSLContext:

@@ -112,3 +112,17 @@ def test_a_cell_longer_than_a_page_continues_overleaf(project):
     words = re.findall(r"parola(\d+)", " ".join(table_pages))
     assert [int(w) for w in words] == list(range(6000))  # nothing lost, nothing repeated
     assert "A2 aut breve" in pages[-1]
+
+
+def test_an_empty_table_at_the_foot_of_a_page_moves_overleaf(project):
+    from circolari.writers.pdf import RLParagraph, _LongTable, paragraph_style, register_fonts
+
+    register_fonts()
+    header = [RLParagraph("CODICE", paragraph_style("tabella-intestazione"))]
+    table = _LongTable(header, [], [200.0])
+    assert table.wrap(200, 800)[1] > 0
+    assert table.split(200, 3) == []  # no room even for the header: the next page, no IndexError
+    act = edit(project, "        file: dgr-xi-3681-2020-requisiti.csv\n", "        righe: []\n", DGR)
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert "CODICE REQUISITO Norm DESCR_REQUISITO" in pdf_text(project / "out" / act.stem / f"{act.stem}.pdf")[-1]

@@ -72,3 +72,15 @@ def test_markdown_lists_become_real_lists(project):
     assert 'w:val="lowerLetter"' in xml and 'w:val="decimal"' in xml and 'w:val="bullet"' in xml
     bold = [r.text for p in document.paragraphs for r in p.runs if r.bold]
     assert "in grassetto" in bold
+
+
+def test_characters_the_pdf_font_lacks_are_refused_with_their_line(project):
+    act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    text = act.read_text(encoding="utf-8").replace("saluti: I migliori saluti", "saluti: I migliori saluti 😀 漢")
+    act.write_text(text, encoding="utf-8")
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 1
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("saluti:"))
+    assert f"{act}:{line}: errore: campo 'saluti': il carattere «😀» (U+1F600) non esiste" in result.output
+    assert "«漢» (U+6F22)" in result.output
+    assert not (project / "out").exists()

@@ -12,7 +12,7 @@ import pytest
 from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
-from mail_helpers import make_act, recipients, signed_pdf
+from mail_helpers import make_act, p7m_of, pdf_bytes, recipients, signed_pdf
 
 
 def _parse(path):
@@ -96,14 +96,27 @@ def test_unsigned_pdf_refused_unless_allowed(tmp_path):
         text = str(err.value)
         assert "firma digitale" in text and "--unsigned" in text and pdf.name in text
         assert not (act / "mail").exists()
-    report = prepare(act, pdf, allow_unsigned=True)
+    report = prepare(act, act / f"{act.name}.pdf", allow_unsigned=True)  # the rendered PDF itself
     assert len(report.written) == 3
+
+
+def test_only_this_acts_pdf_can_be_sent(tmp_path):
+    act = make_act(tmp_path / "a", n=2)
+    other = tmp_path / "altro-atto-firmato.pdf"
+    other.write_bytes(pdf_bytes(True, pad=100))  # signed, but another act
+    with pytest.raises(CircolariError, match="non è l'atto «nota-plasma-iperimmune-2020»"):
+        prepare(act, other)
+    wrong_p7m = tmp_path / "altro.pdf.p7m"
+    wrong_p7m.write_bytes(p7m_of(pdf_bytes(True, pad=100)))
+    with pytest.raises(CircolariError, match="non è l'atto"):
+        prepare(act, wrong_p7m)
+    assert not (act / "mail").exists()
 
 
 def test_p7m_is_accepted(tmp_path):
     act = make_act(tmp_path, n=2)
     p7m = tmp_path / "atto.pdf.p7m"
-    p7m.write_bytes(b"\x30\x82\x01\x00" + b"\x00" * 300)
+    p7m.write_bytes(p7m_of(signed_pdf(tmp_path).read_bytes()))
     prepare(act, p7m)
     msg = _parse(act / "mail" / "asst-01.eml")
     part = next(msg.iter_attachments())

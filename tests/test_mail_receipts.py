@@ -150,3 +150,13 @@ def test_status_table_csv_and_exit_codes(tmp_path, sent_act):
     assert res.exit_code == 1 and "fallito" in res.output
     res = runner.invoke(app, ["status", str(tmp_path / "nessuno")])
     assert res.exit_code == 1 and "mail prepare" in res.output and "Traceback" not in res.output
+
+
+def test_status_shows_server_words_literally(tmp_path):
+    act = make_act(tmp_path / "c", n=2)
+    prepare(act, signed_pdf(tmp_path))
+    with Journal.open_existing(act / "mail") as j:
+        j.change("asst-01", "failed", "550", state="failed", last_error="550 [/mailbox] [bold]sconosciuta[/bold]")
+    res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["status", str(act)])
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    assert "550 [/mailbox] [bold]sconosciuta[/bold]" in res.output

@@ -113,3 +113,18 @@ def test_approve_reports_changes_and_errors(project):
     assert changed.exit_code == 1 and f"{NOTA}.yaml: modificato" in changed.stdout
     assert "rotto.yaml: errore" in changed.stdout and "campo obbligatorio mancante" in changed.output
     assert "Cordiali saluti" in (examples / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
+
+
+def test_review_never_deletes_a_folder_it_did_not_make(project):
+    site = project / "sito"
+    (site / "sub").mkdir(parents=True)
+    (site / "index.html").write_text("<p>pagina di un altro</p>", encoding="utf-8")
+    (site / "importante.txt").write_text("da non perdere", encoding="utf-8")
+    result = run_cli("review", project / "templates", project / "examples", "--out", site, cwd=project)
+    assert result.exit_code == 1 and "non contiene un pacchetto di revisione" in result.output
+    assert (site / "importante.txt").read_text(encoding="utf-8") == "da non perdere" and (site / "sub").is_dir()
+    out = project / "out" / "review"
+    assert run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project).exit_code == 0
+    (out / "vecchio.png").write_bytes(b"x")
+    assert run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project).exit_code == 0
+    assert not (out / "vecchio.png").exists()  # its own previous pack is replaced

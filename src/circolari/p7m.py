@@ -43,6 +43,14 @@ def verify_p7m(path: Path, raw: bytes) -> VerifyReport:
     return report
 
 
+def signed_content(raw: bytes) -> bytes | None:
+    """The content an attached CAdES envelope carries, or None if it cannot be read."""
+    try:
+        return _signed_data(raw)["encap_content_info"]["content"].native
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def _signed_data(raw: bytes):
     from asn1crypto import cms
 

@@ -255,7 +255,7 @@ def _annotations(doc: pikepdf.Pdf) -> Iterator[Failure]:
         elif not isinstance(ap, pikepdf.Dictionary) or set(ap.keys()) != {"/N"}:
             yield Failure("6.3.3", f"{where}: il dizionario /AP deve contenere solo /N")
         else:
-            is_button = subtype == "/Widget" and _field_type(annot) == "/Btn"
+            is_button = subtype == "/Widget" and field_type(annot) == "/Btn"
             wanted = pikepdf.Dictionary if is_button else pikepdf.Stream
             if not isinstance(ap.N, wanted) or (is_button and isinstance(ap.N, pikepdf.Stream)):
                 yield Failure("6.3.3", f"{where}: l'aspetto /N non è del tipo richiesto")
@@ -263,7 +263,8 @@ def _annotations(doc: pikepdf.Pdf) -> Iterator[Failure]:
             yield Failure("6.4.1", f"{where}: il campo ha azioni (/A o /AA)")
 
 
-def _field_type(annot) -> str:
+def field_type(annot) -> str:
+    """A form field's /FT, inherited through /Parent (bounded: a cycle must not hang)."""
     node, depth = annot, 0
     while isinstance(node, pikepdf.Dictionary) and depth < 32:
         if "/FT" in node:

@@ -105,6 +105,7 @@ def render_act(path: Path, project: Project) -> Rendered:
     from .writers.pdf import write_pdf
     from .writers.text import write_text
 
+    _refuse_missing_characters(document, doc)
     when = document_datetime(prepared.date)
     pdf, layout = write_pdf(document, meta)
     pdf = _finish(pdf, meta, prepared, layout, when)
@@ -120,6 +121,27 @@ def render_act(path: Path, project: Project) -> Rendered:
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
+
+
+def _refuse_missing_characters(document, doc) -> None:
+    """Characters the PDF's font cannot draw are errors, located in the act where possible."""
+    from .fatti import all_strings
+    from .validation import _field_name
+    from .writers.pdf import missing_characters
+
+    missing = missing_characters(document)
+    if not missing:
+        return
+    problems = []
+    for char, context in missing.items():
+        where = next((path for path, text in all_strings(doc.data) if char in text), None)
+        problems.append(Problem(
+            f"il carattere «{char}» (U+{ord(char):04X}) non esiste nel carattere tipografico del PDF "
+            f"e non verrebbe stampato (nel testo «{context.strip()[:60]}»)",
+            file=doc.path, line=doc.line_of(where) if where else None,
+            field=_field_name(where) if where else None,
+            hint="sostituirlo con un carattere latino o toglierlo"))
+    raise CircolariError(problems)
 
 
 def document_datetime(date: dt.date | None) -> dt.datetime:

@@ -16,7 +16,7 @@ from io import BytesIO
 from pathlib import Path
 
 from circolari.load import read_bytes
-from circolari.pdfa_check import Failure, PdfaClaim
+from circolari.pdfa_check import Failure, PdfaClaim, field_type
 
 # pyHanko modification levels that do not spoil a signature: nothing, or only
 # validation data / later signatures in empty fields.
@@ -210,17 +210,9 @@ def _sig_fields(doc) -> list[tuple[str, bool]]:
         kids = node.get("/Kids")
         if isinstance(kids, pikepdf.Array) and any("/T" in k for k in kids):
             stack += [(k, name + ".") for k in reversed(list(kids))]
-        elif _field_type(node) == "/Sig":
+        elif field_type(node) == "/Sig":
             found.append((name, "/V" in node))
     return found
-
-
-def _field_type(node) -> str:
-    while node is not None:
-        if "/FT" in node:
-            return str(node.FT)
-        node = node.get("/Parent")
-    return ""
 
 
 def _pdf_signatures(raw: bytes) -> tuple[list[SignatureInfo], str | None]:

@@ -18,7 +18,7 @@ from circolari.mail.files import exclusive_lock, sha256_bytes, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
 from circolari.mail.message import Attachment, MessageBuilder
-from circolari.mail.signature import check_signed_file
+from circolari.mail.signature import check_same_act, check_signed_file
 
 MAIL_DIR = "mail"
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024  # PEC limit (size x recipients, one recipient here)
@@ -43,6 +43,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
     act_dir = Path(act_dir)
     manifest = load_render_manifest(act_dir)         # every PEC checked, nothing written
     signed_kind = check_signed_file(Path(signed), allow_unsigned=allow_unsigned)
+    check_same_act(Path(signed), signed_kind, manifest.act.name, manifest.files)
     attachments = [Attachment.from_file(Path(signed), "atto")]
     attachments += [Attachment.from_file(Path(a), "allegato") for a in allegati]
     names: dict[str, Path] = {}

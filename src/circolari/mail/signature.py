@@ -64,3 +64,23 @@ def check_signed_file(path: Path, *, allow_unsigned: bool) -> str:
             "un atto ufficiale va inviato firmato", file=path,
             hint="firmare il PDF (PAdES) o usare il .p7m; solo per prove usare --unsigned")
     return "pdf"
+
+
+def check_same_act(path: Path, kind: str, act_name: str, files: list[dict]) -> None:
+    """The file to send must be this act's rendered PDF, signed: a PAdES signature appends to
+    the PDF, so its first bytes are the render's; a .p7m carries it as its content."""
+    import hashlib
+
+    rendered = next((f for f in files if f.get("name") == f"{act_name}.pdf"), None)
+    if rendered is None:
+        return  # an older manifest without file hashes: nothing to compare with
+    data = Path(path).read_bytes()
+    if kind == "p7m":
+        from circolari.p7m import signed_content
+
+        data = signed_content(data) or b""
+    prefix = data[: int(rendered.get("size", 0))]
+    if hashlib.sha256(prefix).hexdigest() != rendered.get("sha256"):
+        raise fail(f"il file non è l'atto «{act_name}» generato in questa cartella (o l'atto è stato "
+                   "rigenerato dopo la firma)", file=path,
+                   hint=f"firmare {act_name}.pdf di questa cartella e indicare quel file firmato")

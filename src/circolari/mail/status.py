@@ -89,17 +89,18 @@ def _short(ts: str) -> str:
 
 def table(lines: list[StatusLine], title: str | None = None):
     from rich.table import Table
+    from rich.text import Text
 
     styles = {"delivered": "green", "failed": "bold red", "uncertain": "yellow",
               "accepted": "cyan"}
-    t = Table(title=title, show_lines=False)
+    t = Table(title=Text(title) if title else None, show_lines=False)
     for col in ("Id", "Indirizzo PEC", "Ruolo", "Stato", "Inviato", "Accettato",
                 "Consegnato", "Errore"):
         t.add_column(col, overflow="fold")
     for line in lines:
         r = line.row
-        t.add_row(r.recipient_id, r.address, ROLE.get(r.role, r.role),
-                  LABELS[line.state_key], _short(r.sent_at), _short(r.accepted_at),
-                  _short(r.delivered_at), r.last_error or "",
-                  style=styles.get(line.state_key))
+        cells = (r.recipient_id, r.address, ROLE.get(r.role, r.role), LABELS[line.state_key],
+                 _short(r.sent_at), _short(r.accepted_at), _short(r.delivered_at), r.last_error or "")
+        # Text, not markup: a server's or a receipt's words may contain [brackets]
+        t.add_row(*(Text(str(cell)) for cell in cells), style=styles.get(line.state_key))
     return t

@@ -51,6 +51,9 @@ def example_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
+MARKER = ".circolari-review"
+
+
 def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: Path | None = None,
                today: dt.date | None = None) -> Pack:
     from ..project import Project
@@ -58,12 +61,14 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
     from .template_checks import check_templates
 
     out = Path(out)
-    if out.exists() and (out / "index.html").is_file():
-        shutil.rmtree(out)  # the previous pack
+    if (out / MARKER).is_file():
+        shutil.rmtree(out)  # a previous pack: only a folder this command made carries the marker
     elif out.exists() and any(out.iterdir()):
         raise CircolariError(Problem("la cartella esiste e non contiene un pacchetto di revisione: non viene "
                                      "sovrascritta", file=out, hint="indicarne un'altra con --out"))
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("Pacchetto di revisione generato da 'circolari review': "
+                              "la cartella viene ricreata a ogni revisione.\n", encoding="utf-8")
     problems = check_templates(templates)
     files, missing = example_files(examples)
     problems += missing

@@ -50,6 +50,59 @@ def register_fonts() -> str:
     return S.PDF_FONT
 
 
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    """Code points that every face of the embedded family can draw."""
+    from reportlab.pdfbase import pdfmetrics
+
+    register_fonts()
+    faces = [pdfmetrics.getFont(S.PDF_FONT + suffix).face.charToGlyph
+             for suffix in ("", "-Bold", "-Italic", "-BoldItalic")]
+    return frozenset(set(faces[0]).intersection(*faces[1:]))
+
+
+def missing_characters(doc: Document) -> dict[str, str]:
+    """Characters of ``doc`` the embedded font cannot draw (each with the text it occurs in).
+
+    ReportLab would silently print nothing for them, so the signed PDF would differ from
+    the DOCX and from the data: the render refuses them instead.
+    """
+    covered = _covered()
+    missing: dict[str, str] = {}
+
+    def visit(inlines):
+        for item in inlines:
+            if isinstance(item, Run):
+                for char in item.text:
+                    if ord(char) not in covered and not char.isspace() and char not in missing:
+                        missing[char] = item.text
+
+    def walk(blocks):
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                visit(block.inlines)
+            elif isinstance(block, ListBlock):
+                for item in block.items:
+                    walk(item)
+            elif isinstance(block, DocTable):
+                for column in block.columns:
+                    visit(column.header)
+                for row in block.rows:
+                    for cell in row:
+                        visit(cell)
+            elif isinstance(block, Group):
+                walk(block.blocks)
+            elif isinstance(block, Columns):
+                for column in block.columns:
+                    walk(column)
+
+    for part in (doc.first_header, doc.header, doc.body, doc.footer):
+        walk(part)
+    if doc.title:
+        visit([Run(doc.title)])
+    return missing
+
+
 @lru_cache(maxsize=None)
 def paragraph_style(name: str, level: int = 0) -> ParagraphStyle:
     st = S.style(name)
@@ -197,6 +250,8 @@ class _LongTable(Flowable):
             room -= height
             fit += 1
         rows, body = self.rows, self.heights[1:]
+        if not body:
+            return []  # only the header row, and it does not fit here: the next page
         if fit == 0:
             if body[0] <= S.PAGE_HEIGHT / 2 or room < 3 * _CELL_PADDING[1] + 30:
                 return []  # not even one row here: start on the next page
