@@ -349,6 +349,22 @@ def test_pades_b_t_with_timestamp(act, pki, tsa_url, tmp_path):
     assert "marca temporale:" in "\n".join(report.lines())
 
 
+def test_reading_a_p7m_keeps_the_time_stamp_content_type_known(pki, tmp_path):
+    """After CMS parsing, 'tst_info' must still be a known content type (asn1crypto's name map
+    is frozen on first use). A fresh interpreter: here pyHanko has imported it already."""
+    import subprocess
+    import sys
+
+    envelope = tmp_path / "x.p7m"
+    envelope.write_bytes(_p7m(pki, b"contenuto"))
+    code = ("import sys; from pathlib import Path; from circolari.p7m import signed_content\n"
+            "assert signed_content(Path(sys.argv[1]).read_bytes()) == b'contenuto'\n"
+            "from asn1crypto import cms; print(cms.ContentType('tst_info').dotted)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(envelope)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert proc.stdout.strip() == "1.2.840.113549.1.9.16.1.4"
+
+
 def test_unreachable_tsa(act, pki, tmp_path):
     with pytest.raises(CircolariError, match="marca temporale"):
         sign_pdf(act, tmp_path / "bt.pdf", pki.p12, PASSWORD, tsa_url="http://127.0.0.1:9/tsa")

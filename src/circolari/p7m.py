@@ -52,7 +52,10 @@ def signed_content(raw: bytes) -> bytes | None:
 
 
 def _signed_data(raw: bytes):
-    from asn1crypto import cms
+    from asn1crypto import cms, tsp  # noqa: F401
+    # tsp adds 'tst_info' to cms.ContentType, whose name->OID map asn1crypto freezes on first
+    # use: parsing CMS before tsp is imported breaks any later code in the same process that
+    # builds a tst_info by name (a time-stamp server, such as the one in the tests).
 
     data = raw
     if raw.lstrip().startswith(b"-----BEGIN"):
