@@ -221,3 +221,17 @@ def test_cli_prepare_and_dry_run(tmp_path):
                               str(signed_pdf(tmp_path, "x.pdf", signed=False))])
     assert res.exit_code == 1
     assert "Traceback" not in res.output and "firma digitale" in res.output
+
+
+def test_messages_have_the_mode_of_a_new_file(tmp_path):
+    import os
+    import stat
+
+    act = make_act(tmp_path, n=2)
+    old = os.umask(0o022)
+    try:
+        prepare(act, signed_pdf(tmp_path))
+    finally:
+        os.umask(old)
+    for path in (act / "mail" / "asst-01.eml", act / "mail" / "manifest.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

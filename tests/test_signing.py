@@ -384,3 +384,16 @@ def test_field_parent_cycle_does_not_hang_verify(act, tmp_path):
         pdf.save(broken)
     report = verify_file(broken)  # returns (no endless loop); the field's type is simply unknown
     assert isinstance(report.lines(), list)
+
+
+def test_signed_file_has_the_mode_of_a_new_file(act, pki, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        dst = tmp_path / "firmato.pdf"
+        sign_pdf(act, dst, pki.p12, PASSWORD)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(dst.stat().st_mode) == 0o644  # readable by colleagues, as any new file

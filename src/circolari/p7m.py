@@ -7,6 +7,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from circolari.output import write_atomic
 from circolari.verify import SignatureInfo, VerifyReport, _fill_cert, verify_pdf_bytes
 
 
@@ -109,5 +110,5 @@ def _extract(path: Path, content: bytes) -> Path:
             return target
         n += 1
         target = base.with_name(f"{base.stem} ({n}){base.suffix}")
-    target.write_bytes(content)
+    write_atomic(target, content)
     return target

@@ -7,14 +7,13 @@ XMP are updated together so they still agree after the incremental update.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
 from circolari.load import read_bytes
+from circolari.output import write_atomic
 from circolari.errors import fail
 
 STAMP_TEXT = "Firmato digitalmente da\n%(signer)s\nil %(ts)s"
@@ -139,7 +138,7 @@ def sign_pdf(
     name = pick_field(src, raw, field)
     creds = load_p12(Path(p12), password)
     signed = _sign(src, raw, name, creds, tsa_url)
-    _write_new(dst, signed)
+    write_atomic(dst, signed)
 
 
 def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | None) -> bytes:
@@ -238,14 +237,3 @@ def _pdfa_writer_class():
     return PdfaIncrementalWriter
 
 
-def _write_new(dst: Path, data: bytes) -> None:
-    """Write ``data`` to ``dst`` through a temporary file, so no half file is left."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".firma-", suffix=".pdf", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
