@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 _NUMERIC_PAREN = re.compile(r"^(\s*)(\d{1,9})\)(\s)", re.M)
 _LETTER_ITEM = re.compile(r"^(\s*)([a-z])[.)](\s+)(?=\S)")
+_ANY_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)]|[a-z][.)])\s+\S")
 
 
 @lru_cache(maxsize=1)
@@ -30,29 +31,35 @@ def _parser():
         if token.markup == ")":
             return '<ol type="a">\n'
         start = token.attrGet("start")
-        return f'<ol start="{start}">\n' if start else "<ol>\n"
+        return f'<ol start="{start}">\n' if start is not None else "<ol>\n"
 
     md.add_render_rule("ordered_list_open", ordered_list_open)
     return md
 
 
 def _letters_to_paren_items(text: str) -> str:
-    """Rewrite runs of ``a. b. c.`` items (same indent, starting at ``a``) as ``1)`` items."""
-    lines = text.split("\n")
-    out = []
+    """Rewrite runs of ``a. b. c.`` items (same indent, starting at ``a``) as ``1)`` items.
+
+    A run starts only where a list may: after a blank line or under another list item.
+    A line of running text that happens to begin with "a)" ("...alla lettera\na) del
+    comma 2") stays text.
+    """
+    out: list[str] = []
     run_indent: str | None = None
-    expected = "a"
-    for line in lines:
+    expected, previous = "a", ""
+    for line in text.split("\n"):
         match = _LETTER_ITEM.match(line)
-        if match and (match.group(2) == "a" or (run_indent == match.group(1) and match.group(2) == expected)):
-            run_indent = match.group(1)
-            expected = chr(ord(match.group(2)) + 1)
+        starts = bool(match) and match.group(2) == "a" and (not previous.strip() or _ANY_ITEM.match(previous))
+        continues = bool(match) and run_indent == match.group(1) and match.group(2) == expected
+        if starts or continues:
+            run_indent, expected = match.group(1), chr(ord(match.group(2)) + 1)
             # keep the marker width so continuation lines stay aligned
             line = f"{match.group(1)}1){match.group(3)}{line[match.end():]}"
-        elif line.strip() and not line.startswith((run_indent or "") + " ") and not match:
-            if run_indent is not None and len(line) - len(line.lstrip()) <= len(run_indent):
+        elif run_indent is not None and line.strip() and not previous.strip():
+            if len(line) - len(line.lstrip()) <= len(run_indent):  # a new block, not inside the item
                 run_indent, expected = None, "a"
         out.append(line)
+        previous = line
     return "\n".join(out)
 
 
