@@ -101,3 +101,33 @@ def test_issued_act_is_not_overwritten_silently(project):
 def test_new_refuses_to_overwrite(project):
     result = run_cli("new", "circolare", project / NOTA, cwd=project)
     assert result.exit_code == 1 and "esiste già" in result.output
+
+
+def test_invalid_source_date_epoch_is_a_clear_error(project, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "99999999999999")
+    output = render_fails(project, project / NOTA)
+    assert "SOURCE_DATE_EPOCH=«99999999999999» non è una data valida" in output
+
+
+def test_unreadable_act_is_a_clear_error(project, monkeypatch):
+    from pathlib import Path
+
+    act = project / NOTA
+    real = Path.read_bytes
+
+    def denied(self):  # what a file without read permission does (root would read it anyway)
+        if self == act:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    output = render_fails(project, act)
+    assert f"{act}: errore: impossibile leggere il file: Permission denied" in output
+
+
+def test_template_with_a_bad_number_is_located(project):
+    template = project / "templates" / "_tabella.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        'data-width="{{ c.larghezza }}"', 'data-width="largo"'), encoding="utf-8")
+    output = render_fails(project, project / "examples" / "dgr-xi-3681-2020.yaml")
+    assert "data-width=«largo» non è un numero" in output and "delibera.html.j2" in output

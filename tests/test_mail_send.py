@@ -171,6 +171,20 @@ def test_wrong_password_is_a_clear_error(tmp_path):
     assert {r.state for r in _states(act).values()} == {"prepared"}
 
 
+def test_no_common_authentication_method_is_a_clear_error(tmp_path, monkeypatch):
+    import smtplib
+
+    def no_method(self, user, password, **kwargs):
+        raise smtplib.SMTPException("No suitable authentication method found.")
+
+    monkeypatch.setattr(smtplib.SMTP, "login", no_method)
+    act, _ = _prepared(tmp_path, n=2)
+    with SmtpServer("ssl") as server:
+        with pytest.raises(CircolariError, match="non permette l'accesso: No suitable authentication"):
+            send_batch(act, server.settings())
+    assert {r.state for r in _states(act).values()} == {"prepared"}
+
+
 def test_untrusted_certificate_and_server_down(tmp_path):
     act, _ = _prepared(tmp_path, n=2)
     with SmtpServer("ssl") as server:

@@ -50,14 +50,16 @@ def read_bytes(path: Path) -> bytes:
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file or fail with a clear message."""
+    path = Path(path)
+    if path.is_dir():
+        raise fail("è una cartella, non un file", file=path)
+    if not path.exists():
+        raise fail("file non trovato", file=path, hint="controllare il percorso")
+    data = read_bytes(path)
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise fail("file non trovato", file=path, hint="controllare il percorso") from None
-    except IsADirectoryError:
-        raise fail("è una cartella, non un file", file=path) from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise fail("il file non è in codifica UTF-8", file=path, line=line,
                    hint="salvarlo come UTF-8 dall'editor") from None
 

@@ -117,6 +117,15 @@ class _Converter:
             else:
                 doc.body += self.blocks_of(child, "corpo")
 
+    def number(self, el: Element, attr: str, kind, default):
+        value = el.attrs.get(attr)
+        if not value:
+            return default
+        try:
+            return kind(value)
+        except ValueError:
+            raise self.error(el, f"{attr}=«{value}» non è un numero") from None
+
     def style_name(self, el: Element, name: str) -> str:
         if name not in STYLES:
             raise self.error(el, f"stile «{name}» sconosciuto (gli stili sono in circolari/styles.py)")
@@ -167,7 +176,7 @@ class _Converter:
             if li.tag != "li":
                 raise self.error(li, f"<{li.tag}> dentro un elenco: ammesso solo <li>")
             items.append(self.list_item(li, style))
-        return ListBlock(kind, items, start=int(el.attrs.get("start") or 1))
+        return ListBlock(kind, items, start=self.number(el, "start", int, 1))
 
     def list_item(self, li: Element, style: str) -> list[Block]:
         blocks: list[Block] = []
@@ -200,7 +209,7 @@ class _Converter:
                 title = _text(part).strip()
             elif part.tag == "colgroup":
                 for col in _elements(part):
-                    columns.append(Column([], float(col.attrs.get("data-width") or 1),
+                    columns.append(Column([], self.number(col, "data-width", float, 1.0),
                                           col.attrs.get("data-align", "left")))
             elif part.tag == "thead":
                 for tr in _elements(part):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from .acts import load_act
 from .compose import render_template
-from .errors import CircolariError, Problem
+from .errors import CircolariError, Problem, fail
 from .output import sha256, write_all
 from .parse import parse_html
 from .project import Project
@@ -152,8 +152,12 @@ def document_datetime(date: dt.date | None) -> dt.datetime:
     if date is not None:
         return dt.datetime.combine(date, dt.time(12, 0), tzinfo=rome)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).astimezone(rome)
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).astimezone(rome)
+        except (ValueError, OverflowError, OSError):
+            raise fail(f"SOURCE_DATE_EPOCH=«{epoch}» non è una data valida", field="SOURCE_DATE_EPOCH",
+                       hint="indicare i secondi dal 1° gennaio 1970 (es. 1602763200) o togliere la variabile") from None
     return dt.datetime(1980, 1, 1, 12, 0, tzinfo=rome)
 
 

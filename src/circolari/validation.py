@@ -19,6 +19,8 @@ _MESSAGES = {
     "int_parsing": "deve essere un numero intero",
     "float_type": "deve essere un numero",
     "float_parsing": "deve essere un numero",
+    "finite_number": "deve essere un numero finito",
+    "decimal_type": "deve essere un numero",
     "decimal_parsing": "deve essere un numero",
     "bool_type": "deve essere sì/no (true/false)",
     "bool_parsing": "deve essere sì/no (true/false)",

@@ -147,6 +147,14 @@ class Connection:
                                      reconnect=True) from None
             raise fail(f"il server {s.where()} ha rifiutato la connessione ({text})",
                        hint="controllare le impostazioni CIRCOLARI_SMTP_*") from None
+        except smtplib.SMTPServerDisconnected as exc:
+            self.close()
+            raise TransientError(f"connessione a {s.where()}: {_describe(exc)}",
+                                 reconnect=True) from None
+        except smtplib.SMTPException as exc:  # e.g. no authentication method in common: retrying won't help
+            self.close()
+            raise fail(f"il server {s.where()} non permette l'accesso: {exc}", field="CIRCOLARI_SMTP_USER",
+                       hint="controllare host, porta e sicurezza (CIRCOLARI_SMTP_*)") from None
         except OSError as exc:
             self.close()
             raise TransientError(f"connessione a {s.where()}: {_describe(exc)}",
