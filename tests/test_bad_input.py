@@ -69,7 +69,7 @@ def test_malformed_pec_in_registry_stops_the_render(project):
 
 
 def test_missing_file_and_missing_profile(project):
-    assert "file non trovato" in render_fails(project, project / "examples" / "nessuno.yaml")
+    assert "nessuno.yaml: errore: atto non trovato" in render_fails(project, project / "examples" / "nessuno.yaml")
     act = edit(project, "intestazione: dg-welfare", "intestazione: dg-casa")
     output = render_fails(project, act)
     assert "profilo di intestazione «dg-casa» non trovato" in output and "dg-welfare" in output

@@ -81,3 +81,13 @@ def test_compiled_template_cache_depends_on_the_filters(tmp_path, monkeypatch):
     with_context = compose._bytecode_cache({"md": pass_context(lambda context, text: text)})
     assert plain.directory != with_context.directory
     assert compose._bytecode_cache({"md": lambda text: text}).directory == plain.directory
+
+
+def test_folder_render_skips_a_yaml_table_kept_beside_its_act(project):
+    (project / "examples" / "righe.yaml").write_text("# tabella\n- [A1, aut, uno]\n- [A2, aut, due]\n",
+                                                     encoding="utf-8")
+    result = run_cli("render", project / "examples", "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert not (project / "out" / "righe").exists()
+    checked = run_cli("check", project / "examples", cwd=project)
+    assert "righe.yaml" not in checked.output and checked.exit_code == 0, checked.output

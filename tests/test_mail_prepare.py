@@ -12,6 +12,7 @@ import pytest
 from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
+from conftest import ROOT
 from mail_helpers import make_act, p7m_of, pdf_bytes, recipients, signed_pdf
 
 
@@ -82,7 +83,7 @@ def test_builder_splice_equals_generator(tmp_path):
     act = make_act(tmp_path, n=3)
     m = load_render_manifest(act)
     b = MessageBuilder(m.act, m.sender, [Attachment.from_file(signed_pdf(tmp_path), "atto")],
-                       datetime(2020, 5, 20, 10, 0).astimezone())
+                       datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
     for r in m.recipients:
         assert b.build(r)[1] == b.build_plain(r)
 

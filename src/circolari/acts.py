@@ -4,11 +4,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import CircolariError, fail
+from .errors import CircolariError, Problem, fail
 from .load import load_yaml
 from .validation import validate
 
 KINDS = ("circolare", "delibera")
+
+
+def is_data_file(path: Path) -> bool:
+    """A YAML file that holds a list (a table kept beside its act), not an act."""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "---", "%")):
+            return stripped.startswith("- ") or stripped == "-"
+    return False
+
+
+def act_files(paths, *, what: str = "atto") -> tuple[list[Path], list[Problem]]:
+    """The act files named: files as given, folders' ``*.yaml`` acts in name order
+    (a YAML table beside its act is skipped), with a problem for what is missing."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = [f for f in sorted(path.glob("*.yaml")) if not is_data_file(f)]
+            if not found:
+                problems.append(Problem(f"nessun {what} (*.yaml) nella cartella", file=path))
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(f"{what} non trovato", file=path, hint="controllare il percorso"))
+    return files, problems
 
 
 def model_for(kind: str):

@@ -52,16 +52,12 @@ def command(typer_app: typer.Typer, name: str | None = None):
 
 
 def act_files(paths: list[Path]) -> list[Path]:
-    """Files as given; folders contribute their ``*.yaml`` acts, in name order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(path.glob("*.yaml"))
-            if not found:
-                raise CircolariError(Problem("nessun atto (*.yaml) nella cartella", file=path))
-            files += found
-        else:
-            files.append(path)
+    """Files as given; folders contribute their ``*.yaml`` acts; anything missing stops here."""
+    from .acts import act_files as find
+
+    files, problems = find(paths)
+    if problems:
+        raise CircolariError(problems)
     return files
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,14 +59,6 @@ def subject_for(act: Act) -> str:
     if act.protocollo and clean_header_text(act.protocollo):
         return f"Prot. {clean_header_text(act.protocollo)} - {oggetto}"
     return oggetto
-
-
-def templates_dir() -> Path:
-    """The project's ``templates/`` (``CIRCOLARI_TEMPLATES`` overrides it)."""
-    env = os.environ.get("CIRCOLARI_TEMPLATES")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "templates"
 
 
 @dataclass(frozen=True)
@@ -129,7 +120,7 @@ class MessageBuilder:
     """Builds the per-recipient messages of one act; shared parts are encoded once."""
 
     def __init__(self, act: Act, sender: Sender, attachments: list[Attachment],
-                 date: datetime, template_directory: Path | None = None):
+                 date: datetime, template_directory: Path):
         self.act = act
         self.sender = sender
         self.attachments = attachments
@@ -137,7 +128,7 @@ class MessageBuilder:
         self.subject = subject_for(act)
         self.from_address = Address(display_name=clean_header_text(sender.denominazione),
                                     addr_spec=sender.pec)
-        self.template = _load_template(template_directory or templates_dir())
+        self.template = _load_template(template_directory)
         self._parts = []
         for att in attachments:
             part = MIMEPart(policy=POLICY)

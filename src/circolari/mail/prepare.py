@@ -18,6 +18,7 @@ from circolari.mail.files import exclusive_lock, sha256_bytes, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
 from circolari.mail.message import Attachment, MessageBuilder
+from circolari.project import Project
 from circolari.mail.signature import check_same_act, check_signed_file
 
 MAIL_DIR = "mail"
@@ -62,7 +63,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
         first = journal.meta("prepared_at")
         date = datetime.fromisoformat(first) if first else datetime.now().astimezone()
         builder = MessageBuilder(manifest.act, manifest.sender, attachments, date,
-                                 template_dir)
+                                 template_dir or Project.locate(act_dir).templates)
         existing = {r.recipient_id: r for r in journal.rows()}
         wanted = {r.id for r in manifest.recipients}
 

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..acts import act_files
 from ..errors import CircolariError, Problem
 from ..validation import _field_name
 
@@ -66,9 +67,8 @@ def check_paths(paths: list[Path], *, templates: Path | None = None, recipients:
         elif kind == "act":
             acts.append(path)
         else:
-            found = sorted(path.glob("*.yaml"))
-            if not found:
-                report.problems.append(Problem("nessun atto (*.yaml) nella cartella", file=path, level="avviso"))
+            found, empty = act_files([path])
+            report.problems += [Problem(p.message, file=p.file, level="avviso") for p in empty]
             acts += found
     explicit_templates = template_dirs[0] if template_dirs else None
     explicit_registry = registries[0] if registries else None

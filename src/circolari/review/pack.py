@@ -37,18 +37,9 @@ class Pack:
 
 
 def example_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    files, problems = [], []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found = sorted(path.glob("*.yaml"))
-            if not found:
-                problems.append(Problem("nessun esempio (*.yaml) nella cartella", file=path))
-            files += found
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem("esempio non trovato", file=path, hint="controllare il percorso"))
-    return files, problems
+    from ..acts import act_files
+
+    return act_files(paths, what="esempio")
 
 
 MARKER = ".circolari-review"
