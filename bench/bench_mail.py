@@ -72,7 +72,7 @@ def main() -> None:
     from circolari.mail.smtp import SmtpSettings
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-mail-"))
-    act = h.make_act(tmp, n=N)
+    act = h.make_act(tmp, n=N, pad=PDF_PAD)
     pdf = tmp / "atto-firmato.pdf"
     pdf.write_bytes(h.pdf_bytes(True, pad=PDF_PAD))
     h.tls_files()

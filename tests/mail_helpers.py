@@ -41,11 +41,11 @@ def recipients(n: int = 34) -> list[dict]:
 def make_act(root: Path, n: int = 34, *, name: str = "nota-plasma-iperimmune-2020",
              oggetto: str = "Plasma iperimmune: indicazioni operative",
              protocollo: str | None = "G1.2020.0012345", sender: dict | None = None,
-             recips: list[dict] | None = None) -> Path:
+             recips: list[dict] | None = None, pad: int = 20000) -> Path:
     act_dir = Path(root) / "out" / name
     act_dir.mkdir(parents=True, exist_ok=True)
     pdf = act_dir / f"{name}.pdf"
-    pdf.write_bytes(pdf_bytes(signed=False))
+    pdf.write_bytes(pdf_bytes(signed=False, pad=pad))  # the render; pdf_bytes(True, pad) is it signed
     manifest = {
         "format": 1,
         "act": {"kind": "circolare", "name": name, "oggetto": oggetto,
