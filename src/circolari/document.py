@@ -88,7 +88,6 @@ class Group:
 
     style: str
     blocks: list["Block"]
-    keep_together: bool = True
     signature: str | None = None
 
 

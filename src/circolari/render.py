@@ -178,19 +178,28 @@ def write_rendered(rendered: Rendered, out: Path, *, force: bool = False) -> lis
 
 
 def _template_files(templates: Path, name: str) -> list[Path]:
+    """``name`` and every template it includes, for the manifest's inputs."""
     from .compose import environment
-    from jinja2 import meta as jinja_meta
 
-    env = environment(Path(templates).resolve())
+    folder = Path(templates).resolve()
+    env = environment(folder)
     seen, queue = [], [name]
     while queue:
         current = queue.pop(0)
-        if current in seen:
-            continue
-        seen.append(current)
-        source = env.loader.get_source(env, current)[0]
-        queue += [n for n in jinja_meta.find_referenced_templates(env.parse(source)) if n]
+        if current not in seen:
+            seen.append(current)
+            queue += _references(folder, env.loader.get_source(env, current)[0])
     return [Path(templates) / n for n in seen]
+
+
+@lru_cache(maxsize=64)
+def _references(folder: Path, source: str) -> tuple[str, ...]:
+    """Templates a template's source includes (parsed once per distinct source)."""
+    from jinja2 import meta as jinja_meta
+
+    from .compose import environment
+
+    return tuple(n for n in jinja_meta.find_referenced_templates(environment(folder).parse(source)) if n)
 
 
 def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: list[Path],

@@ -309,7 +309,7 @@ class _Writer:
                 if block.signature:
                     inner = [self.signature_anchor(block, top=True), *inner,
                              self.signature_anchor(block, top=False)]
-                out.append(KeepTogether(inner) if block.keep_together else inner)
+                out.append(KeepTogether(inner))
             elif isinstance(block, Columns):
                 out.append(self.columns(block))
             elif isinstance(block, DocPageBreak):
