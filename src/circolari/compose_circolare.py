@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import Problem
 from .load import YamlDoc
 from .model.circolare import Circolare
 from .model.registry import Ente
@@ -20,6 +21,13 @@ class Recipient:
 
     ente: Ente
     role: str
+
+
+def unverified_warnings(entes, doc: YamlDoc, field: str | None = None) -> list[Problem]:
+    """A warning for each body without a verified PEC: it prints without an address."""
+    return [Problem(f"l'ente «{e.id}» non ha una PEC verificata: nell'atto compare senza indirizzo",
+                    file=doc.path, line=doc.line_of((field,)) if field else None, level="avviso")
+            for e in entes if not e.pec or not e.verificato]
 
 
 def signature_field_name(qualifica: str) -> str:

@@ -63,14 +63,12 @@ class Prepared:
 
 
 def _prepare_circolare(act, doc, project: Project) -> Prepared:
-    from .compose_circolare import circolare_context
+    from .compose_circolare import circolare_context, unverified_warnings
     from .profiles import profile_path
 
     registry = load_registry(project.recipients)
     template, context, recipients, profile = circolare_context(act, doc, project.templates, registry)
-    warnings = [Problem(f"l'ente «{r.ente.id}» non ha una PEC verificata: nell'atto compare senza indirizzo",
-                        file=doc.path, level="avviso")
-                for r in recipients if not r.ente.pec or not r.ente.verificato]
+    warnings = unverified_warnings([r.ente for r in recipients], doc)
     identity = {"kind": act.tipo, "oggetto": act.oggetto, "date": act.data.isoformat() if act.data else None,
                 "protocollo": act.protocollo, "numero": None}
     return Prepared(template, context, identity, [profile_path(project.templates, act.intestazione)],

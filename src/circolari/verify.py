@@ -177,7 +177,7 @@ def verify_pdf_bytes(path: Path, raw: bytes) -> VerifyReport:
                     label = str(font.get("/BaseFont", name)).lstrip("/")
                     names[label] = names.get(label, True) and pdfwalk.is_embedded(font)
             report.fonts = sorted(names.items())
-            fields = _sig_fields(doc)
+            fields = signature_fields(doc)
     except pikepdf.PasswordError:
         report.problems.append("il PDF è protetto da password")
         return report
@@ -193,7 +193,7 @@ def verify_pdf_bytes(path: Path, raw: bytes) -> VerifyReport:
     return report
 
 
-def _sig_fields(doc) -> list[tuple[str, bool]]:
+def signature_fields(doc) -> list[tuple[str, bool]]:
     """(qualified name, has a value) of each signature field, via pikepdf."""
     import pikepdf
 

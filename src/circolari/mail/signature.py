@@ -12,32 +12,16 @@ from pathlib import Path
 from circolari.errors import fail
 
 
-def _has_signed_field(fields, depth: int = 0) -> bool:
-    if fields is None or depth > 20:
-        return False
-    for ref in fields:
-        field = ref.get_object()
-        ft = field.get("/FT")
-        if ft == "/Sig" and field.get("/V") is not None:
-            return True
-        if _has_signed_field(field.get("/Kids"), depth + 1):
-            return True
-    return False
-
-
 def pdf_is_signed(path: Path) -> bool:
     """True when ``path`` has a filled signature field; CircolariError if unreadable."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    import pikepdf
+
+    from circolari.verify import signature_fields
 
     try:
-        reader = PdfReader(str(path))
-        acro = reader.trailer["/Root"].get("/AcroForm")
-        if acro is None:
-            return False
-        acro = acro.get_object()
-        return _has_signed_field(acro.get("/Fields"))
-    except (PdfReadError, KeyError, ValueError, TypeError) as exc:
+        with pikepdf.open(path) as doc:
+            return any(signed for _, signed in signature_fields(doc))
+    except pikepdf.PdfError as exc:
         raise fail(f"il PDF non è leggibile ({exc})", file=path,
                    hint="indicare il PDF firmato restituito dal sistema di firma") from None
 

@@ -130,6 +130,7 @@ def _resolve(act, doc, project, registry) -> list[Problem]:
     found: list[Problem] = []
     try:
         if act.tipo == "circolare":
+            from ..compose_circolare import unverified_warnings
             from ..profiles import load_profile
 
             load_profile(project.templates, act.intestazione, act=doc.path, line=doc.line_of(("intestazione",)))
@@ -145,9 +146,7 @@ def _resolve(act, doc, project, registry) -> list[Problem]:
                 except CircolariError as exc:
                     found += exc.problems
                     continue
-                found += [Problem(f"l'ente «{e.id}» non ha una PEC verificata: nell'atto compare senza indirizzo",
-                                  file=doc.path, line=doc.line_of((key,)), level="avviso")
-                          for e in chosen if not e.pec or not e.verificato]
+                found += unverified_warnings(chosen, doc, key)
         else:
             from ..compose_delibera import delibera_context
 
