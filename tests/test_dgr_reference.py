@@ -114,3 +114,9 @@ def test_docx_text_numbering_and_repeating_table_header(dgr_out):
     assert [[c.text for c in row.cells] for row in table.rows[1:]] == ROWS
     delibera = next(p for p in body if p.text == "DELIBERA")
     assert delibera.style.name == "Delibera" and delibera.style.paragraph_format.alignment == 1
+
+
+def test_delibera_heading_stays_with_its_first_point(dgr_out):
+    pages = pdf_text(dgr_out / f"{DGR.stem}.pdf")
+    page = next(p for p in pages if re.search(r"\bDELIBERA\b", p.split("LA GIUNTA", 1)[1]))
+    assert "1. di approvare il documento allegato 1" in page
