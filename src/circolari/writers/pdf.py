@@ -302,13 +302,14 @@ class _Writer:
                     out.append(RLParagraph(markup(block.inlines, self.fields), paragraph_style(block.style)))
             elif isinstance(block, ListBlock):
                 previous = out[-1] if out else None
-                if isinstance(previous, RLParagraph) and previous.style.keepWithNext and len(block.items) > 1:
+                if isinstance(previous, RLParagraph) and previous.style.keepWithNext:
                     # ReportLab's keepWithNext skips containers such as lists: keep the heading
-                    # ("DELIBERA", "stabilire che:") with the first item by hand
+                    # ("DELIBERA") with the first item by hand; the numbering runs on
                     first = ListBlock(block.kind, block.items[:1], block.start)
-                    rest = ListBlock(block.kind, block.items[1:], block.start + 1)
                     out[-1] = KeepTogether([previous, self.list_flowable(first, level)])
-                    out.append(self.list_flowable(rest, level))
+                    if len(block.items) > 1:
+                        rest = ListBlock(block.kind, block.items[1:], block.start + 1)
+                        out.append(self.list_flowable(rest, level))
                 else:
                     out.append(self.list_flowable(block, level))
             elif isinstance(block, DocTable):
