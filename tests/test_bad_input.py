@@ -122,7 +122,7 @@ def test_unreadable_act_is_a_clear_error(project, monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", denied)
     output = render_fails(project, act)
-    assert f"{act}: errore: impossibile leggere il file: Permission denied" in output
+    assert f"{act}: errore: impossibile leggere il file: permesso negato" in output
 
 
 def test_template_with_a_bad_number_is_located(project):

@@ -207,7 +207,9 @@ def preview(
     project = Project.locate(path, templates=templates, recipients=recipients, out=out)
     rendered = render_act(path, project)
     report(rendered.warnings)
-    index = write_preview(rendered, project.out / rendered.name / "preview")
+    from .output import inside
+
+    index = write_preview(rendered, inside(project.out, rendered.name) / "preview")
     typer.echo(f"{path}: {rendered.pages} pagine -> {index}")
     if open_:
         import webbrowser

@@ -24,6 +24,16 @@ def clerk_errors(function):
         except CircolariError as exc:
             report(exc.problems)
             raise typer.Exit(1) from None
+        except OSError as exc:  # a disk, a permission, a path: what, where and what to do
+            from .os_errors import os_problem
+
+            report([os_problem(exc)])
+            raise typer.Exit(1) from None
+        except UnicodeError as exc:
+            from .os_errors import unicode_failure
+
+            report(unicode_failure(exc).problems)
+            raise typer.Exit(1) from None
 
     return wrapper
 

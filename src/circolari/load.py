@@ -44,8 +44,10 @@ def read_bytes(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise fail(f"impossibile leggere il file: {exc.strerror}", file=path,
-                   hint="controllare il percorso") from None
+        from .os_errors import os_problem
+
+        problem = os_problem(exc, path)
+        raise fail(f"impossibile leggere il file: {problem.message}", file=path, hint=problem.hint) from None
 
 
 def read_text(path: Path) -> str:
@@ -55,6 +57,9 @@ def read_text(path: Path) -> str:
         raise fail("è una cartella, non un file", file=path)
     if not path.exists():
         raise fail("file non trovato", file=path, hint="controllare il percorso")
+    if not path.is_file():
+        raise fail("non è un file normale (è un dispositivo, una coda FIFO o simile)", file=path,
+                   hint="indicare un file di testo")
     data = read_bytes(path)
     try:
         return data.decode("utf-8")

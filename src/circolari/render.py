@@ -10,10 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .acts import load_act
+from .acts import act_name, load_act
 from .compose import render_template
 from .errors import CircolariError, Problem, fail
-from .output import sha256, write_all
+from .output import inside, sha256, write_all
 from .parse import parse_html
 from .project import Project
 from .styles import css
@@ -90,6 +90,7 @@ def _prepare_delibera(act, doc, project: Project) -> Prepared:
 def render_act(path: Path, project: Project) -> Rendered:
     """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input."""
     path = Path(path)
+    name = act_name(path)
     act, doc = load_act(path)
     prepare = _prepare_circolare if act.tipo == "circolare" else _prepare_delibera
     prepared = prepare(act, doc, project)
@@ -108,7 +109,6 @@ def render_act(path: Path, project: Project) -> Rendered:
     pdf, layout = write_pdf(document, meta)
     pdf = _finish(pdf, meta, prepared, layout, when)
     fields = layout.fields()
-    name = path.stem
     files = {
         f"{name}.pdf": pdf,
         f"{name}.docx": write_docx(document, meta, fields, when=when),
@@ -172,7 +172,8 @@ def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetim
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False) -> list[Path]:
     protected = {n for n in rendered.files if n.endswith((".pdf", ".docx"))} if rendered.issued else set()
-    return write_all(Path(out) / rendered.name, rendered.files, protected=protected, force=force)
+    return write_all(inside(out, rendered.name), rendered.files, protected=protected, force=force,
+                     last="manifest.json")
 
 
 def _template_files(templates: Path, name: str) -> list[Path]:

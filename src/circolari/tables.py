@@ -17,6 +17,11 @@ def table_rows(table: Tabella, act: YamlDoc, at: tuple) -> list[list[str]]:
     if table.righe is not None:
         return [list(row) for row in table.righe]
     path = (act.path.parent / table.file).resolve()
+    root = _project_root(act.path)
+    if root not in path.parents:
+        raise fail(f"il file della tabella «{table.file}» è fuori dalla cartella del progetto ({path})",
+                   file=act.path, line=act.line_of(at + ("file",)), field="file",
+                   hint=f"copiarlo in {root} e indicarne il percorso relativo all'atto")
     if not path.is_file():
         raise fail(f"file della tabella «{table.file}» non trovato ({path})", file=act.path,
                    line=act.line_of(at + ("file",)), field="file",
@@ -29,6 +34,15 @@ def table_rows(table: Tabella, act: YamlDoc, at: tuple) -> list[list[str]]:
         raise fail("formato della tabella non riconosciuto: usare .csv o .yaml", file=act.path,
                    line=act.line_of(at + ("file",)), field="file")
     return rows
+
+
+def _project_root(act: Path) -> Path:
+    """The act's project folder (the one holding templates/ and recipients/), else its own folder."""
+    folder = Path(act).resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / "templates").is_dir() and (candidate / "recipients").is_dir():
+            return candidate
+    return folder
 
 
 def _check_cell(value: str, path: Path, line: int | None) -> str:

@@ -137,6 +137,135 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
     return "".join(parts)
 
 
+_PIECE_CHARS = 3000  # a paragraph longer than this is laid out in pieces of about this size
+
+
+def paragraph(text: str, style: ParagraphStyle) -> Flowable:
+    """A ReportLab paragraph for ``text`` (markup); a long one is laid out in linear time."""
+    para = RLParagraph(text, style)
+    if sum(len(getattr(f, "text", "")) for f in para.frags) > 2 * _PIECE_CHARS:
+        return _LongParagraph(para)
+    return para
+
+
+class _LongParagraph(Flowable):
+    """A long paragraph laid out piece by piece, in time linear in its length.
+
+    ReportLab breaks a paragraph's lines in quadratic time (it pops words from the
+    front of a list) and breaks the rest again at every page. Here the text is cut
+    at spaces into pieces of about ``_PIECE_CHARS`` characters; each piece is broken
+    into lines together with the unfinished last line of the piece before, and keeps
+    only its finished lines, so the lines are those of the whole paragraph. Each
+    piece is then an ordinary short paragraph, justified to its last line.
+    """
+
+    def __init__(self, para: RLParagraph, pieces: dict | None = None):
+        super().__init__()
+        self.style = para.style
+        self.frags = para.frags
+        self.keepWithNext = para.style.keepWithNext
+        self._pieces: dict[float, list] = pieces or {}
+
+    def getSpaceBefore(self):
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self):
+        return self.style.spaceAfter
+
+    def _chunks(self):
+        """The frags cut at spaces into lists of about ``_PIECE_CHARS`` characters."""
+        chunk, size = [], 0
+        for frag in self.frags:
+            text = getattr(frag, "text", None)
+            start = 0
+            while text is not None and len(text) - start + size > _PIECE_CHARS:
+                cut = text.find(" ", start + max(_PIECE_CHARS - size, 1))
+                if cut < 0:
+                    break
+                chunk.append(frag.clone(text=text[start:cut]))
+                yield chunk
+                chunk, size, start = [], 0, cut  # the next piece starts with the space
+            if start:
+                frag = frag.clone(text=text[start:])
+            chunk.append(frag)
+            size += len(getattr(frag, "text", ""))
+        if chunk:
+            yield chunk
+
+    def pieces(self, width: float) -> list[tuple[RLParagraph, float]]:
+        """The pieces laid out at ``width``, each with its height (computed once)."""
+        if width not in self._pieces and self._pieces:  # a remainder laid out at another width
+            self._pieces[width] = [(p, p.wrap(width, S.PAGE_HEIGHT)[1])
+                                   for p, _ in next(iter(self._pieces.values()))]
+        if width not in self._pieces:
+            self._pieces[width] = self._lay_out(width)
+        return self._pieces[width]
+
+    def _lay_out(self, width: float) -> list[tuple[RLParagraph, float]]:
+        from reportlab.platypus.paragraph import _getFragWords, _processed_frags
+
+        inner = ParagraphStyle(f"{self.style.name}-pezzo", parent=self.style, spaceBefore=0,
+                               spaceAfter=0, keepWithNext=0, allowWidows=1, allowOrphans=1)
+        if len(self.frags) == 1:  # one style: text cut at spaces, on ReportLab's fast path
+            chunks = self._chunks()
+        else:  # mixed styles: ReportLab's list of words (each a list of styled parts), cut into slices
+            words = _getFragWords(self.frags, width)
+            step = _PIECE_CHARS // 6
+            chunks = (words[i:i + step] for i in range(0, len(words), step))
+        pieces, pending = [], []
+        for chunk in chunks:
+            if pending and not _processed_frags(pending):  # the unfinished line starts the next piece
+                chunk = [chunk[0].clone(text=pending[0].text + chunk[0].text)]
+                pending = []
+            para = RLParagraph(None, inner, frags=pending + chunk)
+            para.wrap(width, S.PAGE_HEIGHT)
+            lines = len(para.blPara.lines)
+            if lines < 2:
+                pending = pending + chunk
+                continue
+            done, rest = para.split(width, (lines - 1) * inner.leading + 0.001)
+            pieces.append((done, done.wrap(width, S.PAGE_HEIGHT)[1]))
+            pending = [_text_frag(f) for f in rest.frags]
+        if pending:
+            last = RLParagraph(None, inner, frags=pending)
+            pieces.append((last, last.wrap(width, S.PAGE_HEIGHT)[1]))
+        return pieces
+
+    def wrap(self, aw, ah):
+        self.width = aw
+        self.height = sum(h for _, h in self.pieces(aw))
+        return self.width, self.height
+
+    def split(self, aw, ah):
+        """What fits in ``ah``, then the rest as one flowable (table cells need two parts)."""
+        pieces = self.pieces(aw)
+        head, height = pieces[0]
+        first = head.split(aw, ah) if height > ah else [head]
+        if not first:
+            return []
+        rest = [(p, p.wrap(aw, S.PAGE_HEIGHT)[1]) for p in first[1:]] + pieces[1:]
+        if not rest:
+            return first
+        remainder = _LongParagraph(RLParagraph("", self.style), {aw: rest})
+        remainder.keepWithNext = self.keepWithNext
+        return [first[0], remainder]
+
+    def draw(self):
+        y = self.height
+        for piece, height in self.pieces(self.width):
+            piece.wrap(self.width, S.PAGE_HEIGHT)
+            y -= height
+            piece.drawOn(self.canv, 0, y)
+
+
+def _text_frag(frag):
+    """A frag holding the words of a split line as text again (so it joins other frags)."""
+    if hasattr(frag, "words") and not hasattr(frag, "text"):
+        frag = frag.clone(text=" ".join(frag.words))
+        del frag.words
+    return frag
+
+
 @dataclass
 class Layout:
     """What the layout learnt: page count, where allegati start, where signature blocks sit."""
@@ -299,10 +428,10 @@ class _Writer:
                 if any(isinstance(i, Field) and i.kind in LAYOUT_FIELDS for i in block.inlines):
                     out.append(_DeferredParagraph(block, self.deferred))
                 else:
-                    out.append(RLParagraph(markup(block.inlines, self.fields), paragraph_style(block.style)))
+                    out.append(self.paragraph(markup(block.inlines, self.fields), paragraph_style(block.style)))
             elif isinstance(block, ListBlock):
                 previous = out[-1] if out else None
-                if isinstance(previous, RLParagraph) and previous.style.keepWithNext:
+                if isinstance(previous, RLParagraph) and previous.getKeepWithNext():
                     # ReportLab's keepWithNext skips containers such as lists: keep the heading
                     # ("DELIBERA") with the first item by hand; the numbering runs on
                     first = ListBlock(block.kind, block.items[:1], block.start)
@@ -327,6 +456,16 @@ class _Writer:
                 if block.annex:
                     out.append(_Anchor(self.mark_annex))
         return out
+
+    @staticmethod
+    def paragraph(text: str, style: ParagraphStyle) -> Flowable:
+        """A body paragraph; one kept with the next block only while it is shorter than
+        half a page (ReportLab loops forever on a kept paragraph taller than a page)."""
+        para = paragraph(text, style)
+        if style.keepWithNext and para.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] > S.PAGE_HEIGHT / 2:
+            para.style = ParagraphStyle(f"{style.name}-libero", parent=style, keepWithNext=0)  # its parts too
+            para.keepWithNext = 0
+        return para
 
     def mark_annex(self, page, x, y):
         if self.layout.annex_start is None:
@@ -366,13 +505,13 @@ class _Writer:
         cell_style = paragraph_style("tabella")
         aligned = {a: ParagraphStyle(f"tabella-{a}", parent=cell_style, alignment=_ALIGN[a])
                    for a in ("left", "center", "right")}
-        header = [RLParagraph(markup(c.header), head_style) for c in block.columns]
-        rows = [[RLParagraph(markup(cell), aligned[col.align]) for cell, col in zip(row, block.columns)]
+        header = [paragraph(markup(c.header), head_style) for c in block.columns]
+        rows = [[paragraph(markup(cell), aligned[col.align]) for cell, col in zip(row, block.columns)]
                 for row in block.rows]
         out = []
         if block.title:
             out.append(CondPageBreak(60))
-            out.append(RLParagraph(escape(block.title), paragraph_style("tabella-titolo")))
+            out.append(self.paragraph(escape(block.title), paragraph_style("tabella-titolo")))
         out.append(_LongTable(header, rows, widths))
         return out
 

@@ -1,0 +1,172 @@
+"""Nothing outside the output folder is written, nothing outside the act's project is read;
+a render's files change all at once; OS errors end in Italian messages, never a traceback."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
+DGR = "examples/dgr-xi-3681-2020.yaml"
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*")}
+
+
+def fails(project: Path, *args) -> str:
+    result = run_cli(*args, cwd=project)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    return result.output
+
+
+@pytest.mark.parametrize("name", ["...yaml", "..yaml", ".nascosto.yaml", "a\u202egpj.yaml", "a\tb.yaml"])
+def test_act_name_must_be_one_safe_path_component(project, name):
+    act = project / "examples" / name
+    shutil.copy(project / NOTA, act)
+    before = files_under(project)
+    output = fails(project, "render", act, "--out", project / "out")
+    assert "nome del file dell'atto non ammesso" in output
+    assert files_under(project) == before, "a refused render wrote files"
+
+
+def test_preview_refuses_an_unsafe_act_name(project):
+    act = project / "examples" / "...yaml"
+    shutil.copy(project / NOTA, act)
+    before = files_under(project)
+    assert "non ammesso" in fails(project, "preview", act, "--out", project / "out")
+    assert files_under(project) == before
+
+
+def test_act_folder_symlink_leading_outside_out_is_refused(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("altrove")
+    (project / "out").mkdir()
+    (project / "out" / "nota-plasma-iperimmune-2020").symlink_to(elsewhere, target_is_directory=True)
+    output = fails(project, "render", NOTA, "--out", project / "out")
+    assert "fuori dalla cartella di uscita" in output
+    assert not any(elsewhere.iterdir())
+
+
+def test_dangling_act_folder_symlink_is_a_message(project):
+    (project / "out").mkdir()
+    (project / "out" / "nota-plasma-iperimmune-2020").symlink_to(project / "non-esiste")
+    assert "collegamento simbolico che non porta a nulla" in fails(project, "render", NOTA, "--out", project / "out")
+
+
+def test_file_in_place_of_the_act_folder_is_a_message(project):
+    (project / "out").mkdir()
+    (project / "out" / "nota-plasma-iperimmune-2020").write_text("x")
+    assert "al posto della cartella" in fails(project, "render", NOTA, "--out", project / "out")
+
+
+def test_directory_in_place_of_an_output_file_is_a_message(project):
+    folder = project / "out" / "nota-plasma-iperimmune-2020"
+    (folder / "nota-plasma-iperimmune-2020.pdf").mkdir(parents=True)
+    assert "al posto del file c'è una cartella" in fails(project, "render", NOTA, "--out", project / "out")
+
+
+@pytest.mark.parametrize("where", ["absolute", "parent", "symlink"])
+def test_table_file_outside_the_project_is_refused(project, tmp_path_factory, where):
+    secret = tmp_path_factory.mktemp("segreto") / "segreto.csv"
+    secret.write_text("CODICE REQUISITO\tNorm\tDESCR_REQUISITO\nSEGRETO\taut\tdato riservato\n", encoding="utf-8")
+    dgr = project / DGR
+    if where == "absolute":
+        reference = str(secret)
+    elif where == "parent":
+        reference = os.path.relpath(secret, dgr.parent)
+    else:
+        (dgr.parent / "collegamento.csv").symlink_to(secret)
+        reference = "collegamento.csv"
+    dgr.write_text(dgr.read_text(encoding="utf-8").replace("file: dgr-xi-3681-2020-requisiti.csv",
+                                                           f"file: {reference}"), encoding="utf-8")
+    output = fails(project, "render", dgr, "--out", project / "out")
+    assert "fuori dalla cartella del progetto" in output
+    assert not (project / "out").exists()
+
+
+def test_render_writes_the_manifest_last(project, monkeypatch):
+    """A render interrupted between renames leaves no manifest, never an old one beside new files."""
+    from circolari import output
+
+    assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
+    folder = project / "out" / "nota-plasma-iperimmune-2020"
+    order = []
+    real = os.replace
+
+    def replace(src, dst):
+        order.append(Path(dst).name)
+        if Path(dst).name.endswith(".docx"):
+            assert not (folder / "manifest.json").exists(), "old manifest still beside new files"
+            raise OSError(errno.EIO, "simulated crash")
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    fails(project, "render", NOTA, "--out", project / "out")
+    assert not (folder / "manifest.json").exists()
+    assert not list(folder.glob(".*.tmp"))
+    monkeypatch.setattr(output.os, "replace", real)
+    assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
+    assert (folder / "manifest.json").exists()
+
+
+def test_stale_temporary_files_are_removed(project):
+    folder = project / "out" / "nota-plasma-iperimmune-2020"
+    folder.mkdir(parents=True)
+    stale = folder / ".nota-plasma-iperimmune-2020.pdf.abc123.tmp"
+    stale.write_bytes(b"partial")
+    assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
+    assert not stale.exists()
+
+
+def test_concurrent_render_of_the_same_act_is_refused(project):
+    import fcntl
+
+    folder = project / "out" / "nota-plasma-iperimmune-2020"
+    folder.mkdir(parents=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert "un altro comando sta scrivendo questa cartella" in fails(project, "render", NOTA, "--out",
+                                                                          project / "out")
+    finally:
+        os.close(fd)
+    assert not any(folder.iterdir())
+
+
+@pytest.mark.parametrize("code, words", [(errno.ENOSPC, "disco pieno"), (errno.EROFS, "sola lettura"),
+                                         (errno.EACCES, "permesso negato")])
+def test_os_errors_while_writing_are_italian_messages(project, monkeypatch, code, words):
+    from circolari import output
+
+    def broken(target, data, **kwargs):
+        raise OSError(code, os.strerror(code), str(target))
+
+    monkeypatch.setattr(output, "_temporary", broken)
+    output_text = fails(project, "render", NOTA, "--out", project / "out")
+    assert words in output_text
+    assert "out" in output_text
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_act_that_is_not_a_regular_file_is_refused(project, kind):
+    act = project / "examples" / "atto.yaml"
+    if kind == "fifo":
+        os.mkfifo(act)
+    elif kind == "device":
+        act.symlink_to("/dev/zero")
+    assert "non è un file normale" in fails(project, "render", act, "--out", project / "out")
+
+
+def test_non_utf8_act_file_name_is_a_message(project):
+    name = os.fsdecode(b"nota-\xff.yaml")
+    act = project / "examples" / name
+    shutil.copy(project / NOTA, act)
+    output = fails(project, "render", act, "--out", project / "out")
+    assert "UTF-8" in output

@@ -1,0 +1,92 @@
+"""Huge texts lay out in linear time, every word kept; a word wider than its column is broken."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import yaml
+from pypdf import PdfReader
+
+from circolari.project import Project
+from circolari.render import render_act
+from conftest import NOTA
+
+
+def render_with(project, change) -> tuple[str, object]:
+    act = yaml.safe_load(NOTA.read_text(encoding="utf-8"))
+    change(act)
+    path = project / "examples" / "atto.yaml"
+    path.write_text(yaml.safe_dump(act, allow_unicode=True, width=10**9), encoding="utf-8")
+    rendered = render_act(path, Project.locate(path))
+    pdf = PdfReader(io.BytesIO(rendered.files["atto.pdf"]))
+    return "\n".join(page.extract_text() or "" for page in pdf.pages), rendered
+
+
+def test_long_paragraph_keeps_every_word_in_order(project):
+    words = [f"p{i}" for i in range(9000)]  # about 50,000 characters: laid out in pieces
+    text, rendered = render_with(project, lambda a: a.update(corpo=" ".join(words)))
+    found = re.findall(r"\bp\d+\b", text)
+    assert found == words
+    assert rendered.pages > 5
+
+
+def test_long_paragraph_with_mixed_styles_keeps_every_word(project):
+    words = [f"**b{i}**" if i % 7 == 0 else f"p{i}" for i in range(6000)]
+    text, _ = render_with(project, lambda a: a.update(corpo=" ".join(words)))
+    assert re.findall(r"\b[bp]\d+\b", text) == [w.strip("*") for w in words]
+
+
+def broken_word(text: str) -> str:
+    """A long run of digits broken over lines and pages, joined again (its lines hold nothing else)."""
+    return "".join(line.strip() for line in text.splitlines() if re.fullmatch(r"\d+", line.strip()))
+
+
+WORD = "0123456789" * 500
+
+
+def test_long_word_in_destinatari_intestazione_is_broken_to_the_column(project):
+    # ReportLab looped forever on a heading kept with the next block and taller than a page
+    def change(act):
+        act["destinatari"]["intestazione"] = WORD
+    text, _ = render_with(project, change)
+    assert WORD in broken_word(text)
+
+
+def test_long_word_in_saluti_is_broken(project):
+    text, _ = render_with(project, lambda a: a.update(saluti=WORD * 4))
+    assert WORD * 4 in broken_word(text)
+
+
+def test_long_word_in_table_cell_is_broken(project):
+    csv = project / "examples" / "dgr-xi-3681-2020-requisiti.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    following = lines[3].split("\t")[0]  # the next row's code
+    csv.write_text("\n".join(lines).replace("OCSA02", WORD, 1) + "\n", encoding="utf-8")
+    path = project / "examples" / "dgr-xi-3681-2020.yaml"
+    rendered = render_act(path, Project.locate(path))
+    pdf = PdfReader(io.BytesIO(rendered.files["dgr-xi-3681-2020.pdf"]))
+    text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    assert WORD in broken_word(text)
+    assert following in text
+
+
+def test_layout_work_grows_linearly_with_paragraph_length(project, monkeypatch):
+    """Every word is measured a bounded number of times (ReportLab alone re-measures the
+    rest of a paragraph at every page: quadratic)."""
+    import reportlab.platypus.paragraph as rl_paragraph
+
+    calls = [0]
+    measure = rl_paragraph.stringWidth
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(rl_paragraph, "stringWidth", counted)
+    work = []
+    for n in (4000, 16000):
+        calls[0] = 0
+        render_with(project, lambda a: a.update(corpo="parola " * n))
+        work.append(calls[0])
+    assert work[1] <= 5 * work[0], work
