@@ -169,8 +169,12 @@ class Handler:
         self.messages: list[tuple[list[str], bytes]] = []
         self.reject: dict[str, str] = {}            # address -> 5xx reply at RCPT
         self.tempfail_once: set[str] = set()        # 421 at end of DATA, first time only
-        self.hang_once: dict[str, float] = {}       # address -> seconds to hang at RCPT
-        self.drop_after: int | None = None          # close the connection after k messages
+        self.hang_once: dict[str, float] = {}       # address -> at most seconds to hang at RCPT
+        self.drop_at_mail: set[int] = set()         # nth MAIL FROM: close, no reply
+        self.after_data: dict[str, str] = {}        # address -> "reset"|"close"|"hang", once:
+        #                                             the message is stored, no reply follows
+        self.mail_count = 0
+        self.gate: threading.Event | None = None    # set: stored messages wait for it
         self.kill: tuple[int, str, int] | None = None  # (nth, "rcpt"|"data", pid)
         self.rcpt_count = 0
         self.auth_ok = 0
@@ -179,11 +183,21 @@ class Handler:
         with self.lock:
             return sum(address in rcpts for rcpts, _ in self.messages)
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mail_count += 1
+        if self.mail_count in self.drop_at_mail:
+            await _no_reply(server, "close")
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:
             return self.reject[address]
         if address in self.hang_once:
-            await asyncio.sleep(self.hang_once.pop(address))
+            limit = time.monotonic() + self.hang_once.pop(address)
+            while not server.transport.is_closing() and time.monotonic() < limit:
+                await asyncio.sleep(0.01)
         self.rcpt_count += 1
         if self.kill and self.kill[1] == "rcpt" and self.rcpt_count == self.kill[0]:
             os.kill(self.kill[2], signal.SIGKILL)
@@ -206,10 +220,29 @@ class Handler:
             os.kill(self.kill[2], signal.SIGKILL)
             self.kill = None
             await asyncio.sleep(0.2)
-        if self.drop_after is not None and n == self.drop_after:
-            self.drop_after = None
-            asyncio.get_running_loop().call_later(0.02, server.transport.close)
+        while self.gate is not None and not self.gate.is_set():
+            await asyncio.sleep(0.01)
+        fault = self.after_data.pop(rcpt[0], None) if rcpt else None
+        if fault:
+            await _no_reply(server, fault)
         return "250 2.0.0 Ok: queued"
+
+
+async def _no_reply(server, how: str) -> None:
+    """End the exchange without a reply: ``reset`` (TCP RST, no TLS close_notify), ``close``
+    (TLS close_notify, then FIN) or ``hang`` (nothing, until the client gives up). The
+    handler is cancelled when the connection is lost, so no reply is ever written."""
+    import socket
+    import struct
+
+    if how == "reset":
+        sock = server.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        server.transport.abort()
+    elif how == "close":
+        server.transport.close()
+    while True:                  # cancelled by aiosmtpd's connection_lost
+        await asyncio.sleep(1)
 
 
 def _authenticator(handler: Handler):

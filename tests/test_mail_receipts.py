@@ -160,3 +160,20 @@ def test_status_shows_server_words_literally(tmp_path):
     res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["status", str(act)])
     assert res.exit_code == 1 and "Traceback" not in res.output, res.output
     assert "550 [/mailbox] [bold]sconosciuta[/bold]" in res.output
+
+
+def test_status_csv_defuses_formulas(tmp_path):
+    from circolari.mail import status
+
+    names = ["=HYPERLINK(\"http://x.test\",\"clic\")", "+1+1", "-2+3", "@SUM(A1)",
+             "\tTab", "\rCR", "Azienda normale"]
+    recips = [{"id": f"r{i}", "denominazione": n, "ruolo": None,
+               "pec": f"protocollo@asst-{i:02d}.pec.test", "role": "to"}
+              for i, n in enumerate(names)]
+    act = make_act(tmp_path, recips=recips)
+    prepare(act, signed_pdf(tmp_path))
+    out = tmp_path / "stato.csv"
+    status.write_csv(status.collect(act), out)
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        got = [row["denominazione"] for row in csv.DictReader(f)]
+    assert got == ["'" + n for n in names[:-1]] + ["Azienda normale"]
