@@ -90,3 +90,56 @@ def test_preview_shows_every_page(project, browser):
     browser.get((folder / f"{act.stem}.html").as_uri())
     assert "plasma iperimmune" in browser.find_element("tag name", "body").text
     browser.save_screenshot(str(SCREENSHOTS / "preview-html.png"))
+
+
+HOSTILE = 'x" onerror="alert(document.domain)'
+
+
+def _trap_alerts(driver) -> None:
+    """Record any alert() instead of showing it (runs before the page's own scripts, CSP or not)."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
+        "source": "window.__alerts = []; window.alert = m => window.__alerts.push(String(m));"})
+
+
+def _alerts(driver) -> list[str]:
+    return driver.execute_script("return window.__alerts || ['no trap'];")
+
+
+def test_hostile_act_name_runs_no_script_in_pack_preview_or_diff(project, browser):
+    examples = project / "examples"
+    hostile = examples / f"{HOSTILE}.yaml"
+    shutil.copy(examples / "nota-plasma-iperimmune-2020.yaml", hostile)
+    assert run_cli("approve", hostile, cwd=project).exit_code == 0
+    out = project / "out" / "review"
+    result = run_cli("review", project / "templates", hostile, "--out", out, cwd=project)
+    assert result.exit_code == 0, result.output
+    assert run_cli("preview", hostile, "--out", project / "out", cwd=project).exit_code == 0, result.output
+    html = project / "confronto.html"
+    other = examples / "v2.yaml"
+    other.write_text(hostile.read_text(encoding="utf-8").replace("plasma", f"{HOSTILE} <script>alert(1)</script>"),
+                     encoding="utf-8")
+    assert run_cli("diff", hostile, other, "--html", html, cwd=project).exit_code == 1
+    _trap_alerts(browser)
+    preview = project / "out" / HOSTILE / "preview"
+    for page in (out / "index.html", preview / "index.html", preview / f"{HOSTILE}.html", html):
+        browser.get(page.as_uri())
+        assert _alerts(browser) == [], page
+        assert HOSTILE in browser.find_element("tag name", "body").text or page.name.endswith(f"{HOSTILE}.html")
+        if page.name == "index.html":
+            sizes = _images_loaded(browser)  # the quoted URLs lead to the hostile act's page images
+            assert sizes and all(w > 0 for w in sizes), (page, sizes)
+    browser.get((out / "index.html").as_uri())
+    section = browser.find_element("id", "x_22__20_onerror_3d__22_alert_28_document_2e_domain_29_")
+    assert section.get_attribute("data-stato") == "uguale"
+
+
+def test_content_security_policy_blocks_an_injected_script(tmp_path, browser):
+    from circolari.review.html import page
+
+    hostile = tmp_path / "iniettata.html"
+    hostile.write_text(page("prova", "", '<img src="nessuna.png" onerror="alert(1)"><script>alert(2)</script>'
+                                         '<a id="ok" href="#">ok</a>'), encoding="utf-8")
+    _trap_alerts(browser)
+    browser.get(hostile.as_uri())
+    assert browser.find_element("id", "ok").text == "ok"
+    assert _alerts(browser) == []

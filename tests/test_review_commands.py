@@ -128,3 +128,30 @@ def test_review_never_deletes_a_folder_it_did_not_make(project):
     (out / "vecchio.png").write_bytes(b"x")
     assert run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project).exit_code == 0
     assert not (out / "vecchio.png").exists()  # its own previous pack is replaced
+
+
+def test_every_generated_page_has_a_policy_allowing_only_its_own_hashed_scripts(project):
+    import base64
+    import hashlib
+    from html import unescape
+
+    examples = project / "examples"
+    assert run_cli("approve", examples, cwd=project).exit_code == 0
+    _edit(examples / f"{DGR}.yaml", "importo: 190", "importo: 200")
+    assert run_cli("review", project / "templates", examples, "--out", project / "out" / "review", cwd=project).exit_code == 0
+    assert run_cli("preview", examples / f"{NOTA}.yaml", "--out", project / "out", cwd=project).exit_code == 0
+    assert run_cli("diff", examples / f"{DGR}.yaml", "--templates", project / "templates",
+                   "--html", project / "out" / "diff.html", cwd=project).exit_code == 0
+    pages = [project / "out" / "review" / "index.html", project / "out" / NOTA / "preview" / "index.html",
+             project / "out" / NOTA / "preview" / f"{NOTA}.html", project / "out" / "diff.html"]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+        policy = unescape(found.group(1)) if found else ""
+        assert "script-src" in policy and "unsafe-inline" not in policy and "default-src 'none'" in policy, page
+        scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+        for script in scripts:
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy, page
+        assert not re.search(r"<script[^>]*src|\son\w+=", html), page
+    assert re.findall(r"<script>", pages[0].read_text(encoding="utf-8"))  # the pack's scroll script is there

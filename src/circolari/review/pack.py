@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircolariError, Problem
-from .html import escape, page, problems_list
+from .html import anchor, attr, escape, page, problems_list, url
 
 
 @dataclass
@@ -104,8 +104,9 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
     images = page_images(rendered.files[f"{name}.pdf"], scale=0.8)
     for number, png in enumerate(images, start=1):
         (folder / f"pagina-{number}.png").write_bytes(png)
-        thumbs.append(f'<figure><a href="{name}/pagina-{number}.png"><img src="{name}/pagina-{number}.png" '
-                      f'alt="{escape(name)}, pagina {number}"></a><figcaption>pagina {number}</figcaption></figure>')
+        image = url(name, f"pagina-{number}.png")
+        thumbs.append(f'<figure><a href="{image}"><img src="{image}" '
+                      f'alt="{attr(name)}, pagina {number}"></a><figcaption>pagina {number}</figcaption></figure>')
     entry.pages = len(images)
     approved = approved_text(act)
     if approved is None:
@@ -116,7 +117,7 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         diff = compare(text_words(approved), rendered_words(rendered))
         entry.changes = len(diff.changes)
         entry.status = "uguale" if diff.equal else "modificato"
-        diff_html = html_fragment(diff, "testo approvato", "testo con questi template", prefix=f"{name}-")
+        diff_html = html_fragment(diff, "testo approvato", "testo con questi template", prefix=f"{anchor(name)}-")
     body = (f'<h3>Pagine ({len(images)})</h3><div class="pagine miniature">{"".join(thumbs)}</div>\n'
             f'<h3>Controlli</h3>{problems_list(entry.problems)}\n'
             f'<h3>Differenze dal testo approvato</h3>{diff_html}')
@@ -136,14 +137,14 @@ def _badge(entry: Entry) -> str:
 
 def _section(entry: Entry, body: str) -> str:
     name = entry.act.stem
-    return (f'<section class="scheda" id="{escape(name)}" data-stato="{escape(entry.status)}">'
+    return (f'<section class="scheda" id="{anchor(name)}" data-stato="{attr(entry.status)}">'
             f'<h2>{escape(name)} {_badge(entry)}</h2><p class="dove">{escape(str(entry.act))}</p>\n'
             + (body if entry.status != "errore" else f'<h3>Controlli</h3>{problems_list(entry.problems)}{body}')
             + '</section>')
 
 
 def _index(templates: Path, entries: list[Entry], problems: list[Problem], sections: list[str]) -> str:
-    rows = "".join(f'<li><a href="#{escape(e.act.stem)}">{escape(e.act.stem)}</a> {_badge(e)}</li>' for e in entries)
+    rows = "".join(f'<li><a href="{url(fragment=anchor(e.act.stem))}">{escape(e.act.stem)}</a> {_badge(e)}</li>' for e in entries)
     head = (f'<section class="scheda" id="template"><h2>Template: {escape(str(templates))}</h2>'
             f'{problems_list(problems)}<h3>Esempi</h3><ul>{rows or "<li>nessun esempio</li>"}</ul></section>')
     return page("Revisione dei template", f"{len(entries)} esempi con i template di {templates}",
