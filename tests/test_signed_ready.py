@@ -1,4 +1,4 @@
-"""Issue 5 on the real acts: PDF/A-2b, a signature field over the signatory, sign and verify, manifest."""
+"""Issue 5 on the real acts: PDF/A-2a (PDF/A-2b before tagging), a signature field over the signatory, sign and verify, manifest."""
 
 from __future__ import annotations
 
@@ -32,13 +32,14 @@ def rendered(tmp_path_factory):
 
 
 @pytest.mark.parametrize("kind", ACTS)
-def test_rendered_pdf_is_pdfa_2b(rendered, kind):
+def test_rendered_pdf_is_pdfa_2a_and_pdfua_1(rendered, kind):
     pdf = rendered[kind]
     assert check_pdfa(pdf) == []
     assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
     with pikepdf.open(pdf) as doc:
         meta = doc.open_metadata()
-        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "A"  # tagged: level A
+        assert meta["pdfuaid:part"] == "1"
         assert meta["dc:title"] == ACTS[kind][3] == str(doc.docinfo["/Title"])
         assert "/Encrypt" not in doc.trailer and len(doc.trailer.ID) == 2
 

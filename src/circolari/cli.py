@@ -35,6 +35,11 @@ def _register_subcommands() -> None:
     app.command("sign")(clerk_errors(sign))
     app.command("verify")(clerk_errors(verify))
     app.add_typer(mail_app, name="mail")
+    from .registry_cli import add, import_app, show
+
+    recipients_app.add_typer(import_app, name="import")
+    recipients_app.command("show")(clerk_errors(show))
+    recipients_app.command("add")(clerk_errors(add))
 
 TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="cartella dei template (predefinita: templates/ del progetto)")]
 RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="cartella del registro destinatari (predefinita: recipients/)")]

@@ -160,14 +160,14 @@ def document_datetime(date: dt.date | None) -> dt.datetime:
 
 
 def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetime) -> bytes:
-    """PDF/A-2b metadata and the empty signature field over the signatory's block."""
+    """PDF/A metadata, the structure tree and the empty signature field over the signatory's block."""
     from .pdfa import PdfMeta, SignatureSpot, finish_pdf
 
     identity = prepared.identity
     keywords = tuple(k for k in (identity["kind"], identity.get("numero"), identity.get("protocollo")) if k)
     spots = [SignatureSpot(name, page, rect) for name, (page, rect) in sorted(layout.signatures.items())]
     return finish_pdf(pdf, PdfMeta(title=meta["title"], author=meta["author"], subject=meta["subject"],
-                                   keywords=keywords, date=when), spots)
+                                   keywords=keywords, date=when), spots, layout.structure)
 
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False) -> list[Path]:
