@@ -66,6 +66,29 @@ def act_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"circolari {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="mostra la versione ed esce")] = False) -> None:
+    """Atti della Direzione Generale (circolari, note, DGR) da dati YAML: PDF/A, DOCX, invio PEC."""
+
+
+@command(app)
+def init(directory: Annotated[Path, typer.Argument(help="cartella d'ufficio da creare")] = Path(".")):
+    """Crea una cartella d'ufficio: template da personalizzare, registro, atti/ con un esempio, schema per l'editor."""
+    from .office import create_office
+
+    create_office(directory)
+    typer.echo(f"Cartella d'ufficio pronta in {directory}: vedere {directory / 'LEGGIMI.txt'}.")
+
+
 @command(app)
 def new(
     kind: Annotated[Kind, typer.Argument(help="tipo di atto: circolare o delibera")],
