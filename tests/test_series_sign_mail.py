@@ -66,8 +66,14 @@ def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter
     assert f"(0 firmate ora, {len(bodies)} già firmate)" in again.output
 
     prepared = run_cli("mail", "prepare", series, cwd=rendered[0])
-    assert prepared.exit_code == 0, prepared.output
+    reachable = [e for e in bodies if e.pec and e.verificato]
     for ente in bodies:
+        if ente not in reachable:  # a letter without a verified PEC is refused, by row, the others prepared
+            assert f"({ente.id}): messaggi non preparati" in prepared.output
+            assert not (series / ente.id / "mail").exists()
+    assert prepared.exit_code == (0 if len(reachable) == len(bodies) else 1), prepared.output
+    assert f"preparati i messaggi di {len(reachable)} lettere su {len(bodies)}" in prepared.output
+    for ente in reachable:
         folder = series / ente.id
         letter = (folder / f"riparto-{ente.id}.firmato.pdf").read_bytes()
         (eml,) = (folder / "mail").glob("*.eml")
