@@ -35,6 +35,11 @@ def _register_subcommands() -> None:
     app.command("sign")(clerk_errors(sign))
     app.command("verify")(clerk_errors(verify))
     app.add_typer(mail_app, name="mail")
+    from .registry_cli import add, import_app, show
+
+    recipients_app.add_typer(import_app, name="import")
+    recipients_app.command("show")(clerk_errors(show))
+    recipients_app.command("add")(clerk_errors(add))
 
 TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="cartella dei template (predefinita: templates/ del progetto)")]
 RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="cartella del registro destinatari (predefinita: recipients/)")]
@@ -59,6 +64,29 @@ def act_files(paths: list[Path]) -> list[Path]:
     if problems:
         raise CircolariError(problems)
     return files
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"circolari {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="mostra la versione ed esce")] = False) -> None:
+    """Atti della Direzione Generale (circolari, note, DGR) da dati YAML: PDF/A, DOCX, invio PEC."""
+
+
+@command(app)
+def init(directory: Annotated[Path, typer.Argument(help="cartella d'ufficio da creare")] = Path(".")):
+    """Crea una cartella d'ufficio: template da personalizzare, registro, atti/ con un esempio, schema per l'editor."""
+    from .office import create_office
+
+    create_office(directory)
+    typer.echo(f"Cartella d'ufficio pronta in {directory}: vedere {directory / 'LEGGIMI.txt'}.")
 
 
 @command(app)
