@@ -35,6 +35,11 @@ def _register_subcommands() -> None:
     app.command("sign")(clerk_errors(sign))
     app.command("verify")(clerk_errors(verify))
     app.add_typer(mail_app, name="mail")
+    from .registry_cli import add, import_app, show
+
+    recipients_app.add_typer(import_app, name="import")
+    recipients_app.command("show")(clerk_errors(show))
+    recipients_app.command("add")(clerk_errors(add))
 
 TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="cartella dei template (predefinita: templates/ del progetto)")]
 RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="cartella del registro destinatari (predefinita: recipients/)")]
@@ -59,6 +64,29 @@ def act_files(paths: list[Path]) -> list[Path]:
     if problems:
         raise CircolariError(problems)
     return files
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"circolari {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="mostra la versione ed esce")] = False) -> None:
+    """Atti della Direzione Generale (circolari, note, DGR) da dati YAML: PDF/A, DOCX, invio PEC."""
+
+
+@command(app)
+def init(directory: Annotated[Path, typer.Argument(help="cartella d'ufficio da creare")] = Path(".")):
+    """Crea una cartella d'ufficio: template da personalizzare, registro, atti/ con un esempio, schema per l'editor."""
+    from .office import create_office
+
+    create_office(directory)
+    typer.echo(f"Cartella d'ufficio pronta in {directory}: vedere {directory / 'LEGGIMI.txt'}.")
 
 
 @command(app)
@@ -89,15 +117,21 @@ def render(
     templates: TemplatesOpt = None,
     recipients: RecipientsOpt = None,
     force: Annotated[bool, typer.Option("--forza", help="sostituisce i file di un atto già protocollato")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="processi in parallelo per le serie di lettere (predefinito: i core della macchina)")] = None,
 ):
-    """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/."""
+    """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/ (una serie: una cartella per lettera)."""
     from .project import Project
     from .render import render_act, write_rendered
+    from .series import cli as series_cli
+    from .series.run import is_series_file
 
     failed = 0
     files = act_files(paths)
     for file in files:
         project = Project.locate(file, templates=templates, recipients=recipients, out=out)
+        if is_series_file(file):
+            failed += not series_cli.render(file, project, jobs=jobs, force=force)
+            continue
         try:
             rendered = render_act(file, project)
             report(rendered.warnings)
@@ -132,7 +166,8 @@ def recipients_list(
     for e in entries:
         pec = e.pec or "(PEC mancante)"
         flag = "" if e.verificato else "  [non verificato]"
-        typer.echo(f"{e.id:<{width}}  {e.denominazione}  <{pec}>{flag}")
+        code = f"  [IPA {e.codice_ipa}]" if e.codice_ipa else ""
+        typer.echo(f"{e.id:<{width}}  {e.denominazione}  <{pec}>{code}{flag}")
     typer.echo(f"{len(entries)} enti" + (f" nel gruppo «{group}»" if group else ""))
 
 
@@ -264,7 +299,8 @@ def review(
     report(pack.problems)
     for entry in pack.entries:
         report([p for p in entry.problems if p.level == "errore"])
-        typer.echo(f"{entry.act}: {entry.status}" + (f" ({entry.changes} modific{'a' if entry.changes == 1 else 'he'})" if entry.changes else ""))
+        typer.echo(f"{entry.act}: {entry.status}" + (f" ({entry.changes} modific{'a' if entry.changes == 1 else 'he'})" if entry.changes else "")
+                   + "".join(f"; {line}" for line in entry.look) + (f" [{entry.approved_by}]" if entry.approved_by else ""))
     typer.echo(f"Pacchetto di revisione: {pack.index}")
     if pack.failed:
         raise typer.Exit(1)
@@ -273,23 +309,34 @@ def review(
 @command(app)
 def approve(
     examples: Annotated[list[Path], typer.Argument(help="esempi (file YAML o cartelle) da approvare")],
+    by: Annotated[str, typer.Option("--by", help="nome e cognome di chi approva (registrato con la data)")] = "",
+    pack: Annotated[Optional[Path], typer.Option("--pack", help="pacchetto di revisione rivisto (predefinito: out/review)")] = None,
     templates: TemplatesOpt = None,
     recipients: RecipientsOpt = None,
 ):
-    """Registra il testo attuale di ogni esempio come approvato (<cartella>/approvati/<atto>.txt, da versionare)."""
+    """Registra come approvato ciò che il pacchetto di revisione ha mostrato: testo, pagine, campi firma, template (<cartella>/approvati/, da versionare)."""
     from .project import Project
-    from .review.approve import approve as approve_acts, approved_path
+    from .review.approve import approve as approve_acts, pack_record, record_path
     from .review.pack import example_files
 
+    if not by.strip():
+        raise CircolariError(Problem("indicare chi approva con --by", hint='es. circolari approve examples/ --by "Nome Cognome"'))
+    pack = pack or Path("out") / "review"
+    reviewed = pack_record(pack)
+    templates = templates or (Path(reviewed["cartella_template"]) if reviewed.get("cartella_template") else None)
     files, missing = example_files(examples)
     report(missing)
-    results = approve_acts(files, lambda act: Project.locate(act, templates=templates, recipients=recipients))
+    results = approve_acts(files, lambda act: Project.locate(act, templates=templates, recipients=recipients),
+                           reviewer=by.strip(), pack=pack)
     for result in results:
         report(result.problems if result.status == "errore" else [])
-        typer.echo(f"{result.act}: {result.status}" + ("" if result.status == "errore" else f" -> {approved_path(result.act)}"))
+        typer.echo(f"{result.act}: {result.status}" + ("" if result.status == "errore" else f" -> {record_path(result.act)}"))
     if missing or any(r.status == "errore" for r in results):
         raise typer.Exit(1)
-    typer.echo("Testi approvati aggiornati: rivederli e registrarli con un commit.")
+    if all(r.status == "invariato" for r in results):
+        typer.echo("Nessun cambiamento: le approvazioni registrate valgono già.")
+    else:
+        typer.echo(f"Approvazione registrata a nome di {by.strip()}: rivederla e registrarla con un commit.")
 
 
 _register_subcommands()

@@ -1,8 +1,11 @@
-"""PDF/A-2b finishing of a ReportLab PDF, with an optional empty signature field.
+"""PDF/A finishing of a ReportLab PDF, with an optional empty signature field.
 
 One pikepdf open/save: metadata (Info + XMP), sRGB output intent, /Lang,
 printable annotations with appearances, no unembedded fonts, no forbidden
 actions, and a deterministic /ID, so the same input gives the same bytes.
+Given the structure recorded while drawing (``writers.pdf_tags``), the PDF
+becomes tagged: structure tree, /MarkInfo, /ViewerPreferences, and it claims
+PDF/A-2a and PDF/UA-1 instead of PDF/A-2b.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pikepdf import Array, Dictionary, Name, String
 
 from circolari import pdfwalk
 from circolari.errors import fail
+from circolari.subsets import retag_subsets
 from circolari.xmp import build_xmp, clean_text, pdf_date
 
 # Annotation flags (ISO 32000-1, 12.5.3).
@@ -60,9 +64,11 @@ def srgb_profile() -> bytes:
 
 
 def finish_pdf(
-    pdf: bytes, meta: PdfMeta, signature: SignatureSpot | Sequence[SignatureSpot] | None
+    pdf: bytes, meta: PdfMeta, signature: SignatureSpot | Sequence[SignatureSpot] | None,
+    structure=None,
 ) -> bytes:
-    """Return ``pdf`` made PDF/A-2b, with empty signature field(s) if spots are given."""
+    """Return ``pdf`` made PDF/A-2b, with empty signature field(s) if spots are given;
+    PDF/A-2a and PDF/UA-1 if ``structure`` (a ``pdf_tags.Tagger``) is given."""
     if meta.date.utcoffset() is None:
         raise fail(
             "la data del documento non ha il fuso orario",
@@ -79,14 +85,18 @@ def finish_pdf(
             raise fail("il PDF da completare è cifrato; PDF/A non lo consente",
                        hint="generare il PDF senza password")
         _drop_unembedded_fonts(doc)
+        retag_subsets(doc)
         _drop_forbidden_actions(doc)
         _fix_annotations(doc)
-        _write_metadata(doc, meta)
+        _write_metadata(doc, meta, tagged=structure is not None)
         _write_output_intent(doc)
         doc.Root.Lang = String(meta.lang)
         spots = [signature] if isinstance(signature, SignatureSpot) else signature or []
-        for spot in spots:
-            add_signature_field(doc, spot)
+        widgets = {spot.name: add_signature_field(doc, spot) for spot in spots}
+        if structure is not None:
+            from circolari.writers.pdf_tags import write_structure
+
+            write_structure(doc, structure, widgets)
         if "/ID" in doc.trailer:
             del doc.trailer.ID  # so qpdf derives both halves from the content
         out = BytesIO()
@@ -101,7 +111,7 @@ def finish_pdf(
     return out.getvalue()
 
 
-def _write_metadata(doc: pikepdf.Pdf, meta: PdfMeta) -> None:
+def _write_metadata(doc: pikepdf.Pdf, meta: PdfMeta, tagged: bool = False) -> None:
     title, author, subject = (clean_text(t) for t in (meta.title, meta.author, meta.subject))
     keywords = ", ".join(k for k in (clean_text(k) for k in meta.keywords) if k)
     producer = clean_text(meta.producer)
@@ -117,7 +127,7 @@ def _write_metadata(doc: pikepdf.Pdf, meta: PdfMeta) -> None:
     doc.trailer.Info = doc.make_indirect(info)
     packet = build_xmp(
         title=title, author=author, subject=subject, keywords=keywords,
-        producer=producer, creator_tool=producer, date=meta.date, lang=meta.lang,
+        producer=producer, creator_tool=producer, date=meta.date, lang=meta.lang, tagged=tagged,
     )
     doc.Root.Metadata = doc.make_stream(packet, Type=Name.Metadata, Subtype=Name.XML)
 
@@ -244,7 +254,7 @@ def _drop_font_selections(doc: pikepdf.Pdf, holder, bad: set[str]) -> set[str]:
     return shown
 
 
-def add_signature_field(doc: pikepdf.Pdf, spot: SignatureSpot) -> None:
+def add_signature_field(doc: pikepdf.Pdf, spot: SignatureSpot) -> pikepdf.Dictionary:
     """Add an empty, printable, visible signature field that pyHanko can sign by name."""
     if not 0 <= spot.page < len(doc.pages):
         raise fail(
@@ -273,9 +283,11 @@ def add_signature_field(doc: pikepdf.Pdf, spot: SignatureSpot) -> None:
     widget = doc.make_indirect(Dictionary(
         Type=Name.Annot, Subtype=Name.Widget, FT=Name.Sig, T=String(spot.name),
         F=PRINT, Rect=Array([x1, y1, x2, y2]), P=page,
+        TU=String(f"Campo per la firma digitale ({spot.name})"),  # what a screen reader announces
         AP=Dictionary(N=_appearance(doc, width, height, border)),
     ))
     fields.append(widget)
     if not isinstance(page.get("/Annots"), pikepdf.Array):
         page.Annots = Array()
     page.Annots.append(widget)
+    return widget

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import defaults
+
 
 @dataclass(frozen=True)
 class Project:
@@ -17,13 +19,18 @@ class Project:
     def locate(cls, start: Path | None = None, *, templates: Path | None = None,
                recipients: Path | None = None, out: Path | None = None) -> "Project":
         """Options first, then $CIRCOLARI_TEMPLATES / $CIRCOLARI_RECIPIENTS, then the nearest
-        folder (from ``start`` up, then the working directory) holding both templates/ and recipients/."""
-        root = _find_root(start) or Path.cwd()
+        folder (from ``start`` up, then the working directory) holding both templates/ and
+        recipients/, then the defaults shipped with circolari (``circolari.defaults``)."""
+        root = _find_root(start)
         return cls(
-            templates=Path(templates or os.environ.get("CIRCOLARI_TEMPLATES") or root / "templates"),
-            recipients=Path(recipients or os.environ.get("CIRCOLARI_RECIPIENTS") or root / "recipients"),
+            templates=Path(templates or os.environ.get("CIRCOLARI_TEMPLATES") or _in(root, "templates")),
+            recipients=Path(recipients or os.environ.get("CIRCOLARI_RECIPIENTS") or _in(root, "recipients")),
             out=Path(out or os.environ.get("CIRCOLARI_OUT") or Path.cwd() / "out"),
         )
+
+
+def _in(root: Path | None, name: str) -> Path:
+    return root / name if root is not None else defaults.folder(name)
 
 
 def _find_root(start: Path | None) -> Path | None:

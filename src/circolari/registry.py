@@ -10,6 +10,7 @@ from .errors import CircolariError, Problem, fail
 from .load import YamlDoc, load_yaml
 from .model.registry import Ente, Gruppo
 from .pec import pec_problem
+from .pec_domains import pec_domain_problem
 from .validation import validate_item
 
 GROUPS_FILE = "gruppi.yaml"
@@ -22,6 +23,7 @@ class Located:
     ente: Ente
     file: Path
     line: int
+    index: int = 0  # position in its file's list
 
 
 class Registry:
@@ -57,7 +59,7 @@ class Registry:
                     groups[item.id] = item
             else:
                 for index, ente in _validated_items(doc, Ente, problems, keep_index=True):
-                    entries.append(Located(ente, path, doc.line_of((index,)) or 1))
+                    entries.append(Located(ente, path, doc.line_of((index,)) or 1, index))
         registry = cls(folder, entries, groups, problems)
         registry.problems += registry._consistency_problems()
         return registry
@@ -66,6 +68,7 @@ class Registry:
         problems: list[Problem] = []
         seen_ids: dict[str, Located] = {}
         seen_pec: dict[str, Located] = {}
+        seen_codes: dict[tuple[str, str], Located] = {}
         for loc in self.entries:
             ente = loc.ente
             if ente.id in seen_ids:
@@ -77,10 +80,25 @@ class Registry:
                 if group not in self.groups:
                     problems.append(Problem(f"gruppo «{group}» sconosciuto", file=loc.file, line=loc.line,
                                             field="gruppi", hint=f"dichiararlo in {GROUPS_FILE}"))
+            if not ente.gruppi:
+                problems.append(Problem(f"ente «{ente.id}» in nessun gruppo: nessun atto per categoria lo raggiunge",
+                                        file=loc.file, line=loc.line, field="gruppi", level="avviso",
+                                        hint="aggiungere 'gruppi: [...]'"))
+            for key in ("codice_ipa", "codice_fiscale"):
+                code = getattr(ente, key)
+                other = seen_codes.get((key, code)) if code else None
+                if other and other.ente.id != ente.id:
+                    problems.append(Problem(f"{key} «{code}» già assegnato a «{other.ente.id}» "
+                                            f"({other.file.name}:{other.line})", file=loc.file, line=loc.line,
+                                            field=key, hint="due enti diversi non possono avere lo stesso codice"))
+                if code:
+                    seen_codes.setdefault((key, code), loc)
             if ente.pec is not None:
                 why = pec_problem(ente.pec)
                 if why:
                     problems.append(Problem(why, file=loc.file, line=loc.line, field="pec"))
+                elif (domain := pec_domain_problem(ente.pec)):
+                    problems.append(Problem(domain, file=loc.file, line=loc.line, field="pec", level="avviso"))
                 key = ente.pec.lower()
                 other = seen_pec.get(key)
                 if other and other.ente.id != ente.id:
@@ -93,9 +111,15 @@ class Registry:
                 problems.append(Problem(f"ente «{ente.id}» non verificato: PEC senza fonte confermata",
                                         file=loc.file, line=loc.line, level="avviso",
                                         hint="verificare su indicepa.gov.it e aggiornare 'fonte'"))
-            elif not ente.fonte:
+            if not (ente.fonte or "").strip():
                 problems.append(Problem(f"ente «{ente.id}» senza 'fonte'", file=loc.file, line=loc.line,
-                                        level="avviso", hint="indicare da dove viene la PEC"))
+                                        field="fonte", level="avviso", hint="indicare da dove viene la PEC"))
+        used = {group for loc in self.entries for group in loc.ente.gruppi}
+        for group in self.groups:
+            if group not in used:
+                problems.append(Problem(f"gruppo «{group}» senza enti: nessun ente lo elenca in 'gruppi'",
+                                        file=self.folder / GROUPS_FILE, level="avviso",
+                                        hint="toglierlo o aggiungerlo ai 'gruppi' degli enti"))
         return problems
 
     # -- queries -------------------------------------------------------

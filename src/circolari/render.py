@@ -92,6 +92,13 @@ def render_act(path: Path, project: Project) -> Rendered:
     path = Path(path)
     name = act_name(path)
     act, doc = load_act(path)
+    return render_loaded(act, doc, project, name=name)
+
+
+def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None) -> Rendered:
+    """Render an act already loaded (a series renders each letter's act this way);
+    ``extra`` goes into the manifest as is."""
+    path = doc.path
     prepare = _prepare_circolare if act.tipo == "circolare" else _prepare_delibera
     prepared = prepare(act, doc, project)
 
@@ -117,7 +124,7 @@ def render_act(path: Path, project: Project) -> Rendered:
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
-    files["manifest.json"] = _manifest(name, prepared, files, inputs, project)
+    files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
 
 
@@ -160,20 +167,21 @@ def document_datetime(date: dt.date | None) -> dt.datetime:
 
 
 def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetime) -> bytes:
-    """PDF/A-2b metadata and the empty signature field over the signatory's block."""
+    """PDF/A metadata, the structure tree and the empty signature field over the signatory's block."""
     from .pdfa import PdfMeta, SignatureSpot, finish_pdf
 
     identity = prepared.identity
     keywords = tuple(k for k in (identity["kind"], identity.get("numero"), identity.get("protocollo")) if k)
     spots = [SignatureSpot(name, page, rect) for name, (page, rect) in sorted(layout.signatures.items())]
     return finish_pdf(pdf, PdfMeta(title=meta["title"], author=meta["author"], subject=meta["subject"],
-                                   keywords=keywords, date=when), spots)
+                                   keywords=keywords, date=when), spots, layout.structure)
 
 
-def write_rendered(rendered: Rendered, out: Path, *, force: bool = False) -> list[Path]:
+def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder: Path | None = None) -> list[Path]:
+    """Write into ``out/<name>/`` (or ``folder``); an issued act's PDF/DOCX are protected."""
     protected = {n for n in rendered.files if n.endswith((".pdf", ".docx"))} if rendered.issued else set()
-    return write_all(inside(out, rendered.name), rendered.files, protected=protected, force=force,
-                     last="manifest.json")
+    target = Path(folder) if folder is not None else inside(out, rendered.name)
+    return write_all(target, rendered.files, protected=protected, force=force, last="manifest.json")
 
 
 def _template_files(templates: Path, name: str) -> list[Path]:
@@ -202,7 +210,7 @@ def _references(folder: Path, source: str) -> tuple[str, ...]:
 
 
 def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: list[Path],
-              project: Project) -> bytes:
+              project: Project, extra: dict | None = None) -> bytes:
     def rel(p: Path) -> str:
         try:
             return str(Path(p).resolve().relative_to(Path.cwd().resolve()))
@@ -221,5 +229,6 @@ def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: li
         "inputs": [{"path": rel(p), "sha256": sha256(Path(p).read_bytes())} for p in inputs],
         "registry_entries": {"ids": used, "sha256": sha256(json.dumps(entries, sort_keys=True,
                                                                       ensure_ascii=False).encode())},
+        **(extra or {}),
     }
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -1,7 +1,7 @@
 """XMP metadata for PDF/A: build the packet, read it back, bump it after an edit.
 
-Only predefined schemas are used (dc, xmp, pdf, pdfaid), so no PDF/A
-extension schema is needed.  Dates are written identically in the XMP
+Predefined schemas are used (dc, xmp, pdf, pdfaid); a tagged PDF also claims
+PDF/UA-1 (pdfuaid), which PDF/A-2 requires to be described by an extension schema.  Dates are written identically in the XMP
 packet and in the Info dictionary (see :func:`pdf_date`).
 """
 
@@ -18,7 +18,23 @@ NS = {
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "pdf": "http://ns.adobe.com/pdf/1.3/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
 }
+_UA_EXTENSION = (
+    '  <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+    ' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+    ' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\n'
+    '   <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    '<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>'
+    f'<pdfaSchema:namespaceURI>{NS["pdfuaid"]}</pdfaSchema:namespaceURI>'
+    '<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>'
+    '<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    '<pdfaProperty:name>part</pdfaProperty:name><pdfaProperty:valueType>Integer</pdfaProperty:valueType>'
+    '<pdfaProperty:category>internal</pdfaProperty:category>'
+    '<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>'
+    '</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas>\n'
+    '  </rdf:Description>\n'
+)
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _HEADER = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
 _TRAILER = '\n<?xpacket end="w"?>'
@@ -39,6 +55,7 @@ class XmpInfo:
     metadata_date: str | None = None
     part: str | None = None
     conformance: str | None = None
+    ua_part: str | None = None  # pdfuaid:part, the PDF/UA part claimed
 
 
 def clean_text(text: str) -> str:
@@ -70,13 +87,16 @@ def build_xmp(
     creator_tool: str,
     date: datetime,
     lang: str,
+    tagged: bool = False,
 ) -> bytes:
-    """Serialise a PDF/A-2b XMP packet; empty subject/keywords are left out."""
+    """Serialise a PDF/A-2b XMP packet (PDF/A-2a and PDF/UA-1 if ``tagged``);
+    empty subject/keywords are left out."""
     stamp = xmp_date(date)
     e = escape
     props = [
         "<pdfaid:part>2</pdfaid:part>",
-        "<pdfaid:conformance>B</pdfaid:conformance>",
+        f"<pdfaid:conformance>{'A' if tagged else 'B'}</pdfaid:conformance>",
+        *(["<pdfuaid:part>1</pdfuaid:part>"] if tagged else []),
         "<dc:format>application/pdf</dc:format>",
         f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{e(title)}</rdf:li></rdf:Alt></dc:title>',
         f"<dc:creator><rdf:Seq><rdf:li>{e(author)}</rdf:li></rdf:Seq></dc:creator>",
@@ -96,13 +116,14 @@ def build_xmp(
         f"<xmp:ModifyDate>{stamp}</xmp:ModifyDate>",
         f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate>",
     ]
-    xmlns = " ".join(f'xmlns:{p}="{NS[p]}"' for p in ("dc", "xmp", "pdf", "pdfaid"))
+    prefixes = ("dc", "xmp", "pdf", "pdfaid", *(("pdfuaid",) if tagged else ()))
+    xmlns = " ".join(f'xmlns:{p}="{NS[p]}"' for p in prefixes)
     body = (
         f'<x:xmpmeta xmlns:x="{NS["x"]}">\n'
         f' <rdf:RDF xmlns:rdf="{NS["rdf"]}">\n'
         f'  <rdf:Description rdf:about="" {xmlns}>\n   '
         + "\n   ".join(props)
-        + "\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>"
+        + "\n  </rdf:Description>\n" + (_UA_EXTENSION if tagged else "") + " </rdf:RDF>\n</x:xmpmeta>"
     )
     return (_HEADER + body + _TRAILER).encode("utf-8")
 
@@ -143,6 +164,7 @@ def read_xmp(packet: bytes) -> XmpInfo:
         (NS["xmp"], "MetadataDate"): "metadata_date",
         (NS["pdfaid"], "part"): "part",
         (NS["pdfaid"], "conformance"): "conformance",
+        (NS["pdfuaid"], "part"): "ua_part",
     }
     descriptions = root.iter(f"{{{NS['rdf']}}}Description")
     found = False

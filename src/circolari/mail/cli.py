@@ -37,11 +37,25 @@ def prepare_cmd(
     allegato: list[Path] = typer.Option(
         [], "--allegato", help="Altro file da allegare (ripetibile).", show_default=False),
 ) -> None:
-    """Prepara un messaggio (.eml) per ogni destinatario in <atto>/mail/."""
+    """Prepara un messaggio (.eml) per ogni destinatario in <atto>/mail/.
+
+    Per la cartella di una serie di lettere: ogni ente riceve solo la sua lettera firmata
+    (<serie>/<ente>/<lettera>.firmato.pdf), i messaggi sono in <serie>/<ente>/mail/.
+    """
     from circolari.errors import fail
     from circolari.mail.prepare import prepare
 
     def go():
+        from circolari.series.manifest import is_series_folder
+
+        if is_series_folder(act_dir):  # a series: each letter's folder with its own signed letter
+            from circolari.series.cli import mail_prepare
+
+            if signed is not None:
+                raise fail("per una serie di lettere non si indica --signed", field="--signed",
+                           hint="ogni lettera si invia con il suo <lettera>.firmato.pdf: firmarle "
+                                "con 'circolari sign <cartella della serie>'")
+            return mail_prepare(act_dir, allow_unsigned=unsigned, allegati=list(allegato))
         if signed is None:
             raise fail("manca l'atto firmato da inviare", field="--signed",
                        hint="indicare --signed <atto>.pdf (firmato) oppure <atto>.pdf.p7m")
@@ -186,14 +200,19 @@ def send_cmd(
 @app.command("receipts")
 def receipts_cmd(
     act_dir: Path = ACT_DIR,
-    ricevute: Path = typer.Argument(..., help="Cartella di file .eml, file mbox o Maildir "
-                                              "con le ricevute PEC.", show_default=False),
+    ricevute: Path = typer.Argument(..., help="Cartella (anche con sottocartelle) di file "
+                                              ".eml, file mbox o Maildir con le ricevute PEC.",
+                                    show_default=False),
+    trust: Optional[Path] = typer.Option(
+        None, "--trust", help="File PEM con i certificati dei gestori PEC attendibili: le "
+                              "ricevute firmate da altri sono rifiutate.", show_default=False),
 ) -> None:
-    """Importa le ricevute PEC (accettazione, consegna, errori) e aggiorna gli stati."""
+    """Importa le ricevute PEC firmate (accettazione, consegna, errori) e aggiorna gli
+    stati; le ricevute non firmate, alterate o per messaggi mai inviati sono messe da parte."""
     from circolari.mail.receipts import import_receipts
 
     def go():
-        report = import_receipts(act_dir, ricevute)
+        report = import_receipts(act_dir, ricevute, trust=trust)
         typer.echo(f"Ricevute abbinate: {len(report.applied)}, già importate: "
                    f"{len(report.duplicates)}, non abbinate: {len(report.unmatched)}.")
         for source, why in report.unmatched:

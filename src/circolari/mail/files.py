@@ -32,3 +32,37 @@ def exclusive_lock(folder: Path):
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+SENDING_MARK = ".invio"
+
+
+@contextmanager
+def sending_mark(folder: Path):
+    """Held by ``mail send`` while it runs, so that ``mail status`` can tell a message
+    being sent right now ("in invio") from one left behind by a stopped run."""
+    import fcntl
+
+    with open(folder / SENDING_MARK, "a+") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def sending_in_progress(folder: Path) -> bool:
+    """Whether a ``mail send`` holds ``folder``'s sending mark (read-only probe)."""
+    import fcntl
+
+    try:
+        f = open(folder / SENDING_MARK, "rb")
+    except FileNotFoundError:
+        return False
+    with f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+        return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from circolari.errors import fail
-from circolari.mail.files import exclusive_lock, sha256_bytes
+from circolari.mail.files import exclusive_lock, sending_mark, sha256_bytes
 from circolari.mail.journal import NOW, Journal, Row
 from circolari.mail.prepare import mail_dir_of
 from circolari.mail.smtp import (Connection, PermanentError, SenderRejected, SmtpSettings,
@@ -99,7 +99,7 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
     mail_dir = mail_dir_of(act_dir)
     report = SendReport()
     journal = Journal.open_existing(mail_dir)
-    with exclusive_lock(mail_dir), journal:
+    with exclusive_lock(mail_dir), journal, sending_mark(mail_dir):
         sender = journal.meta("sender")
         resolve_interrupted(journal, resend_uncertain=resend_uncertain, dry_run=dry_run,
                             report=report)

@@ -4,10 +4,13 @@
 ``before_end_of_data``, the last moment at which the server certainly does not have
 the message: the whole body has been written except the end-of-data marker
 (``CRLF.CRLF``); after that the outcome is only known from the server's reply.
-Errors are classified: ``TransientError`` (4xx, dropped connection, timeout: retry),
-``PermanentError`` (5xx: the message fails with the server's text),
-``SenderRejected`` (5xx to MAIL FROM: the whole batch stops) and ``Uncertain`` (no
-reply after the end-of-data marker: the server may have the message).
+Errors are classified: ``TransientError`` (4xx, or a dropped connection or timeout
+before the end-of-data marker: retry), ``PermanentError`` (5xx: the message fails with
+the server's text), ``SenderRejected`` (5xx to MAIL FROM: the whole batch stops) and
+``Uncertain``: once the end-of-data marker may have left, anything but an explicit
+2xx/4xx/5xx reply (a reset, an orderly close, a timeout, a garbled reply) means the
+server may have the message; it is never re-sent automatically. The decision follows
+the state of the exchange (was the marker's write attempted?), never an exception's text.
 """
 
 from __future__ import annotations
@@ -66,10 +69,21 @@ def _text(resp) -> str:
     return " ".join(str(resp).split())
 
 
+def _causes(exc: BaseException):
+    """``exc`` and the exceptions it was raised from or while handling."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError) or \
-            "timed out" in str(exc):
+    chain = list(_causes(exc))
+    if any(isinstance(e, TimeoutError) for e in chain):
         return "tempo di attesa scaduto (il server non risponde)"
+    if any(isinstance(e, ConnectionResetError) for e in chain):
+        return "connessione interrotta dal server (reset)"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return "il server ha chiuso la connessione"
     if isinstance(exc, ConnectionRefusedError):
@@ -210,23 +224,16 @@ class Connection:
         except OSError as exc:
             raise TransientError(_describe(exc), reconnect=True) from None
         before_end_of_data()
+        # From here on the marker may reach the server (even a failed write may have
+        # sent part of it): without an explicit reply the outcome is unknown.
         try:
             smtp.send(b".\r\n")
             code, resp = smtp.getreply()
-        except smtplib.SMTPServerDisconnected as exc:
-            if str(exc) == "Connection unexpectedly closed":
-                # Orderly close (EOF) with no reply: TCP delivers in order, so no 250 was
-                # sent, and without a 250 the server has not taken the message
-                # (RFC 5321 §4.1.1.4, §6.1). Safe to try again.
-                raise TransientError("il server ha chiuso la connessione senza rispondere "
-                                     "alla fine dei dati (messaggio non accettato)",
-                                     reconnect=True) from None
+        except OSError as exc:   # reset, orderly close, timeout, TLS error alike
             raise Uncertain(f"nessuna risposta dopo la fine dei dati: {_describe(exc)}") \
                 from None
-        except OSError as exc:
-            # Timeout, reset: a 250 may have been sent and lost. The server may have it.
-            raise Uncertain(f"nessuna risposta dopo la fine dei dati: {_describe(exc)}") \
-                from None
-        if code != 250:
+        if 200 <= code < 300:
+            return f"{code} {_text(resp)}"
+        if 400 <= code < 600:
             raise self._refused("fine DATA", code, resp)
-        return f"{code} {_text(resp)}"
+        raise Uncertain(f"risposta non valida dopo la fine dei dati: {code} {_text(resp)}")

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from circolari.mail.files import write_atomic
+from circolari.mail.files import sending_in_progress, write_atomic
 from circolari.mail.journal import Journal, Row
 from circolari.mail.prepare import mail_dir_of
 
@@ -34,10 +34,20 @@ COLUMNS = ["id", "denominazione", "indirizzo", "ruolo", "stato", "tentativi", "i
 @dataclass
 class StatusLine:
     row: Row
+    running: bool = False     # a ``mail send`` is running on this act right now
+    declared_uncertain: bool = False  # its last attempt ended without a reply
 
     @property
     def state_key(self) -> str:
-        return "uncertain" if self.row.uncertain else self.row.state
+        r = self.row
+        if r.state != "sending":
+            return r.state
+        if self.declared_uncertain:
+            return "uncertain"
+        if self.running:
+            return "sending"
+        # left behind by a stopped run: re-sent if the data never went, else uncertain
+        return "uncertain" if r.transmitted else "prepared"
 
     def as_dict(self) -> dict:
         r = self.row
@@ -50,8 +60,13 @@ class StatusLine:
 
 
 def collect(act_dir: Path) -> list[StatusLine]:
-    with Journal.open_existing(mail_dir_of(act_dir)) as journal:
-        return [StatusLine(r) for r in journal.rows()]
+    mail_dir = mail_dir_of(act_dir)
+    with Journal.open_existing(mail_dir) as journal:
+        running = sending_in_progress(mail_dir)
+        rows = journal.rows()
+        uncertain = journal.declared_uncertain() if any(r.state == "sending" for r in rows) \
+            else set()
+        return [StatusLine(r, running, r.recipient_id in uncertain) for r in rows]
 
 
 def exit_code(lines: list[StatusLine]) -> int:
@@ -70,12 +85,22 @@ def summary(lines: list[StatusLine]) -> str:
     return f"{len(lines)} messaggi — " + ", ".join(parts)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading
+    apostrophe (OWASP, CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def csv_bytes(lines: list[StatusLine]) -> bytes:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for line in lines:
-        writer.writerow(line.as_dict())
+        writer.writerow({k: csv_cell(v) for k, v in line.as_dict().items()})
     return buf.getvalue().encode("utf-8-sig")  # BOM: opens correctly in Excel
 
 
@@ -83,8 +108,13 @@ def write_csv(lines: list[StatusLine], path: Path) -> None:
     write_atomic(Path(path), csv_bytes(lines))
 
 
-def _short(ts: str) -> str:
-    return ts[:19].replace("T", " ") if ts else ""
+def _short(ts: str | None) -> str:
+    """``2020-05-20T10:15:32+02:00`` -> ``2020-05-20 10:15:32 +02:00`` (zone kept: the
+    provider's times come with theirs)."""
+    if not ts:
+        return ""
+    zone = ts[23:] if ts[19:20] == "." else ts[19:]
+    return f"{ts[:19].replace('T', ' ')} {zone}".strip()
 
 
 def table(lines: list[StatusLine], title: str | None = None):

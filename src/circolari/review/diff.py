@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .html import escape, page
+from .html import attr, escape, page, script, url
 from .textmap import Word, act_words
 
 CONTEXT = 6
@@ -123,7 +123,7 @@ def _column(words: list[Word], marks: dict[int, int], tag: str, side: str, prefi
         if change != open_change:
             close_mark()
             if change is not None:
-                current.append(f'<{tag} id="{prefix}m{change}-{side}" title="modifica {change}">')
+                current.append(f'<{tag} id="{attr(prefix)}m{change}-{side}" title="modifica {change}">')
                 open_change = change
         current.append(escape(word.text))
     close_mark()
@@ -145,7 +145,7 @@ def html_fragment(diff: TextDiff, old_label: str, new_label: str, prefix: str = 
             added = escape(" ".join(w.text for w in c.new))
             text = (f"<del>{removed}</del> " if removed else "") + (f"<ins>{added}</ins>" if added else "")
             ids = " ".join(f"{prefix}m{c.number}-{side}" for side, words in (("o", c.old), ("n", c.new)) if words)
-            items.append(f'<li><a data-modifica="{ids}" href="#{ids.split()[-1]}">{escape(c.where) or "modifica"}</a>: '
+            items.append(f'<li><a data-modifica="{attr(ids)}" href="{url(fragment=ids.split()[-1])}">{escape(c.where) or "modifica"}</a>: '
                          f'<span class="dove">…{escape(" ".join(c.before[-3:]))}</span> {text} '
                          f'<span class="dove">{escape(" ".join(c.after[:3]))}…</span></li>')
         summary = (f'<p class="esito ko">{len(diff.changes)} modifiche</p>\n'
@@ -153,14 +153,7 @@ def html_fragment(diff: TextDiff, old_label: str, new_label: str, prefix: str = 
     return (f'{summary}\n<div class="affiancati">\n'
             f'<div class="prima"><h3>{escape(old_label)}</h3>\n{_column(diff.old, old_marks, "del", "o", prefix)}</div>\n'
             f'<div class="dopo"><h3>{escape(new_label)}</h3>\n{_column(diff.new, new_marks, "ins", "n", prefix)}</div>\n'
-            f'</div>\n{_SYNC}')
-
-
-# A click on a change scrolls both texts to it (the links work without scripts too).
-_SYNC = ("<script>document.querySelectorAll('a[data-modifica]:not([data-pronto])').forEach(a => {"
-         "a.dataset.pronto = '1'; a.addEventListener('click', e => { for (const id of a.dataset.modifica.split(' ')) {"
-         "const el = document.getElementById(id); if (el) el.scrollIntoView({block: 'center'}); } e.preventDefault(); });"
-         "});</script>")
+            f'</div>\n{script("sync")}')
 
 
 def html_page(diff: TextDiff, old_label: str, new_label: str) -> str:

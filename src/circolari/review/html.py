@@ -1,8 +1,17 @@
-"""The look shared by the review's HTML pages (Italian, self-contained, no scripts needed)."""
+"""The look shared by the review's HTML pages (Italian, self-contained, no scripts needed).
+
+Every page carries a Content-Security-Policy that allows no script but the few fixed ones in
+``SCRIPTS`` (by hash), nothing from the network, and images only beside the page; every name
+put into an attribute goes through :func:`attr` or :func:`url`.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from html import escape
+from urllib.parse import quote
 
 CSS = """
 body { font-family: "Titillium Web", Arial, sans-serif; margin: 0; color: #1b1b1b; background: #f4f5f7; }
@@ -15,7 +24,13 @@ h2 { font-size: 18px; margin: 6px 0 10px; } h3 { font-size: 15px; margin: 14px 0
 .pagine { display: flex; flex-wrap: wrap; gap: 12px; }
 .pagine figure { margin: 0; text-align: center; font-size: 12px; color: #555; }
 .pagine img { border: 1px solid #bbb; box-shadow: 0 1px 4px rgba(0,0,0,.15); background: #fff; display: block; }
-.miniature img { width: 150px; }
+.miniature img { width: 220px; }
+.coppia { display: flex; gap: 16px; flex-wrap: wrap; } .coppia figure { margin: 0; text-align: center; font-size: 12px; }
+.coppia img { width: 440px; max-width: 45vw; border: 1px solid #bbb; background: #fff; }
+.coppia .dopo img { border-color: #c62828; } .assente { width: 440px; height: 200px; border: 1px dashed #c62828; }
+pre.sorgente { font-size: 12px; background: #fafafa; border: 1px solid #ddd; padding: 6px; overflow: auto; }
+pre.sorgente span { display: block; } .contesto { color: #555; } .punto { color: #0b3d6b; }
+ul.aspetto { color: #c62828; font-weight: bold; } .approvazione { color: #1e6b2c; font-style: normal; }
 .grandi img { width: 620px; max-width: 100%; }
 ul.problemi { list-style: none; padding: 0; margin: 0; font-family: monospace; font-size: 13px; }
 ul.problemi li { padding: 3px 6px; border-left: 4px solid #999; margin: 2px 0; background: #fafafa; }
@@ -36,8 +51,58 @@ nav.indice a { margin-right: 12px; }
 """
 
 
+# The only scripts a generated page may run; each is allowed by its hash in the page's CSP.
+SCRIPTS = {
+    # A click on a change scrolls both texts to it (the links work without scripts too).
+    "sync": ("document.querySelectorAll('a[data-modifica]:not([data-pronto])').forEach(a => {"
+             "a.dataset.pronto = '1'; a.addEventListener('click', e => { for (const id of a.dataset.modifica.split(' ')) {"
+             "const el = document.getElementById(id); if (el) el.scrollIntoView({block: 'center'}); } e.preventDefault(); });"
+             "});"),
+}
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def csp(styles: tuple[str, ...] = (CSS,)) -> str:
+    """The policy of every generated page: hashed scripts and styles only, images beside the page."""
+    scripts = " ".join(_sha256(s) for s in SCRIPTS.values())
+    return ("default-src 'none'; img-src 'self' file: data:; style-src 'self' file: "
+            + " ".join(_sha256(s) for s in styles)
+            + f"; script-src {scripts}; base-uri 'none'; form-action 'none'; object-src 'none'")
+
+
+def csp_meta(styles: tuple[str, ...] = (CSS,)) -> str:
+    return f'<meta http-equiv="Content-Security-Policy" content="{escape(csp(styles))}">'
+
+
+def script(name: str) -> str:
+    """The ``<script>`` element of one of ``SCRIPTS``."""
+    return f"<script>{SCRIPTS[name]}</script>"
+
+
+def attr(value: object) -> str:
+    """A value for a double-quoted attribute."""
+    return escape(str(value), quote=True)
+
+
+def url(*parts: str, fragment: str | None = None) -> str:
+    """A relative URL from path components (each percent-quoted), escaped for an attribute."""
+    path = "/".join(quote(str(p), safe="") for p in parts)
+    if fragment is not None:
+        path += "#" + quote(str(fragment), safe="")
+    return attr(path)
+
+
+def anchor(name: str) -> str:
+    """An id made of letters, digits, '-' and '_' only (other characters as _hex_): usable in lists of ids."""
+    return re.sub(r"[^A-Za-z0-9_-]", lambda m: f"_{ord(m.group()):x}_", name)
+
+
 def page(title: str, subtitle: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="it">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
+    return (f'<!DOCTYPE html>\n<html lang="it">\n<head>\n<meta charset="utf-8">\n{csp_meta()}\n'
+            f'<title>{escape(title)}</title>\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<style>{CSS}</style>\n</head>\n'
             f'<body>\n<header class="barra"><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>\n'
             f'<main>\n{body}\n</main>\n</body>\n</html>\n')
@@ -50,4 +115,4 @@ def problems_list(problems) -> str:
     return f'<ul class="problemi">{items}</ul>'
 
 
-__all__ = ["CSS", "escape", "page", "problems_list"]
+__all__ = ["CSS", "SCRIPTS", "anchor", "attr", "csp", "csp_meta", "escape", "page", "problems_list", "script", "url"]

@@ -344,11 +344,11 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
 def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
     when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
     props = document.core_properties
-    props.title = meta.get("title", "")
-    props.author = props.last_modified_by = meta.get("author", "")
-    props.subject = meta.get("subject", "")
+    props.title = _property(meta.get("title", ""))
+    props.author = props.last_modified_by = _property(meta.get("author", ""))
+    props.subject = _property(meta.get("subject", ""))
     props.comments = ""
-    props.keywords = meta.get("keywords", "")
+    props.keywords = _property(meta.get("keywords", ""))
     props.created = props.modified = when
     props.last_printed = when
     props.revision = 1
@@ -356,6 +356,12 @@ def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
     for rel_id, rel in list(package.rels.items()):
         if rel.reltype == RT.THUMBNAIL:
             del package.rels[rel_id]
+
+
+def _property(value: str, limit: int = 255) -> str:
+    """A core property within Word's 255-character limit: shortened with an ellipsis (the act
+    itself keeps the whole text)."""
+    return value if len(value) <= limit else value[:limit - 1].rstrip() + "\u2026"
 
 
 def _normalise_zip(data: bytes) -> bytes:

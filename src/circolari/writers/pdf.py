@@ -13,6 +13,7 @@ Long tables are split by ``_LongTable``, which measures each row once
 from __future__ import annotations
 
 import io
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.sax.saxutils import escape
@@ -21,13 +22,14 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether,
-                                ListFlowable, ListItem, PageBreak, PageTemplate, Table, TableStyle)
+                                ListItem, PageBreak, PageTemplate, Table, TableStyle)
 from reportlab.platypus import Paragraph as RLParagraph
 
 from .. import styles as S
 from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
                         Paragraph, Run)
 from ..document import Table as DocTable
+from .pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
 
@@ -140,9 +142,8 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
 _PIECE_CHARS = 3000  # a paragraph longer than this is laid out in pieces of about this size
 
 
-def paragraph(text: str, style: ParagraphStyle) -> Flowable:
-    """A ReportLab paragraph for ``text`` (markup); a long one is laid out in linear time."""
-    para = RLParagraph(text, style)
+def linear(para: TaggedParagraph) -> Flowable:
+    """``para`` itself, or a long one as a ``_LongParagraph`` (laid out in linear time)."""
     if sum(len(getattr(f, "text", "")) for f in para.frags) > 2 * _PIECE_CHARS:
         return _LongParagraph(para)
     return para
@@ -159,12 +160,20 @@ class _LongParagraph(Flowable):
     piece is then an ordinary short paragraph, justified to its last line.
     """
 
-    def __init__(self, para: RLParagraph, pieces: dict | None = None):
+    def __init__(self, para: TaggedParagraph, pieces: dict | None = None):
         super().__init__()
+        self.para = para  # its tag marks every piece
         self.style = para.style
         self.frags = para.frags
         self.keepWithNext = para.style.keepWithNext
         self._pieces: dict[float, list] = pieces or {}
+
+    def _piece(self, style, frags) -> TaggedParagraph:
+        return tag(TaggedParagraph(None, style, frags=frags), self.para.tagger, self.para.tag)
+
+    def as_artifact(self) -> "_LongParagraph":
+        """A copy drawn as furniture (a header cell repeated on a following page)."""
+        return _LongParagraph(self.para.as_artifact())
 
     def getSpaceBefore(self):
         return self.style.spaceBefore
@@ -192,7 +201,7 @@ class _LongParagraph(Flowable):
         if chunk:
             yield chunk
 
-    def pieces(self, width: float) -> list[tuple[RLParagraph, float]]:
+    def pieces(self, width: float) -> list[tuple[TaggedParagraph, float]]:
         """The pieces laid out at ``width``, each with its height (computed once)."""
         if width not in self._pieces and self._pieces:  # a remainder laid out at another width
             self._pieces[width] = [(p, p.wrap(width, S.PAGE_HEIGHT)[1])
@@ -201,7 +210,7 @@ class _LongParagraph(Flowable):
             self._pieces[width] = self._lay_out(width)
         return self._pieces[width]
 
-    def _lay_out(self, width: float) -> list[tuple[RLParagraph, float]]:
+    def _lay_out(self, width: float) -> list[tuple[TaggedParagraph, float]]:
         from reportlab.platypus.paragraph import _getFragWords, _processed_frags
 
         inner = ParagraphStyle(f"{self.style.name}-pezzo", parent=self.style, spaceBefore=0,
@@ -217,7 +226,7 @@ class _LongParagraph(Flowable):
             if pending and not _processed_frags(pending):  # the unfinished line starts the next piece
                 chunk = [chunk[0].clone(text=pending[0].text + chunk[0].text)]
                 pending = []
-            para = RLParagraph(None, inner, frags=pending + chunk)
+            para = self._piece(inner, pending + chunk)
             para.wrap(width, S.PAGE_HEIGHT)
             lines = len(para.blPara.lines)
             if lines < 2:
@@ -227,7 +236,7 @@ class _LongParagraph(Flowable):
             pieces.append((done, done.wrap(width, S.PAGE_HEIGHT)[1]))
             pending = [_text_frag(f) for f in rest.frags]
         if pending:
-            last = RLParagraph(None, inner, frags=pending)
+            last = self._piece(inner, pending)
             pieces.append((last, last.wrap(width, S.PAGE_HEIGHT)[1]))
         return pieces
 
@@ -246,7 +255,7 @@ class _LongParagraph(Flowable):
         rest = [(p, p.wrap(aw, S.PAGE_HEIGHT)[1]) for p in first[1:]] + pieces[1:]
         if not rest:
             return first
-        remainder = _LongParagraph(RLParagraph("", self.style), {aw: rest})
+        remainder = _LongParagraph(tag(TaggedParagraph("", self.style), self.para.tagger, self.para.tag), {aw: rest})
         remainder.keepWithNext = self.keepWithNext
         return [first[0], remainder]
 
@@ -273,6 +282,7 @@ class Layout:
     pages: int = 0
     annex_start: int | None = None
     signatures: dict[str, tuple[int, tuple[float, float, float, float]]] = field(default_factory=dict)
+    structure: Tagger | None = None  # the structure elements and their marked content, if tagged
 
     @property
     def annex_pages(self) -> int:
@@ -305,10 +315,11 @@ _WIDEST = {kind: 8888 for kind in LAYOUT_FIELDS}  # placeholder as wide as any r
 class _DeferredParagraph(Flowable):
     """A paragraph with layout figures: measured with placeholders, drawn at save time."""
 
-    def __init__(self, block: Paragraph, deferred: list):
+    def __init__(self, block: Paragraph, deferred: list, elem=None):
         super().__init__()
         self.block = block
         self.deferred = deferred
+        self.elem = elem
         self.inner = RLParagraph(markup(block.inlines, _WIDEST), paragraph_style(block.style))
 
     def wrap(self, aw, ah):
@@ -323,7 +334,7 @@ class _DeferredParagraph(Flowable):
 
     def draw(self):
         x, y = self.canv.absolutePosition(0, self.height)
-        self.deferred.append((self.canv.getPageNumber(), x, y, self.block))
+        self.deferred.append((self.canv.getPageNumber(), x, y, self.block, self.elem))
 
 
 _TABLE_STYLE = TableStyle([
@@ -346,10 +357,11 @@ class _LongTable(Flowable):
     rows that fit, with their heights given, so nothing is measured again.
     """
 
-    def __init__(self, header, rows, widths, heights=None):
+    def __init__(self, header, rows, widths, heights=None, continued=False):
         super().__init__()
         self.header, self.rows, self.widths = header, rows, widths
         self.heights = heights
+        self.continued = continued  # the header row is a repetition (an artifact when tagged)
 
     def _measure(self):
         if self.heights is None:
@@ -365,8 +377,9 @@ class _LongTable(Flowable):
         return self.width, self.height
 
     def _table(self, rows, heights) -> Table:
-        table = Table([self.header, *rows], colWidths=self.widths, rowHeights=[self.heights[0], *heights],
-                      repeatRows=1)
+        header = [cell.as_artifact() for cell in self.header] if self.continued else self.header
+        table = Grid([header, *rows], colWidths=self.widths, rowHeights=[self.heights[0], *heights],
+                     repeatRows=1)
         table.setStyle(_TABLE_STYLE)
         return table
 
@@ -387,7 +400,7 @@ class _LongTable(Flowable):
             rows, body = self._split_first_row(room)  # a row taller than a page: continue it overleaf
             fit = 1
         return [self._table(rows[:fit], body[:fit]),
-                _LongTable(self.header, rows[fit:], self.widths, [self.heights[0], *body[fit:]])]
+                _LongTable(self.header, rows[fit:], self.widths, [self.heights[0], *body[fit:]], continued=True)]
 
     def _split_first_row(self, room: float):
         """Cut the first row so that its first part fills ``room``; the rest becomes the next row."""
@@ -413,41 +426,61 @@ class _LongTable(Flowable):
 
 
 class _Writer:
-    def __init__(self, doc: Document, fields: dict[str, int]):
+    def __init__(self, doc: Document, fields: dict[str, int], tagged: bool = True):
         self.doc = doc
         self.fields = fields
-        self.layout = Layout()
-        self.deferred: list[tuple[int, float, float, Paragraph]] = []
+        self.layout = Layout(structure=Tagger() if tagged else None)
+        self.tags = self.layout.structure
+        self.in_furniture = False  # building page furniture: drawn as artifacts, no structure
+        self.deferred: list[tuple[int, float, float, Paragraph, object]] = []
         self._sig_top: dict[str, tuple[int, float, float]] = {}
+
+    # -- tagging hooks (see pdf_tags) -------------------------------------
+    @property
+    def tagging(self) -> bool:
+        return self.tags is not None and not self.in_furniture
+
+    def element(self, role: str, **attrs):
+        """A new leaf structure element, or None when not tagging."""
+        return self.tags.add(role, attrs or None) if self.tagging else None
+
+    def under(self, role: str, **attrs):
+        """Structure elements made inside go below a new ``role`` element."""
+        return self.tags.under(role, attrs or None) if self.tagging else nullcontext()
+
+    def paragraph(self, text: str, style: ParagraphStyle, elem=None) -> Flowable:
+        """A tagged paragraph, a long one laid out in linear time; one kept with the next block
+        only while shorter than half a page (ReportLab loops forever on a kept paragraph taller
+        than a page)."""
+        para = linear(tag(TaggedParagraph(text, style), self.tags, elem))
+        if style.keepWithNext and para.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] > S.PAGE_HEIGHT / 2:
+            para.style = ParagraphStyle(f"{style.name}-libero", parent=style, keepWithNext=0)  # its parts too
+            para.keepWithNext = 0
+        return para
 
     # -- flowables -----------------------------------------------------
     def flowables(self, blocks, level: int = 0) -> list:
         out = []
         for block in blocks:
             if isinstance(block, Paragraph):
+                elem = self.tags.paragraph(block.style) if self.tagging else None
                 if any(isinstance(i, Field) and i.kind in LAYOUT_FIELDS for i in block.inlines):
-                    out.append(_DeferredParagraph(block, self.deferred))
+                    out.append(_DeferredParagraph(block, self.deferred, elem))
                 else:
-                    out.append(self.paragraph(markup(block.inlines, self.fields), paragraph_style(block.style)))
+                    out.append(self.paragraph(markup(block.inlines, self.fields), paragraph_style(block.style), elem))
             elif isinstance(block, ListBlock):
-                previous = out[-1] if out else None
-                if isinstance(previous, RLParagraph) and previous.getKeepWithNext():
-                    # ReportLab's keepWithNext skips containers such as lists: keep the heading
-                    # ("DELIBERA") with the first item by hand; the numbering runs on
-                    first = ListBlock(block.kind, block.items[:1], block.start)
-                    out[-1] = KeepTogether([previous, self.list_flowable(first, level)])
-                    if len(block.items) > 1:
-                        rest = ListBlock(block.kind, block.items[1:], block.start + 1)
-                        out.append(self.list_flowable(rest, level))
-                else:
-                    out.append(self.list_flowable(block, level))
+                with self.under("L"):
+                    self.add_list(out, block, level)
             elif isinstance(block, DocTable):
+
                 out += self.table(block)
             elif isinstance(block, Group):
                 inner = self.flowables(block.blocks, level)
                 if block.signature:
                     inner = [self.signature_anchor(block, top=True), *inner,
                              self.signature_anchor(block, top=False)]
+                    if self.tagging:
+                        self.tags.add("Form", form=block.signature)  # the field, placed when finished
                 out.append(KeepTogether(inner))
             elif isinstance(block, Columns):
                 out.append(self.columns(block))
@@ -456,16 +489,6 @@ class _Writer:
                 if block.annex:
                     out.append(_Anchor(self.mark_annex))
         return out
-
-    @staticmethod
-    def paragraph(text: str, style: ParagraphStyle) -> Flowable:
-        """A body paragraph; one kept with the next block only while it is shorter than
-        half a page (ReportLab loops forever on a kept paragraph taller than a page)."""
-        para = paragraph(text, style)
-        if style.keepWithNext and para.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] > S.PAGE_HEIGHT / 2:
-            para.style = ParagraphStyle(f"{style.name}-libero", parent=style, keepWithNext=0)  # its parts too
-            para.keepWithNext = 0
-        return para
 
     def mark_annex(self, page, x, y):
         if self.layout.annex_start is None:
@@ -477,22 +500,37 @@ class _Writer:
         def record(page, x, y):
             if top:
                 self._sig_top[group.signature] = (page, x + indent, y)
-            else:
+            else:  # the field goes beside the block, in the free left part of its lines
                 page0, x0, y0 = self._sig_top[group.signature]
-                pad = 4.0  # glyph descenders reach a little below the last line's box
-                self.layout.signatures[group.signature] = (
-                    page0 - 1, (x0, y - pad, x0 + (S.TEXT_WIDTH - indent), y0 + pad))
+                self.layout.signatures[group.signature] = (page0 - 1, signature_rect(x0 - indent, x0, y, y0))
         return _Anchor(record)
 
+    def add_list(self, out: list, block: ListBlock, level: int) -> None:
+        previous = out[-1] if out else None
+        if isinstance(previous, RLParagraph) and previous.getKeepWithNext():
+            # ReportLab's keepWithNext skips containers such as lists: keep the heading
+            # ("DELIBERA") with the first item by hand; the numbering runs on
+            first = ListBlock(block.kind, block.items[:1], block.start)
+            out[-1] = KeepTogether([previous, self.list_flowable(first, level)])
+            if len(block.items) > 1:
+                rest = ListBlock(block.kind, block.items[1:], block.start + 1)
+                out.append(self.list_flowable(rest, level))
+        else:
+            out.append(self.list_flowable(block, level))
+
     def list_flowable(self, block: ListBlock, level: int):
-        items = []
+        items, labels = [], []
         for item in block.items:
-            items.append(ListItem(self.flowables(item, level + 1) or [RLParagraph("", paragraph_style("elenco"))]))
+            with self.under("LI"):
+                labels.append(self.element("Lbl"))
+                with self.under("LBody"):
+                    content = self.flowables(item, level + 1)
+            items.append(ListItem(content or [RLParagraph("", paragraph_style("elenco"))]))
         size = S.style("corpo").size
         kind = {"bullet": "bullet", "decimal": "1", "alpha": "a"}[block.kind]
         bullet = "\u2022" if level % 2 == 0 else "\u2013"
-        return ListFlowable(
-            items, bulletType=kind, start=bullet if kind == "bullet" else block.start,
+        return TaggedList(
+            items, labels, self.tags, bulletType=kind, start=bullet if kind == "bullet" else block.start,
             bulletFormat=None if kind == "bullet" else "%s.", leftIndent=S.LIST_INDENT,
             bulletFontName=S.PDF_FONT, bulletFontSize=size, bulletDedent=S.LIST_INDENT - 4,
             spaceAfter=0 if level else S.style("corpo").after, spaceBefore=0,
@@ -505,13 +543,20 @@ class _Writer:
         cell_style = paragraph_style("tabella")
         aligned = {a: ParagraphStyle(f"tabella-{a}", parent=cell_style, alignment=_ALIGN[a])
                    for a in ("left", "center", "right")}
-        header = [paragraph(markup(c.header), head_style) for c in block.columns]
-        rows = [[paragraph(markup(cell), aligned[col.align]) for cell, col in zip(row, block.columns)]
-                for row in block.rows]
         out = []
-        if block.title:
-            out.append(CondPageBreak(60))
-            out.append(self.paragraph(escape(block.title), paragraph_style("tabella-titolo")))
+        with self.under("Table"):
+            if block.title:
+                out.append(CondPageBreak(60))
+                elem = self.tags.paragraph("tabella-titolo") if self.tagging else None
+                out.append(self.paragraph(escape(block.title), paragraph_style("tabella-titolo"), elem))
+            with self.under("TR"):
+                header = [self.paragraph(markup(c.header), head_style, self.element("TH", O="Table", Scope="Column"))
+                          for c in block.columns]
+            rows = []
+            for row in block.rows:
+                with self.under("TR"):
+                    rows.append([self.paragraph(markup(cell), aligned[col.align], self.element("TD"))
+                                 for cell, col in zip(row, block.columns)])
         out.append(_LongTable(header, rows, widths))
         return out
 
@@ -526,19 +571,29 @@ class _Writer:
         return table
 
     # -- page furniture ------------------------------------------------
+    def furniture(self, blocks) -> list:
+        """Flowables of page furniture: no structure elements."""
+        self.in_furniture, saved = True, self.in_furniture
+        try:
+            return self.flowables(blocks)
+        finally:
+            self.in_furniture = saved
+
     def furniture_height(self, blocks) -> float:
         if not blocks:
             return 0.0
         return sum(f.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] + f.getSpaceAfter()
-                   for f in self.flowables(blocks))
+                   for f in self.furniture(blocks))
 
     def draw_blocks(self, canvas, blocks, top: float):
         y = top
-        for flowable in self.flowables(blocks):
-            _, h = flowable.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)
-            y -= h
-            flowable.drawOn(canvas, S.MARGIN_LEFT, y)
-            y -= flowable.getSpaceAfter()
+        flowables = self.furniture(blocks)
+        with artifact(canvas) if self.tags is not None and flowables else nullcontext():
+            for flowable in flowables:
+                _, h = flowable.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)
+                y -= h
+                flowable.drawOn(canvas, S.MARGIN_LEFT, y)
+                y -= flowable.getSpaceAfter()
 
     def draw_footer(self, canvas, page: int, pages: int):
         saved = self.fields
@@ -548,9 +603,9 @@ class _Writer:
 
     def draw_deferred(self, canvas, page: int):
         fields = {**self.fields, **self.layout.fields()}
-        for where, x, y, block in self.deferred:
+        for where, x, y, block, elem in self.deferred:
             if where == page:
-                flowable = RLParagraph(markup(block.inlines, fields), paragraph_style(block.style))
+                flowable = self.paragraph(markup(block.inlines, fields), paragraph_style(block.style), elem)
                 _, height = flowable.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)
                 flowable.drawOn(canvas, x, y - height)
 
@@ -614,16 +669,26 @@ class _Writer:
         return buffer.getvalue()
 
 
-def write_pdf(doc: Document, meta: dict[str, str]) -> tuple[bytes, Layout]:
-    """Lay out ``doc``; return the PDF bytes and what the layout measured."""
+def write_pdf(doc: Document, meta: dict[str, str], tagged: bool = True) -> tuple[bytes, Layout]:
+    """Lay out ``doc``; return the PDF bytes and what the layout measured (with the
+    structure to write when the PDF is finished, if ``tagged``)."""
     from reportlab.platypus.doctemplate import LayoutError
 
     from ..errors import fail
 
-    writer = _Writer(doc, {})
+    writer = _Writer(doc, {}, tagged)
     try:
         return writer.build(meta), writer.layout
     except LayoutError:
         raise fail("impaginazione impossibile: un blocco dell'atto non entra in una pagina intera "
                    "(un elenco di colonne o un'intestazione troppo lunghi)",
                    hint="accorciare quel blocco o dividerlo in più parti") from None
+
+
+def signature_rect(left: float, block_left: float, bottom: float, top: float) -> tuple[float, float, float, float]:
+    """The signature field beside a signatory block: from the frame's left edge to just before
+    the block's indent, as tall as the block (at least 44 pt, grown downwards), so the stamp
+    never covers the qualifica or the name."""
+    gap, descent, least = 8.0, 3.0, 44.0
+    bottom = min(bottom - descent, top - least)
+    return (left, bottom, block_left - gap, top)

@@ -1,0 +1,239 @@
+"""Tagged PDF: marked content while ReportLab draws, the structure tree when the PDF is finished.
+
+While the flowables are built, :class:`Tagger` records one structure element per block of
+the document tree, in logical (reading) order: ``Document`` → ``H1``…``H4``, ``P``,
+``L``/``LI``/``Lbl``/``LBody``, ``Table``/``Caption``/``TR``/``TH``/``TD``, ``Sect`` per
+allegato, ``Form`` for a signature field. While drawing, each tagged flowable wraps its
+operators in ``/P <</MCID n>> BDC … EMC`` and records (page, MCID) on its element; page
+furniture, table rules and repeated header rows are wrapped in ``/Artifact``.
+:func:`write_structure` then builds ``/StructTreeRoot``, its ``/ParentTree`` and each page's
+``/StructParents`` with pikepdf.
+"""
+
+from __future__ import annotations
+
+import copy
+from contextlib import contextmanager
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+from reportlab.platypus import ListFlowable, Table
+from reportlab.platypus import Paragraph as RLParagraph
+from reportlab.platypus.flowables import BulletDrawer
+
+# Heading level wanted per style; a level never exceeds the previous heading's plus one.
+HEADINGS = {"oggetto": 1, "dgr-oggetto": 1, "allegato-titolo": 1, "titolo-1": 1,
+            "delibera": 2, "titolo-2": 2, "titolo-3": 3, "titolo-4": 4}
+CAPTIONS = {"tabella-titolo"}
+SECTION_START = "allegato-riferimento"  # each allegato opens with its reference line
+
+
+class Elem:
+    """A structure element: its role, children (elements or (page, MCID)) and attributes."""
+
+    __slots__ = ("role", "kids", "attrs", "form")
+
+    def __init__(self, role: str, attrs: dict | None = None, form: str | None = None):
+        self.role, self.kids, self.attrs, self.form = role, [], attrs, form
+
+    def used(self) -> bool:
+        """True if some content or a form field hangs below this element."""
+        return self.form is not None or any(not isinstance(k, Elem) or k.used() for k in self.kids)
+
+
+ARTIFACT = Elem("Artifact")  # tag of content drawn again as furniture (repeated header cells)
+
+
+class Tagger:
+    """Structure elements in logical order, and the MCIDs handed out page by page."""
+
+    def __init__(self):
+        self.root = Elem("Document")
+        self._parents = [self.root]
+        self._mcids: dict[int, int] = {}
+        self._level = 0
+        self._sect: Elem | None = None
+
+    # -- building (at flowable creation, in document order) ---------------
+    def add(self, role: str, attrs: dict | None = None, form: str | None = None) -> Elem:
+        elem = Elem(role, attrs, form)
+        self._parents[-1].kids.append(elem)
+        return elem
+
+    @contextmanager
+    def under(self, role: str, attrs: dict | None = None):
+        """Elements added inside the block go below a new ``role`` element."""
+        elem = self.add(role, attrs)
+        self._parents.append(elem)
+        try:
+            yield elem
+        finally:
+            self._parents.pop()
+
+    def paragraph(self, style: str) -> Elem:
+        """The element of a paragraph of ``style``; an allegato's first line opens its ``Sect``."""
+        if style == SECTION_START and self._parents[-1] in (self.root, self._sect):
+            self._sect = Elem("Sect")
+            self.root.kids.append(self._sect)
+            self._parents[:] = [self.root, self._sect]
+        if style in CAPTIONS:
+            return self.add("Caption")
+        if style in HEADINGS:
+            self._level = min(HEADINGS[style], self._level + 1)
+            return self.add(f"H{self._level}")
+        return self.add("P")
+
+    # -- drawing ------------------------------------------------------------
+    def begin(self, canv, elem: Elem) -> None:
+        if elem is ARTIFACT:
+            canv._code.append("/Artifact BMC")
+            return
+        page = canv.getPageNumber()
+        mcid = self._mcids.get(page, 0)
+        self._mcids[page] = mcid + 1
+        elem.kids.append((page, mcid))
+        canv._code.append(f"/{elem.role} <</MCID {mcid}>> BDC")
+
+
+def end(canv) -> None:
+    canv._code.append("EMC")
+
+
+@contextmanager
+def artifact(canv, kind: str = "Pagination"):
+    """Everything drawn inside is page furniture, not content."""
+    canv._code.append(f"/Artifact <</Type /{kind}>> BDC")
+    yield
+    canv._code.append("EMC")
+
+
+class TaggedParagraph(RLParagraph):
+    """A paragraph whose drawing is marked content of its element (``tag``), also when split."""
+
+    tag: Elem | None = None
+    tagger: Tagger | None = None
+
+    def split(self, availWidth, availHeight):
+        parts = super().split(availWidth, availHeight)
+        for part in parts:
+            part.tag, part.tagger = self.tag, self.tagger
+        return parts
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        if self.tag is None:
+            return super().drawOn(canvas, x, y, _sW)
+        self.tagger.begin(canvas, self.tag)
+        super().drawOn(canvas, x, y, _sW)
+        end(canvas)
+
+    def as_artifact(self) -> "TaggedParagraph":
+        """A copy drawn as furniture (a header row repeated on a following page)."""
+        if self.tagger is None:
+            return self
+        twin = copy.copy(self)
+        twin.tag = ARTIFACT
+        return twin
+
+
+def tag(paragraph: TaggedParagraph, tagger: Tagger | None, elem: Elem | None) -> TaggedParagraph:
+    paragraph.tag, paragraph.tagger = elem, tagger
+    return paragraph
+
+
+class _TaggedBullet(BulletDrawer):
+    tag: Elem | None = None
+    tagger: Tagger | None = None
+
+    def drawOn(self, indenter, canv, x, y, _sW=0):
+        if self.tag is None or not self.value:
+            return super().drawOn(indenter, canv, x, y, _sW)
+        self.tagger.begin(canv, self.tag)
+        super().drawOn(indenter, canv, x, y, _sW)
+        end(canv)
+
+
+class TaggedList(ListFlowable):
+    """A list whose bullets and numbers are the ``Lbl`` elements given, item by item."""
+
+    def __init__(self, items, labels: list[Elem | None], tagger: Tagger | None, **kwargs):
+        self._labels, self._tagger = iter(labels), tagger
+        super().__init__(items, **kwargs)
+
+    def _makeBullet(self, value, params=None):
+        bullet = super()._makeBullet(value, params)
+        bullet.__class__ = _TaggedBullet
+        bullet.tag, bullet.tagger = next(self._labels, None), self._tagger
+        return bullet
+
+
+class Grid(Table):
+    """A table whose backgrounds and rules are artifacts (its cells are tagged paragraphs)."""
+
+    def _drawBkgrnd(self):
+        with artifact(self.canv, "Layout"):
+            super()._drawBkgrnd()
+
+    def _drawLines(self):
+        with artifact(self.canv, "Layout"):
+            super()._drawLines()
+
+
+# -- the structure tree, in the finished PDF ------------------------------------
+def write_structure(doc: pikepdf.Pdf, tagger: Tagger, widgets: dict[str, pikepdf.Dictionary]) -> None:
+    """Build /StructTreeRoot from ``tagger``; ``widgets`` are signature fields by name."""
+    pages = [p.obj for p in doc.pages]
+    parents: list[list] = [[] for _ in pages]  # per page, the element of each MCID
+    extra: list[tuple[int, pikepdf.Object]] = []  # (StructParent key, element) of annotations
+    next_key = len(pages)
+
+    root = doc.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+
+    def build(elem: Elem, parent) -> pikepdf.Object:
+        nonlocal next_key
+        node = doc.make_indirect(Dictionary(Type=Name.StructElem, S=Name("/" + elem.role), P=parent))
+        if elem.attrs:
+            node.A = Dictionary({"/" + k: Name("/" + v) for k, v in elem.attrs.items()})
+        kids = []
+        first_page = next((k[0] for k in elem.kids if not isinstance(k, Elem)), None)
+        if first_page is not None:
+            node.Pg = pages[first_page - 1]
+        for kid in elem.kids:
+            if isinstance(kid, Elem):
+                if kid.used():
+                    kids.append(build(kid, node))
+                continue
+            page, mcid = kid
+            owners = parents[page - 1]
+            owners.extend([None] * (mcid + 1 - len(owners)))
+            owners[mcid] = node
+            kids.append(mcid if page == first_page else
+                        Dictionary(Type=Name.MCR, Pg=pages[page - 1], MCID=mcid))
+        widget = widgets.get(elem.form) if elem.form else None
+        if widget is not None:
+            page = widget.get("/P")
+            kids.append(Dictionary(Type=Name.OBJR, Obj=widget, **({"Pg": page} if page is not None else {})))
+            widget.StructParent = next_key
+            extra.append((next_key, node))
+            next_key += 1
+        if kids:
+            node.K = kids[0] if len(kids) == 1 and not isinstance(kids[0], pikepdf.Object) else Array(kids)
+        return node
+
+    root.K = build(tagger.root, root)
+    nums = []
+    for index, (page, owners) in enumerate(zip(pages, parents)):
+        page.StructParents = index
+        nums += [index, doc.make_indirect(Array(owners))]
+    for key, node in extra:
+        nums += [key, node]
+    root.ParentTree = doc.make_indirect(Dictionary(Nums=Array(nums)))
+    root.ParentTreeNextKey = next_key
+    doc.Root.StructTreeRoot = root
+    doc.Root.MarkInfo = Dictionary(Marked=True)
+    viewer = doc.Root.get("/ViewerPreferences")
+    if not isinstance(viewer, pikepdf.Dictionary):
+        viewer = doc.Root.ViewerPreferences = Dictionary()
+    viewer.DisplayDocTitle = True
+    for page in pages:
+        if "/Annots" in page:
+            page.Tabs = Name.S  # tab order follows the structure
