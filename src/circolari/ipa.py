@@ -98,8 +98,7 @@ class _Columns:
         names = {h.strip().lower(): i for i, h in enumerate(header)}
         self.index = {key: next((names[a] for a in aliases if a in names), None) for key, aliases in _ALIASES.items()}
         self.mails = [(names[m], names[t]) for m, t in _MAILS if m in names and t in names]
-        missing = [aliases[0] for key, aliases in _ALIASES.items()
-                   if key == "codice_ipa" and self.index[key] is None]
+        missing = [] if self.index["codice_ipa"] is not None else ["Codice_IPA (o cod_amm)"]
         if missing or not self.mails:
             raise fail("non è un file IndicePA degli enti o delle AOO: mancano le colonne "
                        + ", ".join(missing + ([] if self.mails else ["Mail1/Tipo_Mail1"])), file=path, line=1,
@@ -134,7 +133,7 @@ def _cell(cells, index) -> str:
 
 
 def _csv_rows(handle, path: Path, delimiter: str, keep, on_header) -> Iterator[IpaRow]:
-    reader = csv.reader(handle, delimiter=delimiter,
+    reader = csv.reader(handle, delimiter=delimiter, strict=True,
                         quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     try:
         header = next(reader, None)
@@ -147,9 +146,9 @@ def _csv_rows(handle, path: Path, delimiter: str, keep, on_header) -> Iterator[I
             row = columns.row(cells, path, reader.line_num, keep)
             if row is not None:
                 yield row
-    except csv.Error as exc:
-        raise fail(f"CSV non valido ({exc})", file=path, line=reader.line_num,
-                   hint="riscaricare il file da indicepa.gov.it") from None
+    except csv.Error:
+        raise fail("CSV non valido: virgolette non chiuse o riga malformata", file=path, line=reader.line_num,
+                   hint="il file è troncato o modificato: riscaricarlo da indicepa.gov.it") from None
 
 
 def _json_rows(handle, path: Path, keep, on_header) -> Iterator[IpaRow]:
@@ -178,7 +177,8 @@ def _load_rest(first: str, handle, path: Path):
     try:
         return json.loads(first + handle.read())
     except json.JSONDecodeError as exc:
-        raise fail(f"JSON non valido: {exc.msg}", file=path, line=exc.lineno) from None
+        raise fail("JSON non valido: file troncato o malformato", file=path, line=exc.lineno,
+                   hint="riscaricarlo da indicepa.gov.it") from None
 
 
 def _records_in(data, path: Path):
@@ -202,7 +202,8 @@ def _stream_array(handle, path: Path, chunk: int = 1 << 16):
             value, end = decoder.raw_decode(buffer)
         except json.JSONDecodeError as exc:
             if done:
-                raise fail(f"JSON non valido: {exc.msg}", file=path, line=line + exc.lineno - 1) from None
+                raise fail("JSON non valido: file troncato o malformato", file=path, line=line + exc.lineno - 1,
+                           hint="riscaricarlo da indicepa.gov.it") from None
             more = handle.read(chunk)
             done = not more
             buffer += more
