@@ -53,7 +53,7 @@ EXIT_CODES = {"VALIDO": 0, "NON VALIDO": 1, "NON VERIFICABILE": 3}
 def verify(
     file: Path = typer.Argument(..., help="PDF o busta .p7m da verificare, o la cartella di una serie."),
     trust: list[Path] = typer.Option(
-        [], "--trust", envvar="CIRCOLARI_TRUST", show_default=False,
+        [], "--trust", envvar="CIRCOLARI_TRUST", show_default=False, metavar="FILE.pem",
         help="Certificati dei certificatori di fiducia (.pem, anche più d'uno); "
              "ripetibile. Variabile CIRCOLARI_TRUST: percorsi separati da spazi."),
 ) -> None:
