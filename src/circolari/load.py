@@ -17,6 +17,8 @@ from .errors import fail
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")}
 
 Lines = dict[tuple, int]
 
@@ -74,11 +76,17 @@ def load_yaml(path: Path) -> YamlDoc:
     path = Path(path)
     text = read_text(path)
     try:
+        _check_shape(text, path)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, path) from None
-    except yaml.YAMLError as exc:
-        raise fail(f"sintassi YAML non valida: {exc}", file=path) from None
+        raise _syntax_error(exc, path, text) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise fail(f"il file contiene il carattere di controllo U+{code:04X}, non ammesso", file=path, line=line,
+                   hint="toglierlo dal file") from None
+    except yaml.YAMLError:
+        raise fail("sintassi YAML non valida", file=path, hint="controllare rientri, due punti e virgolette") from None
     lines: Lines = {}
     data = _build(node, (), lines, path) if node is not None else None
     return YamlDoc(path, data, lines)
@@ -100,13 +108,62 @@ _YAML_PROBLEMS = {  # PyYAML's words -> the clerk's
 }
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, path: Path):
+MAX_DEPTH = 64  # levels of nesting (an act needs about six)
+MAX_ALIAS_NODES = 10_000  # values that aliases may repeat in one file
+
+
+def _check_shape(text: str, path: Path) -> None:
+    """Refuse, from the parser's events and before anything is built, nesting deeper than
+    ``MAX_DEPTH`` and aliases that would repeat more than ``MAX_ALIAS_NODES`` values (a few
+    hundred bytes of nested aliases expand to gigabytes) or that contain themselves."""
+    sizes: dict[str, int] = {}
+    stack: list[list] = []  # open collections: [anchor, values so far]
+    repeated = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise fail(f"struttura annidata oltre {MAX_DEPTH} livelli", file=path,
+                           line=event.start_mark.line + 1, hint="semplificare il file")
+            stack.append([event.anchor, 1])
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in sizes:
+                if any(anchor == event.anchor for anchor, _ in stack):
+                    raise fail(f"l'alias '*{event.anchor}' contiene sé stesso", file=path,
+                               line=event.start_mark.line + 1, hint="togliere l'alias")
+                continue  # undefined: the composer says so, with its line
+            size = sizes[event.anchor]
+            repeated += size
+            if repeated > MAX_ALIAS_NODES:
+                raise fail(f"gli alias '*' ripetono più di {MAX_ALIAS_NODES} valori", file=path,
+                           line=event.start_mark.line + 1,
+                           hint="scrivere i valori per esteso invece di annidare alias")
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        else:
+            continue
+        if stack:
+            stack[-1][1] += size
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, path: Path, text: str = ""):
     """A located Italian message; the line is where the broken construct starts."""
     problem = (exc.problem or exc.context or "errore di sintassi").strip()
+    mark = exc.problem_mark
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t" or "tab character" in problem:
+        problem = "found character '\\t' that cannot start any token"
     for english, italian in _YAML_PROBLEMS.items():
         if problem.startswith(english):
             problem = italian
             break
+    else:
+        problem = "errore di sintassi"
     mark = exc.context_mark or exc.problem_mark
     hint = "controllare rientri, due punti e virgolette"
     if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
@@ -117,8 +174,15 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: Path):
 _constructor = yaml.constructor.SafeConstructor()
 
 
+def _tag_error(node: yaml.Node, file: Path):
+    return fail(f"etichetta YAML «{node.tag.replace('tag:yaml.org,2002:', '!!')}» non ammessa",
+                file=file, line=node.start_mark.line + 1, hint="scrivere il valore semplice, senza '!!'")
+
+
 def _build(node: yaml.Node, path: tuple, lines: Lines, file: Path) -> Any:
     lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+        raise _tag_error(node, file)
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
@@ -140,7 +204,10 @@ def _build(node: yaml.Node, path: tuple, lines: Lines, file: Path) -> Any:
         return [_build(item, path + (i,), lines, file) for i, item in enumerate(node.value)]
     if node.tag == _TIMESTAMP:
         return node.value
+    if node.tag not in _PLAIN_TAGS:
+        raise _tag_error(node, file)
     try:
         return _constructor.construct_object(node)
-    except yaml.YAMLError as exc:
-        raise fail(f"valore non valido: {exc}", file=file, line=node.start_mark.line + 1) from None
+    except yaml.YAMLError:
+        raise fail("valore non valido", file=file, line=node.start_mark.line + 1,
+                   hint="controllare il valore (numeri, date, testo)") from None
