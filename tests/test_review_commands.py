@@ -268,3 +268,12 @@ def test_diff_for_a_manager_names_the_act_and_sums_up_changed_figures(project):
     page = html.read_text(encoding="utf-8")
     assert "tariffa_sub_acute: 190 → 195, 3 occorrenze" in page and "@media print" in page
     assert str(v1) not in page
+
+
+def test_a_footer_change_is_reported_on_all_pages(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    _edit(project / "templates" / "_piede.html.j2", "Il Responsabile del procedimento:", "Responsabile del procedimento:")
+    result = run_cli("review", project / "templates", act, cwd=project)
+    assert result.exit_code == 1 and "aspetto diverso: tutte le pagine" in result.stdout
+    page = (project / "out" / "review" / "index.html").read_text(encoding="utf-8")
+    assert page.count('class="confronto-pagina"') == 3 and "_piede.html.j2" in page
