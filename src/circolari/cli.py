@@ -233,6 +233,7 @@ def preview(
     templates: TemplatesOpt = None,
     recipients: RecipientsOpt = None,
     open_: Annotated[bool, typer.Option("--open", help="apre l'anteprima nel browser")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="rigenera l'anteprima a ogni salvataggio; la pagina si aggiorna da sola (Ctrl-C per uscire)")] = False,
 ):
     """Anteprima: HTML e un'immagine per pagina del PDF in out/<atto>/preview/, con index.html."""
     from .project import Project
@@ -240,6 +241,20 @@ def preview(
     from .review.preview import write_preview
 
     project = Project.locate(path, templates=templates, recipients=recipients, out=out)
+    if watch:
+        from .review.preview import watch as watch_act
+
+        folder = project.out / path.stem / "preview"
+        if open_:
+            import threading
+            import webbrowser
+
+            threading.Timer(1.0, lambda: webbrowser.open((folder / "index.html").resolve().as_uri())).start()
+        try:
+            watch_act(path, project, folder, report=typer.echo)
+        except KeyboardInterrupt:
+            pass
+        return
     rendered = render_act(path, project)
     report(rendered.warnings)
     index = write_preview(rendered, project.out / rendered.name / "preview")
