@@ -111,7 +111,7 @@ def render_act(path: Path, project: Project) -> Rendered:
     name = path.stem
     files = {
         f"{name}.pdf": pdf,
-        f"{name}.docx": write_docx(document, meta, fields, when=when),
+        f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),
         f"{name}.html": html.encode("utf-8"),
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet

@@ -147,6 +147,9 @@ class Layout:
     annex_start: int | None = None
     signatures: dict[str, tuple[int, tuple[float, float, float, float]]] = field(default_factory=dict)
     structure: Tagger | None = None  # the structure elements and their marked content, if tagged
+    # body frame: distance from the page's top on the first and later pages, from its bottom
+    # (the DOCX takes its margins from these, so that both paginate alike)
+    frame: tuple[float, float, float] = (S.MARGIN_TOP, S.MARGIN_TOP, S.MARGIN_BOTTOM)
 
     @property
     def annex_pages(self) -> int:
@@ -206,12 +209,13 @@ _TABLE_STYLE = TableStyle([
     ("GRID", (0, 0), (-1, -1), 0.4, "#808080"),
     ("BACKGROUND", (0, 0), (-1, 0), "#E6E6E6"),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ("TOPPADDING", (0, 0), (-1, -1), 2),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ("LEFTPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["left"]),
+    ("RIGHTPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["right"]),
+    ("TOPPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["top"]),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["bottom"]),
 ])
-_CELL_PADDING = (8, 5)  # horizontal, vertical totals of the paddings above
+_CELL_PADDING = (S.TABLE_PADDING["left"] + S.TABLE_PADDING["right"],  # horizontal, vertical totals
+                 S.TABLE_PADDING["top"] + S.TABLE_PADDING["bottom"])
 
 
 class _LongTable(Flowable):
@@ -475,8 +479,9 @@ class _Writer:
         self.footer_height = self.furniture_height(self.doc.footer)
         first_h = self.furniture_height(self.doc.first_header or self.doc.header)
         later_h = self.furniture_height(self.doc.header)
-        gap = 14.0
+        gap = S.FURNITURE_GAP
         bottom = S.MARGIN_BOTTOM + self.footer_height + (gap if self.footer_height else 0)
+        self.layout.frame = tuple(S.MARGIN_TOP + h + (gap if h else 0) for h in (first_h, later_h)) + (bottom,)
 
         def frame(header_h):
             top = S.PAGE_HEIGHT - S.MARGIN_TOP - header_h - (gap if header_h else 0)
