@@ -87,7 +87,7 @@ def main() -> None:
               f"{median_ms(lambda: verify_file(signed)):.1f} ms")
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import sys; from circolari.verify import verify_file;"
-                        " sys.exit(0 if verify_file(sys.argv[1]).ok else 1)", str(signed)],
+                        " verify_file(sys.argv[1])", str(signed)],
                        check=True)
         print(f"verify of the signed PDF in a fresh interpreter (wall): "
               f"{(time.perf_counter() - start) * 1000:.0f} ms")

@@ -71,7 +71,7 @@ def test_rendered_act_signs_and_verifies(rendered, kind, pki, tmp_path):  # noqa
     signed = tmp_path / "firmato.pdf"
     sign_pdf(source, signed, pki.p12, PASSWORD)
     assert hashlib.sha256(source.read_bytes()).hexdigest() == before
-    report = verify_file(signed)
+    report = verify_file(signed, pki.trust)
     assert report.ok, report.lines()
     text = "\n".join(report.lines())
     assert "Mario Rossi" in text and "PDF/A-2b" in text

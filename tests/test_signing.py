@@ -23,6 +23,7 @@ from circolari.pdfa import SignatureSpot, finish_pdf
 from circolari.pdfa_check import check_pdfa
 from circolari.signing import sign_pdf
 from circolari.signing_cli import sign, verify
+from circolari.verdict import Trust, load_trust
 from circolari.verify import verify_file
 
 PASSWORD = b"segreta"
@@ -36,6 +37,12 @@ class Pki:
     p12: Path
     expired: Path
     future: Path
+    ca: Path  # the test CA's certificate (PEM), the trust anchor for verify
+    ca_key: ec.EllipticCurvePrivateKey
+
+    @property
+    def trust(self) -> Trust:
+        return load_trust([self.ca])
 
 
 def _name(cn: str) -> x509.Name:
@@ -74,7 +81,8 @@ def pki(tmp_path_factory) -> Pki:
     key, cert, good = p12("firma.p12", NOW - timedelta(days=1), NOW + timedelta(days=365), 4242)
     _, _, expired = p12("scaduto.p12", NOW - timedelta(days=400), NOW - timedelta(days=35), 7)
     _, _, future = p12("futuro.p12", NOW + timedelta(days=10), NOW + timedelta(days=400), 8)
-    return Pki(key, cert, good, expired, future)
+    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return Pki(key, cert, good, expired, future, folder / "ca.pem", ca_key)
 
 
 @pytest.fixture
@@ -91,8 +99,8 @@ def signed(act, pki, tmp_path) -> Path:
     return dst
 
 
-def test_signed_pdf_verifies_and_stays_pdfa(act, signed, tmp_path):
-    report = verify_file(signed)
+def test_signed_pdf_verifies_and_stays_pdfa(act, signed, pki, tmp_path):
+    report = verify_file(signed, pki.trust)
     assert report.ok, report.lines()
     (sig,) = report.signatures
     assert sig.signed and sig.intact and sig.valid and sig.whole_file
@@ -153,7 +161,7 @@ def test_second_signer_in_second_field(pki, tmp_path):
         sign_pdf(tmp_path / "dgr.pdf", tmp_path / "x.pdf", pki.p12, PASSWORD)
     sign_pdf(tmp_path / "dgr.pdf", tmp_path / "uno.pdf", pki.p12, PASSWORD, field="Firma_Segretario")
     sign_pdf(tmp_path / "uno.pdf", tmp_path / "due.pdf", pki.p12, PASSWORD)
-    report = verify_file(tmp_path / "due.pdf")
+    report = verify_file(tmp_path / "due.pdf", pki.trust)
     assert report.ok, report.lines()
     first, second = report.signatures
     assert (first.field, second.field) == (SPOT.name, "Firma_Segretario")
@@ -206,7 +214,7 @@ def test_existing_output_is_not_overwritten(act, pki, tmp_path):
         sign_pdf(act, dst, pki.p12, PASSWORD)
     assert dst.read_bytes() == b"vecchio"
     sign_pdf(act, dst, pki.p12, PASSWORD, overwrite=True)
-    assert verify_file(dst).ok
+    assert verify_file(dst, pki.trust).ok
     with pytest.raises(CircolariError, match="sostituire l'originale"):
         sign_pdf(act, act, pki.p12, PASSWORD, overwrite=True)
 
@@ -223,7 +231,7 @@ def test_p7m_verifies_and_extracts_without_overwriting(act, pki, tmp_path):
     content = act.read_bytes()
     envelope = tmp_path / "Delibera.pdf.p7m"
     envelope.write_bytes(_p7m(pki, content))
-    report = verify_file(envelope)
+    report = verify_file(envelope, pki.trust)
     assert report.ok, report.lines()
     assert report.signatures[0].signer == "Mario Rossi" and report.signatures[0].intact
     assert report.extracted == tmp_path / "Delibera.pdf"
@@ -231,7 +239,7 @@ def test_p7m_verifies_and_extracts_without_overwriting(act, pki, tmp_path):
     assert report.inner is not None and str(report.inner.claim) == "PDF/A-2b"
     # a different file already there is kept; the content goes beside it
     report.extracted.write_bytes(b"altro")
-    again = verify_file(envelope)
+    again = verify_file(envelope, pki.trust)
     assert again.extracted == tmp_path / "Delibera (1).pdf"
     assert (tmp_path / "Delibera.pdf").read_bytes() == b"altro"
 
@@ -267,7 +275,7 @@ def test_cli_sign_and_verify(app, act, pki, monkeypatch):
     assert result.exit_code == 0, result.output
     out = act.with_name("circolare.firmato.pdf")
     assert out.exists()
-    result = runner.invoke(app, ["verify", str(out)])
+    result = runner.invoke(app, ["verify", str(out), "--trust", str(pki.ca)])
     assert result.exit_code == 0 and "Esito: VALIDO" in result.output
 
 
@@ -332,6 +340,7 @@ def tsa_url(pki):
         def log_message(self, *args):
             pass
 
+    (pki.ca.parent / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     server = HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -343,7 +352,7 @@ def tsa_url(pki):
 def test_pades_b_t_with_timestamp(act, pki, tsa_url, tmp_path):
     dst = tmp_path / "bt.pdf"
     sign_pdf(act, dst, pki.p12, PASSWORD, tsa_url=tsa_url)
-    report = verify_file(dst)
+    report = verify_file(dst, load_trust([pki.ca, pki.ca.parent / "tsa.pem"]))
     assert report.ok, report.lines()
     assert report.signatures[0].timestamp is not None
     assert "marca temporale:" in "\n".join(report.lines())

@@ -40,18 +40,32 @@ def sign(
     typer.echo(f"Firmato: {dst}")
 
 
+EXIT_CODES = {"VALIDO": 0, "NON VALIDO": 1, "NON VERIFICABILE": 3}
+
+
 def verify(
     file: Path = typer.Argument(..., help="PDF o busta .p7m da verificare."),
+    trust: list[Path] = typer.Option(
+        [], "--trust", envvar="CIRCOLARI_TRUST", show_default=False,
+        help="Certificati dei certificatori di fiducia (.pem, anche più d'uno); "
+             "ripetibile. Variabile CIRCOLARI_TRUST: percorsi separati da spazi."),
 ) -> None:
     """Verifica PDF/A, caratteri e firme di un PDF o di un file .p7m.
 
-    Di un .p7m estrae il documento accanto (senza sovrascrivere). Esce con
-    codice 1 se qualcosa non va.
+    Esito VALIDO, NON VALIDO o NON VERIFICABILE (un controllo non si è potuto fare,
+    ad esempio perché nessun certificatore di fiducia è indicato con --trust).
+    Di un .p7m (anche annidato: x.pdf.p7m.p7m) verifica ogni livello ed estrae il
+    documento accanto, senza sovrascrivere, solo se nessun livello è NON VALIDO.
+
+    Codici di uscita: 0 VALIDO; 1 NON VALIDO (o file/opzioni errati);
+    3 NON VERIFICABILE.
     """
+    from circolari.verdict import load_trust
     from circolari.verify import verify_file
 
-    report = verify_file(file)
+    report = verify_file(file, load_trust(trust))
     for line in report.lines():
         typer.echo(line)
-    if not report.ok:
-        raise typer.Exit(1)
+    code = EXIT_CODES[report.verdict]
+    if code:
+        raise typer.Exit(code)

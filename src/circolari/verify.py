@@ -1,9 +1,9 @@
 """Verify a PDF (PDF/A, fonts, PAdES signatures) or a CAdES .p7m envelope.
 
 ``verify_file`` never raises for a bad document: what is wrong goes in the
-report, whose ``lines()`` the CLI prints and whose ``ok`` sets the exit code.
-Trust in the certificate chain is not checked (no trusted list is configured):
-the report says so.
+report, whose ``lines()`` the CLI prints and whose ``verdict`` (VALIDO, NON
+VALIDO, NON VERIFICABILE) sets the exit code.  Each signature is judged by
+pyHanko's validation (see ``circolari.verdict``) against the trust anchors given.
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
 from circolari.load import read_bytes
 from circolari.pdfa_check import Failure, PdfaClaim, field_type
+from circolari.verdict import NON_VALIDO, NON_VERIFICABILE, VALIDO, Findings, Trust, worst
 
-# pyHanko modification levels that do not spoil a signature: nothing, or only
-# validation data / later signatures in empty fields.
-_HARMLESS = {"NONE": "nessuna", "LTA_UPDATES": "solo dati di validazione",
-             "FORM_FILLING": "solo altre firme o campi compilati"}
+# pyHanko modification levels that may follow a signature: nothing, validation data
+# (DSS), or later signatures in empty fields.
+_HARMLESS = ("NONE", "LTA_UPDATES", "FORM_FILLING")
 
 
 @dataclass
@@ -42,12 +42,16 @@ class SignatureInfo:
     whole_file: bool = False
     modification: str | None = None  # Italian; None if nothing after signing
     acceptable: bool = False
-    error: str | None = None
+    findings: Findings = field(default_factory=Findings)
+
+    @property
+    def verdict(self) -> str | None:
+        """VALIDO, NON VALIDO or NON VERIFICABILE; None for an empty field."""
+        return self.findings.verdict if self.signed else None
 
     @property
     def ok(self) -> bool:
-        return not self.signed or (self.intact and self.valid and self.acceptable
-                                   and self.error is None)
+        return self.verdict in (None, VALIDO)
 
 
 @dataclass
@@ -56,6 +60,7 @@ class VerifyReport:
 
     path: Path
     kind: str  # "pdf" or "p7m"
+    depth: int = 0  # nesting level of a .p7m (1 = outermost)
     problems: list[str] = field(default_factory=list)
     claim: PdfaClaim | None = None
     pdfa_failures: list[Failure] = field(default_factory=list)
@@ -65,17 +70,27 @@ class VerifyReport:
     inner: VerifyReport | None = None
 
     @property
+    def document_ok(self) -> bool:
+        """PDF/A, fonts and readability (signatures aside)."""
+        return (not self.problems and not self.pdfa_failures
+                and all(embedded for _, embedded in self.fonts))
+
+    @property
+    def verdict(self) -> str:
+        """The least favourable of this level, its signatures and the levels inside it."""
+        own = VALIDO if self.document_ok else NON_VALIDO
+        signatures = [s.verdict for s in self.signatures if s.verdict is not None]
+        inner = [self.inner.verdict] if self.inner is not None else []
+        return worst([own, *signatures, *inner])
+
+    @property
     def ok(self) -> bool:
-        return (
-            not self.problems
-            and not self.pdfa_failures
-            and all(embedded for _, embedded in self.fonts)
-            and all(s.ok for s in self.signatures)
-            and (self.inner is None or self.inner.ok)
-        )
+        return self.verdict == VALIDO
 
     def lines(self) -> list[str]:
         out = [f"File: {self.path}"]
+        if self.kind == "p7m":
+            out.append(f"  Busta firmata CAdES, livello {self.depth}")
         out += [f"  ERRORE: {p}" for p in self.problems]
         if self.kind == "pdf" and not self.problems:
             out.append(f"  Conformità dichiarata: {self.claim}")
@@ -95,8 +110,9 @@ class VerifyReport:
         if self.extracted is not None:
             out.append(f"  Contenuto estratto in: {self.extracted}")
         if self.inner is not None:
-            out += ["  " + line for line in self.inner.lines()[:-1]]
-        out.append("Esito: " + ("VALIDO" if self.ok else "NON VALIDO"))
+            out.append("  Contenuto della busta:")
+            out += ["  " + line for line in self.inner.lines()]
+        out.append("Esito: " + self.verdict)
         return out
 
 
@@ -107,9 +123,10 @@ def _fmt(when: datetime | None) -> str:
 def _signature_lines(sig: SignatureInfo) -> list[str]:
     if not sig.signed:
         return [f"  Campo firma «{sig.field}»: vuoto (non firmato)"]
-    out = [f"  Firma «{sig.field}»: {'valida' if sig.ok else 'NON VALIDA'}"]
-    if sig.error:
-        out.append(f"    errore: {sig.error}")
+    found = sig.findings
+    out = [f"  Firma «{sig.field}»: {sig.verdict}"]
+    out += [f"    NON VALIDA: {reason}" for reason in found.failures]
+    out += [f"    NON VERIFICABILE: {reason}" for reason in found.doubts]
     out += [
         f"    firmatario: {sig.signer or 'sconosciuto'}",
         f"    emesso da: {sig.issuer or 'sconosciuto'} (numero di serie {sig.serial or '?'})",
@@ -122,8 +139,7 @@ def _signature_lines(sig: SignatureInfo) -> list[str]:
                                     "COMPROMESSA (il contenuto firmato è stato alterato)"))
     if sig.modification is not None:
         out.append(f"    modifiche dopo la firma: {sig.modification}")
-    out.append("    fiducia nel certificatore: non verificata (nessun elenco di fiducia "
-               "configurato)")
+    out += [f"    {note}" for note in found.notes]
     return out
 
 
@@ -141,22 +157,22 @@ def quiet_libraries():
             lg.setLevel(level)
 
 
-def verify_file(path: Path) -> VerifyReport:
-    """Verify a PDF or a .p7m; a .p7m's content is extracted beside it."""
+def verify_file(path: Path, trust: Trust | None = None) -> VerifyReport:
+    """Verify a PDF or a .p7m against ``trust``; a .p7m's content is extracted beside it."""
     with quiet_libraries():
-        return _verify_file(Path(path))
+        return _verify_file(Path(path), trust or Trust())
 
 
-def _verify_file(path: Path) -> VerifyReport:
+def _verify_file(path: Path, trust: Trust) -> VerifyReport:
     raw = read_bytes(path)
     if path.suffix.lower() == ".p7m":
         from circolari.p7m import verify_p7m
 
-        return verify_p7m(path, raw)
-    return verify_pdf_bytes(path, raw)
+        return verify_p7m(path, raw, trust)
+    return verify_pdf_bytes(path, raw, trust)
 
 
-def verify_pdf_bytes(path: Path, raw: bytes) -> VerifyReport:
+def verify_pdf_bytes(path: Path, raw: bytes, trust: Trust) -> VerifyReport:
     """Report on a PDF given as bytes (``path`` is only for messages)."""
     import pikepdf
 
@@ -187,7 +203,7 @@ def verify_pdf_bytes(path: Path, raw: bytes) -> VerifyReport:
     if not any(signed for _, signed in fields):  # pyHanko (slow import) only when needed
         report.signatures = [SignatureInfo(field=name, signed=False) for name, _ in fields]
         return report
-    report.signatures, problem = _pdf_signatures(raw)
+    report.signatures, problem = _pdf_signatures(raw, trust)
     if problem:
         report.problems.append(problem)
     return report
@@ -215,7 +231,7 @@ def signature_fields(doc) -> list[tuple[str, bool]]:
     return found
 
 
-def _pdf_signatures(raw: bytes) -> tuple[list[SignatureInfo], str | None]:
+def _pdf_signatures(raw: bytes, trust: Trust) -> tuple[list[SignatureInfo], str | None]:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import enumerate_sig_fields
@@ -224,51 +240,126 @@ def _pdf_signatures(raw: bytes) -> tuple[list[SignatureInfo], str | None]:
         reader = PdfFileReader(BytesIO(raw), strict=False)
         fields = list(enumerate_sig_fields(reader))
         embedded = {s.field_name: s for s in reader.embedded_signatures}
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        return [], f"impossibile leggere le firme del PDF: {exc}"
+    except (PdfError, ValueError, KeyError, TypeError):
+        return [], "impossibile leggere le firme del PDF: struttura dei campi firma danneggiata"
+    signing_revisions = {s.signed_revision for s in embedded.values()}
     result = []
     for name, value, _ in fields:
         if value is None or name not in embedded:
             result.append(SignatureInfo(field=name, signed=False))
         else:
-            result.append(_pdf_signature(name, embedded[name]))
+            result.append(_pdf_signature(name, embedded[name], reader, trust, signing_revisions))
     return result, None
 
 
-def _untrusted_context():
-    from pyhanko_certvalidator import ValidationContext
-
-    return ValidationContext(trust_roots=[], allow_fetching=False)
-
-
-def _pdf_signature(name: str, sig) -> SignatureInfo:
+def _pdf_signature(name: str, sig, reader, trust: Trust, signing_revisions: set[int]) -> SignatureInfo:
     from pyhanko.sign.validation import validate_pdf_signature
 
     info = SignatureInfo(field=name, signed=True)
-    cert = sig.signer_cert
-    _fill_cert(info, cert)
+    found = info.findings
+    _fill_cert(info, sig.signer_cert)
+    if sig.sig_object_type != "/Sig":
+        found.doubts.append("marca temporale di documento: circolari non ne verifica la catena")
+        return info
     try:
-        status = validate_pdf_signature(sig, _untrusted_context())
-    except Exception as exc:  # pyHanko raises many types on malformed signatures
-        info.error = f"la firma non è verificabile: {exc}"
+        status = validate_pdf_signature(sig, trust.context())
+    except Exception:  # pyHanko raises many types on malformed signatures
+        found.doubts.append("la struttura della firma non è leggibile: verifica impossibile")
         return info
     info.intact, info.valid = bool(status.intact), bool(status.valid)
     info.signing_time = status.signer_reported_dt
-    tst = getattr(status, "timestamp_validity", None)
-    info.timestamp = tst.timestamp if tst is not None else None
-    coverage = getattr(status.coverage, "name", str(status.coverage))
-    info.whole_file = coverage == "ENTIRE_FILE"
-    level = getattr(status.modification_level, "name", None)
-    if info.whole_file:
-        info.modification, info.acceptable = None, True
-    elif level in _HARMLESS and status.docmdp_ok is not False:
-        info.modification = f"aggiunte successive ammesse ({_HARMLESS[level]})"
-        info.acceptable = True
-    else:
-        info.modification = ("il documento è stato MODIFICATO dopo la firma "
-                             f"(revisione aggiunta in coda al file: {level or 'non analizzabile'})")
-        info.acceptable = False
+    if not info.intact:
+        found.failures.append("integrità: il contenuto firmato è stato alterato")
+    elif not info.valid:
+        found.failures.append("integrità: la firma non corrisponde al certificato del firmatario")
+    moment, proven = _signature_time(info, status)
+    _judge_changes(info, sig, status, reader, signing_revisions)
+    if proven and trust.roots:  # the chain is judged at the time-stamp's time
+        try:
+            status = validate_pdf_signature(sig, trust.context(moment), skip_diff=True)
+        except Exception:  # same as above; the first validation already succeeded
+            found.doubts.append("verifica del certificato alla data della marca non riuscita")
+    _judge_certificate(info, sig.signer_cert, status, moment, proven, trust)
     return info
+
+
+def _signature_time(info: SignatureInfo, status) -> tuple[datetime, bool]:
+    """(moment to check the certificate at, whether a trusted time-stamp proves it)."""
+    tst = getattr(status, "timestamp_validity", None)
+    now = datetime.now(timezone.utc)
+    if tst is None:
+        return now, False
+    info.timestamp = tst.timestamp
+    if not (tst.intact and tst.valid):
+        info.findings.failures.append("la marca temporale della firma è alterata")
+        return now, False
+    if not tst.trusted:
+        info.findings.doubts.append("marca temporale: certificatore della marca non tra quelli "
+                                    "di fiducia configurati")
+        return now, False
+    return tst.timestamp, True
+
+
+def _judge_certificate(info: SignatureInfo, cert, status, moment, proven, trust: Trust) -> None:
+    from circolari.verdict import check_validity, judge_trust
+
+    if cert is None:
+        info.findings.failures.append("il certificato del firmatario non è nella firma")
+        return
+    check_validity(cert, moment, info.findings, proven=proven)
+    if not info.findings.failures:  # already NON VALIDO: the chain cannot change that
+        judge_trust(status, cert, trust, info.findings)
+
+
+def _judge_changes(info: SignatureInfo, sig, status, reader, signing_revisions: set[int]) -> None:
+    """Later revisions may only add signatures in empty fields, or validation data (DSS)."""
+    coverage = getattr(status.coverage, "name", None)
+    info.whole_file = coverage == "ENTIRE_FILE"
+    if info.whole_file:
+        info.acceptable = True
+        return
+    level = getattr(status.modification_level, "name", None)
+    others = [r for r in range(sig.signed_revision + 1, reader.xrefs.total_revisions)
+              if r not in signing_revisions]
+    if coverage != "ENTIRE_REVISION" or status.docmdp_ok is False or level not in _HARMLESS:
+        what = ("una parte del file non è coperta dalla firma" if coverage != "ENTIRE_REVISION"
+                else "contenuto, pagine, annotazioni o campi del modulo cambiati")
+    else:
+        what = next(filter(None, (_foreign_change(reader, r) for r in others)), None)
+    if what is None:
+        info.acceptable = True
+        info.modification = "solo firme successive in campi vuoti" + (
+            " e dati di convalida" if others else "")
+        return
+    info.modification = f"il documento è stato MODIFICATO dopo la firma ({what})"
+    info.findings.failures.append("documento MODIFICATO dopo la firma")
+
+
+def _foreign_change(reader, revision: int) -> str | None:
+    """What a revision that adds no signature changed beyond validation data, or None."""
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, SuspiciousModification
+
+    try:
+        old, new = (reader.get_historical_resolver(r) for r in (revision - 1, revision))
+        if _metadata(old) != _metadata(new):
+            return "metadati del documento (Info/XMP) riscritti senza una nuova firma"
+        level = DEFAULT_DIFF_POLICY.apply(old, new).modification_level
+    except SuspiciousModification:
+        return "contenuto, pagine, annotazioni o campi del modulo cambiati"
+    except Exception:  # a malformed revision cannot be shown harmless
+        return "revisione successiva non analizzabile"
+    if getattr(level, "name", None) not in ("NONE", "LTA_UPDATES"):
+        return "campi del modulo compilati o aggiunti senza una nuova firma"
+    return None
+
+
+def _metadata(resolver) -> tuple:
+    """Info entries and XMP bytes as seen in one revision."""
+    info = resolver.trailer_view.get("/Info")
+    info = info.get_object() if info is not None else {}
+    entries = tuple(sorted((str(k), str(v)) for k, v in info.items()))
+    xmp = resolver.root.get("/Metadata")
+    return entries, xmp.get_object().data if xmp is not None else None
 
 
 def _fill_cert(info: SignatureInfo, cert) -> None:
