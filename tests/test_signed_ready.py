@@ -44,24 +44,71 @@ def test_rendered_pdf_is_pdfa_2a_and_pdfua_1(rendered, kind):
         assert "/Encrypt" not in doc.trailer and len(doc.trailer.ID) == 2
 
 
-@pytest.mark.parametrize("kind", ACTS)
-def test_signature_field_lies_over_the_signatory(rendered, kind):
-    _, field_name, signatory, _ = ACTS[kind]
-    with pikepdf.open(rendered[kind]) as doc:
+def _field_and_words(pdf_path, field_name):
+    """(page index, widget rect in pdfplumber's top-down coordinates, words of that page)."""
+    with pikepdf.open(pdf_path) as doc:
         fields = [f for f in doc.Root.AcroForm.Fields if f.get("/FT") == "/Sig"]
         assert [str(f.T) for f in fields] == [field_name]
         field = fields[0]
-        assert int(field.F) & 4 and "/V" not in field  # printable, empty
+        assert int(field.F) & 4  # printable
         page_index = next(i for i, page in enumerate(doc.pages) if page.obj.objgen == field.P.objgen)
         x1, y1, x2, y2 = (float(v) for v in field.Rect)
-    with pdfplumber.open(rendered[kind]) as pdf:
+    with pdfplumber.open(pdf_path) as pdf:
         page = pdf.pages[page_index]
         words = page.extract_words()
-        name = [w for w in words if w["text"] in signatory.split()]
-        assert name, "signatory not on the field's page"
-        for word in name:
-            top, bottom = page.height - word["top"], page.height - word["bottom"]
-            assert x1 <= word["x0"] and word["x1"] <= x2 and y1 <= bottom and top <= y2, (word, field.Rect)
+        return page_index, (x1, page.height - y2, x2, page.height - y1), words
+
+
+def _overlaps(rect, word) -> bool:
+    x1, top, x2, bottom = rect
+    return word["x0"] < x2 and x1 < word["x1"] and word["top"] < bottom and top < word["bottom"]
+
+
+def _assert_beside_the_signatory(pdf_path, field_name, qualifica, nome):
+    _, rect, words = _field_and_words(pdf_path, field_name)
+    lines = [w for w in words if w["text"] in (qualifica + " " + nome).split()]
+    assert len(lines) >= len((qualifica + " " + nome).split()), "signatory not on the field's page"
+    assert not [w for w in words if _overlaps(rect, w)], "the signature field covers text"
+    # beside the block: the widget spans the signatory lines' height, to their left
+    assert rect[2] < min(w["x0"] for w in lines)
+    assert rect[1] <= min(w["top"] for w in lines) and max(w["bottom"] for w in lines) <= rect[3]
+
+
+@pytest.mark.parametrize("kind", ACTS)
+def test_signature_field_sits_beside_the_signatory_never_over_text(rendered, pki, kind, tmp_path):  # noqa: F811
+    _, field_name, signatory, _ = ACTS[kind]
+    qualifica = "IL SEGRETARIO" if kind == "delibera" else "IL DIRETTORE GENERALE"
+    _assert_beside_the_signatory(rendered[kind], field_name, qualifica, signatory)
+    signed = tmp_path / "firmato.pdf"
+    sign_pdf(rendered[kind], signed, pki.p12, PASSWORD)
+    _assert_beside_the_signatory(signed, field_name, qualifica, signatory)
+    page_index, rect, _ = _field_and_words(signed, field_name)
+    flat = tmp_path / "appiattito.pdf"  # the stamp drawn into the page, as a printer shows it
+    with pikepdf.open(signed) as doc:
+        doc.flatten_annotations("all")
+        doc.save(flat)
+    with pdfplumber.open(flat) as pdf:
+        words = pdf.pages[page_index].extract_words()
+    stamp = [w for w in words if _overlaps(rect, w)]
+    assert " ".join(w["text"] for w in stamp).startswith("Firmato digitalmente da Mario Rossi il")
+    named = [w for w in words if w["text"] in signatory.split()]
+    assert len(named) == len(signatory.split())
+    assert not [(s, n) for s in stamp for n in named if _overlaps((s["x0"], s["top"], s["x1"], s["bottom"]), n)]
+
+
+def test_signature_field_beside_a_signatory_name_that_wraps(project, tmp_path):
+    act = project / "examples" / NOTA.name
+    long_name = "LUIGI CAJAZZO DIRETTORE GENERALE DELLA DIREZIONE GENERALE WELFARE DI REGIONE LOMBARDIA"
+    source = act.read_text(encoding="utf-8")
+    assert "  nome: LUIGI CAJAZZO\n" in source
+    act.write_text(source.replace("  nome: LUIGI CAJAZZO\n", f"  nome: {long_name}\n"), encoding="utf-8")
+    result = run_cli("render", act, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "out" / act.stem / f"{act.stem}.pdf"
+    _, rect, words = _field_and_words(pdf, ACTS["circolare"][1])
+    name_lines = {round(w["top"]) for w in words if w["text"] in ("WELFARE", "CAJAZZO", "LOMBARDIA")}
+    assert len(name_lines) >= 2  # the name wraps
+    _assert_beside_the_signatory(pdf, ACTS["circolare"][1], "IL DIRETTORE GENERALE", long_name)
 
 
 @pytest.mark.parametrize("kind", ACTS)

@@ -361,11 +361,9 @@ class _Writer:
         def record(page, x, y):
             if top:
                 self._sig_top[group.signature] = (page, x + indent, y)
-            else:
+            else:  # the field goes beside the block, in the free left part of its lines
                 page0, x0, y0 = self._sig_top[group.signature]
-                pad = 4.0  # glyph descenders reach a little below the last line's box
-                self.layout.signatures[group.signature] = (
-                    page0 - 1, (x0, y - pad, x0 + (S.TEXT_WIDTH - indent), y0 + pad))
+                self.layout.signatures[group.signature] = (page0 - 1, signature_rect(x0 - indent, x0, y, y0))
         return _Anchor(record)
 
     def add_list(self, out: list, block: ListBlock, level: int) -> None:
@@ -547,3 +545,12 @@ def write_pdf(doc: Document, meta: dict[str, str], tagged: bool = True) -> tuple
         raise fail("impaginazione impossibile: un blocco dell'atto non entra in una pagina intera "
                    "(un elenco di colonne o un'intestazione troppo lunghi)",
                    hint="accorciare quel blocco o dividerlo in più parti") from None
+
+
+def signature_rect(left: float, block_left: float, bottom: float, top: float) -> tuple[float, float, float, float]:
+    """The signature field beside a signatory block: from the frame's left edge to just before
+    the block's indent, as tall as the block (at least 44 pt, grown downwards), so the stamp
+    never covers the qualifica or the name."""
+    gap, descent, least = 8.0, 3.0, 44.0
+    bottom = min(bottom - descent, top - least)
+    return (left, bottom, block_left - gap, top)
