@@ -157,3 +157,16 @@ def test_docx_zip_is_normalised(rendered):
     assert infos[0].filename == "[Content_Types].xml"
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert [i.filename for i in infos[1:]] == sorted(i.filename for i in infos[1:])
+
+
+@pytest.mark.parametrize("kind", ACTS)
+def test_font_subset_tags_are_distinct(rendered, kind):
+    import re
+
+    with pikepdf.open(rendered[kind]) as doc:
+        fonts = [o for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Font"
+                 and "/FontDescriptor" in o]
+        names = [str(f.BaseFont)[1:] for f in fonts]
+        assert len(names) >= 2 and all(re.match(r"^[A-Z]{6}\+", n) for n in names), names
+        assert len({n[:6] for n in names}) == len(names), names  # ISO 32000-1, 9.6.4
+        assert all(str(f.FontDescriptor.FontName) == str(f.BaseFont) for f in fonts)

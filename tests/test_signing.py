@@ -406,3 +406,13 @@ def test_signed_file_has_the_mode_of_a_new_file(act, pki, tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(dst.stat().st_mode) == 0o644  # readable by colleagues, as any new file
+
+
+def test_signing_leaves_no_unreferenced_duplicate_xmp(signed):
+    import pikepdf
+
+    with pikepdf.open(signed) as pdf:
+        packets = [o.objgen for o in pdf.objects
+                   if isinstance(o, pikepdf.Stream) and o.get("/Type") == "/Metadata"]
+        assert packets == [pdf.Root.Metadata.objgen]
+        assert b"<pdf:Producer>" in pdf.Root.Metadata.read_bytes()  # the bumped packet

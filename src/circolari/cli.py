@@ -117,15 +117,21 @@ def render(
     templates: TemplatesOpt = None,
     recipients: RecipientsOpt = None,
     force: Annotated[bool, typer.Option("--forza", help="sostituisce i file di un atto già protocollato")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="processi in parallelo per le serie di lettere (predefinito: i core della macchina)")] = None,
 ):
-    """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/."""
+    """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/ (una serie: una cartella per lettera)."""
     from .project import Project
     from .render import render_act, write_rendered
+    from .series import cli as series_cli
+    from .series.run import is_series_file
 
     failed = 0
     files = act_files(paths)
     for file in files:
         project = Project.locate(file, templates=templates, recipients=recipients, out=out)
+        if is_series_file(file):
+            failed += not series_cli.render(file, project, jobs=jobs, force=force)
+            continue
         try:
             rendered = render_act(file, project)
             report(rendered.warnings)

@@ -134,7 +134,9 @@ def text_line(doc, path: tuple, needle: str) -> int | None:
 
 def problems(act, doc) -> list[Problem]:
     """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures."""
-    fatti = getattr(act, "fatti", None) or {}
+    from .series.letters import declared
+
+    fatti = {**(getattr(act, "fatti", None) or {}), **declared(getattr(act, "serie", None))}
     found: list[Problem] = []
     cited: set[str] = set()
     markdown = {path for path, _ in markdown_texts(act)}

@@ -22,6 +22,7 @@ from pikepdf import Array, Dictionary, Name, String
 
 from circolari import pdfwalk
 from circolari.errors import fail
+from circolari.subsets import retag_subsets
 from circolari.xmp import build_xmp, clean_text, pdf_date
 
 # Annotation flags (ISO 32000-1, 12.5.3).
@@ -84,6 +85,7 @@ def finish_pdf(
             raise fail("il PDF da completare è cifrato; PDF/A non lo consente",
                        hint="generare il PDF senza password")
         _drop_unembedded_fonts(doc)
+        retag_subsets(doc)
         _drop_forbidden_actions(doc)
         _fix_annotations(doc)
         _write_metadata(doc, meta, tagged=structure is not None)

@@ -91,6 +91,13 @@ def render_act(path: Path, project: Project) -> Rendered:
     """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input."""
     path = Path(path)
     act, doc = load_act(path)
+    return render_loaded(act, doc, project, name=path.stem)
+
+
+def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None) -> Rendered:
+    """Render an act already loaded (a series renders each letter's act this way);
+    ``extra`` goes into the manifest as is."""
+    path = doc.path
     prepare = _prepare_circolare if act.tipo == "circolare" else _prepare_delibera
     prepared = prepare(act, doc, project)
 
@@ -108,7 +115,6 @@ def render_act(path: Path, project: Project) -> Rendered:
     pdf, layout = write_pdf(document, meta)
     pdf = _finish(pdf, meta, prepared, layout, when)
     fields = layout.fields()
-    name = path.stem
     files = {
         f"{name}.pdf": pdf,
         f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),
@@ -117,7 +123,7 @@ def render_act(path: Path, project: Project) -> Rendered:
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
-    files["manifest.json"] = _manifest(name, prepared, files, inputs, project)
+    files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
 
 
@@ -170,9 +176,10 @@ def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetim
                                    keywords=keywords, date=when), spots, layout.structure)
 
 
-def write_rendered(rendered: Rendered, out: Path, *, force: bool = False) -> list[Path]:
+def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder: Path | None = None) -> list[Path]:
+    """Write into ``out/<name>/`` (or ``folder``); an issued act's PDF/DOCX are protected."""
     protected = {n for n in rendered.files if n.endswith((".pdf", ".docx"))} if rendered.issued else set()
-    return write_all(Path(out) / rendered.name, rendered.files, protected=protected, force=force)
+    return write_all(folder or Path(out) / rendered.name, rendered.files, protected=protected, force=force)
 
 
 def _template_files(templates: Path, name: str) -> list[Path]:
@@ -201,7 +208,7 @@ def _references(folder: Path, source: str) -> tuple[str, ...]:
 
 
 def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: list[Path],
-              project: Project) -> bytes:
+              project: Project, extra: dict | None = None) -> bytes:
     def rel(p: Path) -> str:
         try:
             return str(Path(p).resolve().relative_to(Path.cwd().resolve()))
@@ -220,5 +227,6 @@ def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: li
         "inputs": [{"path": rel(p), "sha256": sha256(Path(p).read_bytes())} for p in inputs],
         "registry_entries": {"ids": used, "sha256": sha256(json.dumps(entries, sort_keys=True,
                                                                       ensure_ascii=False).encode())},
+        **(extra or {}),
     }
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -231,8 +231,12 @@ def _pdfa_writer_class():
                 {"/Type": generic.pdf_name("/Metadata"), "/Subtype": generic.pdf_name("/XML")},
                 stream_data=bump_xmp(old_xmp, modified=when, producer=producer),
             )
-            self.root["/Metadata"] = self.add_object(stream)
-            self.update_root()
+            ref = self.root.raw_get("/Metadata")
+            if isinstance(ref, generic.IndirectObject):  # same object number: no orphan copy
+                self.objects[(ref.generation, ref.idnum)] = stream
+            else:
+                self.root["/Metadata"] = self.add_object(stream)
+                self.update_root()
 
     return PdfaIncrementalWriter
 

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from .base import Id, Markdown, Model, Text
 from .fatti import Fatti
 from .people import Firmatario, Piede
+from ..series.model import Serie
 
 
 class Selezione(Model):
@@ -55,3 +56,5 @@ class Circolare(Model):
     firmatario: Firmatario
     piede: Piede
     fatti: Fatti = Field(default_factory=dict, description="cifre e date citate nel testo come [[nome]]")
+    serie: Serie | None = Field(None, description="serie di lettere: una per ogni riga di una tabella, "
+                                "ciascuna al solo ente della riga e con le sue cifre (vedere docs/series.md)")

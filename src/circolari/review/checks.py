@@ -120,6 +120,10 @@ def check_act(path: Path, project, registry=None, *, today: dt.date | None = Non
         return exc.problems
     found = fatti_problems(act, doc)
     found += _resolve(act, doc, project, registry)
+    if getattr(act, "serie", None) is not None and registry is not None:
+        from ..series.letters import plan
+
+        found += plan(act, doc, registry).problems
     found += text_problems(act, doc)
     found += own_date_problems(act, doc, today or dt.date.today())
     return found

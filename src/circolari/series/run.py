@@ -1,0 +1,202 @@
+"""Render a series: every letter in its own folder, in parallel processes, resumable.
+
+A letter's files are written all together (temporary files, then renames) and its manifest
+records the letter's key (act, templates, letterhead, program version, row, body). A letter
+whose folder already holds a manifest with that key and files matching its hashes is not
+made again, so a run stopped at any point (even by kill -9) is completed by running it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CircolariError, Problem
+from ..output import sha256, write_atomic
+from . import manifest as series_manifest
+from .letters import Letter, letter_act, plan
+
+
+def is_series_file(path: Path) -> bool:
+    """A circolare with a ``serie:`` block (read cheaply; the full load validates it)."""
+    from ..load import load_yaml
+
+    try:
+        data = load_yaml(path).data
+    except CircolariError:
+        return False
+    return isinstance(data, dict) and data.get("tipo") == "circolare" and "serie" in data
+
+
+def load_series(path: Path, project):
+    """(act, doc, plan) of a valid series; every table problem at once otherwise."""
+    from ..acts import load_act
+    from ..render import load_registry
+
+    act, doc = load_act(path)
+    result = plan(act, doc, load_registry(project.recipients))
+    if result.errors:
+        raise CircolariError(result.problems)
+    return act, doc, result
+
+
+@dataclass
+class Outcome:
+    index: int
+    row: int
+    ente: str
+    name: str
+    status: str                      # "generata", "già fatta", "errore"
+    problems: list[Problem] = field(default_factory=list)
+    manifest: str | None = None      # sha256 of the letter's manifest.json
+
+
+@dataclass
+class SeriesResult:
+    folder: Path
+    outcomes: list[Outcome]
+    warnings: list[Problem]
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "errore"]
+
+
+def _common_key(path: Path, act, project) -> str:
+    """What every letter depends on besides its row: act file, templates, letterhead, program."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..compose_circolare import TEMPLATE
+    from ..profiles import profile_path
+    from ..render import _template_files
+
+    try:
+        program = version("circolari")
+    except PackageNotFoundError:
+        program = "?"
+    files = [path, *_template_files(project.templates, TEMPLATE), profile_path(project.templates, act.intestazione)]
+    return sha256(json.dumps([program, *[sha256(Path(f).read_bytes()) for f in files]]).encode())
+
+
+def letter_key(common: str, letter: Letter) -> str:
+    return sha256(json.dumps([common, letter.values(), letter.ente.model_dump(mode="json")],
+                             sort_keys=True, ensure_ascii=False).encode())
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(path: Path, project, force: bool) -> None:
+    from ..acts import load_act
+
+    act, doc = load_act(path)
+    _WORKER.update(act=act, doc=doc, project=project, force=force)
+
+
+def _make(task) -> Outcome:
+    """Render and write one letter (in a worker process, or in this one)."""
+    from ..render import render_loaded, write_rendered
+
+    letter, name, folder, key, table = task
+    outcome = Outcome(letter.index, letter.row, letter.ente.id, name, "errore")
+    act, doc, project = _WORKER["act"], _WORKER["doc"], _WORKER["project"]
+    extra = {"serie": {"nome": Path(doc.path).stem, "tabella": table, "riga": letter.row,
+                       "valori": letter.values(), "chiave": key}}
+    try:
+        for stale in Path(folder).glob(".*.tmp"):  # left by a run that was killed
+            stale.unlink(missing_ok=True)
+        rendered = render_loaded(letter_act(act, letter), doc, project, name=name, extra=extra)
+        write_rendered(rendered, project.out, force=_WORKER["force"], folder=Path(folder))
+    except CircolariError as exc:
+        outcome.problems = exc.problems
+        return outcome
+    except OSError as exc:
+        outcome.problems = [Problem(f"scrittura non riuscita: {exc.strerror}", file=exc.filename or folder)]
+        return outcome
+    outcome.status = "generata"
+    outcome.problems = rendered.warnings
+    outcome.manifest = sha256(rendered.files["manifest.json"])
+    return outcome
+
+
+def render_series(path: Path, project, *, jobs: int | None = None, force: bool = False,
+                  progress=None) -> SeriesResult:
+    """Render every letter of the series at ``path`` into ``out/<serie>/<ente>/``; see the module's doc."""
+    from .progress import Progress
+
+    path = Path(path)
+    act, doc, result = load_series(path, project)
+    folder = Path(project.out) / path.stem
+    common = _common_key(path, act, project)
+    table = result.table.path.name
+    outcomes: dict[int, Outcome] = {}
+    tasks = []
+    for letter in result.letters:
+        name, where = f"{path.stem}-{letter.ente.id}", folder / letter.ente.id
+        key = letter_key(common, letter)
+        done = series_manifest.finished(where, key)
+        if done:
+            outcomes[letter.index] = Outcome(letter.index, letter.row, letter.ente.id, name, "già fatta",
+                                             manifest=done)
+        else:
+            tasks.append((letter, name, str(where), key, table))
+    bar = (progress or Progress)(len(tasks), f"Lettere di {path.stem}")
+    try:
+        for outcome in _run(tasks, path, project, force, jobs or os.cpu_count() or 1):
+            outcomes[outcome.index] = outcome
+            bar.advance()
+    finally:
+        bar.close()
+    ordered = [outcomes[letter.index] for letter in result.letters]
+    warnings = _unique([p for o in ordered if o.status != "errore" for p in o.problems])
+    _write_manifest(folder, path, result, ordered)
+    return SeriesResult(folder, ordered, [*[p for p in result.problems if p.level != "errore"], *warnings])
+
+
+def _run(tasks, path: Path, project, force: bool, jobs: int):
+    if jobs <= 1 or len(tasks) <= 1:
+        _start_worker(path, project, force)
+        for task in tasks:
+            yield _make(task)
+        return
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context,
+                             initializer=_start_worker, initargs=(path, project, force)) as pool:
+        futures = [pool.submit(_make, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        if p.format() not in seen:
+            seen.add(p.format())
+            out.append(p)
+    return out
+
+
+def _write_manifest(folder: Path, path: Path, result, outcomes: list[Outcome]) -> None:
+    letters = {letter.index: letter for letter in result.letters}
+    data = {
+        "format": 1,
+        "serie": path.stem,
+        "tabella": {"nome": result.table.path.name, "foglio": result.table.sheet,
+                    "sha256": sha256(result.table.path.read_bytes())},
+        "lettere": [{"riga": o.row, "ente": o.ente, "denominazione": letters[o.index].ente.denominazione,
+                     "nome": o.name, "cartella": o.ente, "manifest_sha256": o.manifest}
+                    for o in outcomes if o.status != "errore"],
+        "errori": [{"riga": o.row, "ente": o.ente, "problemi": [p.format() for p in o.problems]}
+                   for o in outcomes if o.status == "errore"],
+    }
+    write_atomic(folder / series_manifest.NAME,
+                 (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))

@@ -1,0 +1,178 @@
+"""A series table: rows keyed by registry id, from XLSX (openpyxl, read-only), CSV or YAML.
+
+The first row (CSV, XLSX) holds the field names; every cell keeps its place (sheet, row,
+column letter) so that each problem names it the way the clerk finds it in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import fail
+from ..load import load_yaml, read_text
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (as Excel names columns)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object  # str, int, float, datetime, date or None (empty)
+    letter: str    # Excel column letter; empty for YAML
+
+
+@dataclass
+class Row:
+    number: int                      # row of the sheet, line of the CSV or YAML file
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    def value(self, column: str):
+        cell = self.cells.get(column)
+        return None if cell is None else cell.value
+
+
+@dataclass
+class Table:
+    path: Path
+    sheet: str | None                # XLSX sheet name
+    columns: list[str]
+    rows: list[Row]
+
+    def where(self, row: Row | int | None, column: str | None = None) -> str:
+        """«foglio «Riparto», riga 5, colonna C (importo)»: how the clerk finds the cell."""
+        number = row.number if isinstance(row, Row) else row
+        parts = [f"foglio «{self.sheet}»"] if self.sheet else []
+        if number:
+            parts.append(f"riga {number}")
+        if column:
+            letter = ""
+            if column in self.columns and self.path.suffix.lower() not in (".yaml", ".yml"):
+                letter = column_letter(self.columns.index(column))
+            parts.append(f"colonna {letter} ({column})" if letter else f"campo «{column}»")
+        return ", ".join(parts)
+
+
+def read_table(path: Path, sheet: str | None = None) -> Table:
+    """Read the table at ``path``; a located Italian error if it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        raise fail("tabella della serie non trovata", file=path,
+                   hint="il percorso in 'serie.tabella' è relativo alla cartella dell'atto")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx(path, sheet)
+    if sheet is not None:
+        raise fail("'serie.foglio' vale solo per una cartella Excel (.xlsx)", file=path)
+    if suffix in (".csv", ".txt"):
+        return _csv(path)
+    if suffix in (".yaml", ".yml"):
+        return _yaml(path)
+    raise fail("formato della tabella non riconosciuto", file=path,
+               hint="usare una cartella Excel .xlsx, un file .csv o un file .yaml")
+
+
+def _header(values, path: Path, where: str) -> list[str]:
+    names = []
+    for index, value in enumerate(values):
+        name = "" if value is None else str(value).strip()
+        if not name:
+            if any(v not in (None, "") for v in values[index:]):
+                raise fail(f"{where}, colonna {column_letter(index)}: intestazione vuota", file=path, line=1,
+                           hint="la prima riga deve dare un nome a ogni colonna usata")
+            break
+        if name in names:
+            raise fail(f"{where}, colonna {column_letter(index)}: colonna «{name}» ripetuta", file=path, line=1,
+                       hint="ogni colonna deve avere un nome diverso")
+        names.append(name)
+    if not names:
+        raise fail(f"{where}: manca la riga di intestazione", file=path, line=1,
+                   hint="la prima riga deve contenere i nomi delle colonne (es. ente, importo)")
+    return names
+
+
+def _rows(records, columns: list[str], first: int) -> list[Row]:
+    rows = []
+    for number, values in records:
+        if number < first or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        cells = {}
+        for index, name in enumerate(columns):
+            value = values[index] if index < len(values) else None
+            if isinstance(value, str):
+                value = value.strip() or None
+            cells[name] = Cell(value, column_letter(index))
+        rows.append(Row(number, cells))
+    return rows
+
+
+def _xlsx(path: Path, sheet: str | None) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raise fail(f"la cartella Excel non si può leggere ({type(exc).__name__})", file=path,
+                   hint="salvarla da Excel come «Cartella di lavoro Excel (.xlsx)»") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise fail(f"foglio «{sheet}» non presente nella cartella Excel", file=path, field="serie.foglio",
+                       hint="fogli presenti: " + ", ".join(book.sheetnames))
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        records = list(enumerate(ws.iter_rows(values_only=True), start=1))
+        name = ws.title
+    finally:
+        book.close()
+    if not records:
+        raise fail(f"foglio «{name}» vuoto", file=path, hint="la prima riga contiene i nomi delle colonne")
+    columns = _header(list(records[0][1]), path, f"foglio «{name}», riga 1")
+    return Table(path, name, columns, _rows(records, columns, 2))
+
+
+def _csv(path: Path) -> Table:
+    text = read_text(path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first = text.split("\n", 1)[0]
+    delimiter = max("\t;,", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = []
+    try:
+        start = 1
+        for values in reader:
+            records.append((start, values))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise fail(f"CSV non valido alla riga {reader.line_num}: {exc}", file=path, line=reader.line_num,
+                   hint="controllare le virgolette") from None
+    if not records:
+        raise fail("file CSV vuoto", file=path, hint="la prima riga contiene i nomi delle colonne")
+    columns = _header(records[0][1], path, "riga 1")
+    return Table(path, None, columns, _rows(records[1:], columns, 2))
+
+
+def _yaml(path: Path) -> Table:
+    doc = load_yaml(path)
+    if not isinstance(doc.data, list) or not all(isinstance(item, dict) for item in doc.data):
+        raise fail("la tabella YAML deve essere un elenco di voci '- ente: ...'", file=path, line=1)
+    columns: list[str] = []
+    for item in doc.data:
+        columns += [str(k) for k in item if str(k) not in columns]
+    rows = []
+    for index, item in enumerate(doc.data):
+        rows.append(Row(doc.line_of((index,)) or index + 1,
+                        {name: Cell(item.get(name) if not isinstance(item.get(name), str)
+                                    else (item[name].strip() or None), "") for name in columns}))
+    return Table(path, None, columns, rows)

@@ -1,0 +1,169 @@
+"""Letter series: one letter per body of a table (XLSX, CSV), checked, rendered in parallel, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import pdf_text, run_cli
+from series_helpers import asst, expected_text, rows, write_act, write_csv, write_xlsx
+
+
+def _letter_texts(out: Path) -> dict[str, str]:
+    return {folder.name: " ".join(pdf_text(next(folder.glob("*.pdf"))))
+            for folder in sorted(out.iterdir()) if folder.is_dir()}
+
+
+def test_xlsx_series_gives_each_body_its_letter_with_its_own_figures(project):
+    from docx import Document
+
+    act = write_act(project, "riparto.xlsx", sheet="Riparto")
+    write_xlsx(project / "atti" / "riparto.xlsx", rows(project))
+    result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
+    assert result.exit_code == 0, result.output
+    bodies = asst(project)
+    out = project / "out" / "riparto"
+    texts = _letter_texts(out)
+    assert sorted(texts) == sorted(e.id for e in bodies)
+    for i, ente in enumerate(bodies):
+        text = texts[ente.id]
+        posti, importo = expected_text(i)
+        assert ente.denominazione.upper() in text.upper()
+        assert f"sono assegnati {posti} posti letto e l'importo di {importo}" in text
+        others = [e.denominazione.upper() for e in bodies if e.id != ente.id and e.denominazione.upper() not in
+                  ente.denominazione.upper()]
+        assert not [o for o in others if o in text.upper()], "a letter names another body"
+    docx = Document(out / bodies[3].id / f"riparto-{bodies[3].id}.docx")
+    assert f"l'importo di {expected_text(3)[1]}" in "\n".join(p.text for p in docx.paragraphs)
+    listing = json.loads((out / "serie.json").read_text(encoding="utf-8"))
+    assert [(e["ente"], e["riga"]) for e in listing["lettere"]] == [(e.id, i + 2) for i, e in enumerate(bodies)]
+    assert listing["tabella"]["foglio"] == "Riparto"
+
+
+def test_csv_series_with_italian_numbers_gives_the_same_letters(project):
+    act = write_act(project, "riparto.csv")
+    write_csv(project / "atti" / "riparto.csv", rows(project))
+    result = run_cli("render", act, "--out", project / "out", "--jobs", "1", cwd=project)
+    assert result.exit_code == 0, result.output
+    bodies = asst(project)
+    out = project / "out" / "riparto"
+    for i in (0, len(bodies) - 1):
+        text = " ".join(pdf_text(out / bodies[i].id / f"riparto-{bodies[i].id}.pdf"))
+        posti, importo = expected_text(i)
+        assert f"sono assegnati {posti} posti letto e l'importo di {importo}" in text
+    from pypdf import PdfReader
+
+    fields = PdfReader(str(out / bodies[0].id / f"riparto-{bodies[0].id}.pdf")).get_fields()
+    assert "Firma_DirettoreGenerale" in fields
+
+
+def test_check_series_names_sheet_row_and_column_of_each_problem(project):
+    data = rows(project)
+    missing = data.pop(7)                     # a body of the group without its row
+    data[2][0] = "asst-leco"                  # unknown id (sheet row 4)
+    data[4][2] = None                         # empty cell (row 6, column C)
+    data[5][3] = "molti"                      # not an amount (row 7, column D)
+    data.append(["ats-milano", "ATS", 1, 1])  # a body outside the addressed group (row 27)
+    act = write_act(project, "riparto.xlsx", sheet="Riparto", total=Decimal(1))
+    write_xlsx(project / "atti" / "riparto.xlsx", data)
+    result = run_cli("check", act, cwd=project)
+    assert result.exit_code == 1
+    out = result.output
+    assert "foglio «Riparto», riga 4, colonna A (ente): ente «asst-leco» non presente nel registro" in out
+    assert "forse «asst-lecco»?" in out
+    assert "foglio «Riparto», riga 6, colonna C (posti_letto): cella vuota" in out
+    assert "foglio «Riparto», riga 7, colonna D (importo): «molti» non è un importo" in out
+    assert f"riga {len(data) + 1}, colonna A (ente): ente «ats-milano» fuori dai destinatari" in out
+    assert f"l'ente «{missing[0]}»" in out and "non ha una riga nella tabella (foglio «Riparto»)" in out
+    assert "il totale «importo_totale» (1,00) non è la somma della colonna D (importo)" in out
+    rendered = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert rendered.exit_code == 1
+    assert not (project / "out").exists(), "a refused series writes nothing"
+
+
+def test_series_sheet_that_does_not_exist_is_named(project):
+    act = write_act(project, "riparto.xlsx", sheet="Foglio9")
+    write_xlsx(project / "atti" / "riparto.xlsx", rows(project))
+    result = run_cli("check", act, cwd=project)
+    assert result.exit_code == 1
+    assert "foglio «Foglio9» non presente nella cartella Excel" in result.output
+    assert "fogli presenti: Note, Riparto" in result.output
+
+
+def test_failed_letter_is_reported_with_its_row_and_the_others_complete(project):
+    """An issued letter (its own protocollo) that would change is refused; the rest of the series is done."""
+    data = rows(project)
+    table = project / "atti" / "riparto.csv"
+    header = "ente;denominazione;posti_letto;importo;protocollo\n"
+    lines = [f"{e};{d};{p};{str(i).replace('.', ',')};{'G1.2026.0000123' if n == 3 else ''}"
+             for n, (e, d, p, i) in enumerate(data)]
+    act = write_act(project, "riparto.csv")
+    table.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    first = run_cli("render", act, "--out", project / "out", "--jobs", "1", cwd=project)
+    assert first.exit_code == 0, first.output
+    lines[3] = lines[3].replace(f";{data[3][2]};", ";99;")   # the issued letter's figure changes
+    lines[4] = lines[4].replace(f";{data[4][2]};", ";98;")   # and a draft letter's
+    table.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    second = run_cli("render", act, "--out", project / "out", "--jobs", "1", cwd=project)
+    assert second.exit_code == 1
+    assert f"riga 5 ({data[3][0]}): lettera non generata" in second.output
+    assert "già emesso" in second.output
+    assert f"{len(data)} lettere (1 generate, {len(data) - 2} già fatte e verificate)" in second.output
+    assert f"1 lettere su {len(data)} non generate: riga 5 ({data[3][0]})" in second.output
+    text = " ".join(pdf_text(project / "out" / "riparto" / data[4][0] / f"riparto-{data[4][0]}.pdf"))
+    assert "sono assegnati 98 posti letto" in text
+
+
+def _complete(folder: Path) -> bool:
+    from circolari.output import sha256
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_bytes())
+        return all(sha256((folder / f["name"]).read_bytes()) == f["sha256"] for f in manifest["files"])
+    except (OSError, ValueError):
+        return False
+
+
+def test_render_killed_midway_completes_on_rerun_without_redoing_finished_letters(project):
+    act = write_act(project, "riparto.csv")
+    write_csv(project / "atti" / "riparto.csv", rows(project))
+    out = project / "out" / "riparto"
+    command = [sys.executable, "-c", "from circolari.cli import main; main()", "render", str(act),
+               "--out", str(project / "out"), "--jobs", "1"]
+    process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        while process.poll() is None and len(list(out.glob("*/manifest.json"))) < 3:
+            time.sleep(0.005)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    folders = [f for f in out.iterdir() if f.is_dir()]
+    done = {f.name: (f / f"riparto-{f.name}.pdf").stat().st_ino for f in folders if _complete(f)}
+    assert len(done) >= 3
+    for pdf in out.glob("*/*.pdf"):
+        assert pdf.read_bytes().rstrip().endswith(b"%%EOF"), f"half-written {pdf}"
+    result = run_cli("render", act, "--out", project / "out", "--jobs", "1", cwd=project)
+    assert result.exit_code == 0, result.output
+    total = len(asst(project))
+    assert f"{total} lettere ({total - len(done)} generate, {len(done)} già fatte e verificate)" in result.output
+    for name, inode in done.items():
+        assert (out / name / f"riparto-{name}.pdf").stat().st_ino == inode, f"{name} was made again"
+    assert all(_complete(out / e.id) for e in asst(project))
+    assert not list(out.glob("*/.*.tmp"))
+
+
+@pytest.mark.parametrize("text, value", [("1.234,50", "1234.50"), ("1234,5", "1234.5"), ("1.234", "1234"),
+                                         ("12.5", "12.5"), ("€ 1.000.000", "1000000"), ("50%", "50")])
+def test_table_numbers_written_the_italian_way(text, value):
+    from circolari.series.values import to_number
+
+    assert to_number(text) == Decimal(value)
