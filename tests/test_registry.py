@@ -18,7 +18,7 @@ def test_group_list_shows_pec_addresses():
     result = run_cli("recipients", "list", "--group", "asst")
     assert result.exit_code == 0
     assert re.search(r"^asst-rhodense +ASST Rhodense  <protocollo.generale@pec.asst-rhodense.it>$", result.output, re.M)
-    assert "26 enti nel gruppo «asst»" in result.output
+    assert "27 enti nel gruppo «asst»" in result.output
     assert "areu" not in result.output
     unknown = run_cli("recipients", "list", "--group", "ospedali")
     assert unknown.exit_code == 1 and "gruppo «ospedali» sconosciuto" in unknown.output

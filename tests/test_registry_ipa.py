@@ -258,3 +258,10 @@ def test_import_refuses_a_broken_registry_and_writes_nothing(registry):
     assert result.exit_code == 1 and "correggere il registro prima di importare" in result.output
     assert (registry / "enti.yaml").read_text(encoding="utf-8") == broken
 
+
+def test_bundled_registry_has_every_lombard_ats_and_asst():
+    ats = run_cli("recipients", "list", "--group", "ats")
+    assert "8 enti nel gruppo «ats»" in ats.output
+    asst = run_cli("recipients", "list", "--group", "asst")
+    assert "27 enti nel gruppo «asst»" in asst.output
+    assert "asst-pini-cto" in asst.output

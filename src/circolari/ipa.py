@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import fail
 
@@ -57,8 +57,15 @@ class IpaRow:
         return self.codice_aoo is not None
 
 
-def read_rows(path: Path) -> Iterator[IpaRow]:
-    """Every row of one IPA file (entities or AOO, any layout); bad files fail with file and line."""
+Keep = Callable[[str, str], bool]
+"""``keep(codice_ipa_lowercase, codice_fiscale)``: whether a row is worth building (speed)."""
+OnHeader = Callable[[bool], bool]
+"""``on_header(is_aoo_file)``, called once the header is read: False stops the reading there."""
+
+
+def read_rows(path: Path, keep: Keep | None = None, on_header: OnHeader | None = None) -> Iterator[IpaRow]:
+    """The rows of one IPA file (entities or AOO, any layout) that ``keep`` accepts;
+    bad files fail with file and line."""
     path = Path(path)
     if not path.is_file():
         raise fail("file IndicePA non trovato" if not path.exists() else "non è un file", file=path,
@@ -68,9 +75,10 @@ def read_rows(path: Path) -> Iterator[IpaRow]:
             head = handle.read(4096)
             handle.seek(0)
             if head.lstrip()[:1] in ("[", "{"):
-                yield from _json_rows(handle, path)
+                yield from _json_rows(handle, path, keep, on_header)
             else:
-                yield from _csv_rows(handle, path, "\t" if "\t" in head.split("\n", 1)[0] else _delimiter(head))
+                delimiter = "\t" if "\t" in head.split("\n", 1)[0] else _delimiter(head)
+                yield from _csv_rows(handle, path, delimiter, keep, on_header)
     except UnicodeDecodeError:
         raise fail("il file non è in codifica UTF-8", file=path,
                    hint="riscaricarlo da indicepa.gov.it senza aprirlo e risalvarlo con un foglio di calcolo") from None
@@ -98,10 +106,14 @@ class _Columns:
                        hint="usare il file 'Enti' o 'Aree Organizzative Omogenee' di indicepa.gov.it (CSV, JSON "
                             "o amministrazioni.txt)")
 
-    def row(self, cells, path: Path, line: int) -> IpaRow | None:
+    @property
+    def is_aoo(self) -> bool:
+        return self.index["codice_aoo"] is not None
+
+    def row(self, cells, path: Path, line: int, keep: Keep | None = None) -> IpaRow | None:
         get = self._getter(cells)
         code = get("codice_ipa")
-        if not code:
+        if not code or (keep is not None and not keep(code.lower(), get("codice_fiscale"))):
             return None
         pecs = []
         for mail, kind in self.mails:
@@ -121,7 +133,7 @@ def _cell(cells, index) -> str:
     return "" if value.lower() in _EMPTY else value
 
 
-def _csv_rows(handle, path: Path, delimiter: str) -> Iterator[IpaRow]:
+def _csv_rows(handle, path: Path, delimiter: str, keep, on_header) -> Iterator[IpaRow]:
     reader = csv.reader(handle, delimiter=delimiter,
                         quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     try:
@@ -129,8 +141,10 @@ def _csv_rows(handle, path: Path, delimiter: str) -> Iterator[IpaRow]:
         if header is None:
             raise fail("file vuoto", file=path)
         columns = _Columns(header, path)
+        if on_header is not None and on_header(columns.is_aoo) is False:
+            return
         for cells in reader:
-            row = columns.row(cells, path, reader.line_num)
+            row = columns.row(cells, path, reader.line_num, keep)
             if row is not None:
                 yield row
     except csv.Error as exc:
@@ -138,7 +152,7 @@ def _csv_rows(handle, path: Path, delimiter: str) -> Iterator[IpaRow]:
                    hint="riscaricare il file da indicepa.gov.it") from None
 
 
-def _json_rows(handle, path: Path) -> Iterator[IpaRow]:
+def _json_rows(handle, path: Path, keep, on_header) -> Iterator[IpaRow]:
     """A JSON array of records streams; an object holding one (``records``, ``result.records``) is read whole."""
     first = handle.read(1)
     while first.isspace():
@@ -152,8 +166,10 @@ def _json_rows(handle, path: Path) -> Iterator[IpaRow]:
         if columns is None:
             header = list(keyed)
             columns = _Columns(header, path)
+            if on_header is not None and on_header(columns.is_aoo) is False:
+                return
         cells = ["" if keyed.get(name) is None else str(keyed[name]) for name in header]
-        row = columns.row(cells, path, number)
+        row = columns.row(cells, path, number, keep)
         if row is not None:
             yield row
 

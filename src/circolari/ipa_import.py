@@ -67,30 +67,29 @@ def plan(registry: Registry, files: list[Path], *, force: bool = False, date: st
     conflicts: list[Change] = []
     office_files: list[Path] = []
     read_entities = False
+    def keep(code: str, cf: str) -> bool:
+        return code in by_ipa or cf in by_cf
+
     for path in files:
-        rows = read_rows(path)
-        for row in rows:
-            if row.is_aoo:  # offices are read after every entities file, whatever the order given
-                office_files.append(path)
-                rows.close()
-                break
-            read_entities = True
+        kind: dict[str, bool] = {}
+        for row in read_rows(path, keep, on_header=lambda aoo: not kind.setdefault("aoo", aoo)):
             code = row.codice_ipa.lower()
             loc = by_ipa.get(code) or (by_cf.get(row.codice_fiscale) if row.codice_fiscale else None)
-            if loc is None:
-                continue
             mine = loc.ente.codice_ipa
             if mine and mine.lower() != code:
                 conflicts.append(Change(loc, UNSURE, f"stesso codice fiscale {row.codice_fiscale} ma codice IPA "
                                         f"{row.codice_ipa} invece di {mine} ({_where(row)}): controllare a mano"))
                 continue
             bodies[loc.ente.id] = row
+        if kind.get("aoo"):  # offices are read after every entities file, whatever the order given
+            office_files.append(path)
+        else:
+            read_entities = True
     wanted = {row.codice_ipa.lower() for row in bodies.values()} | set(by_ipa)
     offices: dict[str, list[IpaRow]] = defaultdict(list)
     for path in office_files:
-        for row in read_rows(path):
-            if row.is_aoo and row.codice_ipa.lower() in wanted:
-                offices[row.codice_ipa.lower()].append(row)
+        for row in read_rows(path, keep=lambda code, cf: code in wanted):
+            offices[row.codice_ipa.lower()].append(row)
     dates = {path.name: date or file_date(path) for path in files}
     changes = [_change(loc, bodies.get(loc.ente.id), offices, dates, force) for loc in registry.entries
                if loc.ente.id in bodies or (loc.ente.codice_ipa or "").lower() in offices]
