@@ -1,6 +1,9 @@
-"""Every bundled example renders exactly its approved text (examples/approvati/<act>.txt).
+"""Every bundled example renders exactly its approved text (examples/approvati/<act>.txt) and
+looks like its approved pages (examples/approvati/<act>/pagina-N.png, compared with the review's
+pixel tolerance), with the approved page count and signature fields: the page goldens.
 
-An intended change is approved with ``circolari approve examples/`` and a reviewed commit.
+An intended change is approved with ``circolari review templates examples`` then
+``circolari approve examples/ --by NAME`` and a reviewed commit.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import pytest
 
 from circolari.project import Project
 from circolari.render import render_act
-from circolari.review.approve import approved_text, rendered_text
+from circolari.review.approve import approved_look, approved_record, approved_text, rendered_text
 from circolari.review.diff import compare, rendered_words, terminal, text_words
 from conftest import EXAMPLES, ROOT
 
@@ -28,3 +31,21 @@ def test_render_equals_approved_text(act):
         diff = compare(text_words(approved), rendered_words(rendered))
         pytest.fail("il testo generato differisce da quello approvato (se voluto: circolari approve examples/):\n"
                     + terminal(diff, "approvato", "attuale", colour=False))
+
+
+def test_every_example_has_an_approval_record():
+    for act in ACTS:
+        record = approved_record(act)
+        assert record and record["approvato_da"] and record["atto"] == act.name and record["template"], act
+
+
+@pytest.mark.parametrize("act", ACTS, ids=lambda p: p.stem)
+def test_render_looks_like_approved_pages(act):
+    from circolari.review.pages import compare_looks, look_of
+
+    rendered = render_act(act, Project.locate(act, templates=ROOT / "templates", recipients=ROOT / "recipients"))
+    approved = approved_look(act)
+    assert approved is not None and all(approved.pages), act
+    diff = compare_looks(approved, look_of(rendered.files[f"{rendered.name}.pdf"]))
+    assert diff.equal, ("le pagine generate differiscono da quelle approvate (se voluto: circolari review "
+                        "templates examples, poi circolari approve examples/ --by NOME): " + "; ".join(diff.summary()))

@@ -46,15 +46,14 @@ def _images_loaded(driver) -> list[int]:
 
 def test_review_pack_shows_thumbnails_checks_and_marked_changes(project, browser):
     act = project / "examples" / "dgr-xi-3681-2020.yaml"
-    assert run_cli("approve", project / "examples", cwd=project).exit_code == 0
     act.write_text(act.read_text(encoding="utf-8").replace("importo: 190", "importo: 200"), encoding="utf-8")
     out = project / "out" / "review"
     result = run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # modified: red
 
     browser.get((out / "index.html").as_uri())
     sizes = _images_loaded(browser)
-    assert len(sizes) >= 10 and all(w > 0 for w in sizes), sizes  # 7 + 3 pages, every thumbnail decoded
+    assert len(sizes) >= 10 and all(w > 0 for w in sizes), sizes  # 7 + 3 pages and the changed ones, all decoded
     section = browser.find_element("id", "dgr-xi-3681-2020")
     assert section.get_attribute("data-stato") == "modificato"
     inserted = [e.text for e in section.find_elements("css selector", ".dopo ins")]
@@ -109,8 +108,9 @@ def test_hostile_act_name_runs_no_script_in_pack_preview_or_diff(project, browse
     examples = project / "examples"
     hostile = examples / f"{HOSTILE}.yaml"
     shutil.copy(examples / "nota-plasma-iperimmune-2020.yaml", hostile)
-    assert run_cli("approve", hostile, cwd=project).exit_code == 0
     out = project / "out" / "review"
+    assert run_cli("review", project / "templates", hostile, "--out", out, cwd=project).exit_code == 0
+    assert run_cli("approve", hostile, "--by", "Revisore di prova", "--pack", out, cwd=project).exit_code == 0
     result = run_cli("review", project / "templates", hostile, "--out", out, cwd=project)
     assert result.exit_code == 0, result.output
     assert run_cli("preview", hostile, "--out", project / "out", cwd=project).exit_code == 0, result.output
@@ -143,3 +143,32 @@ def test_content_security_policy_blocks_an_injected_script(tmp_path, browser):
     browser.get(hostile.as_uri())
     assert browser.find_element("id", "ok").text == "ok"
     assert _alerts(browser) == []
+
+
+def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff(project, browser):
+    act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    out = project / "out" / "review"
+    shutil.rmtree(project / "examples" / "approvati")  # approved afresh, by this reviewer
+    assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 0
+    assert run_cli("approve", act, "--by", "Revisore di prova", cwd=project).exit_code == 0
+    template = project / "templates" / "circolare.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("<strong>Oggetto</strong>", "Oggetto"),
+                        encoding="utf-8")  # the text stays the same: only the look changes
+    assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 1
+    browser.get((out / "index.html").as_uri())
+    section = browser.find_element("id", "nota-plasma-iperimmune-2020")
+    assert section.get_attribute("data-stato") == "modificato"
+    badge = section.find_element("css selector", "h2 .esito")
+    assert "aspetto diverso: pagina 3" in badge.text
+    assert browser.execute_script("return getComputedStyle(arguments[0]).color;", badge) == "rgb(198, 40, 40)"
+    assert "approvato da Revisore di prova il" in section.text
+    pair = section.find_element("css selector", '.confronto-pagina[data-pagina="3"]')
+    images = pair.find_elements("tag name", "img")
+    assert len(images) == 2 and all(browser.execute_script("return arguments[0].naturalWidth;", i) > 0 for i in images)
+    first = browser.find_element("css selector", "main > section")  # the template change comes first
+    assert first.get_attribute("id") == "modifiche-template" and "circolare.html.j2" in first.text
+    removed = [e.text for e in first.find_elements("css selector", "pre.sorgente .tolto")]
+    assert any("<strong>Oggetto</strong>" in line for line in removed), removed
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.execute_script("arguments[0].scrollIntoView();", pair)
+    browser.save_screenshot(str(SCREENSHOTS / "review-pages.png"))

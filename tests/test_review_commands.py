@@ -17,6 +17,15 @@ def _edit(path, old, new):
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def review_and_approve(project, *examples, by="Revisore di prova"):
+    """What a reviewer does: look at the pack, then record the approval."""
+    examples = examples or (project / "examples",)
+    run_cli("review", project / "templates", *examples, cwd=project)
+    result = run_cli("approve", *examples, "--by", by, cwd=project)
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_diff_of_two_versions_shows_words_pages_and_sections(project):
     v1 = project / "examples" / f"{DGR}.yaml"
     v2 = project / "examples" / "v2.yaml"
@@ -81,9 +90,7 @@ def test_preview_writes_pages_and_index(project):
 
 
 def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
-    assert run_cli("approve", project / "examples", cwd=project).exit_code == 0
-    approved = project / "examples" / "approvati"
-    assert sorted(p.name for p in approved.iterdir()) == [f"{DGR}.txt", f"{NOTA}.txt"]
+    review_and_approve(project)
     (project / "templates" / "_rotto.html.j2").write_text("{% for x in %}\n", encoding="utf-8")
     (project / "examples" / "rotto.yaml").write_text("tipo: delibera\nnumero: [\n", encoding="utf-8")
     _edit(project / "examples" / f"{DGR}.yaml", "importo: 190", "importo: 200")
@@ -103,16 +110,108 @@ def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
 def test_approve_reports_changes_and_errors(project):
     examples = project / "examples"
     shutil.rmtree(examples / "approvati")  # the project's own approvals, copied by the fixture
-    first = run_cli("approve", examples, cwd=project)
-    assert first.exit_code == 0 and first.stdout.count(": nuovo") == 2
-    again = run_cli("approve", examples, cwd=project)
-    assert again.stdout.count(": invariato") == 2
+    first = review_and_approve(project)
+    assert first.stdout.count(": nuovo") == 2 and "Approvazione registrata a nome di Revisore di prova" in first.stdout
+    again = review_and_approve(project)
+    assert again.stdout.count(": invariato") == 2 and "Nessun cambiamento" in again.stdout
+    assert "aggiornat" not in again.stdout and "registrata" not in again.stdout
     _edit(examples / f"{NOTA}.yaml", "I migliori saluti", "Cordiali saluti")
     (examples / "rotto.yaml").write_text("tipo: circolare\n", encoding="utf-8")
-    changed = run_cli("approve", examples, cwd=project)
+    run_cli("review", project / "templates", examples, cwd=project)
+    changed = run_cli("approve", examples, "--by", "Revisore di prova", cwd=project)
     assert changed.exit_code == 1 and f"{NOTA}.yaml: modificato" in changed.stdout
     assert "rotto.yaml: errore" in changed.stdout and "campo obbligatorio mancante" in changed.output
     assert "Cordiali saluti" in (examples / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
+
+
+def test_approval_record_holds_reviewer_date_and_hashes(project):
+    import hashlib
+    import json
+
+    shutil.rmtree(project / "examples" / "approvati")
+    review_and_approve(project, by="Revisore di prova")
+    record = json.loads((project / "examples" / "approvati" / f"{DGR}.json").read_text(encoding="utf-8"))
+    assert record["approvato_da"] == "Revisore di prova" and re.fullmatch(r"\d{4}-\d\d-\d\d", record["data"])
+    template = (project / "templates" / "delibera.html.j2").read_bytes()
+    assert record["template"]["delibera.html.j2"] == hashlib.sha256(template).hexdigest()
+    assert "intestazioni/dg-welfare.yaml" in record["template"]  # the letterhead too
+    act = (project / "examples" / f"{DGR}.yaml").read_bytes()
+    assert record["hash_atto"] == hashlib.sha256(act).hexdigest()
+    index = (project / "out" / "review" / "index.html").read_bytes()
+    assert record["pacchetto"] == hashlib.sha256(index).hexdigest()
+    text = (project / "examples" / "approvati" / f"{DGR}.txt").read_bytes()
+    assert record["hash_testo"] == hashlib.sha256(text).hexdigest()
+    pages = [(project / "examples" / "approvati" / DGR / f"pagina-{n}.png").read_bytes() for n in range(1, 8)]
+    assert record["numero_pagine"] == 7 and record["hash_pagine"] == [hashlib.sha256(p).hexdigest() for p in pages]
+    assert record["campi_firma"] == ["Firma_Segretario"]
+    shown = run_cli("review", project / "templates", project / "examples", cwd=project)
+    assert shown.exit_code == 0 and "approvato da Revisore di prova il " in shown.stdout
+
+
+def test_approve_refuses_without_reviewer_or_pack(project):
+    no_name = run_cli("approve", project / "examples", cwd=project)
+    assert no_name.exit_code == 1 and "--by" in no_name.output and "Traceback" not in no_name.output
+    no_pack = run_cli("approve", project / "examples", "--by", "Revisore di prova", cwd=project)
+    assert no_pack.exit_code == 1 and "nessun pacchetto di revisione" in no_pack.output
+    assert "circolari review" in no_pack.output
+
+
+def test_approve_refuses_an_act_with_a_check_error(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    before = (project / "examples" / "approvati" / f"{NOTA}.txt").read_bytes()
+    _edit(act, "Nelle scorse settimane", "Dal 31 novembre 2011 e nelle scorse settimane")
+    run_cli("review", project / "templates", act, cwd=project)
+    result = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
+    assert result.exit_code == 1 and "31 novembre 2011" in result.output and "non può essere approvato" in result.output
+    assert (project / "examples" / "approvati" / f"{NOTA}.txt").read_bytes() == before
+
+
+def test_approve_refuses_templates_or_acts_other_than_those_reviewed(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    other = project / "templates-nuovi"
+    shutil.copytree(project / "templates", other)
+    _edit(other / "circolare.html.j2", "<strong>Oggetto</strong>", "Oggetto")
+    assert run_cli("review", other, act, cwd=project).exit_code == 1  # layout changed: red
+    wrong = run_cli("approve", act, "--by", "Revisore di prova", "--templates", project / "templates", cwd=project)
+    assert wrong.exit_code == 1 and "i template non sono quelli del pacchetto" in wrong.output
+    assert "circolare.html.j2" in wrong.output
+    _edit(act, "I migliori saluti", "Cordiali saluti")
+    edited = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
+    assert edited.exit_code == 1 and "l'atto è cambiato dopo la revisione" in edited.output
+    _edit(act, "Cordiali saluti", "I migliori saluti")
+    right = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)  # the reviewed templates by default
+    assert right.exit_code == 0, right.output
+    source = project / "examples" / "approvati" / "template" / "circolare.html.j2"
+    assert "<strong>Oggetto</strong>" not in source.read_text(encoding="utf-8")
+
+
+def test_layout_only_template_change_turns_review_red_with_pages_before_and_after(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    _edit(project / "templates" / "circolare.html.j2", "<strong>Oggetto</strong>", "Oggetto")
+    out = project / "out" / "review"
+    result = run_cli("review", project / "templates", act, "--out", out, cwd=project)
+    assert result.exit_code == 1 and f"{NOTA}.yaml: modificato; aspetto diverso: pagina 3" in result.stdout
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f'id="{NOTA}" data-stato="modificato"' in page and "nessuna differenza nel testo" in page
+    assert (out / NOTA / "prima-3.png").is_file() and (out / NOTA / "dopo-3.png").is_file()
+    assert page.index('id="modifiche-template"') < page.index(f'id="{NOTA}"')  # the template change comes first
+    assert "-  <p class=&quot;oggetto&quot;><strong>Oggetto</strong>" in page or \
+        '<span class="tolto">-  &lt;p class=&quot;oggetto&quot;&gt;&lt;strong&gt;Oggetto&lt;/strong&gt;' in page
+
+
+def test_page_count_and_signature_field_changes_are_reported(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    _edit(project / "templates" / "circolare.html.j2", 'data-signature="Firma_{{ firma_campo }}"', "")
+    result = run_cli("review", project / "templates", act, cwd=project)
+    assert result.exit_code == 1 and "campi firma: Firma_DirettoreGenerale → nessuno" in result.stdout
+
+
+def test_a_change_on_every_page_is_reported_as_all_pages(project):
+    from circolari.review.pages import Look, LookDiff, PageChange
+
+    look = Look([b"a", b"b", b"c"], [])
+    diff = LookDiff(look, look, [PageChange(n, "diversa", b"", b"") for n in (1, 2, 3)])
+    assert diff.summary() == ["aspetto diverso: tutte le pagine"]
 
 
 def test_review_never_deletes_a_folder_it_did_not_make(project):
@@ -136,9 +235,8 @@ def test_every_generated_page_has_a_policy_allowing_only_its_own_hashed_scripts(
     from html import unescape
 
     examples = project / "examples"
-    assert run_cli("approve", examples, cwd=project).exit_code == 0
     _edit(examples / f"{DGR}.yaml", "importo: 190", "importo: 200")
-    assert run_cli("review", project / "templates", examples, "--out", project / "out" / "review", cwd=project).exit_code == 0
+    assert run_cli("review", project / "templates", examples, "--out", project / "out" / "review", cwd=project).exit_code == 1
     assert run_cli("preview", examples / f"{NOTA}.yaml", "--out", project / "out", cwd=project).exit_code == 0
     assert run_cli("diff", examples / f"{DGR}.yaml", "--templates", project / "templates",
                    "--html", project / "out" / "diff.html", cwd=project).exit_code == 0

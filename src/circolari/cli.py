@@ -296,7 +296,8 @@ def review(
     report(pack.problems)
     for entry in pack.entries:
         report([p for p in entry.problems if p.level == "errore"])
-        typer.echo(f"{entry.act}: {entry.status}" + (f" ({entry.changes} modific{'a' if entry.changes == 1 else 'he'})" if entry.changes else ""))
+        typer.echo(f"{entry.act}: {entry.status}" + (f" ({entry.changes} modific{'a' if entry.changes == 1 else 'he'})" if entry.changes else "")
+                   + "".join(f"; {line}" for line in entry.look) + (f" [{entry.approved_by}]" if entry.approved_by else ""))
     typer.echo(f"Pacchetto di revisione: {pack.index}")
     if pack.failed:
         raise typer.Exit(1)
@@ -305,23 +306,34 @@ def review(
 @command(app)
 def approve(
     examples: Annotated[list[Path], typer.Argument(help="esempi (file YAML o cartelle) da approvare")],
+    by: Annotated[str, typer.Option("--by", help="nome e cognome di chi approva (registrato con la data)")] = "",
+    pack: Annotated[Optional[Path], typer.Option("--pack", help="pacchetto di revisione rivisto (predefinito: out/review)")] = None,
     templates: TemplatesOpt = None,
     recipients: RecipientsOpt = None,
 ):
-    """Registra il testo attuale di ogni esempio come approvato (<cartella>/approvati/<atto>.txt, da versionare)."""
+    """Registra come approvato ciò che il pacchetto di revisione ha mostrato: testo, pagine, campi firma, template (<cartella>/approvati/, da versionare)."""
     from .project import Project
-    from .review.approve import approve as approve_acts, approved_path
+    from .review.approve import approve as approve_acts, pack_record, record_path
     from .review.pack import example_files
 
+    if not by.strip():
+        raise CircolariError(Problem("indicare chi approva con --by", hint='es. circolari approve examples/ --by "Nome Cognome"'))
+    pack = pack or Path("out") / "review"
+    reviewed = pack_record(pack)
+    templates = templates or (Path(reviewed["cartella_template"]) if reviewed.get("cartella_template") else None)
     files, missing = example_files(examples)
     report(missing)
-    results = approve_acts(files, lambda act: Project.locate(act, templates=templates, recipients=recipients))
+    results = approve_acts(files, lambda act: Project.locate(act, templates=templates, recipients=recipients),
+                           reviewer=by.strip(), pack=pack)
     for result in results:
         report(result.problems if result.status == "errore" else [])
-        typer.echo(f"{result.act}: {result.status}" + ("" if result.status == "errore" else f" -> {approved_path(result.act)}"))
+        typer.echo(f"{result.act}: {result.status}" + ("" if result.status == "errore" else f" -> {record_path(result.act)}"))
     if missing or any(r.status == "errore" for r in results):
         raise typer.Exit(1)
-    typer.echo("Testi approvati aggiornati: rivederli e registrarli con un commit.")
+    if all(r.status == "invariato" for r in results):
+        typer.echo("Nessun cambiamento: le approvazioni registrate valgono già.")
+    else:
+        typer.echo(f"Approvazione registrata a nome di {by.strip()}: rivederla e registrarla con un commit.")
 
 
 _register_subcommands()

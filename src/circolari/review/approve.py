@@ -1,21 +1,43 @@
-"""Approved renders: the text of each example as the legal office approved it, kept in git.
+"""Approvals as records, kept in git beside the examples (``<folder>/approvati/``):
 
-``circolari approve examples/`` writes ``examples/approvati/<act>.txt``; committing it is
-the approval. The review pack and the project's tests compare every new render with it.
+- ``<act>.txt``: the approved text; ``<act>/pagina-N.png``: the approved pages (grey, small);
+- ``<act>.json``: who approved and when, the hashes of the act, of every template and letterhead
+  file, of the review pack, of the text and of each page, the page count and signature fields;
+- ``template/``: the approved templates' sources, for the next review's source diff.
+
+``approve`` only records what a review pack showed: the act and the templates must be those
+the pack was made from, and the act must have no check error.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircolariError, Problem
 
 FOLDER = "approvati"
+SOURCES = "template"
+RECORD = "revisione.json"  # in the review pack: what was reviewed
 
 
 def approved_path(act: Path) -> Path:
     return Path(act).parent / FOLDER / f"{Path(act).stem}.txt"
+
+
+def record_path(act: Path) -> Path:
+    return Path(act).parent / FOLDER / f"{Path(act).stem}.json"
+
+
+def pages_folder(act: Path) -> Path:
+    return Path(act).parent / FOLDER / Path(act).stem
+
+
+def sources_folder(act: Path) -> Path:
+    return Path(act).parent / FOLDER / SOURCES
 
 
 def approved_text(act: Path) -> str | None:
@@ -23,8 +45,51 @@ def approved_text(act: Path) -> str | None:
     return path.read_bytes().decode("utf-8") if path.is_file() else None
 
 
+def approved_record(act: Path) -> dict | None:
+    path = record_path(act)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeError) as exc:
+        raise CircolariError(Problem(f"registro di approvazione illeggibile: {exc}", file=path,
+                                     hint="ripristinarlo da git o approvare di nuovo")) from None
+
+
+def approved_look(act: Path):
+    """The approved pages and signature fields, or None when the act has no approval record."""
+    from .pages import Look
+
+    record = approved_record(act)
+    if record is None:
+        return None
+    folder = pages_folder(act)
+    pages = [(folder / f"pagina-{n}.png").read_bytes() if (folder / f"pagina-{n}.png").is_file() else b""
+             for n in range(1, record.get("numero_pagine", 0) + 1)]
+    return Look(pages, list(record.get("campi_firma", [])))
+
+
 def rendered_text(rendered) -> str:
     return rendered.files[f"{rendered.name}.txt"].decode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    """Every regular file under ``folder`` (hidden files and caches aside), by posix relative path."""
+    folder = Path(folder)
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
+            files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    return {name: sha256(data) for name, data in folder_files(folder).items()}
 
 
 @dataclass
@@ -34,23 +99,121 @@ class Approval:
     problems: list[Problem] = field(default_factory=list)
 
 
-def approve(acts: list[Path], project_for) -> list[Approval]:
-    """Render each act with ``project_for(act)`` and store its text as approved; errors do not stop the rest."""
-    from ..render import render_act
+def pack_record(pack: Path) -> dict:
+    """What a review pack was made from; a clear error when there is none."""
+    path = Path(pack) / RECORD
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CircolariError(Problem("nessun pacchetto di revisione: approvare solo ciò che è stato rivisto", file=path,
+                                     hint="eseguire prima 'circolari review TEMPLATE ESEMPI' (o indicare --pack)")) from None
+    except (OSError, ValueError, UnicodeError) as exc:
+        raise CircolariError(Problem(f"pacchetto di revisione illeggibile: {exc}", file=path,
+                                     hint="rigenerarlo con 'circolari review'")) from None
 
+
+def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: dt.date | None = None) -> list[Approval]:
+    """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
+    error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
+    from ..registry import Registry
+    from ..render import render_act
+    from .checks import check_act
+    from .pages import look_of
+
+    reviewed = pack_record(pack)
+    index = Path(pack) / "index.html"
+    pack_hash = sha256(index.read_bytes()) if index.is_file() else ""
+    today = today or dt.date.today()
     results = []
     for act in acts:
+        project = project_for(act)
+        templates = folder_files(project.templates)
+        problems = _reviewed_problems(act, templates, reviewed)
+        if not problems:
+            try:
+                registry = Registry.load(project.recipients)
+            except CircolariError:
+                registry = None
+            problems = [p for p in check_act(act, project, registry, today=today) if p.level == "errore"]
+            if problems:
+                problems.append(Problem("l'atto ha errori: non può essere approvato", file=act,
+                                        hint="correggerli, rigenerare il pacchetto con 'circolari review' e approvare"))
+        if problems:
+            results.append(Approval(act, "errore", problems))
+            continue
         try:
-            rendered = render_act(act, project_for(act))
+            rendered = render_act(act, project)
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
+        pdf = rendered.files[f"{rendered.name}.pdf"]
+        look = look_of(pdf)
         text = rendered_text(rendered)
-        before = approved_text(act)
-        path = approved_path(act)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if before != text:
-            path.write_bytes(text.encode("utf-8"))
-        status = "nuovo" if before is None else "invariato" if before == text else "modificato"
+        record = {
+            "atto": act.name, "approvato_da": reviewer, "data": today.isoformat(),
+            "hash_atto": sha256(act.read_bytes()),
+            "template": {name: sha256(data) for name, data in templates.items()},
+            "pacchetto": pack_hash, "hash_testo": sha256(text.encode("utf-8")),
+            "numero_pagine": len(look.pages), "hash_pagine": look.hashes, "campi_firma": look.fields,
+        }
+        before = approved_record(act)
+        first = before is None and approved_text(act) is None
+        same = (before is not None and approved_text(act) == text
+                and {k: v for k, v in before.items() if k not in ("approvato_da", "data", "pacchetto")}
+                == {k: v for k, v in record.items() if k not in ("approvato_da", "data", "pacchetto")})
+        if not same:
+            _write(act, text, look, record, templates)
+        status = "invariato" if same else "nuovo" if first else "modificato"
         results.append(Approval(act, status, rendered.warnings))
     return results
+
+
+def _reviewed_problems(act: Path, templates: dict[str, bytes], reviewed: dict) -> list[Problem]:
+    """Why this act is not what the pack showed (empty when it is)."""
+    acts = reviewed.get("atti", {})
+    key = str(Path(act).resolve())
+    if key not in acts:
+        return [Problem("l'atto non è nel pacchetto di revisione", file=act,
+                        hint="rigenerare il pacchetto con 'circolari review' includendo questo atto")]
+    if acts[key] != sha256(Path(act).read_bytes()):
+        return [Problem("l'atto è cambiato dopo la revisione", file=act,
+                        hint="rigenerare il pacchetto con 'circolari review' e rivederlo")]
+    now = {name: sha256(data) for name, data in templates.items()}
+    then = reviewed.get("template", {})
+    if now != then:
+        changed = sorted(n for n in set(now) | set(then) if now.get(n) != then.get(n))
+        return [Problem(f"i template non sono quelli del pacchetto di revisione ({', '.join(changed)})", file=act,
+                        hint=f"usare --templates {reviewed.get('cartella_template', '')} oppure rigenerare il pacchetto")]
+    return []
+
+
+def _write(act: Path, text: str, look, record: dict, templates: dict[str, bytes]) -> None:
+    from ..output import write_atomic
+
+    folder = pages_folder(act)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("pagina-*.png"):
+        old.unlink()
+    for number, png in enumerate(look.pages, start=1):
+        write_atomic(folder / f"pagina-{number}.png", png)
+    sources = sources_folder(act)
+    for name, data in templates.items():
+        target = sources / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.is_file() or target.read_bytes() != data:
+            write_atomic(target, data)
+    for old in sorted(sources.rglob("*"), reverse=True):
+        if old.is_file() and old.relative_to(sources).as_posix() not in templates:
+            old.unlink()
+    write_atomic(approved_path(act), text.encode("utf-8"))
+    write_atomic(record_path(act), (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def approved_by(record: dict) -> str:
+    """'approvato da Maria Rossi il 30/11/2026' (what the record holds)."""
+    who = str(record.get("approvato_da") or "?")
+    try:
+        when = dt.date.fromisoformat(str(record.get("data"))).strftime("%d/%m/%Y")
+    except ValueError:
+        when = "?"
+    return f"approvato da {who} il {when}"

@@ -24,7 +24,13 @@ h2 { font-size: 18px; margin: 6px 0 10px; } h3 { font-size: 15px; margin: 14px 0
 .pagine { display: flex; flex-wrap: wrap; gap: 12px; }
 .pagine figure { margin: 0; text-align: center; font-size: 12px; color: #555; }
 .pagine img { border: 1px solid #bbb; box-shadow: 0 1px 4px rgba(0,0,0,.15); background: #fff; display: block; }
-.miniature img { width: 150px; }
+.miniature img { width: 220px; }
+.coppia { display: flex; gap: 16px; flex-wrap: wrap; } .coppia figure { margin: 0; text-align: center; font-size: 12px; }
+.coppia img { width: 440px; max-width: 45vw; border: 1px solid #bbb; background: #fff; }
+.coppia .dopo img { border-color: #c62828; } .assente { width: 440px; height: 200px; border: 1px dashed #c62828; }
+pre.sorgente { font-size: 12px; background: #fafafa; border: 1px solid #ddd; padding: 6px; overflow: auto; }
+pre.sorgente span { display: block; } .contesto { color: #555; } .punto { color: #0b3d6b; }
+ul.aspetto { color: #c62828; font-weight: bold; } .approvazione { color: #1e6b2c; font-style: normal; }
 .grandi img { width: 620px; max-width: 100%; }
 ul.problemi { list-style: none; padding: 0; margin: 0; font-family: monospace; font-size: 13px; }
 ul.problemi li { padding: 3px 6px; border-left: 4px solid #999; margin: 2px 0; background: #fafafa; }

@@ -1,5 +1,8 @@
-"""The review pack: one ``index.html`` showing, for every example rendered with a templates
-folder, its page thumbnails, its check results and its difference from the approved text.
+"""The review pack: one ``index.html`` showing first the template change itself (source diff
+against the approved templates), then, for every example rendered with a templates folder,
+who approved it and when, its pages before/after where they look different, its check results
+and its difference from the approved text. ``revisione.json`` records what was reviewed, for
+``approve``.
 
 Nothing stops the pack: a template that does not parse, an act that does not load, an
 example that does not exist are each shown in it, and the other examples still appear.
@@ -23,6 +26,8 @@ class Entry:
     problems: list[Problem] = field(default_factory=list)
     pages: int = 0
     changes: int = 0
+    look: list[str] = field(default_factory=list)  # how the pages differ from the approved ones
+    approved_by: str = ""  # "approvato da X il Y"
 
 
 @dataclass
@@ -33,7 +38,8 @@ class Pack:
 
     @property
     def failed(self) -> bool:
-        return any(p.level == "errore" for p in self.problems) or any(e.status == "errore" for e in self.entries)
+        return (any(p.level == "errore" for p in self.problems)
+                or any(e.status in ("errore", "modificato") for e in self.entries))
 
 
 def example_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
@@ -77,13 +83,42 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
         entries.append(entry)
         sections.append(html)
     index = out / "index.html"
-    index.write_text(_index(templates, entries, problems, sections), encoding="utf-8")
+    sources = source_diff_html(templates, files)
+    index.write_text(_index(templates, entries, problems, sections, sources), encoding="utf-8")
+    _record(out, templates, files, index)
     return Pack(index, entries, problems)
+
+
+def _record(out: Path, templates: Path, files: list[Path], index: Path) -> None:
+    import json
+
+    from .approve import RECORD, folder_hashes, sha256
+
+    record = {"cartella_template": str(Path(templates).resolve()), "template": folder_hashes(templates),
+              "atti": {str(a.resolve()): sha256(a.read_bytes()) for a in files if a.is_file()},
+              "pacchetto": sha256(index.read_bytes())}
+    (out / RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def source_diff_html(templates: Path, files: list[Path]) -> str:
+    """The template and letterhead sources changed since the last approval, as a unified diff."""
+    from .approve import folder_files, sources_folder
+    from .sources import diff_folders, html_fragment
+
+    folders = sorted({sources_folder(a) for a in files if sources_folder(a).is_dir()})
+    if not folders:
+        return ('<section class="scheda" id="modifiche-template"><h2>Modifiche ai template</h2>'
+                '<p class="esito nuovo">nessuna approvazione precedente con cui confrontare i template</p></section>')
+    now = folder_files(templates)
+    parts = [html_fragment(diff_folders(folder_files(folder), now), folder) for folder in folders]
+    return ('<section class="scheda" id="modifiche-template"><h2>Modifiche ai template</h2>'
+            + "".join(parts) + "</section>")
 
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
     from ..render import render_act
-    from .approve import approved_path, approved_text
+    from .approve import approved_by, approved_look, approved_path, approved_record, approved_text
+    from .pages import compare_looks, look_diff_html, look_of
     from .checks import check_act
     from .diff import compare, html_fragment, rendered_words, text_words
     from .preview import page_images
@@ -101,7 +136,8 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     thumbs = []
-    images = page_images(rendered.files[f"{name}.pdf"], scale=0.8)
+    pdf = rendered.files[f"{name}.pdf"]
+    images = page_images(pdf, scale=0.8)
     for number, png in enumerate(images, start=1):
         (folder / f"pagina-{number}.png").write_bytes(png)
         image = url(name, f"pagina-{number}.png")
@@ -109,6 +145,8 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
                       f'alt="{attr(name)}, pagina {number}"></a><figcaption>pagina {number}</figcaption></figure>')
     entry.pages = len(images)
     approved = approved_text(act)
+    record = approved_record(act)
+    look_html = ""
     if approved is None:
         entry.status = "non approvato"
         diff_html = (f'<p class="esito nuovo">nessun testo approvato ({escape(str(approved_path(act)))}): '
@@ -116,9 +154,16 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
     else:
         diff = compare(text_words(approved), rendered_words(rendered))
         entry.changes = len(diff.changes)
-        entry.status = "uguale" if diff.equal else "modificato"
+        old_look = approved_look(act)
+        if record is not None:
+            entry.approved_by = approved_by(record)
+        if old_look is not None:
+            looks = compare_looks(old_look, look_of(pdf))
+            entry.look = looks.summary()
+            look_html = look_diff_html(looks, folder, name)
+        entry.status = "uguale" if diff.equal and not entry.look else "modificato"
         diff_html = html_fragment(diff, "testo approvato", "testo con questi template", prefix=f"{anchor(name)}-")
-    body = (f'<h3>Pagine ({len(images)})</h3><div class="pagine miniature">{"".join(thumbs)}</div>\n'
+    body = (look_html + f'<h3>Pagine ({len(images)})</h3><div class="pagine miniature">{"".join(thumbs)}</div>\n'
             f'<h3>Controlli</h3>{problems_list(entry.problems)}\n'
             f'<h3>Differenze dal testo approvato</h3>{diff_html}')
     return entry, _section(entry, body)
@@ -131,21 +176,24 @@ _BADGE = {"uguale": ("ok", "uguale all'approvato"), "modificato": ("ko", "modifi
 def _badge(entry: Entry) -> str:
     cls, text = _BADGE[entry.status]
     if entry.status == "modificato":
-        text = f"{entry.changes} modific{'a' if entry.changes == 1 else 'he'}"
+        text = "; ".join(([f"{entry.changes} modific{'a' if entry.changes == 1 else 'he'} al testo"] if entry.changes else [])
+                         + entry.look)
     return f'<span class="esito {cls}">{escape(text)}</span>'
 
 
 def _section(entry: Entry, body: str) -> str:
     name = entry.act.stem
     return (f'<section class="scheda" id="{anchor(name)}" data-stato="{attr(entry.status)}">'
-            f'<h2>{escape(name)} {_badge(entry)}</h2><p class="dove">{escape(str(entry.act))}</p>\n'
+            f'<h2>{escape(name)} {_badge(entry)}</h2><p class="dove">{escape(str(entry.act))}'
+            + (f' — <span class="approvazione">{escape(entry.approved_by)}</span>' if entry.approved_by else "")
+            + '</p>\n'
             + (body if entry.status != "errore" else f'<h3>Controlli</h3>{problems_list(entry.problems)}{body}')
             + '</section>')
 
 
-def _index(templates: Path, entries: list[Entry], problems: list[Problem], sections: list[str]) -> str:
+def _index(templates: Path, entries: list[Entry], problems: list[Problem], sections: list[str], sources: str) -> str:
     rows = "".join(f'<li><a href="{url(fragment=anchor(e.act.stem))}">{escape(e.act.stem)}</a> {_badge(e)}</li>' for e in entries)
     head = (f'<section class="scheda" id="template"><h2>Template: {escape(str(templates))}</h2>'
             f'{problems_list(problems)}<h3>Esempi</h3><ul>{rows or "<li>nessun esempio</li>"}</ul></section>')
     return page("Revisione dei template", f"{len(entries)} esempi con i template di {templates}",
-                head + "\n" + "\n".join(sections))
+                sources + "\n" + head + "\n" + "\n".join(sections))

@@ -7,8 +7,8 @@ from pathlib import Path
 from .html import csp_meta, escape, page, url
 
 
-def page_images(pdf: bytes, *, scale: float = 1.5) -> list[bytes]:
-    """One PNG per page (scale 1 = 72 dpi)."""
+def page_images(pdf: bytes, *, scale: float = 1.5, grey: bool = False) -> list[bytes]:
+    """One PNG per page (scale 1 = 72 dpi), in shades of grey if ``grey``."""
     import io
 
     import pypdfium2 as pdfium
@@ -18,9 +18,10 @@ def page_images(pdf: bytes, *, scale: float = 1.5) -> list[bytes]:
     try:
         for index in range(len(document)):
             pdf_page = document[index]
-            bitmap = pdf_page.render(scale=scale)
+            bitmap = pdf_page.render(scale=scale, grayscale=grey)
             buffer = io.BytesIO()
-            bitmap.to_pil().save(buffer, format="PNG", optimize=False, compress_level=6)
+            image = bitmap.to_pil()
+            (image.convert("L") if grey else image).save(buffer, format="PNG", optimize=False, compress_level=6)
             images.append(buffer.getvalue())
             bitmap.close()
             pdf_page.close()
