@@ -18,6 +18,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_finish.py
 	$(BIN)/python bench/bench_mail.py
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_ipa.py
 
 $(VENV)/.installed: pyproject.toml

@@ -80,3 +80,22 @@ def assert_pdfa(data: bytes, tmp_path) -> None:
     assert failures == [], "\n".join(map(str, failures))
     problem = qpdf_check(data, tmp_path)
     assert problem is None, problem
+
+
+def pikepdf_findings(data: bytes, tmp_path) -> list[tuple[str, str]]:
+    """(rule, kind) from pikepdf's PDF/A-2b validator on a copy without the form (it does not
+    cover AcroForm); pytest skips where its optional dependencies are missing."""
+    import pikepdf
+    import pytest
+
+    validator = pytest.importorskip("pikepdf.pdfa")
+    copy = tmp_path / "senza-modulo.pdf"
+    with pikepdf.open(BytesIO(data)) as doc:
+        if "/AcroForm" in doc.Root:
+            del doc.Root.AcroForm
+        for page in doc.pages:
+            if "/Annots" in page.obj:
+                page.obj.Annots = pikepdf.Array(
+                    [a for a in page.obj.Annots if a.get("/Subtype") != "/Widget"])
+        doc.save(copy)
+    return sorted((f.rule, f.kind) for f in validator.validate_written(copy, "2b").findings)

@@ -123,6 +123,14 @@ def test_rendered_act_signs_and_verifies(rendered, kind, pki, tmp_path):  # noqa
     text = "\n".join(report.lines())
     assert "Mario Rossi" in text and "PDF/A-2b" in text
     assert check_pdfa(signed) == []
+    # pikepdf's validator, on copies without the form: signing adds no finding of its own
+    # (it flags the tagged act's PDF/UA extension schema and A conformance, which it lacks)
+    from pdfa_checker import pikepdf_findings
+
+    before_findings = pikepdf_findings(source.read_bytes(), tmp_path)
+    after_findings = pikepdf_findings(signed.read_bytes(), tmp_path)
+    assert [f for f in after_findings if f not in before_findings] == [
+        ("pikepdf:schema-Extensions", "unsupported")]
     tampered = tmp_path / "alterato.pdf"
     data = bytearray(signed.read_bytes())
     position = data.index(b"/Title") + 8

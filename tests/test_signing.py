@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
-from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf
+from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf, pikepdf_findings
 from typer.testing import CliRunner
 
 from circolari.errors import CircolariError
@@ -416,3 +416,10 @@ def test_signing_leaves_no_unreferenced_duplicate_xmp(signed):
                    if isinstance(o, pikepdf.Stream) and o.get("/Type") == "/Metadata"]
         assert packets == [pdf.Root.Metadata.objgen]
         assert b"<pdf:Producer>" in pdf.Root.Metadata.read_bytes()  # the bumped packet
+
+
+def test_signed_copy_without_form_passes_pikepdf_validator(act, signed, tmp_path):
+    assert pikepdf_findings(act.read_bytes(), tmp_path) == []
+    # pikepdf does not know PAdES's ESIC developer extension (allowed by ISO 32000-1, 7.12):
+    # "unsupported", not a violation
+    assert pikepdf_findings(signed.read_bytes(), tmp_path) == [("pikepdf:schema-Extensions", "unsupported")]
