@@ -93,3 +93,37 @@ def write_csv(path: Path, data: list[list]) -> Path:
         lines.append(f"{ente};{name};{posti};{amount}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def make_p12(folder: Path, password: bytes = b"segreta") -> tuple[Path, Path]:
+    """A test CA and a signer's PKCS#12 (valid from yesterday for a year); returns (p12, ca.pem)."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(timezone.utc)
+
+    def cert(subject, issuer, key, issuer_key, ca):
+        name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        usage = x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                              data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                              encipher_only=False, decipher_only=False)
+        return (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name(issuer))
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+                .add_extension(usage, critical=True).sign(issuer_key, hashes.SHA256()))
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = cert("CA di prova", "CA di prova", ca_key, ca_key, True)
+    signer = cert("Firmatario di prova", "CA di prova", key, ca_key, False)
+    p12 = folder / "firma.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"firma", key, signer, [ca],
+                                                          serialization.BestAvailableEncryption(password)))
+    pem = folder / "ca.pem"
+    pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return p12, pem

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from conftest import pdf_text, run_cli
+from tags_helpers import mcid_problems, struct_tree, unmarked_text
 from test_bad_input import edit, line_of, render_fails
 
 DGR = "examples/dgr-xi-3681-2020.yaml"
@@ -97,6 +98,13 @@ def test_two_thousand_row_table_repeats_its_header_and_keeps_every_row(project, 
     assert [int(n) for n in found] == list(range(rows))
     n, m = map(int, re.search(r"compone di (\d+) pagine di cui (\d+)", pages[0]).groups())
     assert n == len(pages) and m == len(pages) - next(i for i, p in enumerate(pages) if "ALLEGATO 1" in p)
+    pdf = project / "out" / "grande" / "grande.pdf"  # tagged (issue 18): one Table, its header once
+    assert unmarked_text(pdf) == [] and mcid_problems(pdf) == []
+    tree = struct_tree(pdf, text=False)
+    table = next(n for n in tree.walk() if n.role == "Table")
+    assert [n.role for n in table.kids] == ["Caption", *["TR"] * (rows + 1)]
+    assert [n.role for n in table.kids[1].kids] == ["TH"] * 3
+    assert sum(n.role == "TH" for n in tree.walk()) == 3 and sum(n.role == "TD" for n in tree.walk()) == 3 * rows
 
 
 def test_a_cell_longer_than_a_page_continues_overleaf(project):
@@ -112,6 +120,11 @@ def test_a_cell_longer_than_a_page_continues_overleaf(project):
     words = re.findall(r"parola(\d+)", " ".join(table_pages))
     assert [int(w) for w in words] == list(range(6000))  # nothing lost, nothing repeated
     assert "A2 aut breve" in pages[-1]
+    pdf = project / "out" / act.stem / f"{act.stem}.pdf"  # the cell cut over pages is one TD
+    assert unmarked_text(pdf) == [] and mcid_problems(pdf) == []
+    first_row = [n for n in struct_tree(pdf).walk() if n.role == "TR"][1]
+    words = re.findall(r"parola(\d+)", first_row.kids[2].text)
+    assert [int(w) for w in words] == list(range(6000))
 
 
 def test_an_empty_table_at_the_foot_of_a_page_moves_overleaf(project):

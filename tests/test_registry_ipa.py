@@ -265,3 +265,41 @@ def test_bundled_registry_has_every_lombard_ats_and_asst():
     asst = run_cli("recipients", "list", "--group", "asst")
     assert "27 enti nel gruppo «asst»" in asst.output
     assert "asst-pini-cto" in asst.output
+
+
+def test_bidi_override_in_a_registry_name_is_reported_at_render_with_registry_file_and_line(project):
+    path = project / "recipients" / "asst.yaml"
+    text = path.read_text(encoding="utf-8").replace('denominazione: "ASST Rhodense"', 'denominazione: "ASST \u202eesnedohR"')
+    assert "\u202e" in text
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("render", project / "examples" / "nota-plasma-iperimmune-2020.yaml", "--out", project / "out",
+                     cwd=project)
+    assert result.exit_code == 1
+    line = line_of(text, "ASST \u202e")
+    assert f"{path}:{line}: errore: campo '" in result.output
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE)" in result.output
+    assert not (project / "out").exists() or not any((project / "out").rglob("*.pdf"))
+
+
+def test_codes_that_disagree_with_indicepa_are_left_to_the_clerk(registry):
+    text = ENTRIES.replace('codice_ipa: "054"', 'codice_ipa: "054"\n  codice_fiscale: "01455570562"')
+    (registry / "enti.yaml").write_text(text, encoding="utf-8")
+    result = run_cli("recipients", "import", "indicepa", IPA / "enti.csv", "--recipients", registry, "--applica")
+    assert ("? umbria-1: da verificare: stesso codice IPA 054 ma codice fiscale 03301860544 invece di 01455570562 "
+            "(enti.csv:2): controllare a mano") in result.output
+    assert entries(registry)["umbria-1"]["pec"] is None
+
+
+@pytest.mark.parametrize("name, content, line, message", [
+    ("troncato.csv", '"Codice_IPA","Mail1","Tipo_Mail1"\n"054","a@pec.it","Pec"\n"055,"b\n', 3,
+     "CSV non valido: virgolette non chiuse o riga malformata"),
+    ("troncato.json", '[{"Codice_IPA": "054", "Mail1": "a@pec.it", "Tipo_Mail1": "Pec"},\n{"Codice_IPA": ', 2,
+     "JSON non valido: file troncato o malformato"),
+])
+def test_truncated_ipa_files_are_refused_in_italian_with_their_line(registry, tmp_path, name, content, line, message):
+    bad = tmp_path / name
+    bad.write_text(content, encoding="utf-8")
+    result = run_cli("recipients", "import", "indicepa", bad, "--recipients", registry, "--applica")
+    assert result.exit_code == 1
+    assert f"{bad}:{line}: errore: {message}" in result.output
+    assert (registry / "enti.yaml").read_text(encoding="utf-8") == ENTRIES

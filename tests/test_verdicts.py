@@ -329,3 +329,73 @@ def test_pyhanko_cli_signature_is_valid(pki, tmp_path):  # noqa: F811
     assert sig.verdict == VALIDO, report.lines()
     # its default appearance uses a non-embedded font: reported apart, as a PDF/A failure
     assert any("6.2.11.4.1" in str(f) for f in report.pdfa_failures)
+
+
+def test_verify_help_documents_verdicts_and_exit_codes(app):
+    result = CliRunner().invoke(app, ["verify", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "0 VALIDO" in text and "1 NON VALIDO" in text and "3 NON VERIFICABILE" in text
+    assert "--trust" in text and "CIRCOLARI_TRUST" in text
+
+
+def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path]:  # noqa: F811
+    """An act signed (PAdES B-T) with a time-stamp fixed at ``stamp_time``; (file, TSA pem)."""
+    from asn1crypto import keys
+    from asn1crypto import x509 as ax
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    from circolari.signing import _pdfa_writer_class, _stamp_style
+
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    tsa = (x509.CertificateBuilder().subject_name(_name("TSA di prova")).issuer_name(_name("TSA di prova"))
+           .public_key(tsa_key.public_key()).serial_number(31)
+           .not_valid_before(datetime(2019, 1, 1, tzinfo=timezone.utc))
+           .not_valid_after(NOW + timedelta(days=365))
+           .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+           .sign(tsa_key, hashes.SHA256()))
+    der = serialization.Encoding.DER
+    stamper = DummyTimeStamper(
+        tsa_cert=ax.Certificate.load(tsa.public_bytes(der)),
+        tsa_key=keys.PrivateKeyInfo.load(tsa_key.private_bytes(
+            der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        fixed_dt=stamp_time)
+    key, cert = _signer(pki, *signer_validity, 25)
+    creds = _credentials(key, cert)
+    act = tmp_path / "atto.pdf"
+    act.write_bytes(finished(pages=1))
+    meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256",
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    signer = signers.SimpleSigner(signing_cert=creds.cert, signing_key=creds.key, cert_registry=None)
+    pdf_signer = signers.PdfSigner(meta, signer, timestamper=stamper, stamp_style=_stamp_style())
+    out = pdf_signer.sign_pdf(_pdfa_writer_class()(BytesIO(act.read_bytes())), existing_fields_only=True)
+    (tmp_path / "firmato.pdf").write_bytes(out.getvalue())
+    (tmp_path / "tsa.pem").write_bytes(tsa.public_bytes(serialization.Encoding.PEM))
+    return tmp_path / "firmato.pdf", tmp_path / "tsa.pem"
+
+
+def test_certificate_is_judged_at_the_time_stamp(pki, tmp_path):  # noqa: F811
+    """Signed and time-stamped while the certificate was valid: VALIDO after it expired,
+    but only with the time-stamping authority trusted."""
+    from circolari.verdict import load_trust
+
+    validity = (datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2021, 1, 1, tzinfo=timezone.utc))
+    signed, tsa = _timestamped(pki, tmp_path, validity, datetime(2020, 6, 1, tzinfo=timezone.utc))
+    report = verify_file(signed, load_trust([pki.ca, tsa]))
+    assert report.verdict == VALIDO, report.lines()
+    assert "certificato valido alla data della marca temporale (01/06/2020" in "\n".join(report.lines())
+    untrusted_tsa = verify_file(signed, pki.trust)
+    assert untrusted_tsa.signatures[0].verdict == NON_VALIDO  # no proof of time: judged today
+    assert "SCADUTO" in "\n".join(untrusted_tsa.lines())
+
+
+def test_time_stamp_after_expiry_does_not_help(pki, tmp_path):  # noqa: F811
+    from circolari.verdict import load_trust
+
+    validity = (datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2021, 1, 1, tzinfo=timezone.utc))
+    signed, tsa = _timestamped(pki, tmp_path, validity, datetime(2022, 6, 1, tzinfo=timezone.utc))
+    report = verify_file(signed, load_trust([pki.ca, tsa]))
+    assert report.verdict == NON_VALIDO and "SCADUTO il 01/01/2021" in "\n".join(report.lines())

@@ -134,7 +134,7 @@ def _cell(cells, index) -> str:
 
 
 def _csv_rows(handle, path: Path, delimiter: str, keep, on_header) -> Iterator[IpaRow]:
-    reader = csv.reader(handle, delimiter=delimiter,
+    reader = csv.reader(handle, delimiter=delimiter, strict=True,
                         quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     try:
         header = next(reader, None)
@@ -147,9 +147,9 @@ def _csv_rows(handle, path: Path, delimiter: str, keep, on_header) -> Iterator[I
             row = columns.row(cells, path, reader.line_num, keep)
             if row is not None:
                 yield row
-    except csv.Error as exc:
-        raise fail(f"CSV non valido ({exc})", file=path, line=reader.line_num,
-                   hint="riscaricare il file da indicepa.gov.it") from None
+    except csv.Error:
+        raise fail("CSV non valido: virgolette non chiuse o riga malformata", file=path, line=reader.line_num,
+                   hint="il file è troncato o modificato: riscaricarlo da indicepa.gov.it") from None
 
 
 def _json_rows(handle, path: Path, keep, on_header) -> Iterator[IpaRow]:
@@ -178,7 +178,8 @@ def _load_rest(first: str, handle, path: Path):
     try:
         return json.loads(first + handle.read())
     except json.JSONDecodeError as exc:
-        raise fail(f"JSON non valido: {exc.msg}", file=path, line=exc.lineno) from None
+        raise fail("JSON non valido: file troncato o malformato", file=path, line=exc.lineno,
+                   hint="riscaricarlo da indicepa.gov.it") from None
 
 
 def _records_in(data, path: Path):
@@ -202,7 +203,8 @@ def _stream_array(handle, path: Path, chunk: int = 1 << 16):
             value, end = decoder.raw_decode(buffer)
         except json.JSONDecodeError as exc:
             if done:
-                raise fail(f"JSON non valido: {exc.msg}", file=path, line=line + exc.lineno - 1) from None
+                raise fail("JSON non valido: file troncato o malformato", file=path, line=line + exc.lineno - 1,
+                           hint="riscaricarlo da indicepa.gov.it") from None
             more = handle.read(chunk)
             done = not more
             buffer += more

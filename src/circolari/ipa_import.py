@@ -9,6 +9,7 @@ PEC of its registry office (AOO file) when there is exactly one. An entry verifi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from .errors import CircolariError, Problem, fail
 from .ipa import IpaRow, read_rows
 from .load import read_text
-from .model.registry import IPA_SOURCE_PREFIX
+from .model.registry import FISCAL_CODE, IPA_SOURCE_PREFIX
 from .output import write_all
 from .pec import pec_problem
 from .registry import Located, Registry
@@ -75,10 +76,14 @@ def plan(registry: Registry, files: list[Path], *, force: bool = False, date: st
         for row in read_rows(path, keep, on_header=lambda aoo: not kind.setdefault("aoo", aoo)):
             code = row.codice_ipa.lower()
             loc = by_ipa.get(code) or (by_cf.get(row.codice_fiscale) if row.codice_fiscale else None)
-            mine = loc.ente.codice_ipa
+            mine, my_cf = loc.ente.codice_ipa, loc.ente.codice_fiscale
             if mine and mine.lower() != code:
                 conflicts.append(Change(loc, UNSURE, f"stesso codice fiscale {row.codice_fiscale} ma codice IPA "
                                         f"{row.codice_ipa} invece di {mine} ({_where(row)}): controllare a mano"))
+                continue
+            if my_cf and row.codice_fiscale and my_cf != row.codice_fiscale:
+                conflicts.append(Change(loc, UNSURE, f"stesso codice IPA {row.codice_ipa} ma codice fiscale "
+                                        f"{row.codice_fiscale} invece di {my_cf} ({_where(row)}): controllare a mano"))
                 continue
             bodies[loc.ente.id] = row
         if kind.get("aoo"):  # offices are read after every entities file, whatever the order given
@@ -146,7 +151,7 @@ def _change(loc: Located, row: IpaRow | None, offices, dates: dict[str, str], fo
 
 
 def _fiscal_code_ok(code: str) -> bool:
-    return (len(code) == 11 and code.isdigit()) or (len(code) == 16 and code.isalnum() and code.isupper())
+    return re.match(FISCAL_CODE, code) is not None
 
 
 def apply(registry: Registry, changes: list[Change]) -> list[Path]:

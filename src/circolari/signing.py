@@ -8,6 +8,7 @@ XMP are updated together so they still agree after the incremental update.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -125,8 +126,10 @@ def sign_pdf(
     tsa_url: str | None = None,
     *,
     overwrite: bool = False,
+    credentials: Credentials | None = None,
 ) -> None:
-    """Sign ``src`` into ``dst`` (PAdES B-B, B-T with ``tsa_url``); ``src`` is untouched."""
+    """Sign ``src`` into ``dst`` (PAdES B-B, B-T with ``tsa_url``); ``src`` is untouched.
+    ``credentials`` already loaded (a series signs many letters) replace ``p12``/``password``."""
     src, dst = Path(src), Path(dst)
     if dst.resolve() == src.resolve():
         raise fail("il file firmato non può sostituire l'originale", file=dst,
@@ -136,7 +139,7 @@ def sign_pdf(
                    hint="indicare un altro nome con --output o eliminare il file")
     raw = read_pdf(src)
     name = pick_field(src, raw, field)
-    creds = load_p12(Path(p12), password)
+    creds = credentials or load_p12(Path(p12), password)
     signed = _sign(src, raw, name, creds, tsa_url)
     write_atomic(dst, signed)
 
@@ -182,19 +185,45 @@ def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | 
 
 
 def _stamp_style():
-    import fontpkg_titillium_web
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
-    font = GlyphAccumulatorFactory(str(fontpkg_titillium_web.ROOT / "files" / _FONT))
+    class StampFont(GlyphAccumulatorFactory):
+        """The font from memory (``_stamp_font``) instead of a file."""
+
+        def create_font_engine(self, writer, obj_stream=None):
+            if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+                obj_stream = writer.prepare_object_stream()
+            return GlyphAccumulator(writer=writer, font_handle=BytesIO(_stamp_font()), font_size=self.font_size,
+                                    obj_stream=obj_stream)
+
     return TextStampStyle(
         stamp_text=STAMP_TEXT,
-        text_box_style=TextBoxStyle(font=font, font_size=9),
+        text_box_style=TextBoxStyle(font=StampFont(_FONT), font_size=9),
         timestamp_format="%d/%m/%Y %H:%M:%S %Z",
         border_width=1,
         background=None,
     )
+
+
+@lru_cache(maxsize=1)
+def _stamp_font() -> bytes:
+    """Titillium Web with every character but without OpenType layout tables and hinting:
+    pyHanko parses and subsets the font at each signature, 5x faster this way (a series
+    signs a thousand letters; a 9-point stamp needs no kerning)."""
+    import fontpkg_titillium_web
+    from fontTools import subset
+
+    options = subset.Options(layout_features=[], hinting=False, name_IDs=["*"], notdef_outline=True)
+    options.drop_tables += ["FFTM"]
+    font = subset.load_font(str(fontpkg_titillium_web.ROOT / "files" / _FONT), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=font.getBestCmap().keys())
+    subsetter.subset(font)
+    out = BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
 
 
 def _pdfa_writer_class():

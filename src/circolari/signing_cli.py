@@ -16,7 +16,8 @@ def default_output(pdf: Path) -> Path:
 
 
 def sign(
-    pdf: Path = typer.Argument(..., help="PDF dell'atto da firmare (con il campo firma vuoto)."),
+    pdf: Path = typer.Argument(..., help="PDF dell'atto da firmare (con il campo firma vuoto), "
+                                         "o la cartella di una serie di lettere (le firma tutte)."),
     p12: Path = typer.Option(..., "--p12", help="Certificato di firma con chiave privata (.p12/.pfx)."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File firmato da scrivere [predefinito: ATTO.firmato.pdf]."),
@@ -24,6 +25,8 @@ def sign(
         None, "--field", help="Nome del campo firma (se il PDF ne ha più di uno vuoto)."),
     tsa_url: str | None = typer.Option(
         None, "--tsa", help="Indirizzo del servizio di marca temporale (firma PAdES B-T)."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", min=1, help="Processi in parallelo per una serie [predefinito: i core]."),
 ) -> None:
     """Firma digitalmente il PDF (PAdES) nel campo firma vuoto.
 
@@ -35,6 +38,10 @@ def sign(
     secret = os.environ.get(PASSWORD_ENV)
     if secret is None:
         secret = typer.prompt("Password del certificato", hide_input=True)
+    if pdf.is_dir():
+        from circolari.series.cli import sign as sign_series
+
+        return sign_series(pdf, p12, secret, jobs=jobs, tsa_url=tsa_url)
     dst = output or default_output(pdf)
     sign_pdf(pdf, dst, p12, secret.encode("utf-8"), field=field, tsa_url=tsa_url)
     typer.echo(f"Firmato: {dst}")
@@ -44,9 +51,9 @@ EXIT_CODES = {"VALIDO": 0, "NON VALIDO": 1, "NON VERIFICABILE": 3}
 
 
 def verify(
-    file: Path = typer.Argument(..., help="PDF o busta .p7m da verificare."),
+    file: Path = typer.Argument(..., help="PDF o busta .p7m da verificare, o la cartella di una serie."),
     trust: list[Path] = typer.Option(
-        [], "--trust", envvar="CIRCOLARI_TRUST", show_default=False,
+        [], "--trust", envvar="CIRCOLARI_TRUST", show_default=False, metavar="FILE.pem",
         help="Certificati dei certificatori di fiducia (.pem, anche più d'uno); "
              "ripetibile. Variabile CIRCOLARI_TRUST: percorsi separati da spazi."),
 ) -> None:
@@ -63,6 +70,13 @@ def verify(
     from circolari.verdict import load_trust
     from circolari.verify import verify_file
 
+    if file.is_dir():
+        from circolari.series.cli import verify as verify_series
+
+        code = EXIT_CODES[verify_series(file, trust=load_trust(trust))]
+        if code:
+            raise typer.Exit(code)
+        return
     report = verify_file(file, load_trust(trust))
     for line in report.lines():
         typer.echo(line)

@@ -37,11 +37,25 @@ def prepare_cmd(
     allegato: list[Path] = typer.Option(
         [], "--allegato", help="Altro file da allegare (ripetibile).", show_default=False),
 ) -> None:
-    """Prepara un messaggio (.eml) per ogni destinatario in <atto>/mail/."""
+    """Prepara un messaggio (.eml) per ogni destinatario in <atto>/mail/.
+
+    Per la cartella di una serie di lettere: ogni ente riceve solo la sua lettera firmata
+    (<serie>/<ente>/<lettera>.firmato.pdf), i messaggi sono in <serie>/<ente>/mail/.
+    """
     from circolari.errors import fail
     from circolari.mail.prepare import prepare
 
     def go():
+        from circolari.series.manifest import is_series_folder
+
+        if is_series_folder(act_dir):  # a series: each letter's folder with its own signed letter
+            from circolari.series.cli import mail_prepare
+
+            if signed is not None:
+                raise fail("per una serie di lettere non si indica --signed", field="--signed",
+                           hint="ogni lettera si invia con il suo <lettera>.firmato.pdf: firmarle "
+                                "con 'circolari sign <cartella della serie>'")
+            return mail_prepare(act_dir, allow_unsigned=unsigned, allegati=list(allegato))
         if signed is None:
             raise fail("manca l'atto firmato da inviare", field="--signed",
                        hint="indicare --signed <atto>.pdf (firmato) oppure <atto>.pdf.p7m")

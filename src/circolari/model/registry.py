@@ -37,7 +37,9 @@ def _plain_display_name(value: str) -> str:
 CleanText = Annotated[Text, AfterValidator(_no_invisible_chars)]
 Denominazione = Annotated[CleanText, AfterValidator(_plain_display_name)]
 CodiceIpa = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
-CodiceFiscale = Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$|^[A-Z0-9]{16}$")]
+FISCAL_CODE = r"^[0-9]{11}$|^[A-Z0-9]{16}$"
+"""A body's fiscal code: 11 digits (most bodies) or 16 characters."""
+CodiceFiscale = Annotated[str, StringConstraints(pattern=FISCAL_CODE)]
 
 
 class Gruppo(Model):

@@ -32,3 +32,57 @@ def render(file: Path, project, *, jobs: int | None, force: bool) -> bool:
                    "Correggere e rieseguire: le lettere già fatte non vengono rifatte.", err=True)
         return False
     return True
+
+
+def sign(folder: Path, p12: Path, password: str, *, jobs: int | None, tsa_url: str | None) -> None:
+    """``circolari sign`` on a series folder: every letter, one password; exit 1 if any failed."""
+    from .sign import sign_series
+
+    results = sign_series(folder, p12, password.encode("utf-8"), jobs=jobs, tsa_url=tsa_url)
+    failed = [r for r in results if r.status == "errore"]
+    for r in failed:
+        typer.echo(f"riga {r.entry.row} ({r.entry.ente}): lettera non firmata:", err=True)
+        report(r.problems)
+    done = sum(r.status == "firmata" for r in results)
+    typer.echo(f"{folder}: {len(results)} lettere ({done} firmate ora, "
+               f"{sum(r.status == 'già firmata' for r in results)} già firmate)")
+    if failed:
+        typer.echo(f"{len(failed)} lettere non firmate: rieseguire dopo aver corretto; "
+                   "quelle già firmate non vengono rifirmate.", err=True)
+        raise typer.Exit(1)
+
+
+def verify(folder: Path, *, trust=None, jobs: int | None = None) -> str:
+    """``circolari verify`` on a series folder: each letter that is not VALIDO, then the counts;
+    returns the series' verdict."""
+    from .sign import series_verdict, verify_series
+
+    results = verify_series(folder, trust=trust, jobs=jobs)
+    for r in results:
+        if r.verdict != "VALIDO":
+            typer.echo(f"riga {r.entry.row} ({r.entry.ente}): {r.verdict}")
+            for line in r.lines:
+                typer.echo(f"  {line}")
+    counts = {v: sum(r.verdict == v for r in results)
+              for v in ("VALIDO", "NON VERIFICABILE", "NON VALIDO", "NON FIRMATA")}
+    typer.echo(f"{folder}: {len(results)} lettere: {counts['VALIDO']} valide, {counts['NON VERIFICABILE']} "
+               f"non verificabili, {counts['NON VALIDO']} non valide, {counts['NON FIRMATA']} non firmate.")
+    verdict = series_verdict(results)
+    typer.echo(f"Esito: {verdict}")
+    return verdict
+
+
+def mail_prepare(folder: Path, *, allow_unsigned: bool, allegati: list[Path]) -> None:
+    """``circolari mail prepare`` on a series folder: each body only its own signed letter."""
+    from .mail import prepare_series
+
+    results = prepare_series(folder, allow_unsigned=allow_unsigned, allegati=allegati)
+    failed = [r for r in results if r.problems]
+    for r in failed:
+        typer.echo(f"riga {r.entry.row} ({r.entry.ente}): messaggi non preparati:", err=True)
+        report(r.problems)
+    ready = [r for r in results if r.report is not None]
+    typer.echo(f"{folder}: preparati i messaggi di {len(ready)} lettere su {len(results)}, "
+               "ciascuna con la sola lettera del suo ente (in <ente>/mail/).")
+    if failed:
+        raise typer.Exit(1)

@@ -128,6 +128,8 @@ class TaggedParagraph(RLParagraph):
 
     def as_artifact(self) -> "TaggedParagraph":
         """A copy drawn as furniture (a header row repeated on a following page)."""
+        if self.tagger is None:
+            return self
         twin = copy.copy(self)
         twin.tag = ARTIFACT
         return twin

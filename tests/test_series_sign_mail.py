@@ -1,0 +1,139 @@
+"""A rendered series signed in one go (resumable), verified as a folder, and prepared for PEC letter by letter."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import shutil
+
+import pytest
+
+from conftest import run_cli
+from series_helpers import asst, make_p12, rows, write_act, write_csv
+
+PASSWORD = "segreta"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[Path, Path]:
+    """(project, series folder): the ASST series rendered once for this module; tests work on copies."""
+    from conftest import ROOT
+
+    project = tmp_path_factory.mktemp("serie")
+    for name in ("templates", "recipients"):
+        shutil.copytree(ROOT / name, project / name)
+    act = write_act(project, "riparto.csv")
+    write_csv(project / "atti" / "riparto.csv", rows(project))
+    result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
+    assert result.exit_code == 0, result.output
+    return project, project / "out" / "riparto"
+
+
+@pytest.fixture
+def series(rendered, tmp_path, monkeypatch) -> Path:
+    """A private copy of the rendered series (``keep``: only its first letters)."""
+    monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", PASSWORD)
+    folder = tmp_path / "out" / "riparto"
+    shutil.copytree(rendered[1], folder)
+    return folder
+
+
+def _keep(folder: Path, n: int) -> None:
+    """Cut the series folder to its first ``n`` letters (what serie.json lists)."""
+    listing = json.loads((folder / "serie.json").read_text(encoding="utf-8"))
+    listing["lettere"] = listing["lettere"][:n]
+    (folder / "serie.json").write_text(json.dumps(listing), encoding="utf-8")
+
+
+def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter(series, rendered, tmp_path):
+    p12, ca = make_p12(tmp_path)
+    signed = run_cli("sign", series, "--p12", p12, "--jobs", "2", cwd=rendered[0])
+    assert signed.exit_code == 0, signed.output
+    bodies = asst(rendered[0])
+    assert f"{len(bodies)} lettere ({len(bodies)} firmate ora, 0 già firmate)" in signed.output
+    verified = run_cli("verify", series, "--trust", ca, cwd=rendered[0])
+    assert verified.exit_code == 0, verified.output
+    assert f"{len(bodies)} lettere: {len(bodies)} valide" in verified.output and "Esito: VALIDO" in verified.output
+    again = run_cli("sign", series, "--p12", p12, cwd=rendered[0])
+    assert f"(0 firmate ora, {len(bodies)} già firmate)" in again.output
+
+    prepared = run_cli("mail", "prepare", series, cwd=rendered[0])
+    reachable = [e for e in bodies if e.pec and e.verificato]
+    for ente in bodies:
+        if ente not in reachable:  # a letter without a verified PEC is refused, by row, the others prepared
+            assert f"({ente.id}): messaggi non preparati" in prepared.output
+            assert not (series / ente.id / "mail").exists()
+    assert prepared.exit_code == (0 if len(reachable) == len(bodies) else 1), prepared.output
+    assert f"preparati i messaggi di {len(reachable)} lettere su {len(bodies)}" in prepared.output
+    for ente in reachable:
+        folder = series / ente.id
+        letter = (folder / f"riparto-{ente.id}.firmato.pdf").read_bytes()
+        (eml,) = (folder / "mail").glob("*.eml")
+        message = email.message_from_bytes(eml.read_bytes())
+        assert ente.pec.lower() in message["To"].lower()
+        pdfs = [part for part in message.walk() if part.get_filename("").endswith(".pdf")]
+        assert [p.get_filename() for p in pdfs] == [f"riparto-{ente.id}.firmato.pdf"]
+        assert hashlib.sha256(pdfs[0].get_payload(decode=True)).hexdigest() == hashlib.sha256(letter).hexdigest()
+        manifest = json.loads((folder / "mail" / "manifest.json").read_text(encoding="utf-8"))
+        assert [m["id"] for m in manifest["messages"]] == [ente.id]
+
+
+def test_verify_of_a_series_with_an_unsigned_letter_is_not_valid(series, rendered, tmp_path):
+    p12, ca = make_p12(tmp_path)
+    _keep(series, 2)
+    assert run_cli("sign", series, "--p12", p12, cwd=rendered[0]).exit_code == 0
+    first = asst(rendered[0])[0].id
+    (series / first / f"riparto-{first}.firmato.pdf").unlink()
+    result = run_cli("verify", series, "--trust", ca, cwd=rendered[0])
+    assert result.exit_code == 1
+    assert f"({first}): NON FIRMATA" in result.output and "Esito: NON VALIDO" in result.output
+    assert "2 lettere: 1 valide, 0 non verificabili, 0 non valide, 1 non firmate." in result.output
+
+
+def test_series_sign_with_wrong_password_stops_before_signing_anything(series, rendered, tmp_path, monkeypatch):
+    p12, _ = make_p12(tmp_path)
+    monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", "sbagliata")
+    result = run_cli("sign", series, "--p12", p12, cwd=rendered[0])
+    assert result.exit_code == 1 and "password del certificato errata" in result.output
+    assert not list(series.glob("*/*.firmato.pdf"))
+
+
+def test_mail_prepare_of_a_series_refuses_signed_option(series, rendered):
+    result = run_cli("mail", "prepare", series, "--signed", "x.pdf", cwd=rendered[0])
+    assert result.exit_code == 1 and "per una serie di lettere non si indica --signed" in result.output
+
+
+def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, rendered, tmp_path):
+    from circolari.series.manifest import letters
+    from circolari.series.sign import signed_over_current
+
+    p12, _ = make_p12(tmp_path)
+    command = [sys.executable, "-c", "from circolari.cli import main; main()", "sign", str(series),
+               "--p12", str(p12), "--jobs", "1"]
+    env = {**os.environ, "CIRCOLARI_P12_PASSWORD": PASSWORD}
+    process = subprocess.Popen(command, cwd=rendered[0], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        while process.poll() is None and len(list(series.glob("*/*.firmato.pdf"))) < 3:
+            time.sleep(0.005)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    entries = letters(series)
+    done = {e.ente: e.signed.stat().st_ino for e in entries if e.signed.exists()}
+    assert len(done) >= 3
+    assert all(signed_over_current(e) for e in entries if e.ente in done), "a half-written signed letter"
+    result = run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=rendered[0])
+    assert result.exit_code == 0, result.output
+    assert f"({len(entries) - len(done)} firmate ora, {len(done)} già firmate)" in result.output
+    assert all(e.signed.stat().st_ino == done[e.ente] for e in entries if e.ente in done)
+    assert all(signed_over_current(e) for e in entries)
+    assert not list(series.glob("*/.*.tmp"))

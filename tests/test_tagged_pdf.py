@@ -1,0 +1,153 @@
+"""Issue 18: tagged PDF (PDF/UA-1, PDF/A-2a) read back with poppler's pdfinfo and pikepdf."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pikepdf
+import pytest
+from tags_helpers import mcid_problems, squeeze, struct_tree, unmarked_text
+from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
+
+from circolari.pdfa_check import check_pdfa
+from circolari.signing import sign_pdf
+from circolari.writers import text as text_writer
+from conftest import EXAMPLES, NOTA, run_cli
+
+DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
+
+
+@pytest.fixture(scope="module")
+def acts(tmp_path_factory):
+    """Both reference acts rendered through the CLI, with the document tree each was made from."""
+    out = tmp_path_factory.mktemp("out")
+    seen = {}
+    original = text_writer.write_text
+
+    def spy(doc, fields=None):
+        seen[doc.kind] = (doc, fields)
+        return original(doc, fields)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(text_writer, "write_text", spy)
+        for act in (NOTA, DGR):
+            result = run_cli("render", act, "--out", out)
+            assert result.exit_code == 0, result.output
+    return {kind: (out / act.stem / f"{act.stem}.pdf", *seen[kind])
+            for kind, act in (("circolare", NOTA), ("delibera", DGR))}
+
+
+def reading_order_text(doc, fields) -> str:
+    """The act's body in reading order, as the text writer gives it, with the PDF's list bullets."""
+    lines = []
+    for line in text_writer.block_lines(doc.body, fields=fields):
+        bullet = re.match(r"^( *)- ", line)
+        if bullet:
+            line = line.replace("- ", "\u2022 " if len(bullet.group(1)) // 3 % 2 == 0 else "\u2013 ", 1)
+        lines.append(line.replace(" | ", " "))  # table cells
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", ["circolare", "delibera"])
+def test_every_shown_text_is_marked_content(acts, kind):
+    pdf = acts[kind][0]
+    assert unmarked_text(pdf) == []
+    assert mcid_problems(pdf) == []
+
+
+@pytest.mark.parametrize("kind", ["circolare", "delibera"])
+def test_text_in_structure_order_is_the_act_in_reading_order(acts, kind):
+    pdf, doc, fields = acts[kind]
+    assert squeeze(struct_tree(pdf).all_text()) == squeeze(reading_order_text(doc, fields))
+
+
+def test_circolare_oggetto_is_a_heading_and_body_paragraphs_are_p(acts):
+    pdf, doc, _ = acts["circolare"]
+    tree = struct_tree(pdf)
+    assert tree.role == "Document"
+    headings = [n for n in tree.walk() if n.role == "H1"]
+    oggetto = next(b for b in doc.body if getattr(b, "style", None) == "oggetto")
+    assert [squeeze(h.all_text()) for h in headings] == [squeeze(oggetto.text)]
+    assert "sperimentazioniclinicheinRegioneLombardia" in squeeze(oggetto.text)
+    paragraphs = {squeeze(n.text) for n in tree.walk() if n.role == "P"}
+    body = [b for b in doc.body if getattr(b, "style", None) == "corpo"]
+    assert body and all(squeeze(b.text) in paragraphs for b in body)
+    # the addressees come before the oggetto, the signatory after it
+    order = [squeeze(n.text) for n in tree.walk() if n.text]
+    assert order.index("AIDIRETTORIGENERALI/LEGALIRAPPRESENTANTI") < order.index(squeeze(headings[0].all_text()))
+    assert order.index(squeeze(headings[0].all_text())) < order.index("LUIGICAJAZZO")
+
+
+@pytest.mark.parametrize("kind", ["circolare", "delibera"])
+def test_letterhead_and_footer_are_artifacts(acts, kind):
+    pdf, doc, fields = acts[kind]
+    tagged = squeeze(struct_tree(pdf).all_text())
+    printed = squeeze(subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                                     capture_output=True, text=True, check=True).stdout)
+    page_fields = {**fields, "page": 1, "pages": fields["act-pages"]}
+    furniture = [squeeze(line) for line in text_writer.block_lines([*doc.footer, *(doc.first_header or doc.header)],
+                                                                   fields=page_fields)
+                 if len(line.split()) > 1]  # not a bare figure or word
+    assert furniture and all(line in printed for line in furniture)  # drawn on the page...
+    body = squeeze(reading_order_text(doc, fields))
+    for line in furniture:  # ...but in the structure only where the body says it too
+        assert tagged.count(line) == body.count(line), line
+
+
+def test_delibera_headings_table_sections_and_lists(acts):
+    pdf = acts["delibera"][0]
+    tree = struct_tree(pdf)
+    roles = [n.role for n in tree.walk()]
+    headings = {n.role: squeeze(n.all_text()) for n in tree.walk() if re.fullmatch(r"H\d", n.role)}
+    assert headings["H1"].startswith("ULTERIORIDETERMINAZIONI") or "ALLEGATO1" in headings["H1"]
+    assert [squeeze(n.all_text()) for n in tree.walk() if n.role == "H2"][0] == "DELIBERA"
+    sections = [n for n in tree.kids if n.role == "Sect"]
+    assert len(sections) == 1 and squeeze(sections[0].all_text()).startswith("“Ulteriorideterminazioni")
+    tables = [n for n in tree.walk() if n.role == "Table"]
+    assert len(tables) == 1
+    rows = [n for n in tables[0].kids if n.role == "TR"]
+    header = rows[0].kids
+    assert [n.role for n in header] == ["TH"] * 3 and all(n.attrs == ["/Scope /Column"] for n in header)
+    assert [squeeze(n.text) for n in header] == ["CODICEREQUISITO", "Norm", "DESCR_REQUISITO"]
+    assert all(cell.role == "TD" for row in rows[1:] for cell in row.kids)
+    assert roles.count("TH") == 3  # header rows repeated on later pages are artifacts
+    lists = [n for n in tree.walk() if n.role == "L"]
+    assert lists and all(item.role == "LI" and [k.role for k in item.kids] == ["Lbl", "LBody"]
+                         for lst in lists for item in lst.kids)
+    labels = [[squeeze(item.kids[0].text) for item in lst.kids] for lst in lists]
+    assert ["1.", "2.", "3."] in [numbers[:3] for numbers in labels]  # the dispositivo
+    assert any(set(bullets) == {"\u2022"} for bullets in labels)  # a bulleted list of the premesse
+    assert "Form" in roles
+
+
+@pytest.mark.parametrize("kind", ["circolare", "delibera"])
+def test_catalog_declares_a_tagged_accessible_pdf(acts, kind):
+    pdf = acts[kind][0]
+    with pikepdf.open(pdf) as doc:
+        assert doc.Root.MarkInfo.Marked is True
+        assert doc.Root.ViewerPreferences.DisplayDocTitle is True
+        assert str(doc.Root.Lang) == "it-IT"
+        meta = doc.open_metadata()
+        assert meta["pdfuaid:part"] == "1" and meta["pdfaid:conformance"] == "A"
+        widget = next(f for f in doc.Root.AcroForm.Fields if f.get("/FT") == "/Sig")
+        assert str(widget.TU).startswith("Campo per la firma digitale")
+        assert "/StructParent" in widget
+        assert all(p.obj.get("/Tabs") == "/S" for p in doc.pages if "/Annots" in p.obj)
+
+
+@pytest.mark.parametrize("kind", ["circolare", "delibera"])
+def test_signed_pdf_stays_tagged_and_pdfa(acts, kind, pki, tmp_path):  # noqa: F811
+    pdf = acts[kind][0]
+    signed = tmp_path / "firmato.pdf"
+    sign_pdf(pdf, signed, pki.p12, PASSWORD)
+    assert check_pdfa(signed) == []
+    info = subprocess.run(["pdfinfo", str(signed)], capture_output=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M)
+    assert struct_tree(signed).all_text() == struct_tree(pdf).all_text()
+    assert unmarked_text(signed) == [] and mcid_problems(signed) == []
+    with pikepdf.open(signed) as doc:
+        meta = doc.open_metadata()
+        assert meta["pdfuaid:part"] == "1" and meta["pdfaid:conformance"] == "A"
+        widget = next(f for f in doc.Root.AcroForm.Fields if f.get("/FT") == "/Sig")
+        assert "/V" in widget and "/StructParent" in widget
