@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 
 demo: $(VENV)/.installed
 	$(BIN)/circolari render examples/
+	$(BIN)/circolari render examples/serie/
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
@@ -20,6 +21,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_ipa.py
+	$(BIN)/python bench/bench_series.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
+import re
 from pathlib import Path
 
 import pytest
@@ -113,6 +113,8 @@ def test_import_adds_new_pecs_applies_changes_and_keeps_hand_verified(registry, 
     assert after["viterbo"]["fonte"] == "telefonata all'ufficio protocollo, 2020"
     assert after["viterbo"]["codice_fiscale"] == "01455570562"  # codes never overwrite anything
     assert after["soppressa"]["pec"] is None
+    listed = run_cli("recipients", "list", "--group", "asl", "--recipients", registry).output
+    assert re.search(r"^umbria-1 +ASL Umbria 1  <aslumbria1@postacert.umbria.it>  \[IPA 054\]$", listed, re.M)
     text = (registry / "enti.yaml").read_text(encoding="utf-8")
     assert "# Registro di prova: i commenti devono restare." in text and "  # nessuna fonte ancora\n" in text
     assert run_cli("recipients", "check", "--recipients", registry).exit_code == 0

@@ -167,3 +167,24 @@ def test_table_numbers_written_the_italian_way(text, value):
     from circolari.series.values import to_number
 
     assert to_number(text) == Decimal(value)
+
+
+def test_bundled_series_example_checks_clean_and_cites_only_the_dgr_figures():
+    """The example invents no figure: its fatti are the DGR XI/3681/2020 example's, its table only registry ids."""
+    from conftest import EXAMPLES
+
+    from circolari.acts import load_act
+    from circolari.registry import Registry
+    from circolari.series.table import read_table
+
+    result = run_cli("check", EXAMPLES / "serie")
+    assert result.exit_code == 0, result.output
+    act, _ = load_act(EXAMPLES / "serie" / "richiesta-dati-sub-acute.yaml")
+    dgr, _ = load_act(EXAMPLES / "dgr-xi-3681-2020.yaml")
+    assert act.fatti and all(dgr.fatti[name].valore == fatto.valore for name, fatto in act.fatti.items())
+    assert not act.serie.campi
+    table = read_table(EXAMPLES / "serie" / act.serie.tabella)
+    registry = Registry.load(EXAMPLES.parent / "recipients")
+    assert table.columns == ["ente", "denominazione"]
+    assert [r.value("ente") for r in table.rows] == [e.id for e in registry.group_members("asst")]
+    assert all(r.value("denominazione") == registry.by_id[r.value("ente")].ente.denominazione for r in table.rows)

@@ -166,7 +166,8 @@ def recipients_list(
     for e in entries:
         pec = e.pec or "(PEC mancante)"
         flag = "" if e.verificato else "  [non verificato]"
-        typer.echo(f"{e.id:<{width}}  {e.denominazione}  <{pec}>{flag}")
+        code = f"  [IPA {e.codice_ipa}]" if e.codice_ipa else ""
+        typer.echo(f"{e.id:<{width}}  {e.denominazione}  <{pec}>{code}{flag}")
     typer.echo(f"{len(entries)} enti" + (f" nel gruppo «{group}»" if group else ""))
 
 

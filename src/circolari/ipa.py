@@ -98,8 +98,7 @@ class _Columns:
         names = {h.strip().lower(): i for i, h in enumerate(header)}
         self.index = {key: next((names[a] for a in aliases if a in names), None) for key, aliases in _ALIASES.items()}
         self.mails = [(names[m], names[t]) for m, t in _MAILS if m in names and t in names]
-        missing = [aliases[0] for key, aliases in _ALIASES.items()
-                   if key == "codice_ipa" and self.index[key] is None]
+        missing = [] if self.index["codice_ipa"] is not None else ["Codice_IPA (o cod_amm)"]
         if missing or not self.mails:
             raise fail("non è un file IndicePA degli enti o delle AOO: mancano le colonne "
                        + ", ".join(missing + ([] if self.mails else ["Mail1/Tipo_Mail1"])), file=path, line=1,
