@@ -218,6 +218,8 @@ class _Writer:
             elif isinstance(block, Table):
                 self.table(container, block)
             elif isinstance(block, Group):
+                if block.signature:
+                    self.keep_tail(written)
                 inner = self.blocks(container, block.blocks, level)
                 for p in inner[:-1]:
                     p.paragraph_format.keep_with_next = True
@@ -228,6 +230,15 @@ class _Writer:
                 p = container.add_paragraph()
                 p.add_run().add_break(WD_BREAK.PAGE)
         return written
+
+    def keep_tail(self, written) -> None:
+        """A signature block never alone on a page: the paragraph before the closing formula keeps
+        with it too (Word carries its last lines over, two at least with widow control)."""
+        keeping = {self.style_ids[name] for name, st in S.STYLES.items() if st.keep_with_next}
+        for paragraph in reversed(written):
+            if paragraph._p.style not in keeping:
+                paragraph.paragraph_format.keep_with_next = True
+                return
 
     def paragraph(self, container, style: str):
         """A new paragraph with ``style`` set by id (no lookup by name)."""
