@@ -140,3 +140,17 @@ def test_libreoffice_paginates_each_docx_like_its_pdf_with_only_the_embedded_fon
                     for font in (page.Resources.get("/Font") or {}).values()}
         assert used and all(f.startswith("/TitilliumWeb") or f.startswith("TitilliumWeb") for f in used), used
     assert _pages(rendered["dgr-168-righe"] / "dgr-168-righe.pdf") > _pages(rendered[DGR.stem] / f"{DGR.stem}.pdf")
+
+
+def test_dgr_page_statement_is_a_numpages_field_cached_with_the_pdf_figure(rendered):
+    from lxml import etree
+
+    folder = rendered[DGR.stem]
+    with zipfile.ZipFile(folder / f"{DGR.stem}.docx") as z:
+        body = etree.fromstring(z.read("word/document.xml"))
+    statement = next(p for p in body.iter(f"{W}p") if "si compone di" in "".join(p.itertext()))
+    runs = list(statement.iter(f"{W}r"))
+    codes = [r.findtext(f"{W}instrText") for r in runs if r.find(f"{W}instrText") is not None]
+    assert [c.strip() for c in codes] == ["NUMPAGES"]
+    after = runs[[i for i, r in enumerate(runs) if r.find(f"{W}fldChar") is not None][1] + 1]
+    assert after.findtext(f"{W}t") == str(_pages(folder / f"{DGR.stem}.pdf"))

@@ -150,8 +150,9 @@ def _define_styles(document) -> dict[str, str]:
     return {name: _style_id(name) for name in S.STYLES}
 
 
-def _add_field(paragraph, code: str, fallback: str, bold: bool = False) -> None:
-    """A complex field (PAGE, NUMPAGES) with a cached result."""
+def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
+    """A complex field with a cached result. ``code`` is the instruction: a string (PAGE,
+    NUMPAGES) or a list of strings and nested ``(code, cached result)`` fields."""
     def run_with(child):
         r = OxmlElement("w:r")
         if bold:
@@ -161,18 +162,25 @@ def _add_field(paragraph, code: str, fallback: str, bold: bool = False) -> None:
         r.append(child)
         paragraph._p.append(r)
 
-    for kind in ("begin", None, "separate", "text", "end"):
-        if kind is None:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = f" {code} "
-        elif kind == "text":
-            el = OxmlElement("w:t")
-            el.text = fallback
-        else:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
+    def char(kind):
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
         run_with(el)
+
+    char("begin")
+    for piece in [code] if isinstance(code, str) else code:
+        if isinstance(piece, tuple):
+            _add_field(paragraph, *piece, bold)
+            continue
+        el = OxmlElement("w:instrText")
+        el.set(qn("xml:space"), "preserve")
+        el.text = f" {piece.strip()} "
+        run_with(el)
+    char("separate")
+    el = OxmlElement("w:t")
+    el.text = fallback
+    run_with(el)
+    char("end")
 
 
 class _Writer:
@@ -181,6 +189,7 @@ class _Writer:
         self.style_ids = style_ids
         self.fields = fields
         self.numbering = _Numbering(document)
+
 
     def inlines(self, paragraph, inlines):
         for item in inlines:
@@ -194,6 +203,13 @@ class _Writer:
             elif isinstance(item, Field):
                 if item.kind in _FIELD_CODE:
                     _add_field(paragraph, _FIELD_CODE[item.kind], "1", item.bold)
+                elif item.kind == "act-pages":
+                    # NUMPAGES, which Word and LibreOffice recompute; its cached result the PDF's figure
+                    value = self.fields[item.kind]
+                    _add_field(paragraph, "NUMPAGES", str(value), item.bold)
+                    if item.unit:
+                        run = paragraph.add_run(" " + item.text(value).split(" ", 1)[1])
+                        run.bold = item.bold or None
                 else:
                     run = paragraph.add_run(item.text(self.fields[item.kind]))
                     run.bold = item.bold or None
@@ -218,6 +234,8 @@ class _Writer:
             elif isinstance(block, Table):
                 self.table(container, block)
             elif isinstance(block, Group):
+                if block.signature:
+                    self.keep_tail(written)
                 inner = self.blocks(container, block.blocks, level)
                 for p in inner[:-1]:
                     p.paragraph_format.keep_with_next = True
@@ -228,6 +246,15 @@ class _Writer:
                 p = container.add_paragraph()
                 p.add_run().add_break(WD_BREAK.PAGE)
         return written
+
+    def keep_tail(self, written) -> None:
+        """A signature block never alone on a page: the paragraph before the closing formula keeps
+        with it too (Word carries its last lines over, two at least with widow control)."""
+        keeping = {self.style_ids[name] for name, st in S.STYLES.items() if st.keep_with_next}
+        for paragraph in reversed(written):
+            if paragraph._p.style not in keeping:
+                paragraph.paragraph_format.keep_with_next = True
+                return
 
     def paragraph(self, container, style: str):
         """A new paragraph with ``style`` set by id (no lookup by name)."""
@@ -309,12 +336,18 @@ def _add_table(container, rows: int, cols: int):
     return container.add_table(rows, cols, Pt(S.TEXT_WIDTH))
 
 
+_BORDER = 0.5  # Word's "Table Grid" borders (w:sz="4", eighths of a point)
+
+
 def _cell_margins(table, padding: dict[str, float]) -> None:
-    """The PDF's cell paddings as the table's default cell margins (``w:tblCellMar``)."""
+    """The PDF's cell paddings as the table's default cell margins (``w:tblCellMar``). A row's
+    border takes room in Word and LibreOffice (not in the PDF, where the grid is drawn over the
+    cells): the bottom margin gives it back, so rows are as tall as the PDF's."""
     margins = OxmlElement("w:tblCellMar")
     for edge in ("top", "left", "bottom", "right"):
         el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:w"), str(round(padding[edge] * 20)))
+        points = padding[edge] - (_BORDER if edge == "bottom" else 0)
+        el.set(qn("w:w"), str(round(points * 20)))
         el.set(qn("w:type"), "dxa")
         margins.append(el)
     tbl_pr = table._tbl.tblPr

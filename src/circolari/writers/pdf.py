@@ -29,6 +29,7 @@ from .. import styles as S
 from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
                         Paragraph, Run)
 from ..document import Table as DocTable
+from .pdf_keep import keep_tail
 from .pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
@@ -218,6 +219,11 @@ _CELL_PADDING = (S.TABLE_PADDING["left"] + S.TABLE_PADDING["right"],  # horizont
                  S.TABLE_PADDING["top"] + S.TABLE_PADDING["bottom"])
 
 
+@lru_cache(maxsize=1)
+def _TITLE_STYLE() -> ParagraphStyle:
+    return ParagraphStyle("tabella-titolo-pdf", parent=paragraph_style("tabella-titolo"), keepWithNext=0)
+
+
 class _LongTable(Flowable):
     """A table split across pages in linear time, its header row repeated on every page.
 
@@ -343,6 +349,8 @@ class _Writer:
                     if self.tagging:
                         self.tags.add("Form", form=block.signature)  # the field, placed when finished
                 out.append(KeepTogether(inner))
+                if block.signature:
+                    keep_tail(out)  # never alone on a page: see pdf_keep
             elif isinstance(block, Columns):
                 out.append(self.columns(block))
             elif isinstance(block, DocPageBreak):
@@ -406,10 +414,12 @@ class _Writer:
                    for a in ("left", "center", "right")}
         out = []
         with self.under("Table"):
+            title = None
             if block.title:
-                out.append(CondPageBreak(60))
                 elem = self.tags.paragraph("tabella-titolo") if self.tagging else None
-                out.append(self.paragraph(escape(block.title), paragraph_style("tabella-titolo"), elem))
+                # kept with the first rows by the CondPageBreak below, not by keepWithNext: that
+                # would keep it with the whole table and push a long table to the next page
+                title = self.paragraph(escape(block.title), _TITLE_STYLE(), elem)
             with self.under("TR"):
                 header = [self.paragraph(markup(c.header), head_style, self.element("TH", O="Table", Scope="Column"))
                           for c in block.columns]
@@ -418,7 +428,13 @@ class _Writer:
                 with self.under("TR"):
                     rows.append([self.paragraph(markup(cell), aligned[col.align], self.element("TD"))
                                  for cell, col in zip(row, block.columns)])
-        out.append(_LongTable(header, rows, widths))
+        table = _LongTable(header, rows, widths)
+        if title is not None:
+            table._measure()
+            room = title.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] + title.getSpaceBefore() + title.getSpaceAfter()
+            first_row = min(table.heights[1], 60.0) if len(table.heights) > 1 else 0.0  # a tall row may split
+            out += [CondPageBreak(room + table.heights[0] + first_row), title]
+        out.append(table)
         return out
 
     def columns(self, block: Columns):
