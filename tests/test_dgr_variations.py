@@ -63,3 +63,14 @@ def test_long_table_after_a_short_section_starts_where_it_is(project):
     pages = _render(project, act)
     annex = next(p for p in pages if "ALLEGATO 1" in p)
     assert "Si riportano i requisiti." in annex and rows[0].split("\t")[0] in annex
+
+
+def test_missing_dispositivo_is_reported_where_it_belongs(project):
+    act = project / DGR
+    text = act.read_text(encoding="utf-8")
+    start, end = text.index("dispositivo:"), text.index("\nallegati:")
+    act.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    result = run_cli("check", act, cwd=project)
+    line = next(i for i, row in enumerate(act.read_text(encoding="utf-8").splitlines(), 1) if row.startswith("allegati:"))
+    assert (f"{act}:{line}: errore: campo 'dispositivo': campo obbligatorio mancante "
+            "(aggiungerlo prima di «allegati»)") in result.output
