@@ -4,12 +4,14 @@ fault injection, PEC receipts built per the technical rules. Not a conftest on p
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import signal
 import ssl
 import tempfile
@@ -315,59 +317,161 @@ SUBJECTS = {"accettazione": "ACCETTAZIONE", "avvenuta-consegna": "CONSEGNA",
             "errore-consegna": "AVVISO DI MANCATA CONSEGNA",
             "non-accettazione": "AVVISO DI NON ACCETTAZIONE",
             "preavviso-errore-consegna": "AVVISO DI MANCATA CONSEGNA PER SUP. TEMPO MASSIMO"}
+OGGETTO = "Prot. G1.2020.0012345 - Plasma iperimmune: indicazioni operative"
 
 
-def make_receipt(tipo: str, msgid: str, address: str, *, errore: str = "nessuno",
-                 errore_esteso: str | None = None, ident: str | None = None,
-                 oggetto: str = "Prot. G1.2020.0012345 - Plasma iperimmune",
-                 original: bytes | None = None, header: bool = True,
-                 xml_msgid: str | None = None) -> bytes:
-    """A PEC receipt shaped per DM 2/11/2005: X-Ricevuta, X-Riferimento-Message-ID,
-    multipart/signed around multipart/mixed with text, [postacert.eml], daticert.xml."""
+def _certificate(name: str, key, issuer_name: str, issuer_key, ca: bool):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    def n(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Gestore PEC di prova"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    b = (x509.CertificateBuilder().subject_name(n(name)).issuer_name(n(issuer_name))
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc))
+         .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca,
+                                      key_encipherment=False, data_encipherment=False,
+                                      key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                                      encipher_only=False, decipher_only=False), critical=True))
+    return b.sign(issuer_key, hashes.SHA256())
+
+
+@functools.lru_cache(maxsize=None)
+def pec_signers() -> dict:
+    """A test CA with a provider certificate ("gestore"), and a self-signed stranger."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ca_key, key, rogue_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    ca = _certificate("CA PEC di prova", ca_key, "CA PEC di prova", ca_key, True)
+    gestore = _certificate("posta-certificata@pec.test", key, "CA PEC di prova", ca_key, False)
+    rogue = _certificate("posta-certificata@pec.test", rogue_key, "posta-certificata@pec.test",
+                         rogue_key, False)
+    d = Path(tempfile.mkdtemp(prefix="circolari-pec-ca-"))
+    (d / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return {"gestore": (gestore, key, [ca]), "estraneo": (rogue, rogue_key, []),
+            "ca_pem": d / "ca.pem"}
+
+
+def daticert_xml(tipo: str, msgid: str, address: str, *, errore: str = "nessuno",
+                 errore_esteso: str | None = None, ident: str, oggetto: str = OGGETTO,
+                 ricevuta: str = "completa", encoding: str = "UTF-8",
+                 mittente: str = USER, zona: str = "+0200",
+                 giorno: str = "20/05/2020", ora: str = "10:15:32") -> bytes:
     from xml.sax.saxutils import escape
 
-    ident = ident or f"opec-{hashlib.sha1((tipo + msgid).encode()).hexdigest()[:16]}@pec.test"
     dati = ["<gestore-emittente>Gestore PEC di prova</gestore-emittente>",
-            '<data zona="+0200"><giorno>20/05/2020</giorno><ora>10:15:32</ora></data>',
+            f'<data zona="{zona}"><giorno>{giorno}</giorno><ora>{ora}</ora></data>',
             f"<identificativo>{escape(ident)}</identificativo>",
-            f"<msgid>{escape(xml_msgid or msgid)}</msgid>"]
+            f"<msgid>{escape(msgid)}</msgid>"]
     if tipo == "avvenuta-consegna":
-        dati += ['<ricevuta tipo="completa"/>', f"<consegna>{escape(address)}</consegna>"]
+        dati += [f'<ricevuta tipo="{ricevuta}"/>', f"<consegna>{escape(address)}</consegna>"]
     if tipo in ("errore-consegna", "preavviso-errore-consegna"):
         dati += [f"<consegna>{escape(address)}</consegna>"]
     if errore_esteso:
         dati.append(f"<errore-esteso>{escape(errore_esteso)}</errore-esteso>")
-    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-           f'<postacert tipo="{tipo}" errore="{errore}">'
-           f"<intestazione><mittente>{USER}</mittente>"
-           f'<destinatari tipo="certificato">{escape(address)}</destinatari>'
-           f"<risposte>{USER}</risposte><oggetto>{escape(oggetto)}</oggetto></intestazione>"
-           f"<dati>{''.join(dati)}</dati></postacert>\n").encode()
-    inner = EmailMessage(policy=policy.SMTP)
-    inner.set_content(f"Ricevuta di {tipo} del messaggio {msgid}\n")
-    if original is not None:
-        from email import message_from_bytes
-        inner.add_attachment(message_from_bytes(original, policy=policy.SMTP),
-                             filename="postacert.eml")
-    inner.add_attachment(xml, maintype="application", subtype="xml", filename="daticert.xml")
-    outer = EmailMessage(policy=policy.SMTP)
+    return (f'<?xml version="1.0" encoding="{encoding}"?>\n'
+            '<!DOCTYPE postacert SYSTEM "daticert.dtd">\n'
+            f'<postacert tipo="{tipo}" errore="{errore}">'
+            f"<intestazione><mittente>{mittente}</mittente>"
+            f'<destinatari tipo="certificato">{escape(address)}</destinatari>'
+            f"<risposte>{mittente}</risposte><oggetto>{escape(oggetto)}</oggetto></intestazione>"
+            f"<dati>{''.join(dati)}</dati></postacert>\n").encode(encoding)
+
+
+def make_receipt(tipo: str, msgid: str, address: str, *, errore: str = "nessuno",
+                 errore_esteso: str | None = None, ident: str | None = None,
+                 oggetto: str = OGGETTO, original: bytes | None = None, header: bool = True,
+                 ricevuta: str = "completa", encoding: str = "UTF-8", form: str = "signed",
+                 signer: str = "gestore", tamper: bytes | None = None,
+                 mittente: str = USER, xml: bytes | None = None, lf: bool = False,
+                 header_tipo: str | None = None) -> bytes:
+    """A PEC receipt as providers send it (DM 2/11/2005): X-Ricevuta and
+    X-Riferimento-Message-ID outside; inside the S/MIME signature ("signed":
+    multipart/signed + smime.p7s, "opaque": application/pkcs7-mime, "unsigned": none)
+    a multipart/mixed with the text, [postacert.eml for a completa consegna] and
+    daticert.xml. ``tamper``: ``old|new`` replaced in the daticert after signing;
+    ``lf``: stored with LF line ends (as in mbox)."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    ident = ident or f"opec-{hashlib.sha1((tipo + msgid + address).encode()).hexdigest()[:16]}@pec.test"
+    if xml is None:
+        xml = daticert_xml(tipo, msgid, address, errore=errore, errore_esteso=errore_esteso,
+                           ident=ident, oggetto=oggetto, ricevuta=ricevuta,
+                           encoding=encoding, mittente=mittente)
+    def signed_part(xml: bytes) -> bytes:
+        inner = EmailMessage(policy=policy.SMTP)
+        inner.set_content(f"Ricevuta di {tipo}\r\n\r\nIl giorno 20/05/2020 alle ore 10:15:32 "
+                          f"(+0200) il messaggio\r\n\"{oggetto}\" proveniente da "
+                          f"\"{mittente}\"\r\ned indirizzato a \"{address}\" ...\r\n"
+                          f"Identificativo messaggio: {ident}\r\n", charset="utf-8")
+        if original is not None and ricevuta == "completa":
+            from email import message_from_bytes
+            inner.add_attachment(message_from_bytes(original, policy=policy.SMTP),
+                                 filename="postacert.eml")
+        inner.add_attachment(xml, maintype="application", subtype="xml",
+                             filename="daticert.xml")
+        inner.set_boundary("=_ricevuta_" + hashlib.sha1(xml).hexdigest()[:12])
+        return inner.as_bytes(policy=policy.SMTP)
+
+    content = signed_part(xml)
+    boundary = "----=_firma_pec_" + hashlib.sha1(content).hexdigest()[:12]
+    subject = f"{SUBJECTS.get(tipo, tipo.upper())}: {oggetto}"
+    head = []
     if header:
-        outer["X-Ricevuta"] = tipo
-        outer["X-Riferimento-Message-ID"] = msgid
-    outer["From"] = "posta-certificata@pec.test"
-    outer["To"] = USER
-    outer["Subject"] = f"{SUBJECTS.get(tipo, tipo.upper())}: {oggetto}"
-    outer["Date"] = "Wed, 20 May 2020 10:15:32 +0200"
-    outer["Message-ID"] = f"<{ident}>"
-    outer["X-Trasporto"] = "errore" if tipo in ("errore-consegna",) else "posta-certificata"
-    outer["MIME-Version"] = "1.0"
-    outer["Content-Type"] = ('multipart/signed; protocol="application/pkcs7-signature"; '
-                             'micalg=sha-256; boundary="=_firma_pec_"')
-    sig = EmailMessage(policy=policy.SMTP)
-    sig.set_content(b"\x30\x80fake-signature", maintype="application",
-                    subtype="pkcs7-signature", filename="smime.p7s")
-    outer.set_payload([inner, sig])
-    return outer.as_bytes()
+        head += [f"X-Ricevuta: {header_tipo or tipo}", f"X-Riferimento-Message-ID: {msgid}"]
+    head += ["From: \"Per conto di: " + mittente + "\"\r\n <posta-certificata@pec.test>",
+             f"To: {mittente}",
+             # folded, as providers do with long subjects
+             "Subject: " + re.sub(r"(.{60}\S*) ", "\\1\r\n ", subject, count=1),
+             "Date: Wed, 20 May 2020 10:15:32 +0200",
+             f"Message-ID: <{ident}>",
+             "X-Trasporto: " + ("errore" if tipo == "errore-consegna" else "posta-certificata"),
+             "MIME-Version: 1.0"]
+    if form == "unsigned":
+        raw = ("\r\n".join(head) + "\r\n").encode() + content
+        return raw.replace(b"\r\n", b"\n") if lf else raw
+    cert, key, chain = pec_signers()[signer]
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key,
+                                                                          hashes.SHA256())
+    for c in chain:
+        builder = builder.add_certificate(c)
+    options = [pkcs7.PKCS7Options.Binary]
+    if form == "signed":
+        options.append(pkcs7.PKCS7Options.DetachedSignature)
+    der = builder.sign(serialization.Encoding.DER, options)
+    if tamper:
+        old, new = tamper.split(b"|", 1)       # the daticert changed after signing
+        assert old in xml
+        forged = signed_part(xml.replace(old, new, 1).ljust(len(xml)) if form == "opaque"
+                             else xml.replace(old, new, 1))
+        if form == "opaque":
+            assert content in der and len(forged) == len(content)
+            der = der.replace(content, forged)
+        content = forged
+    b64 = base64.encodebytes(der).replace(b"\n", b"\r\n")
+    if form == "signed":
+        head.append('Content-Type: multipart/signed; protocol="application/pkcs7-signature";'
+                    f'\r\n micalg=sha-256; boundary="{boundary}"')
+        raw = (("\r\n".join(head) + "\r\n\r\nQuesto è un messaggio firmato S/MIME.\r\n")
+               .encode() + b"--" + boundary.encode() + b"\r\n" + content + b"\r\n--"
+               + boundary.encode() + b"\r\nContent-Type: application/pkcs7-signature; "
+               b"name=\"smime.p7s\"\r\nContent-Transfer-Encoding: base64\r\n"
+               b"Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\r\n" + b64
+               + b"\r\n--" + boundary.encode() + b"--\r\n")
+    else:
+        head += ['Content-Type: application/pkcs7-mime; smime-type=signed-data; '
+                 'name="smime.p7m"', "Content-Transfer-Encoding: base64",
+                 'Content-Disposition: attachment; filename="smime.p7m"']
+        raw = ("\r\n".join(head) + "\r\n\r\n").encode() + b64
+    return raw.replace(b"\r\n", b"\n") if lf else raw
 
 
 def wait_until(pred, timeout: float = 10.0) -> bool:

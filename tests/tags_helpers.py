@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pikepdf
 
-_ROLE = re.compile(r"^(Object \d+ \d+|[A-Za-z][A-Za-z0-9]*:?( \((block|inline)\))?)$")
+_ROLE = re.compile(r"^(Object \d+ \d+|[A-Za-z][A-Za-z0-9]*( \((block|inline)\))?:?)$")
 SHOW_TEXT = {"Tj", "TJ", "'", '"'}
 
 

@@ -8,6 +8,8 @@ import json
 from email import policy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
@@ -236,3 +238,71 @@ def test_messages_have_the_mode_of_a_new_file(tmp_path):
         os.umask(old)
     for path in (act / "mail" / "asst-01.eml", act / "mail" / "manifest.json"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+# -- exact headers: any text decodes back to itself ------------------------------------
+_PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp",
+                                                 "Zs"))
+_WORD = st.one_of(st.text(_PRINTABLE, min_size=1, max_size=12),
+                  st.text(_PRINTABLE, min_size=40, max_size=120),          # long words
+                  st.sampled_from(["città", "perché", "è", "«virgolette»", '"x"', ",",
+                                   "Ufficio,", "<intruso@example.com>", "=?utf-8?q?x?=",
+                                   "l'ASST", "\\", "@"]))
+# Printable text as the act shows it: words separated by single spaces.
+_TEXT = st.lists(_WORD, min_size=1, max_size=25).map(" ".join)
+
+
+def _builder(oggetto, protocollo, sender_name, recipient_name):
+    from datetime import datetime
+
+    from circolari.mail.manifest import Act, Recipient, Sender
+    from circolari.mail.message import MessageBuilder
+
+    act = Act(kind="circolare", name="atto", oggetto=oggetto, date="2020-05-20",
+              protocollo=protocollo, numero=None)
+    b = MessageBuilder(act, Sender(denominazione=sender_name, pec="welfare@regione.pec.test"),
+                       [], datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
+    rcp = Recipient(id="asst-01", denominazione=recipient_name, ruolo=None,
+                    pec="protocollo@asst-01.pec.test", role="to")
+    raw = b.build(rcp)[1]
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))  # RFC 5322 hard limit
+    return email.message_from_bytes(raw, policy=policy.default)
+
+
+@settings(max_examples=200, deadline=None)
+@given(oggetto=_TEXT, protocollo=st.one_of(st.none(), st.just("G1.2020.0012345")))
+def test_subject_decodes_to_the_exact_oggetto(oggetto, protocollo):
+    msg = _builder(oggetto, protocollo, "Regione Lombardia", "ASST di prova")
+    expected = f"Prot. {protocollo} - {oggetto}" if protocollo else oggetto
+    assert str(msg["Subject"]) == expected
+
+
+_NAME = _TEXT.filter(lambda t: len(t.encode("utf-8")) <= 600)   # a denominazione
+
+
+@settings(max_examples=150, deadline=None)
+@given(sender=_NAME, recipient=_NAME)
+def test_display_names_decode_exactly_and_add_no_address(sender, recipient):
+    msg = _builder("Oggetto", None, sender, recipient)
+    to = msg["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in to] == \
+        [(recipient, "protocollo@asst-01.pec.test")]
+    for name in ("From", "Reply-To"):
+        assert [(a.display_name, a.addr_spec) for a in msg[name].addresses] == \
+            [(sender, "welfare@regione.pec.test")]
+
+
+def test_adjacent_accented_words_keep_their_space():
+    """Regression (Python 3.11 folding): "città perché" must not arrive as "cittàperché"."""
+    # Found by random search: the stdlib folder gave "DGR  unitàunità ... cittàgià ...".
+    oggetto = ("Lombardia Regione Regione operative DGR unità unità sanitarie più città già "
+               "della della più operative sanitarie")
+    assert str(_builder(oggetto, "G1.2020.0012345", "R", "A")["Subject"]) == \
+        f"Prot. G1.2020.0012345 - {oggetto}"
+
+
+def test_comma_and_angle_brackets_in_a_name_add_no_recipient():
+    name = "Azienda Socio Sanitaria Territoriale, Ufficio Protocollo <intruso@example.com>"
+    to = _builder("Oggetto", None, "R", name)["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in to] == \
+        [(name, "protocollo@asst-01.pec.test")]

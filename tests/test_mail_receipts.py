@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import mailbox
 
 import pytest
@@ -12,7 +13,8 @@ from circolari.mail.cli import app
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.receipts import import_receipts, parse_receipt
-from mail_helpers import make_act, make_receipt, signed_pdf
+from circolari.mail.smime import Verifier
+from mail_helpers import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
 
 
 @pytest.fixture()
@@ -21,21 +23,24 @@ def sent_act(tmp_path):
     prepare(act, signed_pdf(tmp_path))
     with Journal.open_existing(act / "mail") as j:
         for r in j.rows():
+            j.change(r.recipient_id, "send-attempt", state="sending", attempts=1)
+            j.change(r.recipient_id, "data-sent", transmitted=1)
             j.change(r.recipient_id, "sent", "250 ok", state="sent", sent_at="2020-05-20T10:00")
         rows = {r.recipient_id: r for r in j.rows()}
     return act, rows
 
 
-def test_parse_receipt_prefers_daticert_msgid():
-    raw = make_receipt("accettazione", "<header@circolari.local>", "a@x.pec.test",
-                       xml_msgid="<xml@circolari.local>")
-    rec = parse_receipt(raw, "r.eml")
-    assert rec.tipo == "accettazione" and rec.msgid == "<xml@circolari.local>"
+def test_parse_receipt_reads_only_the_signed_daticert():
+    verifier = Verifier()
+    raw = make_receipt("accettazione", "<xml@circolari.local>", "a@x.pec.test")
+    rec = parse_receipt(raw, "r.eml", verifier)
+    assert rec.problem is None and rec.tipo == "accettazione"
+    assert rec.msgid == "<xml@circolari.local>" and rec.dati.data == "2020-05-20T10:15:32+02:00"
     only_header = parse_receipt(b"X-Ricevuta: accettazione\r\nX-Riferimento-Message-ID: "
                                 b"<h@circolari.local>\r\nSubject: ACCETTAZIONE: x\r\n\r\nok\r\n",
-                                "h.eml")
-    assert only_header.msgid == "<h@circolari.local>" and only_header.problem is None
-    assert parse_receipt(b"Subject: ciao\r\n\r\nnon una ricevuta\r\n", "x").problem
+                                "h.eml", verifier)
+    assert only_header.problem and "non firmata" in only_header.problem
+    assert parse_receipt(b"Subject: ciao\r\n\r\nnon una ricevuta\r\n", "x", verifier).problem
 
 
 def test_delivered_failed_unmatched_and_idempotent(tmp_path, sent_act):
@@ -110,7 +115,8 @@ def test_receipt_resolves_uncertain_message(tmp_path):
     act = make_act(tmp_path, n=2)
     prepare(act, signed_pdf(tmp_path))
     with Journal.open_existing(act / "mail") as j:
-        j.change("asst-01", "send-attempt", state="sending", transmitted=1, attempts=1)
+        j.change("asst-01", "send-attempt", state="sending", attempts=1)
+        j.change("asst-01", "data-sent", transmitted=1)
         row = j.row("asst-01")
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "a.eml").write_bytes(make_receipt("accettazione", row.message_id,
@@ -177,3 +183,173 @@ def test_status_csv_defuses_formulas(tmp_path):
     with open(out, encoding="utf-8-sig", newline="") as f:
         got = [row["denominazione"] for row in csv.DictReader(f)]
     assert got == ["'" + n for n in names[:-1]] + ["Azienda normale"]
+
+
+# -- evidence: signature, daticert, transmission ------------------------------------------
+def _import(act, tmp_path, files: dict, **kw):
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return import_receipts(act, folder, **kw)
+
+
+def _refused_reasons(act):
+    kept = act / "mail" / "ricevute" / "non-abbinate"
+    return sorted(p.read_text(encoding="utf-8") for p in kept.glob("*.motivo.txt"))
+
+
+def test_forged_unsigned_receipt_is_refused(tmp_path, sent_act):
+    act, rows = sent_act
+    r = rows["asst-01"]
+    forged = (f"From: qualcuno@gmail.com\r\nTo: {USER}\r\nSubject: CONSEGNA: x\r\n"
+              f"X-Ricevuta: avvenuta-consegna\r\nX-Riferimento-Message-ID: {r.message_id}\r\n"
+              f"X-Ricevuta: avvenuta-consegna\r\nX-Riferimento-Message-ID: {r.message_id}\r\n"
+              "\r\nConsegnato.\r\n").encode()
+    report = _import(act, tmp_path, {"falsa.eml": forged,
+                                     "non-firmata.eml": make_receipt(
+                                         "avvenuta-consegna", r.message_id, r.address,
+                                         form="unsigned")})
+    assert report.applied == []
+    assert {s: "non firmata" in why for s, why in report.unmatched} == \
+        {"falsa.eml": True, "non-firmata.eml": True}
+    assert all("non firmata" in t for t in _refused_reasons(act))
+    with Journal.open_existing(act / "mail") as j:
+        assert j.row("asst-01").state == "sent"
+
+
+def test_tampered_receipts_are_refused(tmp_path, sent_act):
+    act, rows = sent_act
+    r = rows["asst-01"]
+    files = {
+        "daticert.eml": make_receipt("avvenuta-consegna", r.message_id, r.address,
+                                     tamper=b'errore="nessuno"|errore="nessuno" '),
+        "opaca.eml": make_receipt("avvenuta-consegna", r.message_id, r.address, form="opaque",
+                                  tamper=b"10:15:32</ora>|10:15:33</ora>"),
+        "x-ricevuta.eml": make_receipt("accettazione", r.message_id, r.address,
+                                       header_tipo="avvenuta-consegna"),
+        "destinatario.eml": make_receipt("avvenuta-consegna", r.message_id,
+                                         "altro@asst-99.pec.test"),
+        "mittente.eml": make_receipt("accettazione", r.message_id, r.address,
+                                     mittente="altro@regione.pec.test"),
+        "oggetto.eml": make_receipt("accettazione", r.message_id, r.address,
+                                    oggetto="Un altro oggetto"),
+    }
+    report = _import(act, tmp_path, files)
+    assert report.applied == []
+    why = dict(report.unmatched)
+    assert "alterato" in why["daticert.eml"] and "alterato" in why["opaca.eml"]
+    assert "X-Ricevuta" in why["x-ricevuta.eml"]
+    assert "destinatario" in why["destinatario.eml"]
+    assert "mittente" in why["mittente.eml"] and "oggetto" in why["oggetto.eml"]
+    assert len(_refused_reasons(act)) == 6
+
+
+def test_daticert_with_entities_is_refused(tmp_path, sent_act):
+    act, rows = sent_act
+    r = rows["asst-01"]
+    xml = daticert_xml("accettazione", r.message_id, r.address, ident="opec-1@pec.test")
+    bomb = xml.replace(b'<!DOCTYPE postacert SYSTEM "daticert.dtd">',
+                       b'<!DOCTYPE postacert [<!ENTITY a "aaaaaaaaaa">'
+                       b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>')
+    report = _import(act, tmp_path, {"bomba.eml": make_receipt(
+        "accettazione", r.message_id, r.address, xml=bomb)})
+    assert report.applied == [] and "entità" in report.unmatched[0][1]
+
+
+def test_trust_bundle(tmp_path, sent_act):
+    act, rows = sent_act
+    r = rows["asst-01"]
+    stranger = make_receipt("accettazione", r.message_id, r.address, signer="estraneo")
+    report = _import(act, tmp_path, {"s.eml": stranger}, trust=pec_signers()["ca_pem"])
+    assert report.applied == [] and "non attendibile" in report.unmatched[0][1]
+    ok = make_receipt("avvenuta-consegna", r.message_id, r.address)
+    report = _import(act, tmp_path, {"ok.eml": ok}, trust=pec_signers()["ca_pem"])
+    assert report.applied == [("asst-01", "avvenuta-consegna", "delivered")]
+    with Journal.open_existing(act / "mail") as j:
+        detail = json.loads(j.events("asst-01")[-1]["detail"])
+    assert detail["attendibile"] is True and "posta-certificata@pec.test" in detail["firmatario"]
+
+
+def test_receipts_for_never_transmitted_messages_are_set_aside(tmp_path):
+    act = make_act(tmp_path, n=2)
+    prepare(act, signed_pdf(tmp_path))       # e.g. a trial run's receipts, same Message-IDs
+    with Journal.open_existing(act / "mail") as j:
+        rows = {r.recipient_id: r for r in j.rows()}
+    r = rows["asst-01"]
+    report = _import(act, tmp_path, {
+        "acc.eml": make_receipt("accettazione", r.message_id, r.address),
+        "cons.eml": make_receipt("avvenuta-consegna", r.message_id, r.address)})
+    assert report.applied == [] and len(report.unmatched) == 2
+    assert all("mai trasmesso" in why for _, why in report.unmatched)
+    with Journal.open_existing(act / "mail") as j:
+        assert {x.state for x in j.rows()} == {"prepared"}
+
+
+def test_real_formats_are_matched(tmp_path, sent_act):
+    act, rows = sent_act
+    a1, a2, a3, cc = (rows[k] for k in ("asst-01", "asst-02", "asst-03", "areu"))
+    original = (act / "mail" / "asst-01.eml").read_bytes()
+    files = {
+        "a1-acc-opaca.eml": make_receipt("accettazione", a1.message_id, a1.address,
+                                         form="opaque"),
+        "a1-completa.eml": make_receipt("avvenuta-consegna", a1.message_id, a1.address,
+                                        original=original),
+        "a2-acc-latin1.eml": make_receipt("accettazione", a2.message_id, a2.address,
+                                          encoding="ISO-8859-1"),
+        "a2-breve-lf.eml": make_receipt("avvenuta-consegna", a2.message_id, a2.address,
+                                        ricevuta="breve", lf=True),
+        "a3-preavviso.eml": make_receipt("preavviso-errore-consegna", a3.message_id,
+                                         a3.address, errore="no-dest",
+                                         errore_esteso="Tempo massimo superato"),
+        "a3-errore.eml": make_receipt("errore-consegna", a3.message_id, a3.address,
+                                      errore="no-dest", errore_esteso="5.1.1 Utente inesistente"),
+        "cc-sintetica.eml": make_receipt("avvenuta-consegna", cc.message_id, cc.address,
+                                         ricevuta="sintetica"),
+    }
+    report = _import(act, tmp_path, files)
+    assert report.unmatched == [] and len(report.applied) == 7
+    with Journal.open_existing(act / "mail") as j:
+        st = {r.recipient_id: r for r in j.rows()}
+    assert st["asst-01"].state == st["asst-02"].state == st["areu"].state == "delivered"
+    assert st["asst-03"].state == "failed" and "Utente inesistente" in st["asst-03"].last_error
+    # provider's times, with their zone, not import times
+    assert st["asst-01"].accepted_at == "2020-05-20T10:15:32+02:00"
+    assert st["asst-01"].delivered_at == "2020-05-20T10:15:32+02:00"
+
+
+def test_non_accettazione(tmp_path, sent_act):
+    act, rows = sent_act
+    r = rows["areu"]
+    report = _import(act, tmp_path, {"na.eml": make_receipt(
+        "non-accettazione", r.message_id, r.address, errore="altro",
+        errore_esteso="Virus rilevato nel messaggio")})
+    assert report.applied == [("areu", "non-accettazione", "failed")]
+
+
+def test_consegna_before_accettazione_keeps_both_times(tmp_path, sent_act):
+    act, rows = sent_act
+    r = rows["asst-02"]
+    _import(act, tmp_path, {"1.eml": make_receipt("avvenuta-consegna", r.message_id,
+                                                  r.address)})
+    (tmp_path / "in" / "1.eml").unlink()
+    _import(act, tmp_path, {"2.eml": make_receipt("accettazione", r.message_id, r.address)})
+    with Journal.open_existing(act / "mail") as j:
+        row = j.row("asst-02")
+    assert row.state == "delivered" and row.accepted_at == "2020-05-20T10:15:32+02:00"
+
+
+def test_mbox_and_maildir_inside_nested_folders(tmp_path, sent_act):
+    act, rows = sent_act
+    root = tmp_path / "Posta"
+    (root / "2020" / "maggio").mkdir(parents=True)
+    box = mailbox.mbox(str(root / "2020" / "maggio" / "INBOX"))
+    for rid in ("asst-01", "asst-02", "asst-03"):
+        box.add(make_receipt("avvenuta-consegna", rows[rid].message_id, rows[rid].address))
+    box.close()
+    md = mailbox.Maildir(str(root / "2020" / "Maildir"))
+    md.add(make_receipt("avvenuta-consegna", rows["areu"].message_id, rows["areu"].address))
+    report = import_receipts(act, root)
+    assert report.unmatched == [] and len(report.applied) == 4
+    with Journal.open_existing(act / "mail") as j:
+        assert {x.state for x in j.rows()} == {"delivered"}

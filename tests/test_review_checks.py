@@ -222,3 +222,84 @@ def test_template_contexts_match_compose():
     act, doc = load_act(EXAMPLES / "nota-plasma-iperimmune-2020.yaml")
     name, context, _, _ = circolare_context(act, doc, ROOT / "templates", Registry.load(ROOT / "recipients"))
     assert set(context) == set(declared[name][1])
+
+
+# -- numbers in words, hand-written totals -------------------------------------
+@pytest.mark.parametrize("words, value", [
+    ("trecento", 300), ("quattrocento", 400), ("ottocento", 800), ("centottanta", 180), ("ventitré", 23),
+    ("ventisettemilioni/00", 27000000), ("ventottomilioni/00", 28000000), ("diecimilioni", 10000000),
+    ("diciottomilioni/50", Decimal("18000000.50")), ("mille e cinquecento", 1500), ("duemilionitrecentomila", 2300000),
+    ("centonovanta", 190), ("MI", None), ("presente", None), ("ATS", None),
+])
+def test_italian_number_words_are_read(words, value):
+    from circolari.review.numbers import words_value
+
+    assert words_value(words) == (None if value is None else Decimal(value))
+
+
+def test_words_beside_digits_must_agree_in_reference_dgr_sentences():
+    from circolari.review.numbers import words_vs_digits
+
+    sentence = ("lo stanziamento complessivo per le misure contenute nel presente provvedimento pari a "
+                "Euro 28.000.000,00 ({}) è finanziato nell'ambito della macro-area dei ricoveri")
+    assert words_vs_digits(sentence.format("ventottomilioni/00")) == []
+    [(message, written)] = words_vs_digits(sentence.format("ventisettemilioni/00"))
+    assert written == "28.000.000,00 (ventisettemilioni/00)" and "27.000.000" in message and "28.000.000" in message
+    [(message, _)] = words_vs_digits("possono essere attivati fino a trecento (400) nuovi posti di cure sub-acute")
+    assert "(300)" in message and "(400)" in message
+    assert words_vs_digits("possono essere attivati fino a quattrocento (400) nuovi posti, Milano (MI)") == []
+
+
+def test_hand_written_totals_must_equal_their_parts_in_reference_dgr_sentences():
+    from circolari.review.numbers import totals
+
+    sentence = ("dovrà rispettare la numerosità prevista dalla programmazione regionale che si stima essere di {} "
+                "posti di sub-acute e {} fra degenza di comunità di livello base e degenze di sorveglianza, "
+                "per {} posti; - le Degenze di Sorveglianza, previste dalla DGR XI/3020/2020, rimangono attive")
+    assert totals(sentence.format(400, 400, "un totale di 800")) == []
+    [(message, written)] = totals(sentence.format(350, 300, "complessivi 800"))
+    assert written == "per complessivi 800" and "350 + 300 = 650" in message
+    assert totals("ai sensi della legge n. 33 del 2009, art. 5, comma 2, per un totale di 800 posti") == []
+
+
+def test_check_finds_words_digits_and_totals_in_the_reference_dgr(project):
+    dgr = project / "examples" / "dgr-xi-3681-2020.yaml"
+    text = dgr.read_text(encoding="utf-8")
+    text = text.replace("pari a Euro [[stanziamento]] è", "pari a Euro [[stanziamento]] (ventisettemilioni/00) è", 1)
+    text = text.replace("possono essere attivati fino a [[posti_sub_acute]] nuovi",
+                        "possono essere attivati fino a trecento ([[posti_sub_acute]]) nuovi", 1)
+    text = text.replace("essere di [[posti_sub_acute]] posti di sub-acute e [[posti_comunita_sorveglianza]] fra "
+                        "degenza di comunità di livello base e degenze di sorveglianza, per un totale di [[posti_totali]]",
+                        "essere di 350 posti di sub-acute e 300 fra degenza di comunità di livello base e degenze di "
+                        "sorveglianza, per complessivi 800", 1)
+    dgr.write_text(text, encoding="utf-8")
+    result = run_cli("check", dgr, "--json", cwd=project)
+    assert result.exit_code == 1
+    problems = [p for p in json.loads(result.stdout) if p["level"] == "errore"]
+    lines = text.splitlines()
+    messages = {p["message"]: p for p in problems}
+    words = next(p for m, p in messages.items() if "ventisettemilioni/00" in m)
+    assert "(ventisettemilioni/00)" in lines[words["line"] - 1]
+    assert any("«trecento (400)»" in m for m in messages)
+    total = next(p for m, p in messages.items() if "per complessivi 800" in m)
+    assert "350 + 300 = 650" in total["message"] and "per complessivi 800" in lines[total["line"] - 1]
+
+
+def test_hand_written_amount_equal_to_a_declared_figure_is_no_contradiction(project):
+    dgr = project / "examples" / "dgr-xi-3681-2020.yaml"
+    text = dgr.read_text(encoding="utf-8").replace("per Euro [[stanziamento_2020]]", "per Euro 10.000.000,00")
+    dgr.write_text(text, encoding="utf-8")
+    result = run_cli("check", dgr, "--json", cwd=project)
+    hits = [p for p in json.loads(result.stdout) if "10.000.000,00" in p["message"]]
+    assert hits == [] and "stanziamento_2020" in text  # still declared and cited in the total's parts
+
+
+def test_check_of_one_act_reports_only_its_registry_warnings(project):
+    nota = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    one = run_cli("check", nota, "--json", cwd=project)
+    every = run_cli("check", nota, project / "recipients", "--json", cwd=project)
+    mine, named = json.loads(one.stdout), json.loads(every.stdout)
+    registry = [p for p in mine if "/recipients/" in p["file"]]
+    assert len(named) > len(mine) and all(p in named for p in mine)
+    assert all("«ats-" not in p["message"] for p in registry)  # the nota reaches no ATS
+    assert any("irccs-san-raffaele" in p["message"] for p in registry)  # but this unverified recipient it does

@@ -188,3 +188,22 @@ def test_bundled_series_example_checks_clean_and_cites_only_the_dgr_figures():
     assert table.columns == ["ente", "denominazione"]
     assert [r.value("ente") for r in table.rows] == [e.id for e in registry.group_members("asst")]
     assert all(r.value("denominazione") == registry.by_id[r.value("ente")].ente.denominazione for r in table.rows)
+
+
+def test_diff_of_two_tables_of_a_series_shows_each_body_that_changes(project):
+    data = rows(project)
+    act = write_act(project, "riparto.xlsx", sheet="Riparto")
+    write_xlsx(project / "atti" / "riparto.xlsx", data)
+    changed = [list(r) for r in data]
+    changed[1][2] = 77                                   # a figure that changes
+    changed[2][3], changed[3][3] = changed[3][3], changed[2][3]  # two amounts swapped: the total holds
+    write_xlsx(project / "atti" / "riparto-v2.xlsx", changed)
+    result = run_cli("diff", act, project / "atti" / "riparto-v2.xlsx", cwd=project)
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert f"{data[1][0]} ({data[1][1]}), riga 3: posti_letto: {data[1][2]} → 77" in out
+    assert f"{data[2][0]} ({data[2][1]}), riga 4: importo: {expected_text(2)[1]} → {expected_text(3)[1]}" in out
+    assert "3 lettere con cifre diverse, 0 in più, 0 in meno." in out
+    assert data[0][0] not in out
+    same = run_cli("diff", act, project / "atti" / "riparto.xlsx", cwd=project)
+    assert same.exit_code == 0 and "0 lettere con cifre diverse" in same.output

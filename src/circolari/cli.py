@@ -253,21 +253,30 @@ def preview(
 @command(app)
 def diff(
     old: Annotated[Path, typer.Argument(help="l'atto (o la sua versione precedente)")],
-    new: Annotated[Optional[Path], typer.Argument(help="la nuova versione dell'atto (predefinita: lo stesso atto)")] = None,
+    new: Annotated[Optional[Path], typer.Argument(help="la nuova versione dell'atto (predefinita: lo stesso atto); per una serie anche la nuova tabella (.xlsx, .csv)")] = None,
     templates: Annotated[Optional[Path], typer.Option("--templates", help="template della versione nuova (per vedere l'effetto di un cambio di template)")] = None,
     base_templates: Annotated[Optional[Path], typer.Option("--base-templates", help="template della versione precedente (predefinita: templates/ del progetto)")] = None,
     recipients: RecipientsOpt = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="scrive anche un confronto affiancato in HTML")] = None,
 ):
-    """Differenze parola per parola nel testo dell'atto generato, con pagina e sezione; uscita 1 se diverso."""
+    """Differenze parola per parola nel testo dell'atto generato, con pagina e sezione; uscita 1 se diverso.
+
+    Per una serie di lettere: le cifre che cambiano ente per ente, le lettere in più e in meno."""
     from .project import Project
     from .render import render_act
     from .review.diff import compare, html_page, rendered_words, terminal, use_colour
+    from .series.run import is_series_file
 
     if new is None and templates is None:
         raise CircolariError(Problem("indicare la seconda versione dell'atto oppure --templates",
                                      hint="es. circolari diff atti/nota.yaml --templates templates-nuovi/"))
     new = new or old
+    if is_series_file(old) and new != old and templates is None:  # a series: what changes body by body
+        from .series.cli import diff as series_diff
+
+        if not series_diff(old, new, Project.locate(old, recipients=recipients)):
+            raise typer.Exit(1)
+        return
     before = render_act(old, Project.locate(old, templates=base_templates, recipients=recipients))
     after = render_act(new, Project.locate(new, templates=templates or base_templates, recipients=recipients))
     old_label = f"{old}" + (f" (template {base_templates})" if base_templates else "")

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from circolari.output import write_atomic
-from circolari.verdict import NON_VALIDO, Trust
+from circolari.verdict import NON_VALIDO, Trust, judge_certificate
 from circolari.verify import SignatureInfo, VerifyReport, _fill_cert, verify_pdf_bytes
 
 MAX_DEPTH = 8
@@ -125,8 +125,6 @@ def _check_signer(index: int, signed_data, signer_info, trust: Trust) -> Signatu
         async_validate_cms_signature, extract_self_reported_ts)
     from pyhanko.sign.validation.status import StandardCMSSignatureStatus
 
-    from circolari.verify import _judge_certificate
-
     info = SignatureInfo(field=f"firmatario {index + 1}", signed=True, whole_file=True,
                          acceptable=True)
     certs = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
@@ -149,7 +147,7 @@ def _check_signer(index: int, signed_data, signer_info, trust: Trust) -> Signatu
         info.findings.failures.append("integrità: il contenuto firmato è stato alterato")
     elif not info.valid:
         info.findings.failures.append("integrità: la firma non corrisponde al certificato del firmatario")
-    _judge_certificate(info, cert, status, datetime.now(timezone.utc), False, trust)
+    judge_certificate(info.findings, cert, status, datetime.now(timezone.utc), proven=False, trust=trust)
     return info
 
 

@@ -1,7 +1,9 @@
-"""A focused PDF/A-2b checker (not veraPDF): the clauses our acts can break.
+"""A focused PDF/A-2 checker (not veraPDF): the clauses our acts can break.
 
 ``check_pdfa`` returns the failed clauses with Italian descriptions; an empty
-list means every checked clause holds.  The list of clauses is in docs/pdfa.md.
+list means every checked clause holds.  A PDF claiming PDF/UA-1 or PDF/A level A
+is also checked for the machine-checkable PDF/UA rules (``pdfua_check``).
+The list of clauses is in docs/pdfa.md.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from circolari.xmp import parse_pdf_date, parse_xmp_date, read_xmp
 
 @dataclass(frozen=True)
 class Failure:
-    """One failed clause: ISO 19005-2 clause number (or "policy") and Italian text."""
+    """One failed clause: ISO 19005-2 clause number, Matterhorn checkpoint ("MP 01") or "policy",
+    and Italian text."""
 
     clause: str
     message: str
@@ -98,7 +101,7 @@ def _check_bytes(raw: bytes) -> Iterator[Failure]:
 def _check_doc(doc: pikepdf.Pdf) -> list[Failure]:
     failures: list[Failure] = []
     for check in (_trailer, _catalog, _output_intent, _metadata, _fonts, _annotations,
-                  _objects, _inline_images):
+                  _objects, _inline_images, _accessibility):
         failures.extend(check(doc))
     return list(dict.fromkeys(failures))  # drop duplicates, keep order
 
@@ -220,6 +223,21 @@ def _metadata(doc: pikepdf.Pdf) -> Iterator[Failure]:
         if when is None or xmp_when is None or _instant(when) != _instant(xmp_when):
             yield Failure("6.6.3", f"{key} nell'Info ({str(info[key])!r}) non coincide con "
                           f"{prop} nell'XMP ({getattr(xmp, attr)!r})")
+
+
+def _accessibility(doc: pikepdf.Pdf) -> Iterator[Failure]:
+    """PDF/UA-1 checkpoints, if the XMP claims PDF/UA or PDF/A level A (ISO 19005-2, 6.8)."""
+    from circolari.pdfua_check import check_pdfua, claims_accessibility
+
+    packet = _xmp_bytes(doc)
+    try:
+        xmp = read_xmp(packet) if packet is not None else None
+    except ValueError:
+        xmp = None  # reported by _metadata
+    if xmp is None or not claims_accessibility(xmp.ua_part, xmp.conformance):
+        return
+    for checkpoint, message in check_pdfua(doc, xmp.ua_part, xmp.title):
+        yield Failure(checkpoint, message)
 
 
 def _instant(when):

@@ -81,6 +81,17 @@ def load_trust(paths: Sequence[Path]) -> Trust:
     return Trust(tuple(roots))
 
 
+def judge_certificate(findings: Findings, cert, status, moment: datetime, *, proven: bool,
+                      trust: Trust) -> None:
+    """The signer's certificate at ``moment``: its own validity and key usage, then the chain."""
+    if cert is None:
+        findings.failures.append("il certificato del firmatario non è nella firma")
+        return
+    check_validity(cert, moment, findings, proven=proven)
+    if not findings.failures:  # already NON VALIDO: the chain cannot change that
+        judge_trust(status, cert, trust, findings)
+
+
 def check_validity(cert, moment: datetime, findings: Findings, *, proven: bool) -> None:
     """Certificate validity period and key usage, read from the certificate itself.
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from circolari.load import read_bytes
 from circolari.pdfa_check import Failure, PdfaClaim, field_type
-from circolari.verdict import NON_VALIDO, NON_VERIFICABILE, VALIDO, Findings, Trust, worst
+from circolari.verdict import NON_VALIDO, VALIDO, Findings, Trust, judge_certificate, worst
 
 # pyHanko modification levels that may follow a signature: nothing, validation data
 # (DSS), or later signatures in empty fields.
@@ -279,7 +279,7 @@ def _pdf_signature(name: str, sig, reader, trust: Trust, signing_revisions: set[
             status = validate_pdf_signature(sig, trust.context(moment), skip_diff=True)
         except Exception:  # same as above; the first validation already succeeded
             found.doubts.append("verifica del certificato alla data della marca non riuscita")
-    _judge_certificate(info, sig.signer_cert, status, moment, proven, trust)
+    judge_certificate(info.findings, sig.signer_cert, status, moment, proven=proven, trust=trust)
     return info
 
 
@@ -298,17 +298,6 @@ def _signature_time(info: SignatureInfo, status) -> tuple[datetime, bool]:
                                     "di fiducia configurati")
         return now, False
     return tst.timestamp, True
-
-
-def _judge_certificate(info: SignatureInfo, cert, status, moment, proven, trust: Trust) -> None:
-    from circolari.verdict import check_validity, judge_trust
-
-    if cert is None:
-        info.findings.failures.append("il certificato del firmatario non è nella firma")
-        return
-    check_validity(cert, moment, info.findings, proven=proven)
-    if not info.findings.failures:  # already NON VALIDO: the chain cannot change that
-        judge_trust(status, cert, trust, info.findings)
 
 
 def _judge_changes(info: SignatureInfo, sig, status, reader, signing_revisions: set[int]) -> None:

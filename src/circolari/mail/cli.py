@@ -200,14 +200,19 @@ def send_cmd(
 @app.command("receipts")
 def receipts_cmd(
     act_dir: Path = ACT_DIR,
-    ricevute: Path = typer.Argument(..., help="Cartella di file .eml, file mbox o Maildir "
-                                              "con le ricevute PEC.", show_default=False),
+    ricevute: Path = typer.Argument(..., help="Cartella (anche con sottocartelle) di file "
+                                              ".eml, file mbox o Maildir con le ricevute PEC.",
+                                    show_default=False),
+    trust: Optional[Path] = typer.Option(
+        None, "--trust", help="File PEM con i certificati dei gestori PEC attendibili: le "
+                              "ricevute firmate da altri sono rifiutate.", show_default=False),
 ) -> None:
-    """Importa le ricevute PEC (accettazione, consegna, errori) e aggiorna gli stati."""
+    """Importa le ricevute PEC firmate (accettazione, consegna, errori) e aggiorna gli
+    stati; le ricevute non firmate, alterate o per messaggi mai inviati sono messe da parte."""
     from circolari.mail.receipts import import_receipts
 
     def go():
-        report = import_receipts(act_dir, ricevute)
+        report = import_receipts(act_dir, ricevute, trust=trust)
         typer.echo(f"Ricevute abbinate: {len(report.applied)}, già importate: "
                    f"{len(report.duplicates)}, non abbinate: {len(report.unmatched)}.")
         for source, why in report.unmatched:

@@ -207,6 +207,12 @@ class Journal:
                                   (recipient_id,))
         return [dict(r) for r in cur]
 
+    def was_transmitted(self, recipient_id: str) -> bool:
+        """Whether the end of data of this message was ever (about to be) written."""
+        return self.db.execute("SELECT 1 FROM events WHERE recipient_id = ? AND "
+                               "kind = 'data-sent' LIMIT 1", (recipient_id,)).fetchone() \
+            is not None
+
     def declared_uncertain(self) -> set[str]:
         """Recipients whose last send attempt was recorded as uncertain."""
         cur = self.db.execute(

@@ -1,9 +1,8 @@
 """Build one RFC 5322 message per recipient (stdlib ``email``, policy SMTP).
 
 Header values coming from data (denominazione, oggetto, protocollo) are cleaned of
-CR/LF and other control characters before they reach the header API, and non-ASCII
-text goes out as RFC 2047 encoded-words chosen by the policy: data can never add a
-header. The body comes from a sandboxed Jinja template; data is passed as values
+CR/LF and other control characters, then encoded by ``mail.headers`` so that they
+decode back to exactly that text: data can never add a header or an address. The body comes from a sandboxed Jinja template; data is passed as values
 and is never itself rendered as a template.
 """
 
@@ -21,9 +20,11 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.mail.headers import set_address, set_text
 from circolari.mail.manifest import Act, Recipient, Sender
 
-POLICY = email_policy.SMTP  # CRLF line ends, 78-column folding, RFC 2047 words
+# CRLF line ends; headers carrying data are pre-folded by mail.headers and emitted verbatim.
+POLICY = email_policy.SMTP.clone(refold_source="none")
 MESSAGE_ID_DOMAIN = "circolari.local"
 TEMPLATE_NAME = "mail/messaggio.txt.j2"
 
@@ -180,11 +181,11 @@ class MessageBuilder:
 
     def _headers_and_text(self, recipient: Recipient, mid: str) -> EmailMessage:
         msg = EmailMessage(policy=POLICY)
-        msg["From"] = self.from_address
-        msg["Reply-To"] = self.from_address
-        msg["To"] = Address(display_name=clean_header_text(recipient.denominazione),
-                            addr_spec=recipient.pec)
-        msg["Subject"] = self.subject
+        set_address(msg, "From", self.from_address)
+        set_address(msg, "Reply-To", self.from_address)
+        set_address(msg, "To", Address(display_name=clean_header_text(recipient.denominazione),
+                                       addr_spec=recipient.pec))
+        set_text(msg, "Subject", self.subject)
         msg["Date"] = self.date_header
         msg["Message-ID"] = mid
         msg["X-Circolari-Destinatario"] = recipient.id

@@ -1,22 +1,16 @@
 """``mail receipts``: read PEC receipts and settle the journal.
 
-A PEC receipt (DPR 68/2005, DM 2/11/2005 technical rules, RFC 6109) carries the
-header ``X-Ricevuta`` (accettazione, non-accettazione, presa-in-carico,
-avvenuta-consegna, errore-consegna, preavviso-errore-consegna, rilevazione-virus),
-``X-Riferimento-Message-ID`` (the original Message-ID) and an attachment
-``daticert.xml``::
-
-    <postacert tipo="avvenuta-consegna" errore="nessuno">
-      <intestazione><mittente/><destinatari tipo="certificato"/><risposte/><oggetto/>
-      </intestazione>
-      <dati><gestore-emittente/><data zona="+0100"><giorno/><ora/></data>
-        <identificativo/><msgid>&lt;original@id&gt;</msgid><ricevuta tipo="completa"/>
-        <consegna/><errore-esteso/></dati>
-    </postacert>
-
-The message is matched by the daticert ``msgid`` first, the header as fallback. Every
-receipt is copied into ``mail/ricevute/`` (``ricevute/non-abbinate/`` when it matches
-nothing); importing the same receipt twice changes nothing.
+A PEC receipt (DPR 68/2005, DM 2/11/2005 technical rules, RFC 6109) is S/MIME-signed
+by the provider and carries ``daticert.xml`` inside the signed part (``mail.daticert``).
+Only the signed content is evidence: a receipt is applied when its signature verifies
+(``mail.smime``; with ``--trust``, also to a trusted provider), its daticert names a
+message of this journal (``msgid``), this sender (``mittente``), that message's address
+(``consegna`` or ``destinatari``) and subject (``oggetto``), and the journal shows the
+message was transmitted (a ``data-sent`` event). The unsigned headers ``X-Ricevuta`` and
+``X-Riferimento-Message-ID`` must agree with the daticert when present. Anything else is
+kept in ``mail/ricevute/non-abbinate/`` with a ``.motivo.txt`` and reported. Times in
+the journal are the provider's, from the daticert, with their zone. Importing the same
+receipt twice changes nothing.
 """
 
 from __future__ import annotations
@@ -25,40 +19,47 @@ import email
 import json
 import mailbox
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email import policy as email_policy
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.mail import daticert
 from circolari.mail.files import exclusive_lock, sha256_bytes, write_atomic
-from circolari.mail.journal import NOW, Journal, now
+from circolari.mail.journal import RANK, Journal, now
 from circolari.mail.prepare import mail_dir_of
+from circolari.mail.smime import Refused, Verifier
 
 KNOWN = {"accettazione", "non-accettazione", "presa-in-carico", "avvenuta-consegna",
          "errore-consegna", "preavviso-errore-consegna", "rilevazione-virus",
-         "mancata-consegna", "posta-certificata"}
+         "mancata-consegna"}
 FAILURE = {"non-accettazione", "errore-consegna", "mancata-consegna"}
+PER_RECIPIENT = {"avvenuta-consegna", "errore-consegna", "preavviso-errore-consegna",
+                 "mancata-consegna", "rilevazione-virus"}
 
 
 @dataclass
 class Receipt:
-    source: str                 # file name, or "mbox:<key>", for messages to the clerk
+    source: str                 # file name, or "<mbox>#n", for messages to the clerk
     raw: bytes
-    tipo: str | None = None
-    errore: str | None = None
-    msgid: str | None = None
-    identificativo: str | None = None
-    consegna: str | None = None
-    errore_esteso: str | None = None
-    data: str | None = None
-    problem: str | None = None  # why it is not a usable receipt
+    dati: daticert.Daticert | None = None
+    signer: str | None = None
+    trusted: bool | None = None
+    problem: str | None = None  # why it is not usable evidence
+
+    @property
+    def tipo(self) -> str | None:
+        return self.dati.tipo if self.dati else None
+
+    @property
+    def msgid(self) -> str | None:
+        return _norm_id(self.dati.msgid) if self.dati else None
 
     @property
     def key(self) -> str:
         """Identity for idempotence: the provider's id of the receipt, else its bytes."""
-        if self.identificativo:
-            return f"id:{self.identificativo}:{self.tipo}"
+        if self.dati and self.dati.identificativo:
+            return f"id:{self.dati.identificativo}:{self.tipo}"
         return f"sha256:{sha256_bytes(self.raw)}"
 
 
@@ -87,121 +88,181 @@ def _walk(part):
             yield from _walk(sub)
 
 
-def _daticert(msg) -> bytes | None:
+def _daticert_bytes(msg) -> bytes | None:
     for part in _walk(msg):
-        name = (part.get_filename() or "").lower()
-        if name == "daticert.xml" or (part.get_content_type() in ("application/xml",
-                                                                   "text/xml")
-                                      and not name.endswith(".eml")):
-            payload = part.get_payload(decode=True)
-            if payload and b"postacert" in payload:
-                return payload
+        if (part.get_filename() or "").lower() == "daticert.xml":
+            return part.get_payload(decode=True)
     return None
 
 
-def _text(el, path: str) -> str | None:
-    found = el.find(path)
-    if found is None or found.text is None:
-        return None
-    return " ".join(found.text.split()) or None
-
-
-def parse_receipt(raw: bytes, source: str) -> Receipt:
+def parse_receipt(raw: bytes, source: str, verifier: Verifier) -> Receipt:
+    """Verify and read one receipt; ``problem`` says why it cannot be used."""
     rec = Receipt(source=source, raw=raw)
     try:
-        msg = email.message_from_bytes(raw, policy=email_policy.default)
-        header_tipo = (msg.get("X-Ricevuta") or "").strip().lower() or None
-        header_ref = _norm_id(msg.get("X-Riferimento-Message-ID"))
-        xml = _daticert(msg)
+        signed = verifier.verify(raw)
+    except Refused as exc:
+        rec.problem = str(exc)
+        return rec
     except Exception as exc:  # malformed mail: keep and report it, never crash
         rec.problem = f"messaggio illeggibile ({exc.__class__.__name__})"
         return rec
-    if xml is not None:
-        if b"<!ENTITY" in xml.upper():
-            rec.problem = "daticert.xml con entità XML: rifiutato"
-            return rec
-        try:
-            root = ET.fromstring(xml)
-        except ET.ParseError as exc:
-            rec.problem = f"daticert.xml non valido ({exc})"
-            root = None
-        if root is not None and root.tag == "postacert":
-            rec.tipo = (root.get("tipo") or "").strip().lower() or None
-            rec.errore = root.get("errore")
-            rec.msgid = _norm_id(_text(root, "dati/msgid"))
-            rec.identificativo = _text(root, "dati/identificativo")
-            rec.consegna = _text(root, "dati/consegna")
-            rec.errore_esteso = _text(root, "dati/errore-esteso")
-            giorno, ora = _text(root, "dati/data/giorno"), _text(root, "dati/data/ora")
-            if giorno and ora:
-                zona = root.find("dati/data")
-                rec.data = f"{giorno} {ora} {zona.get('zona', '') if zona is not None else ''}"
-            rec.problem = None
-    rec.tipo = rec.tipo or header_tipo
-    rec.msgid = rec.msgid or header_ref
-    if rec.problem:
+    rec.signer, rec.trusted = signed.signer, signed.trusted
+    try:
+        inner = email.message_from_bytes(signed.content, policy=email_policy.compat32)
+        outer = email.message_from_bytes(raw, policy=email_policy.compat32)
+        xml = _daticert_bytes(inner)
+    except Exception as exc:
+        rec.problem = f"contenuto firmato illeggibile ({exc.__class__.__name__})"
         return rec
-    if rec.tipo is None:
-        rec.problem = "non è una ricevuta PEC (manca X-Ricevuta e daticert.xml)"
-    elif rec.tipo == "posta-certificata":
+    if not xml:
+        rec.problem = "manca daticert.xml nella parte firmata: non è una ricevuta PEC"
+        return rec
+    try:
+        rec.dati = daticert.parse(xml)
+    except daticert.DaticertError as exc:
+        rec.problem = str(exc)
+        return rec
+    header_tipo = " ".join((outer.get("X-Ricevuta") or "").split()).lower()
+    header_ref = _norm_id(outer.get("X-Riferimento-Message-ID"))
+    if rec.tipo == "posta-certificata":
         rec.problem = "è un messaggio PEC ricevuto, non una ricevuta"
     elif rec.tipo not in KNOWN:
         rec.problem = f"tipo di ricevuta sconosciuto «{rec.tipo}»"
     elif rec.msgid is None:
         rec.problem = "la ricevuta non indica il Message-ID del messaggio originale"
+    elif rec.dati.data is None:
+        rec.problem = "daticert.xml senza data e ora del gestore"
+    elif header_tipo and header_tipo != rec.tipo:
+        rec.problem = (f"intestazione X-Ricevuta «{header_tipo}» diversa dal tipo firmato "
+                       f"«{rec.tipo}»")
+    elif header_ref and header_ref != rec.msgid:
+        rec.problem = "X-Riferimento-Message-ID diverso dal msgid firmato nel daticert"
     return rec
 
 
-def read_source(path: Path):
-    """Yield ``(source name, raw bytes)`` from a folder of .eml, a Maildir or an mbox."""
-    path = Path(path)
-    if path.is_dir():
-        if all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
-            box = mailbox.Maildir(str(path), factory=None, create=False)
-            for key in sorted(box.keys()):
-                yield f"{path.name}/{key}", box.get_bytes(key)
-            return
-        files = sorted(p for p in path.iterdir()
-                       if p.is_file() and not p.name.startswith("."))
-        if not files:
-            raise fail("nessun file .eml nella cartella delle ricevute", file=path,
-                       hint="indicare una cartella di file .eml, un file mbox o una Maildir")
-        for p in files:
-            yield p.name, p.read_bytes()
-        return
-    if not path.is_file():
-        raise fail("ricevute non trovate", file=path,
-                   hint="indicare una cartella di file .eml, un file mbox o una Maildir")
+# -- sources -----------------------------------------------------------------------------
+def _read_file(path: Path, name: str):
     with open(path, "rb") as f:
         head = f.read(5)
     if head == b"From ":
         box = mailbox.mbox(str(path), factory=None, create=False)
         try:
             for i, key in enumerate(box.keys()):
-                yield f"{path.name}#{i + 1}", box.get_bytes(key)
+                yield f"{name}#{i + 1}", box.get_bytes(key)
         finally:
             box.close()
     else:
-        yield path.name, path.read_bytes()
+        yield name, path.read_bytes()
 
 
+def _read_dir(root: Path, folder: Path):
+    if all((folder / sub).is_dir() for sub in ("cur", "new", "tmp")):
+        box = mailbox.Maildir(str(folder), factory=None, create=False)
+        for key in sorted(box.keys()):
+            yield f"{folder.relative_to(root.parent).as_posix()}/{key}", box.get_bytes(key)
+        return
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.is_symlink():
+            continue   # links could lead outside the folder given
+        if entry.is_dir():
+            yield from _read_dir(root, entry)
+        elif entry.is_file():
+            yield from _read_file(entry, entry.relative_to(root).as_posix())
+
+
+def read_source(path: Path):
+    """Yield ``(source name, raw bytes)`` from a folder (nested folders, .eml files, mbox
+    files, Maildirs), an mbox file or one .eml file."""
+    path = Path(path)
+    if path.is_dir():
+        found = False
+        for item in _read_dir(path, path):
+            found = True
+            yield item
+        if not found:
+            raise fail("nessun messaggio nella cartella delle ricevute", file=path,
+                       hint="indicare una cartella di file .eml, un file mbox o una Maildir")
+        return
+    if not path.is_file():
+        raise fail("ricevute non trovate", file=path,
+                   hint="indicare una cartella di file .eml, un file mbox o una Maildir")
+    yield from _read_file(path, path.name)
+
+
+# -- matching ----------------------------------------------------------------------------
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:60]
 
 
-def import_receipts(act_dir: Path, source: Path) -> ImportReport:
+def _same(a: str | None, b: str | None) -> bool:
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
+
+
+class _Subjects:
+    """Subject of each prepared .eml, read once (the headers only)."""
+
+    def __init__(self, mail_dir: Path):
+        self.mail_dir = mail_dir
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, row) -> str | None:
+        if row.recipient_id not in self.cache:
+            head = b""
+            try:
+                with open(self.mail_dir / row.eml, "rb") as f:
+                    while True:
+                        line = f.readline()
+                        head += line
+                        if line in (b"\r\n", b"\n", b""):
+                            break
+            except OSError:
+                pass
+            msg = email.message_from_bytes(head, policy=email_policy.default)
+            self.cache[row.recipient_id] = str(msg["Subject"]) if msg["Subject"] else None
+        return self.cache[row.recipient_id]
+
+
+def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
+    """Why the signed daticert does not describe this journal's message, if it does not."""
+    d = rec.dati
+    if not d.mittente or not _same(d.mittente, journal.meta("sender")):
+        return f"mittente «{d.mittente}» diverso dal mittente dell'invio"
+    if rec.tipo in PER_RECIPIENT:
+        if not _same(d.consegna, row.address):
+            return (f"destinatario della ricevuta «{d.consegna}» diverso da quello del "
+                    f"messaggio ({row.address})")
+    elif not any(_same(x, row.address) for x in d.destinatari):
+        return f"il messaggio a {row.address} non è tra i destinatari della ricevuta"
+    subject = subject_of(row)
+    if d.oggetto is not None and subject is not None and not _same(d.oggetto, subject):
+        return "oggetto della ricevuta diverso da quello del messaggio inviato"
+    if not journal.was_transmitted(row.recipient_id):
+        return ("ricevuta per un messaggio che questo giornale non ha mai trasmesso "
+                "(es. un invio di prova precedente): non applicata")
+    return None
+
+
+def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -> ImportReport:
     mail_dir = mail_dir_of(act_dir)
     report = ImportReport()
+    verifier = Verifier(trust)
     journal = Journal.open_existing(mail_dir)
     store = mail_dir / "ricevute"
+    subject_of = _Subjects(mail_dir)
     with exclusive_lock(mail_dir), journal:
         for name, raw in read_source(Path(source)):
-            rec = parse_receipt(raw, name)
-            row = journal.by_message_id(rec.msgid) if rec.msgid and not rec.problem else None
-            if row is None:
-                reason = rec.problem or f"nessun messaggio con Message-ID {rec.msgid}"
-                write_atomic(store / "non-abbinate" / f"{sha256_bytes(raw)[:16]}.eml", raw,
-                             fsync=True)
+            rec = parse_receipt(raw, name, verifier)
+            row = None
+            reason = rec.problem
+            if reason is None:
+                row = journal.by_message_id(rec.msgid)
+                reason = (f"nessun messaggio con Message-ID {rec.msgid}" if row is None
+                          else _mismatch(journal, row, rec, subject_of))
+            if reason is not None:
+                base = store / "non-abbinate" / sha256_bytes(raw)[:16]
+                write_atomic(base.with_suffix(".eml"), raw, fsync=True)
+                write_atomic(base.with_suffix(".motivo.txt"),
+                             f"{name}: {reason}\n".encode("utf-8"))
                 report.unmatched.append((name, reason))
                 continue
             if journal.db.execute("SELECT 1 FROM receipts WHERE key = ?",
@@ -218,31 +279,37 @@ def import_receipts(act_dir: Path, source: Path) -> ImportReport:
 
 def _apply(journal: Journal, row, rec: Receipt, evidence: str) -> str:
     """Record the receipt and move the message forward (never backwards)."""
-    detail = json.dumps({"tipo": rec.tipo, "errore": rec.errore, "data": rec.data,
-                         "consegna": rec.consegna, "errore_esteso": rec.errore_esteso,
-                         "identificativo": rec.identificativo, "file": evidence,
-                         "fonte": rec.source}, ensure_ascii=False)
+    d = rec.dati
+    detail = json.dumps({"tipo": rec.tipo, "ricevuta": d.ricevuta, "errore": d.errore,
+                         "data": d.data, "consegna": d.consegna,
+                         "errore_esteso": d.errore_esteso, "identificativo": d.identificativo,
+                         "firmatario": rec.signer, "attendibile": rec.trusted,
+                         "file": evidence, "fonte": rec.source}, ensure_ascii=False)
     fields: dict = {}
     state = row.state
+    ahead = RANK.get(state, 0)
     if rec.tipo == "accettazione":
-        if state in ("prepared", "sending", "sent"):
-            fields = {"state": "accepted", "accepted_at": NOW, "transmitted": 0}
+        if row.accepted_at is None:
+            fields["accepted_at"] = d.data      # also when the consegna came first
+        if state != "failed" and ahead < RANK["accepted"]:
+            fields.update(state="accepted", transmitted=0)
     elif rec.tipo == "avvenuta-consegna":
         if state != "delivered":
-            fields = {"state": "delivered", "delivered_at": NOW, "transmitted": 0,
+            fields = {"state": "delivered", "delivered_at": d.data, "transmitted": 0,
                       "last_error": None}
     elif rec.tipo in FAILURE:
         if state != "delivered":
-            text = rec.errore_esteso or rec.errore or rec.tipo
-            fields = {"state": "failed", "failed_at": NOW, "transmitted": 0,
+            text = d.errore_esteso or d.errore or rec.tipo
+            fields = {"state": "failed", "failed_at": d.data, "transmitted": 0,
                       "last_error": f"{rec.tipo}: {text}"}
     elif rec.tipo in ("preavviso-errore-consegna", "rilevazione-virus"):
-        fields = {"last_error": f"{rec.tipo}: {rec.errore_esteso or rec.errore or ''}".strip()}
+        if state not in ("failed", "delivered"):   # a warning never hides the outcome
+            fields = {"last_error":
+                      f"{rec.tipo}: {d.errore_esteso or d.errore or ''}".strip()}
     with journal.transaction() as db:
         at = now()
         if fields:
-            values = {k: (at if v is NOW else v) for k, v in fields.items()}
-            values["updated_at"] = at
+            values = dict(fields, updated_at=at)
             db.execute(f"UPDATE messages SET {', '.join(f'{k} = ?' for k in values)} "
                        "WHERE recipient_id = ?", (*values.values(), row.recipient_id))
             state = fields.get("state", state)
@@ -250,4 +317,3 @@ def _apply(journal: Journal, row, rec: Receipt, evidence: str) -> str:
         db.execute("INSERT INTO receipts (key, recipient_id, tipo, file, imported_at) "
                    "VALUES (?, ?, ?, ?, ?)", (rec.key, row.recipient_id, rec.tipo, evidence, at))
     return state
-

@@ -108,8 +108,13 @@ def write_csv(lines: list[StatusLine], path: Path) -> None:
     write_atomic(Path(path), csv_bytes(lines))
 
 
-def _short(ts: str) -> str:
-    return ts[:19].replace("T", " ") if ts else ""
+def _short(ts: str | None) -> str:
+    """``2020-05-20T10:15:32+02:00`` -> ``2020-05-20 10:15:32 +02:00`` (zone kept: the
+    provider's times come with theirs)."""
+    if not ts:
+        return ""
+    zone = ts[23:] if ts[19:20] == "." else ts[19:]
+    return f"{ts[:19].replace('T', ' ')} {zone}".strip()
 
 
 def table(lines: list[StatusLine], title: str | None = None):

@@ -83,20 +83,31 @@ def check_paths(paths: list[Path], *, templates: Path | None = None, recipients:
 
         report.templates += 1
         report.problems += check_templates(folder)
-    loaded = {}
+    loaded, deferred = {}, {}
+    named = {Path(r).resolve() for r in registries[:len(registries) - len(projects)]}
     for folder in _unique(registries):
         from ..registry import Registry
 
         report.registries += 1
         try:
             loaded[folder.resolve()] = registry = Registry.load(folder)
-            report.problems += registry.problems
         except CircolariError as exc:
             report.problems += exc.problems
+            continue
+        if folder.resolve() in named:
+            report.problems += registry.problems
+        else:  # only the act's registry: its errors, and its warnings about the entities the acts use
+            report.problems += registry.errors
+            deferred[folder.resolve()] = registry
+    used: set[str] = set()
     for act in acts:
         report.acts += 1
         project = projects[act]
-        report.problems += check_act(act, project, loaded.get(project.recipients.resolve()), today=today)
+        report.problems += check_act(act, project, loaded.get(project.recipients.resolve()), today=today, used=used)
+    for registry in deferred.values():
+        places = {(loc.file.resolve(), loc.line) for ident in used if (loc := registry.by_id.get(ident))}
+        report.problems += [p for p in registry.problems if p.level != "errore" and p.file
+                            and (Path(p.file).resolve(), p.line) in places]
     return report
 
 
@@ -110,8 +121,9 @@ def _unique(folders: list[Path]) -> list[Path]:
     return out
 
 
-def check_act(path: Path, project, registry=None, *, today: dt.date | None = None) -> list[Problem]:
-    """Every problem of one act file."""
+def check_act(path: Path, project, registry=None, *, today: dt.date | None = None,
+              used: set[str] | None = None) -> list[Problem]:
+    """Every problem of one act file; the ids of the entities it reaches are added to ``used``."""
     from ..acts import load_act
     from ..fatti import problems as fatti_problems
 
@@ -120,7 +132,7 @@ def check_act(path: Path, project, registry=None, *, today: dt.date | None = Non
     except CircolariError as exc:
         return exc.problems
     found = fatti_problems(act, doc)
-    found += _resolve(act, doc, project, registry)
+    found += _resolve(act, doc, project, registry, used if used is not None else set())
     if getattr(act, "serie", None) is not None and registry is not None:
         from ..series.letters import plan
 
@@ -131,7 +143,7 @@ def check_act(path: Path, project, registry=None, *, today: dt.date | None = Non
     return found
 
 
-def _resolve(act, doc, project, registry) -> list[Problem]:
+def _resolve(act, doc, project, registry, used: set[str]) -> list[Problem]:
     """What the renderer would find resolving recipients, letterhead and tables."""
     found: list[Problem] = []
     try:
@@ -152,6 +164,7 @@ def _resolve(act, doc, project, registry) -> list[Problem]:
                 except CircolariError as exc:
                     found += exc.problems
                     continue
+                used.update(ente.id for ente in chosen)
                 found += unverified_warnings(chosen, doc, key)
         else:
             from ..compose_delibera import delibera_context
@@ -169,7 +182,7 @@ def act_date(act) -> dt.date | None:
 def text_problems(act, doc) -> list[Problem]:
     """Citations of other acts, dates and hand-written figures in every text of the act."""
     from ..fatti import all_strings, markdown_texts, substitute, text_line
-    from . import citations, dates
+    from . import citations, dates, numbers
     from .fatti import contradictions
 
     found: list[Problem] = []
@@ -185,11 +198,27 @@ def text_problems(act, doc) -> list[Problem]:
         for level, message, needle in [*citations.problems_in(text, when.year if when else None),
                                        *dates.problems_in(text, when)]:
             found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle), field=field, level=level))
+        for message, written in [*numbers.words_vs_digits(text), *numbers.totals(text)]:
+            found.append(Problem(message, file=doc.path, line=_line_of(doc, path, raw, text, written), field=field,
+                                 hint="correggere la cifra o il testo (o citare un fatto con [[nome]])"))
     for path, message, needle in contradictions(list(markdown_texts(act)), act.fatti):
         found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle),
                              field=_field_name(path), level="avviso",
                              hint="citare il fatto con [[nome]] o correggere la cifra"))
     return found
+
+
+def _line_of(doc, path, raw: str, text: str, written: str) -> int | None:
+    """The line of ``written`` (found in the substituted ``text``) in the YAML: its own words when
+    they are in the raw text, else the words just before it."""
+    from ..fatti import text_line
+
+    if written in raw:
+        return text_line(doc, path, written)
+    position = text.find(written)
+    before = text[max(0, position - 30):position].strip()
+    lead = before.split("\n")[-1][-20:]
+    return text_line(doc, path, lead) if lead and lead in raw else text_line(doc, path, "")
 
 
 def own_date_problems(act, doc, today: dt.date) -> list[Problem]:

@@ -4,7 +4,8 @@ Two rules, both warnings:
 - an amount in euro written by hand ("euro 150", "€ 1.000,00", "200 euro") equal to no
   declared amount, in an act that declares amounts;
 - a figure written by hand after the same words that introduce a citation elsewhere
-  ("fino al [[fine_validita]]" ... "fino al 30.06.2021") and different from that figure.
+  ("fino al [[fine_validita]]" ... "fino al 30.06.2021"), different from that figure and from
+  every other declared figure of its kind (a written amount equal to a declared one is fine).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def contradictions(texts: list[tuple[tuple, str]], fatti: dict) -> list[tuple[tu
             if value is None:
                 continue
             names = [n for n in by_lead.get(_lead(text, start), ()) if fatti[n].tipo == kind]
-            if names and all(fatti[n].valore != value for n in names):
+            declared = any(f.tipo == kind and f.valore == value for f in fatti.values())
+            if names and not declared and all(fatti[n].valore != value for n in names):
                 shown = ", ".join(f"«{n}»" for n in sorted(names))
                 out.append((path, f"«{written}» scritto a mano contraddice il fatto {shown}, citato altrove "
                                   "dopo le stesse parole", written))

@@ -86,3 +86,25 @@ def mail_prepare(folder: Path, *, allow_unsigned: bool, allegati: list[Path]) ->
                "ciascuna con la sola lettera del suo ente (in <ente>/mail/).")
     if failed:
         raise typer.Exit(1)
+
+
+def diff(old: Path, new: Path, project) -> bool:
+    """``circolari diff`` of two versions of a series (or a series and a new table): per body;
+    True if nothing differs."""
+    from ..render import load_registry
+    from .diff import compare
+
+    changes = compare(old, new, load_registry(project.recipients))
+    for change in changes:
+        where = f"{change.ente} ({change.denominazione})"
+        if change.kind == "nuova":
+            typer.echo(f"{where}: riga nuova {change.row}, una lettera in più")
+        elif change.kind == "tolta":
+            typer.echo(f"{where}: riga tolta, una lettera in meno")
+        else:
+            details = "; ".join(f"{name}: {before} → {after}" for name, before, after in change.fields)
+            typer.echo(f"{where}, riga {change.row}: {details}")
+    counts = {k: sum(c.kind == k for c in changes) for k in ("modificata", "nuova", "tolta")}
+    typer.echo(f"Serie {old} → {new}: {counts['modificata']} lettere con cifre diverse, {counts['nuova']} in più, "
+               f"{counts['tolta']} in meno.")
+    return not changes

@@ -336,7 +336,8 @@ class _Writer:
                 else:
                     out.append(self.paragraph(markup(block.inlines, self.fields), paragraph_style(block.style), elem))
             elif isinstance(block, ListBlock):
-                with self.under("L"):
+                numbering = {"bullet": "Disc", "decimal": "Decimal", "alpha": "LowerAlpha"}[block.kind]
+                with self.under("L", O="List", ListNumbering=numbering):
                     self.add_list(out, block, level)
             elif isinstance(block, DocTable):
 
