@@ -192,11 +192,16 @@ def test_sent_message_not_rewritten_with_other_content(tmp_path):
     act = make_act(tmp_path, n=3)
     prepare(act, signed_pdf(tmp_path))
     with Journal.open_existing(act / "mail") as j:
-        j.change("asst-01", "sent", "250 ok", state="sent")
+        j.change("areu", "sent", "250 ok", state="sent")   # the last one: others come first
     other = tmp_path / "altro.pdf"
     other.write_bytes(signed_pdf(tmp_path).read_bytes() + b"\n%altro\n")
+    before = {p.name: p.read_bytes() for p in (act / "mail").iterdir() if p.is_file()}
     with pytest.raises(CircolariError, match="già stato inviato"):
         prepare(act, other)
+    # streamed to temporary files, which are removed: the folder is exactly as it was
+    after = {p.name: p.read_bytes() for p in (act / "mail").iterdir() if p.is_file()
+             and not p.name.startswith("journal.sqlite")}
+    assert after == {k: v for k, v in before.items() if not k.startswith("journal.sqlite")}
 
 
 def test_missing_manifest_and_bad_json(tmp_path):

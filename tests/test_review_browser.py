@@ -172,3 +172,59 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("arguments[0].scrollIntoView();", pair)
     browser.save_screenshot(str(SCREENSHOTS / "review-pages.png"))
+
+
+def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, browser):
+    import threading
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from circolari.project import Project
+    from circolari.review.preview import watch
+
+    act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    folder = project / "out" / act.stem / "preview"
+    stop = threading.Event()
+    messages: list[str] = []
+    worker = threading.Thread(target=watch, args=(act, Project.locate(act, out=project / "out"), folder),
+                              kwargs={"report": messages.append, "stop_event": stop}, daemon=True)
+    worker.start()
+    try:
+        WebDriverWait(browser, 60, 0.2).until(lambda _: (folder / "index.html").is_file())
+        browser.get((folder / "index.html").as_uri())
+        assert (folder / f"{act.stem}.pdf").read_bytes().startswith(b"%PDF")  # the PDF beside the pages shown
+        assert browser.find_element("css selector", "nav a[href$='.pdf']")
+        body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
+        assert "pagina 3 di 3" in body()
+        text = act.read_text(encoding="utf-8")
+        act.write_text(text.replace("I migliori saluti", "I migliori saluti" + " e grazie" * 400), encoding="utf-8")
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "pagina 4 di 4" in body())  # reloaded by itself
+        act.write_text("tipo: circolare\nnumero: [\n", encoding="utf-8")
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "L'atto non può essere generato" in body())
+        assert "sintassi YAML" in body() and len(browser.window_handles) == 1
+        act.write_text(text, encoding="utf-8")
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "pagina 3 di 3" in body())
+    finally:
+        stop.set()
+        worker.join(30)
+    assert not worker.is_alive() and any("errore" in m for m in messages)
+
+
+def test_diff_panes_scroll_together_and_print_shows_every_change(project, browser):
+    v1 = project / "examples" / "dgr-xi-3681-2020.yaml"
+    v2 = project / "examples" / "v2.yaml"
+    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 195"), encoding="utf-8")
+    html = project / "confronto.html"
+    assert run_cli("diff", v1, v2, "--html", html, cwd=project).exit_code == 1
+    browser.get(html.as_uri())
+    before, after = browser.find_elements("css selector", ".affiancati > div")
+    browser.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight / 2;", before)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10, 0.1).until(lambda d: d.execute_script("return arguments[0].scrollTop;", after) > 0)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert browser.execute_script("return getComputedStyle(arguments[0]).overflowY;", after) == "visible"
+        assert browser.execute_script("return getComputedStyle(arguments[0]).display;", before) == "none"
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

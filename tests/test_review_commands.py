@@ -252,3 +252,18 @@ def test_every_generated_page_has_a_policy_allowing_only_its_own_hashed_scripts(
             assert f"'sha256-{digest}'" in policy, page
         assert not re.search(r"<script[^>]*src|\son\w+=", html), page
     assert re.findall(r"<script>", pages[0].read_text(encoding="utf-8"))  # the pack's scroll script is there
+
+
+def test_diff_for_a_manager_names_the_act_and_sums_up_changed_figures(project):
+    v1 = project / "examples" / f"{DGR}.yaml"
+    v2 = project / "examples" / "v2.yaml"
+    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 195"), encoding="utf-8")
+    html = project / "confronto.html"
+    result = run_cli("diff", v1, v2, "--html", html, cwd=project)
+    assert result.exit_code == 1
+    assert "cifra cambiata: tariffa_sub_acute: 190 → 195, 3 occorrenze" in result.stdout
+    assert "--- DGR n. XI/3681 del 15/10/2020 «Ulteriori determinazioni per la gestione di pazienti COVID-19» (prima)" \
+        in result.stdout
+    page = html.read_text(encoding="utf-8")
+    assert "tariffa_sub_acute: 190 → 195, 3 occorrenze" in page and "@media print" in page
+    assert str(v1) not in page

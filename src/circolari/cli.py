@@ -233,6 +233,7 @@ def preview(
     templates: TemplatesOpt = None,
     recipients: RecipientsOpt = None,
     open_: Annotated[bool, typer.Option("--open", help="apre l'anteprima nel browser")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="rigenera l'anteprima a ogni salvataggio; la pagina si aggiorna da sola (Ctrl-C per uscire)")] = False,
 ):
     """Anteprima: HTML e un'immagine per pagina del PDF in out/<atto>/preview/, con index.html."""
     from .project import Project
@@ -240,6 +241,20 @@ def preview(
     from .review.preview import write_preview
 
     project = Project.locate(path, templates=templates, recipients=recipients, out=out)
+    if watch:
+        from .review.preview import watch as watch_act
+
+        folder = project.out / path.stem / "preview"
+        if open_:
+            import threading
+            import webbrowser
+
+            threading.Timer(1.0, lambda: webbrowser.open((folder / "index.html").resolve().as_uri())).start()
+        try:
+            watch_act(path, project, folder, report=typer.echo)
+        except KeyboardInterrupt:
+            pass
+        return
     rendered = render_act(path, project)
     report(rendered.warnings)
     index = write_preview(rendered, project.out / rendered.name / "preview")
@@ -279,12 +294,17 @@ def diff(
         return
     before = render_act(old, Project.locate(old, templates=base_templates, recipients=recipients))
     after = render_act(new, Project.locate(new, templates=templates or base_templates, recipients=recipients))
-    old_label = f"{old}" + (f" (template {base_templates})" if base_templates else "")
-    new_label = f"{new}" + (f" (template {templates})" if templates else "")
+    from .review.labels import act_label, fatti_summary
+
+    old_label = act_label(old, f"template {base_templates}" if base_templates else ("prima" if new != old else ""))
+    new_label = act_label(new, f"template {templates}" if templates else "dopo")
+    summary = fatti_summary(old, new)
     result = compare(rendered_words(before), rendered_words(after))
     if html:
         html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(html_page(result, old_label, new_label), encoding="utf-8")
+        html.write_text(html_page(result, old_label, new_label, summary), encoding="utf-8")
+    for line in summary:
+        typer.echo(f"cifra cambiata: {line}")
     if result.equal:
         typer.echo(f"Nessuna differenza nel testo di {new}.")
         return

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.output import _temporary as temporary_file  # noqa: F401  (re-exported)
 from circolari.output import write_atomic  # noqa: F401  (re-exported for the mail modules)
 
 

@@ -186,10 +186,13 @@ class MessageBuilder:
         set_address(msg, "To", Address(display_name=clean_header_text(recipient.denominazione),
                                        addr_spec=recipient.pec))
         set_text(msg, "Subject", self.subject)
-        msg["Date"] = self.date_header
-        msg["Message-ID"] = mid
-        msg["X-Circolari-Destinatario"] = recipient.id
-        msg["X-Circolari-Ruolo"] = "per conoscenza" if recipient.per_conoscenza else "destinatario"
+        # Plain ASCII values (a formatted date, our Message-ID, a recipient id checked by
+        # the manifest): stored as they are, without the header parser's cost.
+        msg.set_raw("Date", self.date_header)
+        msg.set_raw("Message-ID", mid)
+        set_text(msg, "X-Circolari-Destinatario", recipient.id)
+        msg.set_raw("X-Circolari-Ruolo",
+                    "per conoscenza" if recipient.per_conoscenza else "destinatario")
         msg.set_content(self.body_text(recipient), subtype="plain", charset="utf-8",
                         cte="quoted-printable")
         return msg

@@ -1,6 +1,7 @@
 """``mail prepare``: one .eml per recipient, the mail manifest and the journal rows.
 
-Idempotent: the Message-ID and the Date (first prepare time, kept in the journal)
+Streaming: each message is written to a temporary file as soon as it is built, so memory
+does not grow with the number of recipients. Idempotent: the Message-ID and the Date (first prepare time, kept in the journal)
 are fixed, so preparing again gives byte-identical files and no duplicate rows.
 Messages already handed to the server are never rewritten; if the new content
 would differ from what was sent, prepare refuses.
@@ -9,12 +10,13 @@ would differ from what was sent, prepare refuses.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
-from circolari.mail.files import exclusive_lock, sha256_bytes, write_atomic
+from circolari.mail.files import exclusive_lock, sha256_bytes, temporary_file, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
 from circolari.mail.message import Attachment, MessageBuilder
@@ -67,45 +69,57 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
         existing = {r.recipient_id: r for r in journal.rows()}
         wanted = {r.id for r in manifest.recipients}
 
-        # Pass 1: refuse before writing anything if a sent message would change.
+        # Pass 1: each new message goes to a temporary file beside its target as it is
+        # built (memory stays bounded whatever the number of recipients); nothing
+        # replaces a file before every message is checked: a sent message that would
+        # change refuses the whole run, and the temporary files are removed.
         plan = []
         conflicts: list[Problem] = []
-        for seq, rcp in enumerate(manifest.recipients):
-            mid, raw = builder.build(rcp)
-            if len(raw) > MAX_MESSAGE_BYTES:
-                raise fail("il messaggio supera il limite di 30 MB di un messaggio PEC",
-                           file=signed, hint="ridurre gli allegati")
-            digest = sha256_bytes(raw)
-            old = existing.get(rcp.id)
-            if old is None or old.state == "prepared":
-                action = "unchanged" if old and old.eml_sha256 == digest and \
-                    (mail_dir / old.eml).is_file() else "write"
-            elif old.state == "failed" and old.address.lower() != rcp.pec.lower():
-                action = "write"                        # corrected address: new message
-            elif old.eml_sha256 == digest or old.state == "failed":
-                action = "kept"
-            else:
-                action = "conflict"
-                conflicts.append(Problem(
-                    f"il messaggio per «{rcp.id}» è già stato inviato (stato {old.state}) "
-                    "con un contenuto diverso", file=mail_dir / old.eml,
-                    hint="per un atto modificato generare un nuovo atto (nuovo nome o "
-                         "protocollo) invece di reinviare questo"))
-            plan.append((seq, rcp, mid, raw, digest, action))
-        if conflicts:
-            raise CircolariError(conflicts)
+        try:
+            for seq, rcp in enumerate(manifest.recipients):
+                mid, raw = builder.build(rcp)
+                if len(raw) > MAX_MESSAGE_BYTES:
+                    raise fail("il messaggio supera il limite di 30 MB di un messaggio PEC",
+                               file=signed, hint="ridurre gli allegati")
+                digest = sha256_bytes(raw)
+                old = existing.get(rcp.id)
+                if old is None or old.state == "prepared":
+                    action = "unchanged" if old and old.eml_sha256 == digest and \
+                        (mail_dir / old.eml).is_file() else "write"
+                elif old.state == "failed" and old.address.lower() != rcp.pec.lower():
+                    action = "write"                        # corrected address: new message
+                elif old.eml_sha256 == digest or old.state == "failed":
+                    action = "kept"
+                else:
+                    action = "conflict"
+                    conflicts.append(Problem(
+                        f"il messaggio per «{rcp.id}» è già stato inviato (stato {old.state}) "
+                        "con un contenuto diverso", file=mail_dir / old.eml,
+                        hint="per un atto modificato generare un nuovo atto (nuovo nome o "
+                             "protocollo) invece di reinviare questo"))
+                tmp = temporary_file(mail_dir / f"{rcp.id}.eml", raw) \
+                    if action == "write" and not conflicts else None
+                plan.append((seq, rcp, mid, tmp, digest, action))
+                del raw
+            if conflicts:
+                raise CircolariError(conflicts)
+        except BaseException:
+            for *_, tmp, _digest, _action in plan:
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
+            raise
 
-        # Pass 2: files first (atomic), then all journal rows in one transaction.
-        for seq, rcp, mid, raw, digest, action in plan:
-            if action == "write":
-                write_atomic(mail_dir / f"{rcp.id}.eml", raw)
+        # Pass 2: files into place (rename), then all journal rows in one transaction.
+        for seq, rcp, mid, tmp, digest, action in plan:
+            if tmp is not None:
+                os.replace(tmp, mail_dir / f"{rcp.id}.eml")
         at = now()
         with journal.transaction() as db:
             if not first:
                 journal.set_meta(db, "prepared_at", date.isoformat())
             journal.set_meta(db, "act", manifest.act.name)
             journal.set_meta(db, "sender", manifest.sender.pec)
-            for seq, rcp, mid, raw, digest, action in plan:
+            for seq, rcp, mid, _tmp, digest, action in plan:
                 if action == "kept":
                     report.kept.append(rcp.id)
                     db.execute("UPDATE messages SET seq = ? WHERE recipient_id = ?",

@@ -109,7 +109,7 @@ def parse_receipt(raw: bytes, source: str, verifier: Verifier) -> Receipt:
     rec.signer, rec.trusted = signed.signer, signed.trusted
     try:
         inner = email.message_from_bytes(signed.content, policy=email_policy.compat32)
-        outer = email.message_from_bytes(raw, policy=email_policy.compat32)
+        outer = signed.outer
         xml = _daticert_bytes(inner)
     except Exception as exc:
         rec.problem = f"contenuto firmato illeggibile ({exc.__class__.__name__})"
@@ -199,27 +199,34 @@ def _same(a: str | None, b: str | None) -> bool:
 
 
 class _Subjects:
-    """Subject of each prepared .eml, read once (the headers only)."""
+    """Decoded Subject of each prepared .eml: the raw header is read from the file, and
+    each distinct raw value decoded once (a batch's messages share one subject)."""
 
     def __init__(self, mail_dir: Path):
         self.mail_dir = mail_dir
-        self.cache: dict[str, str | None] = {}
+        self.decoded: dict[bytes, str] = {}
 
     def __call__(self, row) -> str | None:
-        if row.recipient_id not in self.cache:
-            head = b""
-            try:
-                with open(self.mail_dir / row.eml, "rb") as f:
-                    while True:
-                        line = f.readline()
-                        head += line
-                        if line in (b"\r\n", b"\n", b""):
-                            break
-            except OSError:
-                pass
-            msg = email.message_from_bytes(head, policy=email_policy.default)
-            self.cache[row.recipient_id] = str(msg["Subject"]) if msg["Subject"] else None
-        return self.cache[row.recipient_id]
+        raw = b""
+        try:
+            with open(self.mail_dir / row.eml, "rb") as f:
+                for line in f:
+                    if line in (b"\r\n", b"\n"):
+                        break
+                    if raw and line[:1] in (b" ", b"\t"):
+                        raw += line
+                    elif raw:
+                        break
+                    elif line[:8].lower() == b"subject:":
+                        raw = line
+        except OSError:
+            return None
+        if not raw:
+            return None
+        if raw not in self.decoded:
+            msg = email.message_from_bytes(raw + b"\r\n", policy=email_policy.default)
+            self.decoded[raw] = str(msg["Subject"])
+        return self.decoded[raw]
 
 
 def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
@@ -242,6 +249,9 @@ def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
     return None
 
 
+BATCH = 200   # receipts made durable together: one disk flush and one commit per batch
+
+
 def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -> ImportReport:
     mail_dir = mail_dir_of(act_dir)
     report = ImportReport()
@@ -250,6 +260,8 @@ def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -
     store = mail_dir / "ricevute"
     subject_of = _Subjects(mail_dir)
     with exclusive_lock(mail_dir), journal:
+        batch: list[tuple[object, Receipt, str]] = []
+        keys: set[str] = set()
         for name, raw in read_source(Path(source)):
             rec = parse_receipt(raw, name, verifier)
             row = None
@@ -260,24 +272,59 @@ def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -
                           else _mismatch(journal, row, rec, subject_of))
             if reason is not None:
                 base = store / "non-abbinate" / sha256_bytes(raw)[:16]
-                write_atomic(base.with_suffix(".eml"), raw, fsync=True)
+                write_atomic(base.with_suffix(".eml"), raw)
                 write_atomic(base.with_suffix(".motivo.txt"),
                              f"{name}: {reason}\n".encode("utf-8"))
                 report.unmatched.append((name, reason))
                 continue
-            if journal.db.execute("SELECT 1 FROM receipts WHERE key = ?",
-                                  (rec.key,)).fetchone():
+            if rec.key in keys or journal.db.execute(
+                    "SELECT 1 FROM receipts WHERE key = ?", (rec.key,)).fetchone():
                 report.duplicates.append(name)
                 continue
+            keys.add(rec.key)
             evidence = store / (f"{row.recipient_id}.{_safe(rec.tipo)}."
                                 f"{sha256_bytes(raw)[:12]}.eml")
-            write_atomic(evidence, raw, fsync=True)
-            state = _apply(journal, row, rec, evidence.relative_to(mail_dir).as_posix())
-            report.applied.append((row.recipient_id, rec.tipo, state))
+            write_atomic(evidence, raw)
+            batch.append((row, rec, evidence.relative_to(mail_dir).as_posix()))
+            if len(batch) >= BATCH:
+                _commit(journal, store, batch, report)
+        _commit(journal, store, batch, report)
     return report
 
 
-def _apply(journal: Journal, row, rec: Receipt, evidence: str) -> str:
+def _flush(folder: Path) -> None:
+    """Make the files just written under ``folder`` durable: syncfs(2) of its file
+    system (one call for a whole batch), else sync(2)."""
+    import ctypes
+    import os
+
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        os.sync()
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if getattr(libc, "syncfs", None) is None or libc.syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def _commit(journal: Journal, store: Path, batch: list, report: ImportReport) -> None:
+    """Evidence on disk first, then the batch's effects in one transaction."""
+    if not batch:
+        return
+    _flush(store)
+    with journal.transaction() as db:
+        for row, rec, evidence in batch:
+            current = journal.row(row.recipient_id)   # earlier receipts of this batch
+            state = _apply(journal, db, current, rec, evidence)
+            report.applied.append((row.recipient_id, rec.tipo, state))
+    batch.clear()
+
+
+def _apply(journal: Journal, db, row, rec: Receipt, evidence: str) -> str:
     """Record the receipt and move the message forward (never backwards)."""
     d = rec.dati
     detail = json.dumps({"tipo": rec.tipo, "ricevuta": d.ricevuta, "errore": d.errore,
@@ -306,14 +353,13 @@ def _apply(journal: Journal, row, rec: Receipt, evidence: str) -> str:
         if state not in ("failed", "delivered"):   # a warning never hides the outcome
             fields = {"last_error":
                       f"{rec.tipo}: {d.errore_esteso or d.errore or ''}".strip()}
-    with journal.transaction() as db:
-        at = now()
-        if fields:
-            values = dict(fields, updated_at=at)
-            db.execute(f"UPDATE messages SET {', '.join(f'{k} = ?' for k in values)} "
-                       "WHERE recipient_id = ?", (*values.values(), row.recipient_id))
-            state = fields.get("state", state)
-        journal._event(db, row.recipient_id, f"receipt:{rec.tipo}", state, detail, at)
-        db.execute("INSERT INTO receipts (key, recipient_id, tipo, file, imported_at) "
-                   "VALUES (?, ?, ?, ?, ?)", (rec.key, row.recipient_id, rec.tipo, evidence, at))
+    at = now()
+    if fields:
+        values = dict(fields, updated_at=at)
+        db.execute(f"UPDATE messages SET {', '.join(f'{k} = ?' for k in values)} "
+                   "WHERE recipient_id = ?", (*values.values(), row.recipient_id))
+        state = fields.get("state", state)
+    journal._event(db, row.recipient_id, f"receipt:{rec.tipo}", state, detail, at)
+    db.execute("INSERT INTO receipts (key, recipient_id, tipo, file, imported_at) "
+               "VALUES (?, ?, ?, ?, ?)", (rec.key, row.recipient_id, rec.tipo, evidence, at))
     return state

@@ -20,6 +20,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email import policy as email_policy
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from circolari.errors import fail
@@ -34,6 +35,7 @@ class Signed:
     content: bytes          # the signed MIME entity, CRLF line ends
     signer: str             # the signing certificate's subject, for the clerk
     trusted: bool | None    # None: no trust bundle was given
+    outer: object = None    # the whole message, parsed (compat32), for its unsigned headers
 
 
 def _crlf(data: bytes) -> bytes:
@@ -87,7 +89,8 @@ class Verifier:
         self._trust_cache: dict[bytes, str | None] = {}
 
     def verify(self, raw: bytes) -> Signed:
-        msg = email.message_from_bytes(raw, policy=email_policy.compat32)
+        # Headers only: the body is read from the raw bytes, never re-parsed whole.
+        msg = BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
         ctype = msg.get_content_type()
         if ctype == "multipart/signed":
             boundary = msg.get_boundary()
@@ -110,7 +113,7 @@ class Verifier:
         else:
             raise Refused("ricevuta non firmata (manca la firma S/MIME del gestore PEC)")
         signer = self._check(sd, content)
-        return Signed(content=_crlf(content), signer=signer[0], trusted=signer[1])
+        return Signed(content=_crlf(content), signer=signer[0], trusted=signer[1], outer=msg)
 
     def _check(self, sd, content: bytes) -> tuple[str, bool | None]:
         from pyhanko.sign.validation.generic_cms import (extract_certs_for_validation,

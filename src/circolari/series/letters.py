@@ -81,8 +81,9 @@ def plan(act, doc, registry) -> Plan:
                                        hint="aggiungere la colonna con gli id del registro (es. asst-lecco)"))
         return result
     seen: dict[str, int] = {}
+    allowed = None if addressed is None else {e.id for e in addressed}
     for index, row in enumerate(table.rows):
-        letter = _letter(index, row, act, registry, addressed, seen, table, result.problems)
+        letter = _letter(index, row, act, registry, allowed, seen, table, result.problems)
         if letter is not None:
             result.letters.append(letter)
     if addressed is not None:
@@ -130,7 +131,7 @@ def _addressed(act, doc, registry, problems: list[Problem]):
         return None
 
 
-def _letter(index: int, row: Row, act, registry, addressed, seen: dict, table: Table,
+def _letter(index: int, row: Row, act, registry, allowed: set | None, seen: dict, table: Table,
             problems: list[Problem]) -> Letter | None:
     from ..registry import _suggest
 
@@ -154,7 +155,7 @@ def _letter(index: int, row: Row, act, registry, addressed, seen: dict, table: T
         elif ident in seen:
             problem(f"ente «{ident}» ripetuto (già alla riga {seen[ident]})", column,
                     "una sola riga per ente: una lettera ciascuno")
-        elif addressed is not None and ident not in {e.id for e in addressed}:
+        elif allowed is not None and ident not in allowed:
             problem(f"ente «{ident}» fuori dai destinatari dell'atto", column,
                     "toglierlo dalla tabella o aggiungerlo a 'destinatari'")
             seen[ident] = row.number

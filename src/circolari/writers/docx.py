@@ -118,7 +118,9 @@ def _styles_xml() -> str:
                f'<w:spacing w:before="{round(st.before * 20)}" w:after="{round(st.after * 20)}" '
                f'w:line="{round(st.size * st.leading * 1.08 * 20)}" w:lineRule="exact"/>',  # the PDF's leading
                f'<w:ind w:left="{round(st.indent * 20)}"/>' if st.indent else "",
-               f'<w:jc w:val="{_JC[st.align]}"/>']
+               f'<w:jc w:val="{_JC[st.align]}"/>',
+               # a heading's outline level: Word's navigation pane and tagged export (H1, H2) use it
+               f'<w:outlineLvl w:val="{st.heading - 1}"/>' if st.heading else ""]
         rpr = ["<w:b/>" if st.bold else "", "<w:i/>" if st.italic else "",
                f'<w:sz w:val="{round(st.size * 2)}"/><w:szCs w:val="{round(st.size * 2)}"/>']
         parts.append(
