@@ -19,6 +19,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_finish.py
 	$(BIN)/python bench/bench_mail.py
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_tags.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_ipa.py

@@ -171,6 +171,7 @@ class Handler:
         self.messages: list[tuple[list[str], bytes]] = []
         self.reject: dict[str, str] = {}            # address -> 5xx reply at RCPT
         self.tempfail_once: set[str] = set()        # 421 at end of DATA, first time only
+        self.tempfail_always: set[str] = set()      # 421 at end of DATA, every time
         self.hang_once: dict[str, float] = {}       # address -> at most seconds to hang at RCPT
         self.drop_at_mail: set[int] = set()         # nth MAIL FROM: close, no reply
         self.after_data: dict[str, str] = {}        # address -> "reset"|"close"|"hang", once:
@@ -210,7 +211,7 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         rcpt = list(envelope.rcpt_tos)
-        if rcpt and rcpt[0] in self.tempfail_once:
+        if rcpt and (rcpt[0] in self.tempfail_once or rcpt[0] in self.tempfail_always):
             self.tempfail_once.discard(rcpt[0])
             return "421 4.3.2 Servizio temporaneamente non disponibile, riprovare"
         with self.lock:

@@ -312,3 +312,30 @@ def test_cli_send(tmp_path):
         assert res.exit_code == 0, res.output
         assert "Inviati 3, falliti 0" in res.output and PASSWORD not in res.output
         assert len(server.handler.messages) == 3
+
+
+def test_batch_stops_after_consecutive_421(tmp_path):
+    act, _ = _prepared(tmp_path, n=6)
+    addresses = _addresses(act)
+    waits = []
+    with SmtpServer("ssl") as server:
+        server.handler.tempfail_always = set(addresses.values())  # 421 to every message
+        with pytest.raises(CircolariError, match="421.*invio sospeso") as err:
+            send_batch(act, server.settings(), backoff=0.01, stop_after_421=3,
+                       on_wait=lambda rid, s, why: waits.append((rid, why)))
+        assert "rilanciare" in str(err.value)
+        assert len(server.handler.messages) == 0
+    assert len(waits) == 2 and all("421" in why for _, why in waits)   # announced
+    assert {r.state for r in _states(act).values()} == {"prepared"}
+
+
+def test_cli_send_prints_one_progress_line_per_message_off_a_terminal(tmp_path):
+    act, _ = _prepared(tmp_path, n=3)
+    with SmtpServer("ssl") as server:
+        proc = subprocess.run([sys.executable, "-m", "circolari.mail", "send", str(act),
+                               "--timeout", "10"], env=server.env(), capture_output=True,
+                              text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    assert lines == ["[1/3] asst-01: inviato", "[2/3] asst-02: inviato",
+                     "[3/3] areu: inviato"]

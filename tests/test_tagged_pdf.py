@@ -151,3 +151,40 @@ def test_signed_pdf_stays_tagged_and_pdfa(acts, kind, pki, tmp_path):  # noqa: F
         assert meta["pdfuaid:part"] == "1" and meta["pdfaid:conformance"] == "A"
         widget = next(f for f in doc.Root.AcroForm.Fields if f.get("/FT") == "/Sig")
         assert "/V" in widget and "/StructParent" in widget
+
+
+@pytest.mark.parametrize("kind, headings", [
+    ("circolare", {"oggetto": 0}),
+    ("delibera", {"dgr-oggetto": 0, "delibera": 1, "allegato-titolo": 0, "titolo-2": 1}),
+])
+def test_docx_headings_have_word_outline_levels(acts, kind, headings):
+    import docx
+    from docx.oxml.ns import qn
+
+    from circolari import styles
+
+    pdf, doc, _ = acts[kind]
+    document = docx.Document(str(pdf.with_suffix(".docx")))
+    by_word = {st.word: name for name, st in styles.STYLES.items()}
+    levels = {}
+    for paragraph in document.paragraphs:
+        outline = paragraph.style.element.find(f"{qn('w:pPr')}/{qn('w:outlineLvl')}")
+        name = by_word.get(paragraph.style.name, paragraph.style.name)
+        levels[name] = None if outline is None else int(outline.get(qn("w:val")))
+    assert {name: levels.get(name) for name in headings} == headings
+    assert levels["corpo" if kind == "circolare" else "premessa"] is None
+
+
+def test_series_letters_are_tagged(project):
+    from series_helpers import rows, write_act, write_csv
+
+    act = write_act(project, "riparto.csv")
+    write_csv(project / "atti" / "riparto.csv", rows(project))
+    result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
+    assert result.exit_code == 0, result.output
+    letters = sorted((project / "out" / "riparto").glob("*/*.pdf"))
+    assert len(letters) == len(rows(project))
+    for pdf in letters[:2]:
+        assert check_pdfa(pdf) == [] and unmarked_text(pdf) == [] and mcid_problems(pdf) == []
+        tree = struct_tree(pdf)
+        assert [n.role for n in tree.walk()].count("H1") == 1 and "sono assegnati" in tree.all_text()

@@ -14,10 +14,11 @@ MARGIN_LEFT = MARGIN_RIGHT = 62.0
 MARGIN_TOP = 48.0
 MARGIN_BOTTOM = 48.0
 TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+FURNITURE_GAP = 14.0  # between the header or footer and the body
 RIGHT_COLUMN = 250.0  # left indent of the addressees and the signature block
 
 PDF_FONT = "TitilliumWeb"  # embedded in the PDF (installed with the package)
-DOCX_FONT = "Arial"        # named in the DOCX: present in Word, metric-compatible in LibreOffice
+DOCX_FONT = "Titillium Web"  # the same family, embedded in the DOCX (writers/docx_package.py)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Style:
     indent: float = 0.0
     leading: float = 1.25
     keep_with_next: bool = False
+    heading: int = 0  # outline level: 1 = H1 in the PDF, Word's level 1 (Heading 1); 0 = body text
 
 
 STYLES: dict[str, Style] = {
@@ -56,7 +58,7 @@ STYLES: dict[str, Style] = {
     "destinatari-categoria": Style("Destinatari categoria", size=10, indent=RIGHT_COLUMN, after=4),
     "epc": Style("Per conoscenza", size=10, italic=True, indent=RIGHT_COLUMN, before=12, after=0,
                  keep_with_next=True),
-    "oggetto": Style("Oggetto", before=18, after=14, keep_with_next=True),
+    "oggetto": Style("Oggetto", before=18, after=14, keep_with_next=True, heading=1),
     "corpo": Style("Corpo", align="justify", after=7),
     "elenco": Style("Elenco", align="justify", after=3),
     "saluti": Style("Saluti", before=10, after=14, keep_with_next=True),
@@ -72,25 +74,33 @@ STYLES: dict[str, Style] = {
     "dgr-presidente": Style("DGR presidente", bold=True, after=4),
     "dgr-assessore": Style("DGR assessore", size=10, after=1),
     "dgr-riga": Style("DGR riga", before=6, after=2),
-    "dgr-oggetto": Style("DGR oggetto", size=12, bold=True, before=2, after=14),
+    "dgr-oggetto": Style("DGR oggetto", size=12, bold=True, before=2, after=14, heading=1),
     "dgr-parere": Style("DGR parere", size=9, before=6, after=3),
     "dgr-parere-firma": Style("DGR parere firma", size=9, after=1),
     "dgr-composizione": Style("DGR composizione", size=9, before=18, after=0),
     "premessa": Style("Premessa", align="justify", after=7),
-    "delibera": Style("Delibera", size=12, bold=True, align="center", before=8, after=10, keep_with_next=True),
+    "delibera": Style("Delibera", size=12, bold=True, align="center", before=8, after=10, keep_with_next=True,
+                      heading=2),
     "dispositivo": Style("Dispositivo", align="justify", after=5),
     "nota-firma": Style("Nota firma digitale", size=8, italic=True, before=18, after=0),
     "allegato-riferimento": Style("Allegato riferimento", size=9, italic=True, align="center", after=10),
-    "allegato-titolo": Style("Allegato titolo", size=13, bold=True, align="center", after=12, keep_with_next=True),
+    "allegato-titolo": Style("Allegato titolo", size=13, bold=True, align="center", after=12, keep_with_next=True,
+                             heading=1),
     # generic headings
-    "titolo-1": Style("Titolo 1 atto", size=13, bold=True, align="center", before=6, after=10, keep_with_next=True),
-    "titolo-2": Style("Titolo 2 atto", size=11.5, bold=True, before=10, after=6, keep_with_next=True),
-    "titolo-3": Style("Titolo 3 atto", size=11, bold=True, before=8, after=4, keep_with_next=True),
-    "titolo-4": Style("Titolo 4 atto", size=11, italic=True, before=6, after=4, keep_with_next=True),
+    "titolo-1": Style("Titolo 1 atto", size=13, bold=True, align="center", before=6, after=10,
+                      keep_with_next=True, heading=1),
+    "titolo-2": Style("Titolo 2 atto", size=11.5, bold=True, before=10, after=6,
+                      keep_with_next=True, heading=2),
+    "titolo-3": Style("Titolo 3 atto", size=11, bold=True, before=8, after=4,
+                      keep_with_next=True, heading=3),
+    "titolo-4": Style("Titolo 4 atto", size=11, italic=True, before=6, after=4,
+                      keep_with_next=True, heading=4),
     "tabella": Style("Tabella testo", size=8.5, after=0, leading=1.15),
     "tabella-intestazione": Style("Tabella intestazione", size=8.5, bold=True, after=0, leading=1.15),
     "tabella-titolo": Style("Tabella titolo", size=10, bold=True, before=10, after=4, keep_with_next=True),
 }
+
+TABLE_PADDING = {"left": 4.0, "right": 4.0, "top": 2.0, "bottom": 3.0}  # inside each table cell
 
 LIST_INDENT = 18.0  # per nesting level
 

@@ -134,12 +134,22 @@ def send_cmd(
                                  help="Tentativi per messaggio in caso di errori temporanei."),
     backoff: float = typer.Option(2.0, "--attesa", envvar="CIRCOLARI_SMTP_BACKOFF",
                                   hidden=True, help="Attesa iniziale tra i tentativi (s)."),
+    stop_421: int = typer.Option(5, "--stop-421", min=0,
+                                 help="Sospende l'invio dopo tante risposte 421 di seguito "
+                                      "(server non disponibile); 0: mai."),
+    progress_mode: str = typer.Option("auto", "--progress",
+                                      help="auto (barra su terminale, altrimenti righe), "
+                                           "bar, plain (una riga per messaggio su stderr)."),
 ) -> None:
     """Invia i messaggi preparati; si può rilanciare: riprende da dove si è fermato."""
+    from circolari.errors import fail
     from circolari.mail.send import parse_rate, send_batch
 
     def go():
         per_min = parse_rate(rate)
+        if progress_mode not in ("auto", "bar", "plain"):
+            raise fail(f"modo «{progress_mode}» non valido", field="--progress",
+                       hint="auto, bar o plain")
         if dry_run:
             report = send_batch(act_dir, None, dry_run=True,
                                 resend_uncertain=resend_uncertain)
@@ -161,18 +171,41 @@ def send_cmd(
         with Journal.open_existing(mail_dir_of(act_dir)) as j:
             todo = sum(r.state == "prepared" or (r.state == "sending" and
                        (not r.transmitted or resend_uncertain)) for r in j.rows())
-        with Progress(TextColumn("Invio PEC"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[last]}"), TimeRemainingColumn(),
-                      transient=False, disable=not sys.stderr.isatty(),
-                      console=None) as bar:
-            task = bar.add_task("invio", total=todo, last="")
+        plain = progress_mode == "plain" or (progress_mode == "auto"
+                                             and not sys.stderr.isatty())
+        labels = {"sent": "inviato", "failed": "fallito", "postponed": "rinviato",
+                  "uncertain": "esito incerto"}
+        done = [0]
 
+        def wait_line(rid, seconds, why):
+            typer.echo(f"attesa {seconds:g} s prima di riprovare {rid} ({why})", err=True)
+
+        if plain:
             def progress(rid, outcome):
-                bar.update(task, advance=1, last=f"{rid}: {outcome}")
+                done[0] += 1
+                typer.echo(f"[{done[0]}/{todo}] {rid}: {labels.get(outcome, outcome)}",
+                           err=True)
 
             report = send_batch(act_dir, settings, rate_per_min=per_min,
                                 max_attempts=attempts, backoff=backoff,
-                                resend_uncertain=resend_uncertain, progress=progress)
+                                resend_uncertain=resend_uncertain, progress=progress,
+                                on_wait=wait_line, stop_after_421=stop_421)
+        else:
+            with Progress(TextColumn("Invio PEC"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[last]}"), TimeRemainingColumn(),
+                          transient=False, console=None) as bar:
+                task = bar.add_task("invio", total=todo, last="")
+
+                def progress(rid, outcome):
+                    bar.update(task, advance=1, last=f"{rid}: {labels.get(outcome, outcome)}")
+
+                def bar_wait(rid, seconds, why):
+                    bar.update(task, last=f"attesa {seconds:g} s: {rid} ({why})")
+
+                report = send_batch(act_dir, settings, rate_per_min=per_min,
+                                    max_attempts=attempts, backoff=backoff,
+                                    resend_uncertain=resend_uncertain, progress=progress,
+                                    on_wait=bar_wait, stop_after_421=stop_421)
         typer.echo(f"Inviati {len(report.sent)}, falliti {len(report.failed)}, "
                    f"rinviati per errori temporanei {len(report.postponed)}, "
                    f"esito incerto {len(report.uncertain)} (già inviati prima: "

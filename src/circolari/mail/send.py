@@ -93,9 +93,13 @@ def resolve_interrupted(journal: Journal, *, resend_uncertain: bool, dry_run: bo
 def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = False,
                rate_per_min: float | None = None, max_attempts: int = 5,
                backoff: float = 2.0, max_backoff: float = 60.0,
-               resend_uncertain: bool = False, progress=None,
-               sleep=time.sleep) -> SendReport:
-    """Send every message in state ``prepared``; see the module docstring."""
+               resend_uncertain: bool = False, progress=None, on_wait=None,
+               stop_after_421: int = 5, sleep=time.sleep) -> SendReport:
+    """Send every message in state ``prepared``; see the module docstring.
+
+    ``progress(rid, outcome)`` after each message; ``on_wait(rid, seconds, why)`` before
+    each retry wait. ``stop_after_421`` consecutive 421 replies (the server is refusing
+    service) stop the batch with an error instead of retrying on (0: never)."""
     mail_dir = mail_dir_of(act_dir)
     report = SendReport()
     journal = Journal.open_existing(mail_dir)
@@ -116,6 +120,7 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
         conn: Connection | None = None
         interval = 60.0 / rate_per_min if rate_per_min else 0.0
         next_start = 0.0
+        in_a_row_421 = 0
         try:
             for row in queue:
                 rid = row.recipient_id
@@ -147,6 +152,15 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                         if exc.reconnect and conn is not None:
                             conn.close()
                             conn = None
+                        in_a_row_421 = in_a_row_421 + 1 if exc.code == 421 else 0
+                        if stop_after_421 and in_a_row_421 >= stop_after_421:
+                            raise fail(
+                                f"il server {settings.where()} ha risposto {in_a_row_421} "
+                                f"volte di seguito 421 (servizio non disponibile): invio "
+                                f"sospeso. Ultima risposta: {exc.text}",
+                                field="CIRCOLARI_SMTP_HOST",
+                                hint="rilanciare più tardi 'circolari mail send': riprende "
+                                     "da dove si è fermato") from None
                         if tries >= max_attempts:
                             if journal.row(rid).attempts == row.attempts:
                                 # never reached the server: the connection itself fails
@@ -159,7 +173,10 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                             report.postponed.append((rid, exc.text))
                             outcome = "postponed"
                         else:
-                            sleep(min(max_backoff, backoff * 2 ** (tries - 1)))
+                            wait = min(max_backoff, backoff * 2 ** (tries - 1))
+                            if on_wait is not None:
+                                on_wait(rid, wait, exc.text)
+                            sleep(wait)
                     except Uncertain as exc:
                         journal.change(rid, "uncertain", exc.text, last_error=exc.text)
                         report.uncertain.append((rid, exc.text))
@@ -179,6 +196,7 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                         report.failed.append((rid, exc.text))
                         outcome = "failed"
                     else:
+                        in_a_row_421 = 0
                         journal.change(rid, "sent", reply, state="sent", sent_at=NOW,
                                        smtp_reply=reply, last_error=None)
                         report.sent.append(rid)

@@ -41,10 +41,11 @@ class SmtpSettings:
 
 
 class TransientError(Exception):
-    def __init__(self, text: str, *, reconnect: bool):
+    def __init__(self, text: str, *, reconnect: bool, code: int | None = None):
         super().__init__(text)
         self.text = text
         self.reconnect = reconnect
+        self.code = code            # the server's reply code, None for a network failure
 
 
 class PermanentError(Exception):
@@ -158,7 +159,7 @@ class Connection:
             text = f"{exc.smtp_code} {_text(exc.smtp_error)}"
             if 400 <= exc.smtp_code < 500:
                 raise TransientError(f"connessione a {s.where()}: {text}",
-                                     reconnect=True) from None
+                                     reconnect=True, code=exc.smtp_code) from None
             raise fail(f"il server {s.where()} ha rifiutato la connessione ({text})",
                        hint="controllare le impostazioni CIRCOLARI_SMTP_*") from None
         except smtplib.SMTPServerDisconnected as exc:
@@ -190,13 +191,13 @@ class Connection:
     def _refused(self, stage: str, code: int, resp) -> Exception:
         text = f"{code} {_text(resp)}"
         if code == 421 or not (400 <= code < 600):
-            return TransientError(f"{stage}: {text}", reconnect=True)
+            return TransientError(f"{stage}: {text}", reconnect=True, code=code)
         if code < 500:
             try:
                 self.smtp.rset()
             except OSError:
-                return TransientError(f"{stage}: {text}", reconnect=True)
-            return TransientError(f"{stage}: {text}", reconnect=False)
+                return TransientError(f"{stage}: {text}", reconnect=True, code=code)
+            return TransientError(f"{stage}: {text}", reconnect=False, code=code)
         if stage == "MAIL FROM":
             return SenderRejected(f"{stage}: {text}")
         if stage != "fine DATA":

@@ -21,9 +21,10 @@ from reportlab.platypus import ListFlowable, Table
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import BulletDrawer
 
-# Heading level wanted per style; a level never exceeds the previous heading's plus one.
-HEADINGS = {"oggetto": 1, "dgr-oggetto": 1, "allegato-titolo": 1, "titolo-1": 1,
-            "delibera": 2, "titolo-2": 2, "titolo-3": 3, "titolo-4": 4}
+from .. import styles as S
+
+# Heading level wanted per style (styles.py); a level never exceeds the previous heading's plus one.
+HEADINGS = {name: st.heading for name, st in S.STYLES.items() if st.heading}
 CAPTIONS = {"tabella-titolo"}
 SECTION_START = "allegato-riferimento"  # each allegato opens with its reference line
 
