@@ -152,7 +152,7 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 0
     assert run_cli("approve", act, "--by", "Revisore di prova", cwd=project).exit_code == 0
     template = project / "templates" / "circolare.html.j2"
-    template.write_text(template.read_text(encoding="utf-8").replace("<strong>Oggetto</strong>", "Oggetto"),
+    template.write_text(template.read_text(encoding="utf-8").replace("<strong>{{ o.etichetta }}</strong>{{", "{{ o.etichetta }}{{"),
                         encoding="utf-8")  # the text stays the same: only the look changes
     assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 1
     browser.get((out / "index.html").as_uri())
@@ -168,7 +168,7 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     first = browser.find_element("css selector", "main > section")  # the template change comes first
     assert first.get_attribute("id") == "modifiche-template" and "circolare.html.j2" in first.text
     removed = [e.text for e in first.find_elements("css selector", "pre.sorgente .tolto")]
-    assert any("<strong>Oggetto</strong>" in line for line in removed), removed
+    assert any("<strong>{{ o.etichetta }}</strong>" in line for line in removed), removed
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("arguments[0].scrollIntoView();", pair)
     browser.save_screenshot(str(SCREENSHOTS / "review-pages.png"))

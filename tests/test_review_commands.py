@@ -170,7 +170,7 @@ def test_approve_refuses_templates_or_acts_other_than_those_reviewed(project):
     act = project / "examples" / f"{NOTA}.yaml"
     other = project / "templates-nuovi"
     shutil.copytree(project / "templates", other)
-    _edit(other / "circolare.html.j2", "<strong>Oggetto</strong>", "Oggetto")
+    _edit(other / "circolare.html.j2", "<strong>{{ o.etichetta }}</strong>{{", "{{ o.etichetta }}{{")
     assert run_cli("review", other, act, cwd=project).exit_code == 1  # layout changed: red
     wrong = run_cli("approve", act, "--by", "Revisore di prova", "--templates", project / "templates", cwd=project)
     assert wrong.exit_code == 1 and "i template non sono quelli del pacchetto" in wrong.output
@@ -182,12 +182,12 @@ def test_approve_refuses_templates_or_acts_other_than_those_reviewed(project):
     right = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)  # the reviewed templates by default
     assert right.exit_code == 0, right.output
     source = project / "examples" / "approvati" / "template" / "circolare.html.j2"
-    assert "<strong>Oggetto</strong>" not in source.read_text(encoding="utf-8")
+    assert "<strong>{{ o.etichetta }}</strong>{{" not in source.read_text(encoding="utf-8")
 
 
 def test_layout_only_template_change_turns_review_red_with_pages_before_and_after(project):
     act = project / "examples" / f"{NOTA}.yaml"
-    _edit(project / "templates" / "circolare.html.j2", "<strong>Oggetto</strong>", "Oggetto")
+    _edit(project / "templates" / "circolare.html.j2", "<strong>{{ o.etichetta }}</strong>{{", "{{ o.etichetta }}{{")
     out = project / "out" / "review"
     result = run_cli("review", project / "templates", act, "--out", out, cwd=project)
     assert result.exit_code == 1 and f"{NOTA}.yaml: modificato; aspetto diverso: pagina 3" in result.stdout
@@ -195,8 +195,7 @@ def test_layout_only_template_change_turns_review_red_with_pages_before_and_afte
     assert f'id="{NOTA}" data-stato="modificato"' in page and "nessuna differenza nel testo" in page
     assert (out / NOTA / "prima-3.png").is_file() and (out / NOTA / "dopo-3.png").is_file()
     assert page.index('id="modifiche-template"') < page.index(f'id="{NOTA}"')  # the template change comes first
-    assert "-  <p class=&quot;oggetto&quot;><strong>Oggetto</strong>" in page or \
-        '<span class="tolto">-  &lt;p class=&quot;oggetto&quot;&gt;&lt;strong&gt;Oggetto&lt;/strong&gt;' in page
+    assert '<span class="tolto">-  {% else %}&lt;p class=&quot;oggetto&quot;&gt;&lt;strong&gt;{{ o.etichetta }}' in page
 
 
 def test_page_count_and_signature_field_changes_are_reported(project):
