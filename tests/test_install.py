@@ -64,8 +64,11 @@ def test_wheel_in_a_fresh_venv_outside_the_checkout_runs_init_new_render_check_v
     assert any("Ai Direttori Generali ASST" in p.text for p in Document(str(act / "nota.docx")).paragraphs)
     checked = _run(circolari, "check", "atti/", cwd=office, env=env)
     assert "0 errori" in checked.stderr
-    verified = _run(circolari, "verify", act / "nota.pdf", cwd=office, env=env)
+    verified = subprocess.run([str(circolari), "verify", str(act / "nota.pdf")], cwd=office, env=env,
+                              capture_output=True, text=True)
+    assert verified.returncode == 4, verified.stdout + verified.stderr  # conforming, not yet signed
     assert "PDF/A-2b: nessun problema trovato" in verified.stdout
+    assert "Esito: NON FIRMATO" in verified.stdout
 
     # Outside any office folder the shipped defaults are used.
     bare = tmp_path / "altrove"

@@ -152,7 +152,7 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 0
     assert run_cli("approve", act, "--by", "Revisore di prova", cwd=project).exit_code == 0
     template = project / "templates" / "circolare.html.j2"
-    template.write_text(template.read_text(encoding="utf-8").replace("<strong>Oggetto</strong>", "Oggetto"),
+    template.write_text(template.read_text(encoding="utf-8").replace("<strong>{{ o.etichetta }}</strong>{{", "{{ o.etichetta }}{{"),
                         encoding="utf-8")  # the text stays the same: only the look changes
     assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 1
     browser.get((out / "index.html").as_uri())
@@ -168,7 +168,7 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     first = browser.find_element("css selector", "main > section")  # the template change comes first
     assert first.get_attribute("id") == "modifiche-template" and "circolare.html.j2" in first.text
     removed = [e.text for e in first.find_elements("css selector", "pre.sorgente .tolto")]
-    assert any("<strong>Oggetto</strong>" in line for line in removed), removed
+    assert any("<strong>{{ o.etichetta }}</strong>" in line for line in removed), removed
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("arguments[0].scrollIntoView();", pair)
     browser.save_screenshot(str(SCREENSHOTS / "review-pages.png"))
@@ -208,3 +208,23 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
         stop.set()
         worker.join(30)
     assert not worker.is_alive() and any("errore" in m for m in messages)
+
+
+def test_diff_panes_scroll_together_and_print_shows_every_change(project, browser):
+    v1 = project / "examples" / "dgr-xi-3681-2020.yaml"
+    v2 = project / "examples" / "v2.yaml"
+    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 195"), encoding="utf-8")
+    html = project / "confronto.html"
+    assert run_cli("diff", v1, v2, "--html", html, cwd=project).exit_code == 1
+    browser.get(html.as_uri())
+    before, after = browser.find_elements("css selector", ".affiancati > div")
+    browser.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight / 2;", before)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10, 0.1).until(lambda d: d.execute_script("return arguments[0].scrollTop;", after) > 0)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert browser.execute_script("return getComputedStyle(arguments[0]).overflowY;", after) == "visible"
+        assert browser.execute_script("return getComputedStyle(arguments[0]).display;", before) == "none"
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

@@ -170,7 +170,7 @@ def test_approve_refuses_templates_or_acts_other_than_those_reviewed(project):
     act = project / "examples" / f"{NOTA}.yaml"
     other = project / "templates-nuovi"
     shutil.copytree(project / "templates", other)
-    _edit(other / "circolare.html.j2", "<strong>Oggetto</strong>", "Oggetto")
+    _edit(other / "circolare.html.j2", "<strong>{{ o.etichetta }}</strong>{{", "{{ o.etichetta }}{{")
     assert run_cli("review", other, act, cwd=project).exit_code == 1  # layout changed: red
     wrong = run_cli("approve", act, "--by", "Revisore di prova", "--templates", project / "templates", cwd=project)
     assert wrong.exit_code == 1 and "i template non sono quelli del pacchetto" in wrong.output
@@ -182,12 +182,12 @@ def test_approve_refuses_templates_or_acts_other_than_those_reviewed(project):
     right = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)  # the reviewed templates by default
     assert right.exit_code == 0, right.output
     source = project / "examples" / "approvati" / "template" / "circolare.html.j2"
-    assert "<strong>Oggetto</strong>" not in source.read_text(encoding="utf-8")
+    assert "<strong>{{ o.etichetta }}</strong>{{" not in source.read_text(encoding="utf-8")
 
 
 def test_layout_only_template_change_turns_review_red_with_pages_before_and_after(project):
     act = project / "examples" / f"{NOTA}.yaml"
-    _edit(project / "templates" / "circolare.html.j2", "<strong>Oggetto</strong>", "Oggetto")
+    _edit(project / "templates" / "circolare.html.j2", "<strong>{{ o.etichetta }}</strong>{{", "{{ o.etichetta }}{{")
     out = project / "out" / "review"
     result = run_cli("review", project / "templates", act, "--out", out, cwd=project)
     assert result.exit_code == 1 and f"{NOTA}.yaml: modificato; aspetto diverso: pagina 3" in result.stdout
@@ -195,8 +195,7 @@ def test_layout_only_template_change_turns_review_red_with_pages_before_and_afte
     assert f'id="{NOTA}" data-stato="modificato"' in page and "nessuna differenza nel testo" in page
     assert (out / NOTA / "prima-3.png").is_file() and (out / NOTA / "dopo-3.png").is_file()
     assert page.index('id="modifiche-template"') < page.index(f'id="{NOTA}"')  # the template change comes first
-    assert "-  <p class=&quot;oggetto&quot;><strong>Oggetto</strong>" in page or \
-        '<span class="tolto">-  &lt;p class=&quot;oggetto&quot;&gt;&lt;strong&gt;Oggetto&lt;/strong&gt;' in page
+    assert '<span class="tolto">-  {% else %}&lt;p class=&quot;oggetto&quot;&gt;&lt;strong&gt;{{ o.etichetta }}' in page
 
 
 def test_page_count_and_signature_field_changes_are_reported(project):
@@ -253,3 +252,27 @@ def test_every_generated_page_has_a_policy_allowing_only_its_own_hashed_scripts(
             assert f"'sha256-{digest}'" in policy, page
         assert not re.search(r"<script[^>]*src|\son\w+=", html), page
     assert re.findall(r"<script>", pages[0].read_text(encoding="utf-8"))  # the pack's scroll script is there
+
+
+def test_diff_for_a_manager_names_the_act_and_sums_up_changed_figures(project):
+    v1 = project / "examples" / f"{DGR}.yaml"
+    v2 = project / "examples" / "v2.yaml"
+    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 195"), encoding="utf-8")
+    html = project / "confronto.html"
+    result = run_cli("diff", v1, v2, "--html", html, cwd=project)
+    assert result.exit_code == 1
+    assert "cifra cambiata: tariffa_sub_acute: 190 → 195, 3 occorrenze" in result.stdout
+    assert "--- DGR n. XI/3681 del 15/10/2020 «Ulteriori determinazioni per la gestione di pazienti COVID-19» (prima)" \
+        in result.stdout
+    page = html.read_text(encoding="utf-8")
+    assert "tariffa_sub_acute: 190 → 195, 3 occorrenze" in page and "@media print" in page
+    assert str(v1) not in page
+
+
+def test_a_footer_change_is_reported_on_all_pages(project):
+    act = project / "examples" / f"{NOTA}.yaml"
+    _edit(project / "templates" / "_piede.html.j2", "Il Responsabile del procedimento:", "Responsabile del procedimento:")
+    result = run_cli("review", project / "templates", act, cwd=project)
+    assert result.exit_code == 1 and "aspetto diverso: tutte le pagine" in result.stdout
+    page = (project / "out" / "review" / "index.html").read_text(encoding="utf-8")
+    assert page.count('class="confronto-pagina"') == 3 and "_piede.html.j2" in page

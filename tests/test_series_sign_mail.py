@@ -94,7 +94,7 @@ def test_verify_of_a_series_with_an_unsigned_letter_is_not_valid(series, rendere
     (series / first / f"riparto-{first}.firmato.pdf").unlink()
     result = run_cli("verify", series, "--trust", ca, cwd=rendered[0])
     assert result.exit_code == 1
-    assert f"({first}): NON FIRMATA" in result.output and "Esito: NON VALIDO" in result.output
+    assert f"({first}): NON FIRMATO" in result.output and "Esito: NON VALIDO" in result.output
     assert "2 lettere: 1 valide, 0 non verificabili, 0 non valide, 1 non firmate." in result.output
 
 

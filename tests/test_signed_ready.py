@@ -178,3 +178,15 @@ def test_font_subset_tags_are_distinct(rendered, kind):
         assert len(names) >= 2 and all(re.match(r"^[A-Z]{6}\+", n) for n in names), names
         assert len({n[:6] for n in names}) == len(names), names  # ISO 32000-1, 9.6.4
         assert all(str(f.FontDescriptor.FontName) == str(f.BaseFont) for f in fonts)
+
+
+@pytest.mark.parametrize("kind", ACTS)
+def test_unsigned_pdf_is_never_valido(rendered, kind):
+    """A conforming PDF with only an empty signature field is NON FIRMATO (exit 4), never VALIDO."""
+    report = verify_file(rendered[kind])
+    assert report.document_ok and not report.ok
+    assert report.verdict == "NON FIRMATO"
+    assert report.lines()[-1].startswith("Esito: NON FIRMATO")
+    result = run_cli("verify", rendered[kind])
+    assert result.exit_code == 4, result.output
+    assert "Esito: VALIDO" not in result.output

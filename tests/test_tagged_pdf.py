@@ -173,3 +173,18 @@ def test_docx_headings_have_word_outline_levels(acts, kind, headings):
         levels[name] = None if outline is None else int(outline.get(qn("w:val")))
     assert {name: levels.get(name) for name in headings} == headings
     assert levels["corpo" if kind == "circolare" else "premessa"] is None
+
+
+def test_series_letters_are_tagged(project):
+    from series_helpers import rows, write_act, write_csv
+
+    act = write_act(project, "riparto.csv")
+    write_csv(project / "atti" / "riparto.csv", rows(project))
+    result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
+    assert result.exit_code == 0, result.output
+    letters = sorted((project / "out" / "riparto").glob("*/*.pdf"))
+    assert len(letters) == len(rows(project))
+    for pdf in letters[:2]:
+        assert check_pdfa(pdf) == [] and unmarked_text(pdf) == [] and mcid_problems(pdf) == []
+        tree = struct_tree(pdf)
+        assert [n.role for n in tree.walk()].count("H1") == 1 and "sono assegnati" in tree.all_text()

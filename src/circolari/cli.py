@@ -296,12 +296,17 @@ def diff(
         return
     before = render_act(old, Project.locate(old, templates=base_templates, recipients=recipients))
     after = render_act(new, Project.locate(new, templates=templates or base_templates, recipients=recipients))
-    old_label = f"{old}" + (f" (template {base_templates})" if base_templates else "")
-    new_label = f"{new}" + (f" (template {templates})" if templates else "")
+    from .review.labels import act_label, fatti_summary
+
+    old_label = act_label(old, f"template {base_templates}" if base_templates else ("prima" if new != old else ""))
+    new_label = act_label(new, f"template {templates}" if templates else "dopo")
+    summary = fatti_summary(old, new)
     result = compare(rendered_words(before), rendered_words(after))
     if html:
         html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(html_page(result, old_label, new_label), encoding="utf-8")
+        html.write_text(html_page(result, old_label, new_label, summary), encoding="utf-8")
+    for line in summary:
+        typer.echo(f"cifra cambiata: {line}")
     if result.equal:
         typer.echo(f"Nessuna differenza nel testo di {new}.")
         return

@@ -38,5 +38,6 @@ def delibera_context(act: Delibera, doc: YamlDoc) -> tuple[str, dict]:
         "assessori_colonne": [act.assessori[:half], act.assessori[half:]],
         "allegati": allegati,
         "riferimento": act.riferimento or act.oggetto,
+        "parere_base": act.parere_base,
     }
     return TEMPLATE, context

@@ -16,6 +16,7 @@ from .errors import CircolariError, Problem, fail
 from .output import inside, sha256, write_all
 from .parse import parse_html
 from .project import Project
+from .review.drafting import drafting_problems
 from .styles import css
 
 
@@ -101,6 +102,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     path = doc.path
     prepare = _prepare_circolare if act.tipo == "circolare" else _prepare_delibera
     prepared = prepare(act, doc, project)
+    prepared.warnings += drafting_problems(act, doc)
 
     html = render_template(project.templates, prepared.template, prepared.context)
     document = parse_html(html, source=str(project.templates / prepared.template))
@@ -118,7 +120,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     fields = layout.fields()
     files = {
         f"{name}.pdf": pdf,
-        f"{name}.docx": write_docx(document, meta, fields, when=when),
+        f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),
         f"{name}.html": html.encode("utf-8"),
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet

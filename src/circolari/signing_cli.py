@@ -47,9 +47,6 @@ def sign(
     typer.echo(f"Firmato: {dst}")
 
 
-EXIT_CODES = {"VALIDO": 0, "NON VALIDO": 1, "NON VERIFICABILE": 3}
-
-
 def verify(
     file: Path = typer.Argument(..., help="PDF o busta .p7m da verificare, o la cartella di una serie."),
     trust: list[Path] = typer.Option(
@@ -65,9 +62,10 @@ def verify(
     documento accanto, senza sovrascrivere, solo se nessun livello è NON VALIDO.
 
     Codici di uscita: 0 VALIDO; 1 NON VALIDO (o file/opzioni errati);
-    3 NON VERIFICABILE.
+    3 NON VERIFICABILE; 4 NON FIRMATO (un PDF senza alcuna firma: conforme e pronto per
+    la firma, ma non ancora firmato).
     """
-    from circolari.verdict import load_trust
+    from circolari.verdict import EXIT_CODES, load_trust
     from circolari.verify import verify_file
 
     if file.is_dir():

@@ -14,10 +14,11 @@ MARGIN_LEFT = MARGIN_RIGHT = 62.0
 MARGIN_TOP = 48.0
 MARGIN_BOTTOM = 48.0
 TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+FURNITURE_GAP = 14.0  # between the header or footer and the body
 RIGHT_COLUMN = 250.0  # left indent of the addressees and the signature block
 
 PDF_FONT = "TitilliumWeb"  # embedded in the PDF (installed with the package)
-DOCX_FONT = "Arial"        # named in the DOCX: present in Word, metric-compatible in LibreOffice
+DOCX_FONT = "Titillium Web"  # the same family, embedded in the DOCX (writers/docx_package.py)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ STYLES: dict[str, Style] = {
     "tabella-intestazione": Style("Tabella intestazione", size=8.5, bold=True, after=0, leading=1.15),
     "tabella-titolo": Style("Tabella titolo", size=10, bold=True, before=10, after=4, keep_with_next=True),
 }
+
+TABLE_PADDING = {"left": 4.0, "right": 4.0, "top": 2.0, "bottom": 3.0}  # inside each table cell
 
 LIST_INDENT = 18.0  # per nesting level
 

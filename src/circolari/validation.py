@@ -90,10 +90,36 @@ def validate_item(model: type[M], doc: YamlDoc, at: tuple) -> M:
         for err in exc.errors():
             loc = at + tuple(err["loc"])
             data_loc = tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in ("circolare", "delibera")))
-            message, hint = _describe(err, _known_keys(model, data_loc[len(at):]))
-            problems.append(Problem(message, file=doc.path, line=doc.line_of(data_loc),
+            keys = _known_keys(model, data_loc[len(at):])
+            message, hint = _describe(err, keys)
+            line = doc.line_of(data_loc)
+            if err["type"] == "missing" and data_loc:
+                line, hint = _where_missing(doc, data_loc, keys) or (line, hint)
+            problems.append(Problem(message, file=doc.path, line=line,
                                     field=_field_name(loc) or None, hint=hint))
         raise CircolariError(sorted(problems, key=lambda p: p.line or 0)) from None
+
+
+def _where_missing(doc: YamlDoc, loc: tuple, keys: list[str]) -> tuple[int | None, str] | None:
+    """Where a missing field belongs: beside the nearest field present around it, in the model's
+    order (not at the line of the enclosing block, which may be the file's first)."""
+    parent, name = loc[:-1], loc[-1]
+    data = doc.data
+    for part in parent:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if not isinstance(data, dict) or name not in keys:
+        return None
+    index = keys.index(name)
+    for other in keys[index + 1:]:
+        if other in data:
+            return doc.line_of(parent + (other,)), f"aggiungerlo prima di «{other}»"
+    for other in reversed(keys[:index]):
+        if other in data:
+            return doc.line_of(parent + (other,)), f"aggiungerlo dopo «{other}»"
+    return None
 
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:

@@ -16,7 +16,9 @@ from pathlib import Path
 from circolari.errors import fail
 
 VALIDO, NON_VALIDO, NON_VERIFICABILE = "VALIDO", "NON VALIDO", "NON VERIFICABILE"
-_RANK = {VALIDO: 0, NON_VERIFICABILE: 1, NON_VALIDO: 2}
+NON_FIRMATO = "NON FIRMATO"  # a PDF given to verify that carries no signature at all
+_RANK = {VALIDO: 0, NON_VERIFICABILE: 1, NON_FIRMATO: 2, NON_VALIDO: 3}
+EXIT_CODES = {VALIDO: 0, NON_VALIDO: 1, NON_VERIFICABILE: 3, NON_FIRMATO: 4}
 NO_TRUST = ("fiducia nel certificatore non verificabile: nessun certificato di fiducia "
             "configurato (indicare --trust FILE.pem o la variabile CIRCOLARI_TRUST)")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from circolari.load import read_bytes
 from circolari.pdfa_check import Failure, PdfaClaim, field_type
-from circolari.verdict import NON_VALIDO, VALIDO, Findings, Trust, judge_certificate, worst
+from circolari.verdict import NON_FIRMATO, NON_VALIDO, VALIDO, Findings, Trust, judge_certificate, worst
 
 # pyHanko modification levels that may follow a signature: nothing, validation data
 # (DSS), or later signatures in empty fields.
@@ -68,6 +68,7 @@ class VerifyReport:
     signatures: list[SignatureInfo] = field(default_factory=list)
     extracted: Path | None = None
     inner: VerifyReport | None = None
+    needs_signature: bool = False  # a PDF given to verify (not the content of a .p7m)
 
     @property
     def document_ok(self) -> bool:
@@ -79,6 +80,8 @@ class VerifyReport:
     def verdict(self) -> str:
         """The least favourable of this level, its signatures and the levels inside it."""
         own = VALIDO if self.document_ok else NON_VALIDO
+        if own == VALIDO and self.needs_signature and not any(s.signed for s in self.signatures):
+            own = NON_FIRMATO  # conforming and ready, but nothing here is signed: never VALIDO
         signatures = [s.verdict for s in self.signatures if s.verdict is not None]
         inner = [self.inner.verdict] if self.inner is not None else []
         return worst([own, *signatures, *inner])
@@ -112,7 +115,9 @@ class VerifyReport:
         if self.inner is not None:
             out.append("  Contenuto della busta:")
             out += ["  " + line for line in self.inner.lines()]
-        out.append("Esito: " + self.verdict)
+        verdict = self.verdict
+        out.append("Esito: " + verdict + (" (nessuna firma apposta: il documento è pronto per la firma)"
+                                          if verdict == NON_FIRMATO else ""))
         return out
 
 
@@ -169,7 +174,9 @@ def _verify_file(path: Path, trust: Trust) -> VerifyReport:
         from circolari.p7m import verify_p7m
 
         return verify_p7m(path, raw, trust)
-    return verify_pdf_bytes(path, raw, trust)
+    report = verify_pdf_bytes(path, raw, trust)
+    report.needs_signature = True
+    return report
 
 
 def verify_pdf_bytes(path: Path, raw: bytes, trust: Trust) -> VerifyReport:

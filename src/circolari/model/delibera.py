@@ -24,6 +24,10 @@ def legislature_problem(numeral: str, year: int) -> str | None:
             + (f": per il {year} è {' o '.join(fits)}" if fits else ""))
 
 
+PARERE_BASE = "ai sensi dell'art.4, comma 1, l.r. n.17/2014"
+PARERE_BASE_FROM = 2015  # the default law (a 2014 one) surely applies from this year's sedute
+
+
 class Assessore(Model):
     nome: Text
     ruolo: Text | None = Field(None, description="es. Vice Presidente")
@@ -32,10 +36,14 @@ class Assessore(Model):
 class Parere(Model):
     """Il parere di regolarità amministrativa."""
 
-    base: Text = Field("ai sensi dell'art.4, comma 1, l.r. n.17/2014",
-                       description="riferimento normativo del parere")
+    base: Text | None = Field(None, description="riferimento normativo del parere (predefinito dal 2015: "
+                                                 f"«{PARERE_BASE}»; obbligatorio per le sedute precedenti)")
     direttore_generale: Text
     dirigenti: list[Text] = Field(default_factory=list)
+    dirigenti_etichetta: Text | None = Field(None, description="predefinita: «Il Dirigente» per uno, "
+                                                               "«I Dirigenti» per più")
+    ordine: Literal["direttore-dirigenti", "dirigenti-direttore"] = Field(
+        "direttore-dirigenti", description="chi firma per primo il parere")
 
 
 class Premessa(Model):
@@ -107,4 +115,12 @@ class Delibera(Model):
         problem = legislature_problem(self.legislatura, self.seduta.year)
         if problem:
             raise ValueError(problem)
+        if self.parere.base is None and self.seduta.year < PARERE_BASE_FROM:
+            raise ValueError(f"per una seduta del {self.seduta.year} indicare parere.base: il riferimento "
+                             f"predefinito («{PARERE_BASE}») è una legge successiva")
         return self
+
+    @property
+    def parere_base(self) -> str:
+        """The parere's legal basis: the act's own, else the default (valid for the seduta's year)."""
+        return self.parere.base or PARERE_BASE

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from ..pec import pec_problem
 from .base import Model, Text
@@ -23,6 +25,16 @@ class Mittente(Model):
         return value
 
 
+class RigaOggetto(Model):
+    """How the oggetto line is printed: «Oggetto: …» (standard Italian typography) by default."""
+
+    etichetta: Text = "Oggetto"
+    separatore: Text = Field(":", description="tra l'etichetta e il testo")
+    spazio_prima: bool = Field(False, description="uno spazio prima del separatore («Oggetto : …»)")
+    grassetto: Literal["etichetta", "riga", "nessuno"] = Field(
+        "etichetta", description="in grassetto l'etichetta, tutta la riga o nulla")
+
+
 class Profilo(Model):
     """The letterhead printed on the first page, and who sends the act."""
 
@@ -31,3 +43,4 @@ class Profilo(Model):
     direzione: Text
     recapiti: list[Text]
     mittente: Mittente
+    oggetto: RigaOggetto = Field(default_factory=RigaOggetto)

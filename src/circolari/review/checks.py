@@ -14,6 +14,7 @@ from pathlib import Path
 from ..acts import act_files
 from ..errors import CircolariError, Problem
 from ..validation import _field_name
+from .drafting import drafting_problems
 
 
 @dataclass
@@ -137,6 +138,7 @@ def check_act(path: Path, project, registry=None, *, today: dt.date | None = Non
 
         found += plan(act, doc, registry).problems
     found += text_problems(act, doc)
+    found += drafting_problems(act, doc)
     found += own_date_problems(act, doc, today or dt.date.today())
     return found
 

@@ -153,9 +153,12 @@ def html_fragment(diff: TextDiff, old_label: str, new_label: str, prefix: str = 
     return (f'{summary}\n<div class="affiancati">\n'
             f'<div class="prima"><h3>{escape(old_label)}</h3>\n{_column(diff.old, old_marks, "del", "o", prefix)}</div>\n'
             f'<div class="dopo"><h3>{escape(new_label)}</h3>\n{_column(diff.new, new_marks, "ins", "n", prefix)}</div>\n'
-            f'</div>\n{script("sync")}')
+            f'</div>\n{script("sync")}{script("scroll")}')
 
 
-def html_page(diff: TextDiff, old_label: str, new_label: str) -> str:
+def html_page(diff: TextDiff, old_label: str, new_label: str, summary: list[str] | None = None) -> str:
+    """The whole comparison page; ``summary``: the changed figures (fatti) first."""
+    head = ("<section class=\"scheda\" id=\"sintesi\"><h2>Cifre cambiate</h2><ul class=\"sintesi\">"
+            + "".join(f"<li>{escape(line)}</li>" for line in summary) + "</ul></section>\n") if summary else ""
     return page("Confronto del testo dell'atto", f"{old_label} → {new_label}",
-                html_fragment(diff, old_label, new_label))
+                head + html_fragment(diff, old_label, new_label))

@@ -48,6 +48,13 @@ ins, .aggiunto { background: #c9efcf; color: #11561e; text-decoration: none; }
 ol.modifiche { font-size: 13px; } ol.modifiche li { margin: 3px 0; }
 .dove { color: #555; font-style: italic; }
 nav.indice a { margin-right: 12px; }
+ul.sintesi { font-size: 14px; }
+@media print {
+  body { background: #fff; } header.barra { background: #fff; color: #000; border-bottom: 2px solid #000; }
+  .affiancati { display: block; } .affiancati > div { max-height: none; overflow: visible; border: 0; }
+  .affiancati .prima { display: none; } section.scheda { border: 0; break-inside: auto; }
+  del, ins { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 
@@ -58,6 +65,13 @@ SCRIPTS = {
              "a.dataset.pronto = '1'; a.addEventListener('click', e => { for (const id of a.dataset.modifica.split(' ')) {"
              "const el = document.getElementById(id); if (el) el.scrollIntoView({block: 'center'}); } e.preventDefault(); });"
              "});"),
+    # The two texts scroll together (same fraction of their height).
+    "scroll": ("document.querySelectorAll('.affiancati:not([data-pronto])').forEach(g => { g.dataset.pronto = '1';"
+               "const [a, b] = g.querySelectorAll(':scope > div'); if (!a || !b) return; let busy = false;"
+               "const follow = (x, y) => x.addEventListener('scroll', () => { if (busy) { busy = false; return; }"
+               "busy = true; const r = x.scrollTop / Math.max(1, x.scrollHeight - x.clientHeight);"
+               "y.scrollTop = r * (y.scrollHeight - y.clientHeight); });"
+               "follow(a, b); follow(b, a); });"),
 }
 
 

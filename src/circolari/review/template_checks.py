@@ -37,7 +37,7 @@ def contexts() -> dict[str, tuple[str, dict]]:
         CIRCOLARE: ("circolare", {"atto": Circolare, "profilo": Profilo, "destinatari": ("list", Ente),
                                   "per_conoscenza": ("list", Ente), "categorie": ("list", str), "firma_campo": str}),
         DELIBERA: ("delibera", {"atto": Delibera, "assessori_colonne": ("list", ("list", Assessore)),
-                                "allegati": ("list", _ALLEGATO), "riferimento": str}),
+                                "allegati": ("list", _ALLEGATO), "riferimento": str, "parere_base": str}),
     }
 
 

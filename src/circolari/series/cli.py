@@ -64,9 +64,9 @@ def verify(folder: Path, *, trust=None, jobs: int | None = None) -> str:
             for line in r.lines:
                 typer.echo(f"  {line}")
     counts = {v: sum(r.verdict == v for r in results)
-              for v in ("VALIDO", "NON VERIFICABILE", "NON VALIDO", "NON FIRMATA")}
+              for v in ("VALIDO", "NON VERIFICABILE", "NON VALIDO", "NON FIRMATO")}
     typer.echo(f"{folder}: {len(results)} lettere: {counts['VALIDO']} valide, {counts['NON VERIFICABILE']} "
-               f"non verificabili, {counts['NON VALIDO']} non valide, {counts['NON FIRMATA']} non firmate.")
+               f"non verificabili, {counts['NON VALIDO']} non valide, {counts['NON FIRMATO']} non firmate.")
     verdict = series_verdict(results)
     typer.echo(f"Esito: {verdict}")
     return verdict

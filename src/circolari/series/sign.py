@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircolariError, Problem
+from ..verdict import NON_FIRMATO
 from .manifest import Entry, letters
 
 
@@ -106,7 +107,7 @@ def _map(function, items: list, jobs: int | None, initializer, initargs):
 @dataclass
 class Checked:
     entry: Entry
-    verdict: str                     # VALIDO, NON VALIDO, NON VERIFICABILE, or NON FIRMATA
+    verdict: str                     # a verdict of circolari.verdict
     lines: list[str] = field(default_factory=list)
 
 
@@ -118,7 +119,7 @@ def _verify(entry: Entry) -> Checked:
     from ..verify import verify_file
 
     if not entry.signed.is_file():
-        return Checked(entry, "NON FIRMATA", [f"manca {entry.signed.name}"])
+        return Checked(entry, NON_FIRMATO, [f"manca {entry.signed.name}"])
     if not signed_over_current(entry):
         return Checked(entry, "NON VALIDO", [f"{entry.signed.name} non è la firma del PDF attuale della lettera "
                                              "(rigenerata dopo la firma?)"])
@@ -136,6 +137,6 @@ def verify_series(folder: Path, *, trust=None, jobs: int | None = None) -> list[
 def series_verdict(results: list[Checked]) -> str:
     """Never more generous than its worst letter; an unsigned letter makes the series NON VALIDO."""
     verdicts = {r.verdict for r in results}
-    if not results or verdicts & {"NON VALIDO", "NON FIRMATA"}:
+    if not results or verdicts & {"NON VALIDO", NON_FIRMATO}:
         return "NON VALIDO"
     return "NON VERIFICABILE" if "NON VERIFICABILE" in verdicts else "VALIDO"

@@ -6,7 +6,8 @@ their header row; the footer holds PAGE / NUMPAGES fields. Figures that need
 a layout engine (the DGR's page counts) are taken from the PDF's layout,
 because Word paginates on its own: see docs/design.md.
 The package is written deterministically: fixed zip timestamps and order,
-core properties from the act's date.
+core properties from the act's date. Fonts, language and package properties:
+``docx_package.py``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from xml.sax.saxutils import escape
 
 from docx import Document as new_document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from .. import styles as S
+from .docx_package import finish_package
 from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
 
@@ -114,7 +116,7 @@ def _styles_xml() -> str:
     for name, st in S.STYLES.items():
         ppr = ['<w:keepNext/>' if st.keep_with_next else "", "<w:widowControl/>",
                f'<w:spacing w:before="{round(st.before * 20)}" w:after="{round(st.after * 20)}" '
-               f'w:line="{round(st.leading * 0.92 * 240)}" w:lineRule="auto"/>',
+               f'w:line="{round(st.size * st.leading * 1.08 * 20)}" w:lineRule="exact"/>',  # the PDF's leading
                f'<w:ind w:left="{round(st.indent * 20)}"/>' if st.indent else "",
                f'<w:jc w:val="{_JC[st.align]}"/>',
                # a heading's outline level: Word's navigation pane and tagged export (H1, H2) use it
@@ -150,8 +152,9 @@ def _define_styles(document) -> dict[str, str]:
     return {name: _style_id(name) for name in S.STYLES}
 
 
-def _add_field(paragraph, code: str, fallback: str, bold: bool = False) -> None:
-    """A complex field (PAGE, NUMPAGES) with a cached result."""
+def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
+    """A complex field with a cached result. ``code`` is the instruction: a string (PAGE,
+    NUMPAGES) or a list of strings and nested ``(code, cached result)`` fields."""
     def run_with(child):
         r = OxmlElement("w:r")
         if bold:
@@ -161,18 +164,25 @@ def _add_field(paragraph, code: str, fallback: str, bold: bool = False) -> None:
         r.append(child)
         paragraph._p.append(r)
 
-    for kind in ("begin", None, "separate", "text", "end"):
-        if kind is None:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = f" {code} "
-        elif kind == "text":
-            el = OxmlElement("w:t")
-            el.text = fallback
-        else:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
+    def char(kind):
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
         run_with(el)
+
+    char("begin")
+    for piece in [code] if isinstance(code, str) else code:
+        if isinstance(piece, tuple):
+            _add_field(paragraph, *piece, bold)
+            continue
+        el = OxmlElement("w:instrText")
+        el.set(qn("xml:space"), "preserve")
+        el.text = f" {piece.strip()} "
+        run_with(el)
+    char("separate")
+    el = OxmlElement("w:t")
+    el.text = fallback
+    run_with(el)
+    char("end")
 
 
 class _Writer:
@@ -181,6 +191,7 @@ class _Writer:
         self.style_ids = style_ids
         self.fields = fields
         self.numbering = _Numbering(document)
+
 
     def inlines(self, paragraph, inlines):
         for item in inlines:
@@ -194,6 +205,13 @@ class _Writer:
             elif isinstance(item, Field):
                 if item.kind in _FIELD_CODE:
                     _add_field(paragraph, _FIELD_CODE[item.kind], "1", item.bold)
+                elif item.kind == "act-pages":
+                    # NUMPAGES, which Word and LibreOffice recompute; its cached result the PDF's figure
+                    value = self.fields[item.kind]
+                    _add_field(paragraph, "NUMPAGES", str(value), item.bold)
+                    if item.unit:
+                        run = paragraph.add_run(" " + item.text(value).split(" ", 1)[1])
+                        run.bold = item.bold or None
                 else:
                     run = paragraph.add_run(item.text(self.fields[item.kind]))
                     run.bold = item.bold or None
@@ -218,6 +236,8 @@ class _Writer:
             elif isinstance(block, Table):
                 self.table(container, block)
             elif isinstance(block, Group):
+                if block.signature:
+                    self.keep_tail(written)
                 inner = self.blocks(container, block.blocks, level)
                 for p in inner[:-1]:
                     p.paragraph_format.keep_with_next = True
@@ -228,6 +248,15 @@ class _Writer:
                 p = container.add_paragraph()
                 p.add_run().add_break(WD_BREAK.PAGE)
         return written
+
+    def keep_tail(self, written) -> None:
+        """A signature block never alone on a page: the paragraph before the closing formula keeps
+        with it too (Word carries its last lines over, two at least with widow control)."""
+        keeping = {self.style_ids[name] for name, st in S.STYLES.items() if st.keep_with_next}
+        for paragraph in reversed(written):
+            if paragraph._p.style not in keeping:
+                paragraph.paragraph_format.keep_with_next = True
+                return
 
     def paragraph(self, container, style: str):
         """A new paragraph with ``style`` set by id (no lookup by name)."""
@@ -259,6 +288,7 @@ class _Writer:
         table.autofit = False
         for column, width in zip(table.columns, widths):
             column.width = width  # the grid LibreOffice reads; cells carry it for Word
+        _cell_margins(table, S.TABLE_PADDING)
         head_style = self.style_ids["tabella-intestazione"]
         cell_style = self.style_ids["tabella"]
         rows = table.rows
@@ -308,36 +338,76 @@ def _add_table(container, rows: int, cols: int):
     return container.add_table(rows, cols, Pt(S.TEXT_WIDTH))
 
 
-def _furnish(writer: _Writer, part, blocks):
-    """Fill a header or footer part with ``blocks``."""
+_BORDER = 0.5  # Word's "Table Grid" borders (w:sz="4", eighths of a point)
+
+
+def _cell_margins(table, padding: dict[str, float]) -> None:
+    """The PDF's cell paddings as the table's default cell margins (``w:tblCellMar``). A row's
+    border takes room in Word and LibreOffice (not in the PDF, where the grid is drawn over the
+    cells): the bottom margin gives it back, so rows are as tall as the PDF's."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{edge}")
+        points = padding[edge] - (_BORDER if edge == "bottom" else 0)
+        el.set(qn("w:w"), str(round(points * 20)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr = table._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is None:
+        tbl_pr.append(margins)
+    else:
+        look.addprevious(margins)
+
+
+def _furnish(writer: _Writer, part, blocks, *, gap: float = 0.0):
+    """Fill a header or footer part with ``blocks``; ``gap`` (a header's) below its last paragraph,
+    so that a header taller than the top margin pushes the body down as in the PDF."""
     part.is_linked_to_previous = False
     default = part.paragraphs[0]
     writer.blocks(part, blocks)
     if not default.text and len(part.paragraphs) > 1:
         default._p.getparent().remove(default._p)
+    if not blocks:  # nothing to show: a 1 pt line that takes no room from the body
+        _spacer(default, 1)
+    elif gap:
+        _spacer(part.add_paragraph(), gap)
 
 
-def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, when: dt.datetime) -> bytes:
-    """Build the DOCX of ``doc``; ``fields`` are the page counts measured by the PDF layout."""
+def _spacer(paragraph, height: float) -> None:
+    """An empty paragraph exactly ``height`` points tall."""
+    fmt = paragraph.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing, fmt.line_spacing_rule = Pt(height), WD_LINE_SPACING.EXACTLY
+
+
+def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, when: dt.datetime,
+               frame: tuple[float, float, float] | None = None) -> bytes:
+    """Build the DOCX of ``doc``; ``fields`` are the page counts measured by the PDF layout and
+    ``frame`` its body frame (top on the first and later pages, bottom), which the DOCX copies:
+    margins hold the header and footer plus their gap, as in the PDF."""
     document = new_document()
     style_ids = _define_styles(document)
     section = document.sections[0]
     section.page_width, section.page_height = Pt(S.PAGE_WIDTH), Pt(S.PAGE_HEIGHT)
     section.left_margin, section.right_margin = Pt(S.MARGIN_LEFT), Pt(S.MARGIN_RIGHT)
-    section.top_margin, section.bottom_margin = Pt(S.MARGIN_TOP + 20), Pt(S.MARGIN_BOTTOM + 20)
-    section.header_distance = section.footer_distance = Pt(S.MARGIN_TOP - 14)
+    _, top, bottom = frame or (0, S.MARGIN_TOP + S.FURNITURE_GAP, S.MARGIN_BOTTOM + S.FURNITURE_GAP)
+    # an empty header still holds a 1 pt paragraph: keep it inside the margin
+    section.top_margin, section.bottom_margin = Pt(max(top, S.MARGIN_TOP + 1)), Pt(bottom)
+    section.header_distance, section.footer_distance = Pt(S.MARGIN_TOP), Pt(S.MARGIN_BOTTOM)
     writer = _Writer(document, style_ids, fields)
     if document.paragraphs:
         first = document.paragraphs[0]
         first._p.getparent().remove(first._p)
     if doc.first_header:
         section.different_first_page_header_footer = True
-        _furnish(writer, section.first_page_header, doc.first_header)
+        _furnish(writer, section.first_page_header, doc.first_header, gap=S.FURNITURE_GAP)
         _furnish(writer, section.first_page_footer, doc.footer)
-    _furnish(writer, section.header, doc.header)
+    _furnish(writer, section.header, doc.header, gap=S.FURNITURE_GAP)
     _furnish(writer, section.footer, doc.footer)
     writer.blocks(document, doc.body)
     _set_properties(document, meta, when)
+    finish_package(document, pages=fields.get("act-pages", 1))
     buffer = io.BytesIO()
     document.save(buffer)
     return _normalise_zip(buffer.getvalue())
@@ -354,10 +424,6 @@ def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
     props.created = props.modified = when
     props.last_printed = when
     props.revision = 1
-    package = document.part.package
-    for rel_id, rel in list(package.rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            del package.rels[rel_id]
 
 
 def _property(value: str, limit: int = 255) -> str:

@@ -29,6 +29,7 @@ from .. import styles as S
 from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
                         Paragraph, Run)
 from ..document import Table as DocTable
+from .pdf_keep import keep_tail
 from .pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
@@ -283,6 +284,9 @@ class Layout:
     annex_start: int | None = None
     signatures: dict[str, tuple[int, tuple[float, float, float, float]]] = field(default_factory=dict)
     structure: Tagger | None = None  # the structure elements and their marked content, if tagged
+    # body frame: distance from the page's top on the first and later pages, from its bottom
+    # (the DOCX takes its margins from these, so that both paginate alike)
+    frame: tuple[float, float, float] = (S.MARGIN_TOP, S.MARGIN_TOP, S.MARGIN_BOTTOM)
 
     @property
     def annex_pages(self) -> int:
@@ -342,12 +346,18 @@ _TABLE_STYLE = TableStyle([
     ("GRID", (0, 0), (-1, -1), 0.4, "#808080"),
     ("BACKGROUND", (0, 0), (-1, 0), "#E6E6E6"),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ("TOPPADDING", (0, 0), (-1, -1), 2),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ("LEFTPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["left"]),
+    ("RIGHTPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["right"]),
+    ("TOPPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["top"]),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), S.TABLE_PADDING["bottom"]),
 ])
-_CELL_PADDING = (8, 5)  # horizontal, vertical totals of the paddings above
+_CELL_PADDING = (S.TABLE_PADDING["left"] + S.TABLE_PADDING["right"],  # horizontal, vertical totals
+                 S.TABLE_PADDING["top"] + S.TABLE_PADDING["bottom"])
+
+
+@lru_cache(maxsize=1)
+def _TITLE_STYLE() -> ParagraphStyle:
+    return ParagraphStyle("tabella-titolo-pdf", parent=paragraph_style("tabella-titolo"), keepWithNext=0)
 
 
 class _LongTable(Flowable):
@@ -483,6 +493,8 @@ class _Writer:
                     if self.tagging:
                         self.tags.add("Form", form=block.signature)  # the field, placed when finished
                 out.append(KeepTogether(inner))
+                if block.signature:
+                    keep_tail(out)  # never alone on a page: see pdf_keep
             elif isinstance(block, Columns):
                 out.append(self.columns(block))
             elif isinstance(block, DocPageBreak):
@@ -546,10 +558,12 @@ class _Writer:
                    for a in ("left", "center", "right")}
         out = []
         with self.under("Table"):
+            title = None
             if block.title:
-                out.append(CondPageBreak(60))
                 elem = self.tags.paragraph("tabella-titolo") if self.tagging else None
-                out.append(self.paragraph(escape(block.title), paragraph_style("tabella-titolo"), elem))
+                # kept with the first rows by the CondPageBreak below, not by keepWithNext: that
+                # would keep it with the whole table and push a long table to the next page
+                title = self.paragraph(escape(block.title), _TITLE_STYLE(), elem)
             with self.under("TR"):
                 header = [self.paragraph(markup(c.header), head_style, self.element("TH", O="Table", Scope="Column"))
                           for c in block.columns]
@@ -558,7 +572,13 @@ class _Writer:
                 with self.under("TR"):
                     rows.append([self.paragraph(markup(cell), aligned[col.align], self.element("TD"))
                                  for cell, col in zip(row, block.columns)])
-        out.append(_LongTable(header, rows, widths))
+        table = _LongTable(header, rows, widths)
+        if title is not None:
+            table._measure()
+            room = title.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] + title.getSpaceBefore() + title.getSpaceAfter()
+            first_row = min(table.heights[1], 60.0) if len(table.heights) > 1 else 0.0  # a tall row may split
+            out += [CondPageBreak(room + table.heights[0] + first_row), title]
+        out.append(table)
         return out
 
     def columns(self, block: Columns):
@@ -617,8 +637,9 @@ class _Writer:
         self.footer_height = self.furniture_height(self.doc.footer)
         first_h = self.furniture_height(self.doc.first_header or self.doc.header)
         later_h = self.furniture_height(self.doc.header)
-        gap = 14.0
+        gap = S.FURNITURE_GAP
         bottom = S.MARGIN_BOTTOM + self.footer_height + (gap if self.footer_height else 0)
+        self.layout.frame = tuple(S.MARGIN_TOP + h + (gap if h else 0) for h in (first_h, later_h)) + (bottom,)
 
         def frame(header_h):
             top = S.PAGE_HEIGHT - S.MARGIN_TOP - header_h - (gap if header_h else 0)

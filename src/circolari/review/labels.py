@@ -1,0 +1,55 @@
+"""What a manager reads at the top of a diff: which act (number, date, title) and which declared
+figures changed, with how many times each is cited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _load(path: Path):
+    from ..acts import load_act
+    from ..errors import CircolariError
+
+    try:
+        return load_act(Path(path), check_fatti=False)[0]
+    except CircolariError:
+        return None
+
+
+def act_label(path: Path, version: str = "") -> str:
+    """'DGR n. XI/3681 del 26/10/2020 «Oggetto…» (versione)', or the file name when it does not load."""
+    act = _load(path)
+    if act is None:
+        return str(path)
+    if act.tipo == "delibera":
+        head = f"DGR n. {act.legislatura}/{act.numero} del {act.seduta.strftime('%d/%m/%Y')}"
+    else:
+        protocollo = getattr(act, "protocollo", None)
+        head = "Nota" + (f" prot. {protocollo}" if protocollo else "") + \
+            (f" del {act.data.strftime('%d/%m/%Y')}" if getattr(act, "data", None) else "")
+    title = " ".join(str(act.oggetto).split())
+    title = title if len(title) <= 90 else title[:89] + "…"
+    return f"{head} «{title}»" + (f" ({version})" if version else "")
+
+
+def fatti_summary(old: Path, new: Path) -> list[str]:
+    """'tariffa_sub_acute: 190 → 195, 3 occorrenze' for each declared figure that changed."""
+    from ..fatti import PLACEHOLDER, format_value, markdown_texts
+
+    before, after = _load(old), _load(new)
+    if before is None or after is None:
+        return []
+    a, b = getattr(before, "fatti", None) or {}, getattr(after, "fatti", None) or {}
+    cited: dict[str, int] = {}
+    for _, text in markdown_texts(after):
+        for m in PLACEHOLDER.finditer(text):
+            cited[m.group(1)] = cited.get(m.group(1), 0) + 1
+    lines = []
+    for name in sorted(set(a) | set(b)):
+        x, y = a.get(name), b.get(name)
+        if x is not None and y is not None and x.valore == y.valore:
+            continue
+        shown = lambda f: format_value(f, None) if f is not None else "—"  # noqa: E731
+        count = cited.get(name, 0)
+        lines.append(f"{name}: {shown(x)} → {shown(y)}, {count} occorrenz{'a' if count == 1 else 'e'}")
+    return lines
