@@ -170,3 +170,20 @@ def test_non_utf8_act_file_name_is_a_message(project):
     shutil.copy(project / NOTA, act)
     output = fails(project, "render", act, "--out", project / "out")
     assert "UTF-8" in output
+
+
+def test_csv_with_every_row_wrong_stops_after_twenty_errors(project):
+    csv = project / "examples" / "dgr-xi-3681-2020-requisiti.csv"
+    csv.write_text("CODICE REQUISITO\tNorm\tDESCR_REQUISITO\n" + "a\tb\tc\td\n" * 5000, encoding="utf-8")
+    output = fails(project, "render", project / DGR, "--out", project / "out")
+    assert output.count("la riga ha 4 celle ma la tabella ha 3 colonne") == 20
+    assert "controllo interrotto dopo 20 righe errate" in output
+
+
+def test_csv_with_a_broken_quote_names_the_line(project):
+    csv = project / "examples" / "dgr-xi-3681-2020-requisiti.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    lines[4] = '"rotto"x\tb\tc'
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = fails(project, "render", project / DGR, "--out", project / "out")
+    assert f"{csv.name}:5: errore: CSV non valido" in output

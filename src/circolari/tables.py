@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 from .errors import CircolariError, Problem, fail
-from .load import YamlDoc, load_yaml, read_text
+from .load import YamlDoc, load_yaml
 from .model.base import _CONTROL
 from .model.delibera import Tabella
 
@@ -53,43 +52,52 @@ def _check_cell(value: str, path: Path, line: int | None) -> str:
     return value.strip()
 
 
+MAX_ERRORS = 20  # a file with every row wrong says so after this many
+
+
 def _csv_rows(path: Path, width: int) -> list[list[str]]:
-    """CSV in UTF-8 with a header row; the delimiter (, ; or tab) is detected from the header."""
-    text = read_text(path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    first = text.split("\n", 1)[0]
-    delimiter = max("\t;,", key=first.count)
+    """CSV in UTF-8 with a header row; the delimiter (, ; or tab) is detected from the header.
+    Read as a stream; after ``MAX_ERRORS`` wrong rows the check stops and says so."""
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        raise fail(f"CSV non valido: {exc}", file=path, hint="controllare le virgolette") from None
-    problems, rows = [], []
-    line_numbers = _record_lines(text, delimiter)
-    for index, record in enumerate(records):
-        line = line_numbers[index] if index < len(line_numbers) else None
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return _csv_records(handle, path, width)
+    except UnicodeDecodeError:
+        raise fail("il file non è in codifica UTF-8", file=path, hint="salvarlo come UTF-8 dall'editor") from None
+
+
+def _csv_records(handle, path: Path, width: int) -> list[list[str]]:
+    first = handle.readline()
+    delimiter = max("\t;,", key=first.count)
+    handle.seek(0)
+    if handle.read(1) != "\ufeff":
+        handle.seek(0)
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    problems, rows, line = [], [], 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            raise fail("CSV non valido: virgolette non chiuse o caratteri dopo una virgoletta di chiusura",
+                       file=path, line=line, hint="controllare le virgolette da questa riga in poi") from None
+        start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
         while len(record) > width and not record[-1].strip():
             record = record[:-1]  # trailing empty cells (a common spreadsheet export)
         if len(record) != width:
             problems.append(Problem(f"la riga ha {len(record)} celle ma la tabella ha {width} colonne",
-                                    file=path, line=line, hint=f"separatore rilevato: {delimiter!r}"))
+                                    file=path, line=start, hint=f"separatore rilevato: {delimiter!r}"))
+            if len(problems) == MAX_ERRORS:
+                problems.append(Problem(f"controllo interrotto dopo {MAX_ERRORS} righe errate: correggere "
+                                        "queste e ripetere", file=path, line=start))
+                break
             continue
-        rows.append([_check_cell(cell, path, line) for cell in record])
+        rows.append([_check_cell(cell, path, start) for cell in record])
     if problems:
         raise CircolariError(problems)
     return rows[1:]  # the first row is the header
-
-
-def _record_lines(text: str, delimiter: str) -> list[int]:
-    """1-based line where each CSV record starts (records may span lines inside quotes)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    starts, line = [], 1
-    for _ in reader:
-        starts.append(line)
-        line = reader.line_num + 1
-    return starts
 
 
 def _yaml_rows(doc: YamlDoc, table: Tabella) -> list[list[str]]:
