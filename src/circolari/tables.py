@@ -62,7 +62,25 @@ def _csv_rows(path: Path, width: int) -> list[list[str]]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             return _csv_records(handle, path, width)
     except UnicodeDecodeError:
-        raise fail("il file non è in codifica UTF-8", file=path, hint="salvarlo come UTF-8 dall'editor") from None
+        raise fail("il file non è in codifica UTF-8", file=path, line=_first_bad_line(path),
+                   hint="salvarlo come UTF-8 dall'editor") from None
+
+
+def _first_bad_line(path: Path) -> int | None:
+    """The line of the first byte that is not UTF-8 (the file read in blocks)."""
+    import codecs
+
+    decoder, line = codecs.getincrementaldecoder("utf-8")(), 1
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            for i in range(0, len(block), 4096):
+                piece = block[i:i + 4096]
+                try:
+                    decoder.decode(piece)
+                except UnicodeDecodeError as exc:
+                    return line + piece[:max(exc.start, 0)].count(b"\n")
+                line += piece.count(b"\n")
+    return None
 
 
 def _csv_records(handle, path: Path, width: int) -> list[list[str]]:
