@@ -108,6 +108,11 @@ def test_template_output_is_capped(project):
     "'x' * 10**9",
     "'x'.center(10**9)",
     "10 ** 100000000",
+    "'x' | center(10**9)",
+    "'x' | indent(10**9, true)",
+    "'%999999999d' | format(1)",
+    "'{:>999999999}'.format(1)",
+    "'%*d' % (10**9, 1)",
 ])
 def test_template_huge_values_are_refused_before_they_are_built(project, expression):
     _refused(_render_with(project, body="<p>{{ " + expression + " }}</p>"), project,
@@ -121,8 +126,9 @@ def test_template_doubling_string_is_capped(project):
 
 
 def test_template_ordinary_loops_and_arithmetic_still_render(project):
-    body = "<p>{% for i in range(3) %}{{ i ~ '-' }}{% endfor %}{{ 2 * 3 }}{{ 'ab' * 2 }}{{ 2 ** 10 }}</p>"
+    body = ("<p>{% for i in range(3) %}{{ i ~ '-' }}{% endfor %}{{ 2 * 3 }}{{ 'ab' * 2 }}{{ 2 ** 10 }}"
+            "|{{ '%03d' % 7 }}|{{ '{:>4}'.format(1) }}|{{ 'ab' | center(6) }}|{{ 'Prot. 123456789012 %s' % 'x' }}</p>")
     result = _render_with(project, body=body)
     assert result.exit_code == 0, result.output
     html = (project / "out" / "nota-plasma-iperimmune-2020" / "nota-plasma-iperimmune-2020.html").read_text()
-    assert "0-1-2-6abab1024" in html
+    assert "0-1-2-6abab1024|007|   1|  ab  |Prot. 123456789012 x" in html

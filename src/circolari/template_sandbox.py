@@ -1,14 +1,17 @@
 """Bounds on the work a template may do: templates beside an act are untrusted input.
 
 The sandbox refuses ``range()`` beyond ``MAX_RANGE`` items, counts every loop iteration and
-every call against ``MAX_OPERATIONS``, refuses string/list products and powers that would
-exceed ``MAX_OUTPUT``, and stops rendering once the output passes ``MAX_OUTPUT`` characters.
+every call against ``MAX_OPERATIONS``, refuses string/list products, sums, powers and widths
+(``center``, ``indent``, ``format``, ``%``, ``str.format``…) that would exceed ``MAX_OUTPUT``
+before building them, and stops rendering once the output passes ``MAX_OUTPUT`` characters.
 Each limit raises ``TemplateLimit`` with an Italian message; compose.py locates it.
 """
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
+from functools import wraps
 
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -81,6 +84,37 @@ def _power(left, right):
     return left ** right
 
 
+_WIDTHS = re.compile(r"\{[^{}]*:[^{}]*?(\d{8,})|%(?:\([^)]*\))?[-+ #0]*\d*\.?(\d{8,})")
+
+
+def _refuse_huge(arguments, pattern=None) -> None:
+    """A width or count beyond ``MAX_OUTPUT`` among ``arguments`` (or in the format string
+    ``pattern``) would build a huge text: refused before it is built."""
+    def huge(value):
+        if isinstance(value, (tuple, list)):
+            return any(huge(v) for v in value)
+        return isinstance(value, int) and not isinstance(value, bool) and value > MAX_OUTPUT
+
+    widths = (int(a or b) for a, b in _WIDTHS.findall(pattern)) if isinstance(pattern, str) else ()
+    if any(huge(a) for a in arguments) or any(w > MAX_OUTPUT for w in widths):
+        raise TemplateLimit(f"una larghezza oltre {MAX_OUTPUT} caratteri nel template")
+
+
+def _guarded(function, formats: bool):
+    """A text filter whose widths are checked first (``formats``: its value is a format string)."""
+    @wraps(function)
+    def guarded(value, *args, **kwargs):
+        _refuse_huge((*args, *kwargs.values()), value if formats else None)
+        return function(value, *args, **kwargs)
+    return guarded
+
+
+def _modulo(left, right):
+    if isinstance(left, str):
+        _refuse_huge((right,), left)
+    return left % right
+
+
 def _concat_checked(value):
     """After every ``~``: a string longer than ``MAX_OUTPUT`` stops the render."""
     if isinstance(value, str) and len(value) > MAX_OUTPUT:
@@ -91,12 +125,14 @@ def _concat_checked(value):
 class Sandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox with bounded loops, calls, ranges, products and output."""
 
-    intercepted_binops = frozenset({"*", "+", "**"})
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.globals["range"] = bounded_range
-        self.binop_table.update({"*": _product, "+": _sum, "**": _power})
+        self.binop_table.update({"*": _product, "+": _sum, "**": _power, "%": _modulo})
+        for name in ("center", "indent", "format"):
+            self.filters[name] = _guarded(self.filters[name], formats=name == "format")
         self.filters["_circolari_lungo"] = _concat_checked
 
     def _generate(self, source, name, filename, defer_init=False):
@@ -116,9 +152,11 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def call(*args, **kwargs):  # (self, context, callable, *arguments): names that cannot clash
         self, context, function, *rest = args
         _spend(CALL_COST)
-        if isinstance(getattr(function, "__self__", None), str) and any(
-                isinstance(a, int) and a > MAX_OUTPUT for a in (*rest, *kwargs.values())):
-            raise TemplateLimit(f"un valore oltre {MAX_OUTPUT} in una chiamata su un testo")
+        method = getattr(function, "__wrapped__", function)  # Jinja wraps str.format
+        owner = getattr(method, "__self__", None)
+        if isinstance(owner, str):
+            _refuse_huge((*rest, *kwargs.values()),
+                         owner if getattr(method, "__name__", "") in ("format", "format_map") else None)
         return ImmutableSandboxedEnvironment.call(self, context, function, *rest, **kwargs)
 
 
