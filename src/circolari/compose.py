@@ -30,7 +30,7 @@ def _bytecode_cache(filters: dict):
 
     Jinja keys its cache by template source only, but the compiled code also depends on the
     environment (a filter that takes the context is called differently), so the folder is
-    named after a fingerprint of Jinja's version, this module and the filters' kinds.
+    named after a fingerprint of Jinja's version, this module, the sandbox and the filters' kinds.
     """
     import hashlib
     import os
@@ -40,6 +40,7 @@ def _bytecode_cache(filters: dict):
     from jinja2 import FileSystemBytecodeCache
 
     fingerprint = hashlib.sha256(Path(__file__).read_bytes())
+    fingerprint.update((Path(__file__).parent / "template_sandbox.py").read_bytes())
     fingerprint.update(jinja2.__version__.encode())
     for name, function in sorted(filters.items()):
         fingerprint.update(f"{name}:{getattr(function, 'jinja_pass_arg', None)}".encode())
@@ -57,10 +58,12 @@ def _bytecode_cache(filters: dict):
 def environment(templates: Path):
     """The sandboxed Jinja environment for one templates folder (cached per folder)."""
     from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    filters = {"md": _md_filter(), "data_lunga": data_lunga, "data_breve": data_breve}
-    env = ImmutableSandboxedEnvironment(
+    from .template_sandbox import Sandbox, counted
+
+    filters = {"md": _md_filter(), "data_lunga": data_lunga, "data_breve": data_breve,
+               "_circolari_conta": counted}
+    env = Sandbox(
         loader=FileSystemLoader(str(templates)),
         bytecode_cache=_bytecode_cache(filters),
         undefined=StrictUndefined,
@@ -86,31 +89,44 @@ def _md_filter():
 
 
 def render_template(templates: Path, name: str, context: dict) -> str:
-    """Render ``templates/name`` with ``context``; template errors become located messages."""
-    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+    """Render ``templates/name`` with ``context`` within the sandbox's limits; every template
+    error (syntax, undefined value, runtime error, limit) becomes a located Italian message."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 
-    from .errors import fail
+    from .errors import CircolariError, fail
+    from .template_sandbox import TemplateLimit, bounded_render, runtime_message
 
+    folder = Path(templates).resolve()
     try:
-        return environment(Path(templates).resolve()).get_template(name).render(**context)
+        return bounded_render(environment(folder).get_template(name), context)
     except TemplateNotFound as exc:
         raise fail(f"template «{exc.name}» non trovato", file=Path(templates),
                    hint="controllare la cartella dei template") from None
     except TemplateSyntaxError as exc:
         raise fail(f"errore di sintassi nel template: {exc.message}", file=exc.filename or name,
                    line=exc.lineno) from None
+    except CircolariError:
+        raise
     except UndefinedError as exc:
-        raise fail(f"il template usa un valore che non esiste: {exc.message}", file=Path(templates) / name,
-                   line=_template_line(exc)) from None
-    except TemplateError as exc:
-        raise fail(f"errore nel template: {exc}", file=Path(templates) / name, line=_template_line(exc)) from None
+        file, line = _template_frame(exc, folder, Path(templates) / name)
+        raise fail(f"il template usa un valore che non esiste: {exc.message}", file=file, line=line) from None
+    except TemplateLimit as exc:
+        file, line = _template_frame(exc, folder, Path(templates) / name)
+        raise fail(str(exc), file=file, line=line,
+                   hint="semplificare il template: i template accanto a un atto hanno limiti di lavoro") from None
+    except Exception as exc:  # any runtime error of a template (1/0, a bad call, a recursive macro)
+        file, line = _template_frame(exc, folder, Path(templates) / name)
+        raise fail(runtime_message(exc), file=file, line=line, hint="correggere il template") from None
 
 
-def _template_line(exc: BaseException) -> int | None:
-    """Line of the innermost template frame in the traceback, if any."""
-    tb, line = exc.__traceback__, None
+def _template_frame(exc: BaseException, folder: Path, default: Path) -> tuple[Path, int | None]:
+    """File and line of the innermost frame of a template of ``folder`` in the traceback
+    (Jinja rewrites template frames to carry the template's file and line)."""
+    file, line = default, None
+    tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            line = tb.tb_lineno
+        code = tb.tb_frame.f_code.co_filename
+        if code.endswith(".j2") and Path(code).is_relative_to(folder):
+            file, line = Path(code), tb.tb_lineno
         tb = tb.tb_next
-    return line
+    return file, line

@@ -9,7 +9,11 @@ blocks   p h1-h4 (class = style), ul ol[type=a|1][start] li, table caption
          (containers; data-keep="together", data-signature="Field_Name",
          class="colonne" > div.colonna, data-p="default paragraph style")
 inline   strong b em i u br span[data-campo=page|pages|act-pages|annex-pages]
-furniture header[data-pages=first|all] footer, head > title, meta[name]
+furniture header[data-pages=first|all] footer
+head     only title, meta[charset] or meta[name][content], link[rel=stylesheet][href=stile.css]:
+         the act's HTML is published as is, so a template's <script>, <style>, external
+         image or any other element there (or outside <head>/<body>) is an error; so is an
+         event-handler (on...) or style attribute anywhere
 """
 
 from __future__ import annotations
@@ -92,17 +96,47 @@ class _Converter:
         for child in _elements(root):
             if child.tag == "html":
                 body = child
+        for outer in (root, body) if body is not root else (root,):
+            for child in _elements(outer):
+                if child.tag not in ("html", "head", "body") or (outer is body and child.tag == "html"):
+                    raise self.error(child, f"<{child.tag}> non ammesso fuori da <head> e <body>")
         for child in _elements(body):
             if child.tag == "head":
-                for item in _elements(child):
-                    if item.tag == "title":
-                        doc.title = _text(item).strip()
-                    elif item.tag == "meta" and item.attrs.get("name"):
-                        doc.meta[item.attrs["name"]] = item.attrs.get("content", "")
+                self._head(child, doc)
             elif child.tag == "body":
                 doc.kind = child.cls
                 self._body(child, doc)
+        self._attributes(root)
         return doc
+
+    def _head(self, head: Element, doc: Document) -> None:
+        """Only a title, metadata and the generated stylesheet: nothing that runs or loads."""
+        allowed = ("nell'intestazione HTML (<head>) sono ammessi solo <title>, <meta charset>, "
+                   "<meta name=… content=…> e <link rel=\"stylesheet\" href=\"stile.css\">")
+        for child in head.children:
+            if isinstance(child, str):
+                if child.strip():
+                    raise self.error(head, f"testo «{child.strip()[:40]}» in <head>: {allowed}")
+                continue
+            attrs = child.attrs
+            if child.tag == "title" and not attrs and not _elements(child):
+                doc.title = _text(child).strip()
+            elif child.tag == "meta" and set(attrs) == {"charset"}:
+                continue
+            elif child.tag == "meta" and set(attrs) == {"name", "content"}:
+                doc.meta[attrs["name"]] = attrs["content"]
+            elif child.tag == "link" and attrs == {"rel": "stylesheet", "href": "stile.css"}:
+                continue
+            else:
+                raise self.error(child, f"<{child.tag}> non ammesso in <head>: {allowed}")
+
+    def _attributes(self, el: Element) -> None:
+        """No attribute that runs script or styles the HTML copy beyond the generated sheet."""
+        for name in el.attrs:
+            if name.startswith("on") or name in ("style", "src", "srcdoc", "formaction", "background"):
+                raise self.error(el, f"attributo «{name}» non ammesso in <{el.tag}>")
+        for child in _elements(el):
+            self._attributes(child)
 
     def _body(self, body: Element, doc: Document) -> None:
         for child in _elements(body):
