@@ -131,3 +131,14 @@ def test_template_with_a_bad_number_is_located(project):
         'data-width="{{ c.larghezza }}"', 'data-width="largo"'), encoding="utf-8")
     output = render_fails(project, project / "examples" / "dgr-xi-3681-2020.yaml")
     assert "data-width=«largo» non è un numero" in output and "delibera.html.j2" in output
+
+
+def test_allowed_values_hint_is_in_italian(project):
+    """A value outside a fixed list names the allowed ones in Italian ('o', not pydantic's 'or')."""
+    act = project / "examples" / "dgr-xi-3681-2020.yaml"
+    act.write_text(act.read_text(encoding="utf-8").replace("legislatura: XI", "legislatura: XIV", 1),
+                   encoding="utf-8")
+    result = run_cli("check", act, cwd=project)
+    assert result.exit_code == 1, result.output
+    assert "valori ammessi:" in result.output and " o XII" in result.output
+    assert " or " not in result.output

@@ -55,7 +55,7 @@ def _describe(err: dict, allowed_keys: list[str]) -> tuple[str, str | None]:
     if kind in ("literal_error", "enum", "union_tag_invalid"):
         expected = err.get("ctx", {}).get("expected")
         if expected:
-            hint = f"valori ammessi: {expected}".replace("'", "")
+            hint = "valori ammessi: " + expected.replace("'", "").replace(" or ", " o ")
     if kind in ("date_parsing", "date_from_datetime_parsing") and "input" in err:
         return f"«{err['input']}» non è una data esistente (formato AAAA-MM-GG)", None
     return _MESSAGES.get(kind, err["msg"]), hint
