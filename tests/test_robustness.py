@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+from collections import Counter
 import shutil
 
 import yaml
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 from circolari.errors import CircolariError
 from circolari.project import Project
 from circolari.render import render_act
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 # Printable text as typed in an editor: letters of any script, punctuation, markup-like symbols;
 # no control characters (those are refused with a message, tested elsewhere).
@@ -60,3 +62,84 @@ def test_any_markdown_body_renders_without_error(tmp_path_factory, body):
         assert all(p.message for p in exc.problems)
         return
     assert rendered.files["atto.pdf"].startswith(b"%PDF-")
+
+
+# Words longer than any column (a pasted URL, a code, a slip of the keyboard) and long paragraphs:
+# they are broken, never dropped, in every field; bounded sizes keep the run short.
+LETTERS = "abcdefghilmnopqrstuvzàèéìòù"
+LONG_WORD = st.builds(lambda unit, times: unit * times, st.text(st.sampled_from(LETTERS), min_size=1, max_size=12),
+                      st.integers(min_value=200, max_value=20_000)).map(lambda w: w[:20_000])
+WORD_FIELDS = ("oggetto", "saluti", "firmatario.nome", "destinatari.intestazione", "corpo")
+
+
+def _render_nota(folder, changes: dict):
+    for name in ("templates", "recipients"):
+        if not (folder / name).exists():
+            shutil.copytree(ROOT / name, folder / name)
+    act = yaml.safe_load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        node = act
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    path = folder / "atto.yaml"
+    path.write_text(yaml.safe_dump(act, allow_unicode=True), encoding="utf-8")
+    return render_act(path, Project.locate(path))
+
+
+def _assert_all_letters_printed(rendered, text: str) -> None:
+    """Every letter of ``text`` is in the PDF (counted: page headers and footers may interleave)."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(rendered.files["atto.pdf"])).pages
+    printed = Counter("".join(page.extract_text() or "" for page in pages).casefold())
+    missing = Counter(re.sub(r"\s+", "", text).casefold()) - printed
+    assert not missing, f"letters not printed: {dict(missing)}"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(WORD_FIELDS), word=LONG_WORD)
+def test_a_word_longer_than_its_column_is_broken_not_lost(tmp_path_factory, field, word):
+    rendered = _render_nota(tmp_path_factory.mktemp("p"), {field: word})
+    _assert_all_letters_printed(rendered, word)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.text(st.sampled_from(LETTERS), min_size=1, max_size=15), min_size=1, max_size=8),
+       times=st.integers(min_value=50, max_value=1_500))
+def test_a_long_paragraph_renders_whole(tmp_path_factory, words, times):
+    paragraph = " ".join(words * times)
+    rendered = _render_nota(tmp_path_factory.mktemp("p"), {"corpo": paragraph})
+    _assert_all_letters_printed(rendered, paragraph)
+
+
+# Act file names as a file system allows them: dots, spaces, quotes, markup, bidi and control
+# characters. A name is accepted or refused with a message; nothing lands outside out/.
+NAME_PART = st.sampled_from(["..", ".", "-", " ", "~", "\u202e", "\u200b", "\t", "\n", '"', "'", "<img src=x>",
+                             "&amp;", "%2e%2e", "$HOME", "*", "?", "\\", ":", "é", "atto", "a" * 200])
+HOSTILE_NAME = st.lists(NAME_PART, min_size=1, max_size=4).map("".join).filter(
+    lambda n: len((n + ".yaml").encode("utf-8")) <= 255)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=HOSTILE_NAME)
+def test_a_hostile_act_file_name_is_rendered_or_refused_inside_out(tmp_path_factory, name):
+    folder = tmp_path_factory.mktemp("p")
+    for part in ("templates", "recipients"):
+        shutil.copytree(ROOT / part, folder / part)
+    (folder / "atti").mkdir()
+    act = folder / "atti" / f"{name}.yaml"
+    shutil.copy(ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml", act)
+    out = folder / "out"
+    before = {p for p in folder.rglob("*")}
+    result = run_cli("render", act, "--out", out, "--jobs", "1", cwd=folder)
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    written = {p for p in folder.rglob("*")} - before
+    assert all(p == out or out in p.parents for p in written), written
+    inside = [p for p in written if p.is_file()]
+    if result.exit_code == 1:
+        assert inside == [], result.output
+    else:
+        assert all(len(p.relative_to(out).parts) == 2 for p in inside), inside  # out/<act>/<file>

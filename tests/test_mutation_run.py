@@ -1,0 +1,182 @@
+"""Mutation run over every example act: hostile values, removed keys, changed types, broken files.
+
+Each case is derived from an example act by one seeded mutation and fed to ``check`` (every
+case) and ``render`` (a seeded sample). Whatever the input, the CLI ends with exit 0 or 1 and an
+Italian message, never a traceback; nothing is written outside the output folder; a refused render
+writes nothing at all. The cases are fixed by the seed, so a failure names a reproducible case.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_cli
+
+SEED = 20261130
+SOURCES = {
+    "nota": "examples/nota-plasma-iperimmune-2020.yaml",
+    "dgr": "examples/dgr-xi-3681-2020.yaml",
+    "serie": "examples/serie/richiesta-dati-sub-acute.yaml",
+}
+HOSTILE = {
+    "markup": "<b>&amp; <i>x</i></b> & <script>alert(1)</script> <img src=x onerror=alert(1)>",
+    "template": "{{ 7*7 }} {% raw %}{% for x in range(10**8) %}{% endfor %} [[inesistente]] {# #}",
+    "bidi": "\u202erovescio\u202c \u2066isolato\u2069 \u200b\ufeff",
+    "control": "nul\x00bell\x07esc\x1b[31m\x7f\x85fine",
+    "long-word": "x" * 20_000,
+    "long-paragraph": "parola " * 3_000,
+    "blank": " \n\t ",
+}
+PER_ACT = {"hostile": 36, "remove": 14, "retype": 14}
+# Every case is checked; rendered are the hostile values check accepts (not in series: 27 letters
+# each) and
+# a seeded sample of the others (one in RENDER_EVERY; series: one in SERIES_RENDER_EVERY).
+RENDER_EVERY, SERIES_RENDER_EVERY = 10, 15
+
+
+def _walk(node, path=()):
+    """Every (path, value) below ``node``, the node itself included."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, path + (index,))
+
+
+def _set(data, path, value):
+    parent = data
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+
+
+def _retyped(value):
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return 7
+    if isinstance(value, dict):
+        return "testo al posto di un blocco"
+    return {"valore": value}
+
+
+def _content_cases(name: str, rng: random.Random):
+    data = yaml.safe_load((ROOT / SOURCES[name]).read_text(encoding="utf-8"))
+    nodes = [(p, v) for p, v in _walk(data) if p]
+    by_field: dict[tuple, list[tuple]] = {}  # one field (list indices folded) may repeat 30 times
+    for path, value in nodes:
+        if isinstance(value, str):
+            by_field.setdefault(tuple("*" if isinstance(s, int) else s for s in path), []).append(path)
+    keyed = [p for p, _ in nodes if isinstance(p[-1], str)]
+    pairs = [(rng.choice(paths), h) for paths in by_field.values() for h in HOSTILE]
+    for path, label in rng.sample(pairs, min(PER_ACT["hostile"], len(pairs))):
+        mutated = copy.deepcopy(data)
+        _set(mutated, path, HOSTILE[label])
+        yield f"{label}@{'.'.join(map(str, path))}", mutated
+    for path in rng.sample(keyed, min(PER_ACT["remove"], len(keyed))):
+        mutated = copy.deepcopy(data)
+        parent = mutated
+        for step in path[:-1]:
+            parent = parent[step]
+        del parent[path[-1]]
+        yield f"remove@{'.'.join(map(str, path))}", mutated
+    for path, value in rng.sample(nodes, min(PER_ACT["retype"], len(nodes))):
+        mutated = copy.deepcopy(data)
+        _set(mutated, path, _retyped(value))
+        yield f"retype@{'.'.join(map(str, path))}", mutated
+
+
+def _file_cases(name: str, rng: random.Random):
+    raw = (ROOT / SOURCES[name]).read_bytes()
+    for fraction in (0.1, 0.37, 0.5, 0.83):
+        yield f"truncated-{fraction}", raw[: int(len(raw) * fraction)]
+    yield "empty", b""
+    yield "binary", rng.randbytes(512)
+    yield "nul-bytes", b"\x00" * 64
+    yield "latin-1", raw.decode("utf-8").encode("latin-1", "replace") + "\nsaluti: perché\n".encode("latin-1")
+    yield "bom-and-tab", b"\xef\xbb\xbf" + raw.replace(b"  ", b"\t", 3)
+    yield "only-a-list", b"- a\n- b\n"
+
+
+def _cases():
+    rng = random.Random(SEED)
+    cases = []
+    for name in SOURCES:
+        for label, data in _content_cases(name, rng):
+            text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
+            cases.append((name, label, text.encode("utf-8")))
+        cases.extend((name, label, raw) for label, raw in _file_cases(name, rng))
+    def sampled(index, name, label):  # a series renders 27 letters: its 20,000-character values only checked
+        if name == "serie":
+            return index % SERIES_RENDER_EVERY == 0 and not label.startswith("long-")
+        return index % RENDER_EVERY == 0
+
+    return [
+        pytest.param(name, raw, sampled(index, name, label), id=f"{index:03d}-{name}-{label}"[:120])
+        for index, (name, label, raw) in enumerate(cases)
+    ]
+
+
+CASES = _cases()
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """One private copy of the project shared by the cases (each case writes its own act file)."""
+    root = tmp_path_factory.mktemp("mutation")
+    for folder in ("templates", "recipients", "examples"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
+def _snapshot(folder: Path, skip: Path) -> dict[Path, tuple[int, int]]:
+    return {
+        p: (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p != skip and skip not in p.parents and not p.is_dir()
+    }
+
+
+def _no_traceback(result) -> None:
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def test_the_mutation_run_is_bounded_and_covers_every_example():
+    assert 200 <= len(CASES) <= 400
+    assert {c.values[0] for c in CASES} == set(SOURCES)
+    assert sum(1 for c in CASES if c.values[2]) >= 15  # besides the hostile values check accepts
+
+
+@pytest.mark.parametrize("name, raw, also_render", CASES)
+def test_a_mutated_act_gives_a_message_never_a_traceback_nor_a_stray_file(workspace, request, name, raw, also_render):
+    source = workspace / SOURCES[name]
+    act = source.with_name(f"mutato-{name}.yaml")  # not an approved act's name: render is not refused for that
+    act.write_bytes(raw)
+    out = workspace / "out" / request.node.callspec.id.split("-")[0]
+    before = _snapshot(workspace, out)
+
+    checked = run_cli("check", act, cwd=workspace)
+    _no_traceback(checked)
+    assert _snapshot(workspace, out) == before, "check wrote or changed a file"
+    hostile = request.node.callspec.id.split("-", 2)[2].split("@")[0] in HOSTILE
+    if not (also_render or (hostile and checked.exit_code == 0 and name != "serie")):
+        return
+
+    result = run_cli("render", act, "--out", out, "--jobs", "1", cwd=workspace)
+    _no_traceback(result)
+    assert _snapshot(workspace, out) == before, "render wrote outside the output folder"
+    written = [p for p in out.rglob("*") if not p.is_dir()] if out.exists() else []
+    if result.exit_code == 1:
+        assert written == [], f"a refused render wrote {written}"
+    else:
+        assert any(p.suffix == ".pdf" for p in written), result.output
