@@ -113,6 +113,7 @@ def test_template_output_is_capped(project):
     "'%999999999d' | format(1)",
     "'{:>999999999}'.format(1)",
     "'%*d' % (10**9, 1)",
+    "lipsum(10**7)",
 ])
 def test_template_huge_values_are_refused_before_they_are_built(project, expression):
     _refused(_render_with(project, body="<p>{{ " + expression + " }}</p>"), project,

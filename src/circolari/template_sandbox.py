@@ -64,6 +64,15 @@ def bounded_range(*args):
     return values
 
 
+def _bounded_lipsum(n=5, html=True, min=20, max=100):  # noqa: A002 (Jinja's own argument names)
+    """Jinja's placeholder text, at most 100 paragraphs of at most 1,000 words."""
+    from jinja2.utils import generate_lorem_ipsum
+
+    if n > 100 or max > 1000:
+        raise TemplateLimit("lipsum(): al massimo 100 paragrafi di 1000 parole")
+    return generate_lorem_ipsum(n, html, min, max)
+
+
 def _product(left, right):
     for sequence, times in ((left, right), (right, left)):
         if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) and len(sequence) * times > MAX_OUTPUT:
@@ -130,6 +139,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.globals["range"] = bounded_range
+        self.globals["lipsum"] = _bounded_lipsum
         self.binop_table.update({"*": _product, "+": _sum, "**": _power, "%": _modulo})
         for name in ("center", "indent", "format"):
             self.filters[name] = _guarded(self.filters[name], formats=name == "format")
