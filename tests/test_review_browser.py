@@ -174,6 +174,23 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     browser.save_screenshot(str(SCREENSHOTS / "review-pages.png"))
 
 
+def _page_text(browser):
+    """A function giving the page's text, retried while a self-refreshing page is reloading."""
+    import time
+
+    from selenium.common.exceptions import (JavascriptException, NoSuchElementException,
+                                            StaleElementReferenceException)
+
+    def text() -> str:
+        for _ in range(100):
+            try:
+                return browser.find_element("tag name", "body").text
+            except (StaleElementReferenceException, NoSuchElementException, JavascriptException):
+                time.sleep(0.1)
+        raise AssertionError("la pagina non si è stabilizzata in 10 s")
+    return text
+
+
 def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, browser):
     import threading
 
@@ -193,8 +210,9 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
         WebDriverWait(browser, 60, 0.2).until(lambda _: (folder / "index.html").is_file())
         browser.get((folder / "index.html").as_uri())
         assert (folder / f"{act.stem}.pdf").read_bytes().startswith(b"%PDF")  # the PDF beside the pages shown
-        assert browser.find_element("css selector", "nav a[href$='.pdf']")
-        body = lambda: browser.find_element("tag name", "body").text  # noqa: E731
+        body = _page_text(browser)  # the page reloads itself: never hold an element across a reload
+        WebDriverWait(browser, 30, 0.2).until(
+            lambda _: browser.execute_script("return !!document.querySelector(\"nav a[href$='.pdf']\");"))
         assert "pagina 3 di 3" in body()
         text = act.read_text(encoding="utf-8")
         act.write_text(text.replace("I migliori saluti", "I migliori saluti" + " e grazie" * 400), encoding="utf-8")
