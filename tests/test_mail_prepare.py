@@ -311,3 +311,22 @@ def test_comma_and_angle_brackets_in_a_name_add_no_recipient():
     to = _builder("Oggetto", None, "R", name)["To"].addresses
     assert [(a.display_name, a.addr_spec) for a in to] == \
         [(name, "protocollo@asst-01.pec.test")]
+
+
+@pytest.mark.parametrize("body, words", [
+    ("{{ 1/0 }}", "divisione per zero"),
+    ("{% for i in range(10**8) %}x{% endfor %}", "range"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "ricorsione"),
+])
+def test_mail_template_runs_bounded_with_italian_errors(tmp_path, body, words):
+    """The PEC message template is clerk-editable: same sandbox bounds as the acts' templates."""
+    act = make_act(tmp_path)
+    pdf = signed_pdf(tmp_path)
+    templates = tmp_path / "modelli"
+    (templates / "mail").mkdir(parents=True)
+    (templates / "mail" / "messaggio.txt.j2").write_text(body, encoding="utf-8")
+    with pytest.raises(CircolariError) as caught:
+        prepare(act, pdf, template_dir=templates)
+    text = str(caught.value.problems[0].message) if hasattr(caught.value, "problems") else str(caught.value)
+    assert words in text.lower(), text
+    assert not (act / "mail" / "manifest.json").exists()

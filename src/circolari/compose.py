@@ -59,10 +59,9 @@ def environment(templates: Path):
     """The sandboxed Jinja environment for one templates folder (cached per folder)."""
     from jinja2 import FileSystemLoader, StrictUndefined
 
-    from .template_sandbox import Sandbox, counted
+    from .template_sandbox import Sandbox
 
-    filters = {"md": _md_filter(), "data_lunga": data_lunga, "data_breve": data_breve,
-               "_circolari_conta": counted}
+    filters = {"md": _md_filter(), "data_lunga": data_lunga, "data_breve": data_breve}
     env = Sandbox(
         loader=FileSystemLoader(str(templates)),
         bytecode_cache=_bytecode_cache(filters),

@@ -144,6 +144,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
         for name in ("center", "indent", "format"):
             self.filters[name] = _guarded(self.filters[name], formats=name == "format")
         self.filters["_circolari_lungo"] = _concat_checked
+        self.filters["_circolari_conta"] = counted  # the loop counter _generate inserts
 
     def _generate(self, source, name, filename, defer_init=False):
         """Wrap every loop's iterable in the counting filter and every ``~`` in the size check

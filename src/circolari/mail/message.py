@@ -96,18 +96,33 @@ class Attachment:
 
 
 def _load_template(directory: Path):
-    from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
 
-    env = SandboxedEnvironment(loader=FileSystemLoader(str(directory)),
-                               undefined=StrictUndefined, autoescape=False,
-                               keep_trailing_newline=True)
+    from circolari.template_sandbox import Sandbox
+
+    env = Sandbox(loader=FileSystemLoader(str(directory)), undefined=StrictUndefined,
+                  autoescape=False, keep_trailing_newline=True)
     try:
         return env.get_template(TEMPLATE_NAME)
     except TemplateNotFound:
         raise fail("modello del messaggio non trovato", file=directory / TEMPLATE_NAME,
                    hint="il file fa parte di circolari (cartella templates/); "
                         "oppure indicare la cartella con CIRCOLARI_TEMPLATES") from None
+    except TemplateSyntaxError as exc:
+        raise fail(f"errore di sintassi nel modello del messaggio: {exc.message}",
+                   file=directory / TEMPLATE_NAME, line=exc.lineno) from None
+
+
+def _render_body(template, context: dict) -> str:
+    """The message text, with the same bounds and Italian errors as the acts' templates."""
+    from circolari.template_sandbox import TemplateLimit, bounded_render, runtime_message
+
+    try:
+        return bounded_render(template, context)
+    except Exception as exc:  # any runtime error or limit of the clerk-editable template
+        message = str(exc) if isinstance(exc, TemplateLimit) else runtime_message(exc)
+        raise fail(message, file=Path(template.filename or TEMPLATE_NAME),
+                   hint="correggere il modello del messaggio PEC") from None
 
 
 def _italian_date(iso: str | None) -> str | None:
@@ -161,7 +176,7 @@ class MessageBuilder:
             },
             "attachments": [{"name": a.name, "role": a.role} for a in self.attachments],
         }
-        return self.template.render(**context)
+        return _render_body(self.template, context)
 
     def build(self, recipient: Recipient) -> tuple[str, bytes]:
         """Return ``(message_id, raw bytes)`` of the message to ``recipient``."""
