@@ -71,8 +71,10 @@ def inside(base: Path, name: str) -> Path:
 
 
 @contextmanager
-def locked(folder: Path):
-    """Hold an exclusive lock on ``folder`` (two renders of one act never interleave)."""
+def locked(folder: Path, *, message: str = "un altro comando sta scrivendo questa cartella",
+           hint: str = "attendere che finisca, poi ripetere il comando"):
+    """Hold an exclusive lock on ``folder`` itself, never waiting (two renders of one act, or two
+    mail commands on one batch, never interleave); ``message`` says who holds it."""
     import fcntl
 
     fd = os.open(folder, os.O_RDONLY)
@@ -80,8 +82,7 @@ def locked(folder: Path):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise fail("un altro comando sta scrivendo questa cartella", file=folder,
-                       hint="attendere che finisca, poi ripetere il comando") from None
+            raise fail(message, file=folder, hint=hint) from None
         yield
     finally:
         os.close(fd)

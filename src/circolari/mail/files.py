@@ -1,38 +1,20 @@
-"""Small file helpers: content hashes and the per-act lock (atomic writes: circolari.output)."""
+"""The mail folder's lock and sending mark (atomic writes, hashes and folder locks: circolari.output)."""
 
 from __future__ import annotations
 
-import hashlib
 from contextlib import contextmanager
 from pathlib import Path
 
-from circolari.errors import fail
 from circolari.output import _temporary as temporary_file  # noqa: F401  (re-exported)
+from circolari.output import locked
 from circolari.output import write_atomic  # noqa: F401  (re-exported for the mail modules)
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-@contextmanager
 def exclusive_lock(folder: Path):
-    """Hold ``folder/.lock`` exclusively: one prepare/send/receipts at a time per act."""
-    import fcntl
-
+    """Hold ``folder`` exclusively: one prepare/send/receipts at a time per act."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ".lock"
-    with open(path, "a+") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise fail("un'altra operazione di invio è in corso su questo atto", file=folder,
-                       hint="attendere che finisca (o chiudere l'altro terminale) "
-                            "e riprovare") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return locked(folder, message="un'altra operazione di invio è in corso su questo atto",
+                  hint="attendere che finisca (o chiudere l'altro terminale) e riprovare")
 
 
 SENDING_MARK = ".invio"

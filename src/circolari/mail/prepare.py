@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
-from circolari.mail.files import exclusive_lock, sha256_bytes, temporary_file, write_atomic
+from circolari.output import sha256
+from circolari.mail.files import exclusive_lock, temporary_file, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
 from circolari.mail.message import Attachment, MessageBuilder
@@ -81,7 +82,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
                 if len(raw) > MAX_MESSAGE_BYTES:
                     raise fail("il messaggio supera il limite di 30 MB di un messaggio PEC",
                                file=signed, hint="ridurre gli allegati")
-                digest = sha256_bytes(raw)
+                digest = sha256(raw)
                 old = existing.get(rcp.id)
                 if old is None or old.state == "prepared":
                     action = "unchanged" if old and old.eml_sha256 == digest and \

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from circolari.errors import fail
 from circolari.mail import daticert
-from circolari.mail.files import exclusive_lock, sha256_bytes, write_atomic
+from circolari.output import sha256
+from circolari.mail.files import exclusive_lock, write_atomic
 from circolari.mail.journal import RANK, Journal, now
 from circolari.mail.prepare import mail_dir_of
 from circolari.mail.smime import Refused, Verifier
@@ -60,7 +61,7 @@ class Receipt:
         """Identity for idempotence: the provider's id of the receipt, else its bytes."""
         if self.dati and self.dati.identificativo:
             return f"id:{self.dati.identificativo}:{self.tipo}"
-        return f"sha256:{sha256_bytes(self.raw)}"
+        return f"sha256:{sha256(self.raw)}"
 
 
 @dataclass
@@ -271,7 +272,7 @@ def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -
                 reason = (f"nessun messaggio con Message-ID {rec.msgid}" if row is None
                           else _mismatch(journal, row, rec, subject_of))
             if reason is not None:
-                base = store / "non-abbinate" / sha256_bytes(raw)[:16]
+                base = store / "non-abbinate" / sha256(raw)[:16]
                 write_atomic(base.with_suffix(".eml"), raw)
                 write_atomic(base.with_suffix(".motivo.txt"),
                              f"{name}: {reason}\n".encode("utf-8"))
@@ -283,7 +284,7 @@ def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -
                 continue
             keys.add(rec.key)
             evidence = store / (f"{row.recipient_id}.{_safe(rec.tipo)}."
-                                f"{sha256_bytes(raw)[:12]}.eml")
+                                f"{sha256(raw)[:12]}.eml")
             write_atomic(evidence, raw)
             batch.append((row, rec, evidence.relative_to(mail_dir).as_posix()))
             if len(batch) >= BATCH:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from circolari.errors import fail
-from circolari.mail.files import exclusive_lock, sending_mark, sha256_bytes
+from circolari.output import sha256
+from circolari.mail.files import exclusive_lock, sending_mark
 from circolari.mail.journal import NOW, Journal, Row
 from circolari.mail.prepare import mail_dir_of
 from circolari.mail.smtp import (Connection, PermanentError, SenderRejected, SmtpSettings,
@@ -60,7 +61,7 @@ def _load(mail_dir: Path, journal: Journal) -> dict[str, bytes]:
         except FileNotFoundError:
             raise fail("messaggio preparato mancante", file=path,
                        hint="rieseguire 'circolari mail prepare'") from None
-        if sha256_bytes(raw) != row.eml_sha256:
+        if sha256(raw) != row.eml_sha256:
             raise fail("il messaggio è stato modificato dopo la preparazione", file=path,
                        hint="rieseguire 'circolari mail prepare' (i file .eml non vanno "
                             "modificati a mano)")

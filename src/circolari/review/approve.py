@@ -12,12 +12,12 @@ the pack was made from, and the act must have no check error.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircolariError, Problem
+from ..output import sha256
 
 FOLDER = "approvati"
 SOURCES = "template"
@@ -71,10 +71,6 @@ def approved_look(act: Path):
 
 def rendered_text(rendered) -> str:
     return rendered.files[f"{rendered.name}.txt"].decode("utf-8")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def folder_files(folder: Path) -> dict[str, bytes]:

@@ -92,7 +92,8 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
 def _record(out: Path, templates: Path, files: list[Path], index: Path) -> None:
     import json
 
-    from .approve import RECORD, folder_hashes, sha256
+    from ..output import sha256
+    from .approve import RECORD, folder_hashes
 
     record = {"cartella_template": str(Path(templates).resolve()), "template": folder_hashes(templates),
               "atti": {str(a.resolve()): sha256(a.read_bytes()) for a in files if a.is_file()},
