@@ -9,8 +9,6 @@ made again, so a run stopped at any point (even by kill -9) is completed by runn
 from __future__ import annotations
 
 import json
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from ..errors import CircolariError, Problem
 from ..output import sha256, write_atomic
 from . import manifest as series_manifest
 from .letters import Letter, letter_act, plan
+from .parallel import parallel_map
 
 
 def is_series_file(path: Path) -> bool:
@@ -148,7 +147,7 @@ def render_series(path: Path, project, *, jobs: int | None = None, force: bool =
             tasks.append((letter, name, str(where), key, table))
     bar = (progress or Progress)(len(tasks), f"Lettere di {path.stem}")
     try:
-        for outcome in _run(tasks, path, project, force, jobs or os.cpu_count() or 1):
+        for outcome in parallel_map(_make, tasks, jobs, _start_worker, (path, project, force)):
             outcomes[outcome.index] = outcome
             bar.advance()
     finally:
@@ -157,23 +156,6 @@ def render_series(path: Path, project, *, jobs: int | None = None, force: bool =
     warnings = _unique([p for o in ordered if o.status != "errore" for p in o.problems])
     _write_manifest(folder, path, result, ordered)
     return SeriesResult(folder, ordered, [*[p for p in result.problems if p.level != "errore"], *warnings])
-
-
-def _run(tasks, path: Path, project, force: bool, jobs: int):
-    if jobs <= 1 or len(tasks) <= 1:
-        _start_worker(path, project, force)
-        for task in tasks:
-            yield _make(task)
-        return
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context,
-                             initializer=_start_worker, initargs=(path, project, force)) as pool:
-        futures = [pool.submit(_make, task) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

@@ -9,14 +9,13 @@ stopped at any point is completed by running it again.
 from __future__ import annotations
 
 import json
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircolariError, Problem
 from ..verdict import NON_FIRMATO
 from .manifest import Entry, letters
+from .parallel import parallel_map
 
 
 @dataclass
@@ -79,29 +78,12 @@ def sign_series(folder: Path, p12: Path, password: bytes, *, jobs: int | None = 
             todo.append(entry)
     bar = (progress or Progress)(len(todo), f"Firma di {Path(folder).name}")
     try:
-        for outcome in _map(_sign, todo, jobs, _start, (p12, password, tsa_url)):
+        for outcome in parallel_map(_sign, todo, jobs, _start, (p12, password, tsa_url)):
             results[outcome.entry] = outcome
             bar.advance()
     finally:
         bar.close()
     return [results[e] for e in entries]
-
-
-def _map(function, items: list, jobs: int | None, initializer, initargs):
-    """``function`` over ``items`` in ``jobs`` processes (here if one), in completion order."""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(items) <= 1:
-        initializer(*initargs)
-        for item in items:
-            yield function(item)
-        return
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
-                             initializer=initializer, initargs=initargs) as pool:
-        for future in as_completed([pool.submit(function, item) for item in items]):
-            yield future.result()
 
 
 @dataclass
@@ -130,7 +112,7 @@ def _verify(entry: Entry) -> Checked:
 def verify_series(folder: Path, *, trust=None, jobs: int | None = None) -> list[Checked]:
     """Each letter's signed file verified (PDF/A, fonts, signature against ``trust``, same PDF as rendered)."""
     entries = letters(folder)
-    results = {c.entry: c for c in _map(_verify, entries, jobs, _trusting, (trust,))}
+    results = {c.entry: c for c in parallel_map(_verify, entries, jobs, _trusting, (trust,))}
     return [results[e] for e in entries]
 
 

@@ -1,0 +1,24 @@
+"""Run one function over a series' letters in worker processes (here, if one job)."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+
+def parallel_map(function, items: list, jobs: int | None, initializer, initargs):
+    """``function`` over ``items`` in ``jobs`` processes (default: the machine's cores), in
+    completion order; each process first runs ``initializer(*initargs)``."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(items) <= 1:
+        initializer(*initargs)
+        for item in items:
+            yield function(item)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
+                             initializer=initializer, initargs=initargs) as pool:
+        for future in as_completed([pool.submit(function, item) for item in items]):
+            yield future.result()
