@@ -69,6 +69,7 @@ class ImportReport:
     applied: list[tuple[str, str, str]] = field(default_factory=list)  # (rid, tipo, state)
     duplicates: list[str] = field(default_factory=list)
     unmatched: list[tuple[str, str]] = field(default_factory=list)     # (source, reason)
+    read: int | None = None     # messages read from an IMAP folder (None: files)
 
 
 def _norm_id(value: str | None) -> str | None:
@@ -253,17 +254,22 @@ def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
 BATCH = 200   # receipts made durable together: one disk flush and one commit per batch
 
 
-def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -> ImportReport:
+def import_receipts(act_dir: Path, source, *, trust: Path | None = None,
+                    verifier: Verifier | None = None, finish=None) -> ImportReport:
+    """Import receipts from ``source``: a path (``read_source``) or an iterable of
+    ``(source name, raw bytes)``. ``finish(journal, db)`` runs in the last transaction
+    (the IMAP import records its high-water mark there)."""
     mail_dir = mail_dir_of(act_dir)
     report = ImportReport()
-    verifier = Verifier(trust)
+    verifier = verifier or Verifier(trust)
     journal = Journal.open_existing(mail_dir)
+    messages = read_source(Path(source)) if isinstance(source, (str, Path)) else source
     store = mail_dir / "ricevute"
     subject_of = _Subjects(mail_dir)
     with exclusive_lock(mail_dir), journal:
         batch: list[tuple[object, Receipt, str]] = []
         keys: set[str] = set()
-        for name, raw in read_source(Path(source)):
+        for name, raw in messages:
             rec = parse_receipt(raw, name, verifier)
             row = None
             reason = rec.problem
@@ -289,7 +295,7 @@ def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -
             batch.append((row, rec, evidence.relative_to(mail_dir).as_posix()))
             if len(batch) >= BATCH:
                 _commit(journal, store, batch, report)
-        _commit(journal, store, batch, report)
+        _commit(journal, store, batch, report, finish)
     return report
 
 
@@ -312,16 +318,20 @@ def _flush(folder: Path) -> None:
         os.close(fd)
 
 
-def _commit(journal: Journal, store: Path, batch: list, report: ImportReport) -> None:
+def _commit(journal: Journal, store: Path, batch: list, report: ImportReport,
+            finish=None) -> None:
     """Evidence on disk first, then the batch's effects in one transaction."""
-    if not batch:
+    if not batch and finish is None:
         return
-    _flush(store)
+    if batch:
+        _flush(store)
     with journal.transaction() as db:
         for row, rec, evidence in batch:
             current = journal.row(row.recipient_id)   # earlier receipts of this batch
             state = _apply(journal, db, current, rec, evidence)
             report.applied.append((row.recipient_id, rec.tipo, state))
+        if finish is not None:
+            finish(journal, db)
     batch.clear()
 
 
