@@ -24,7 +24,7 @@ from email import policy as email_policy
 from pathlib import Path
 
 from circolari.errors import fail
-from circolari.mail import daticert
+from circolari.mail import daticert, mime
 from circolari.output import sha256
 from circolari.mail.files import exclusive_lock, write_atomic
 from circolari.mail.journal import RANK, Journal, now
@@ -82,21 +82,6 @@ def _norm_id(value: str | None) -> str | None:
     return f"<{value.strip('<> ')}>" if value.strip("<> ") else None
 
 
-def _walk(part):
-    """Parts of a message, without descending into attached messages (postacert.eml)."""
-    yield part
-    if part.is_multipart() and part.get_content_maintype() == "multipart":
-        for sub in part.get_payload():
-            yield from _walk(sub)
-
-
-def _daticert_bytes(msg) -> bytes | None:
-    for part in _walk(msg):
-        if (part.get_filename() or "").lower() == "daticert.xml":
-            return part.get_payload(decode=True)
-    return None
-
-
 def parse_receipt(raw: bytes, source: str, verifier: Verifier) -> Receipt:
     """Verify and read one receipt; ``problem`` says why it cannot be used."""
     rec = Receipt(source=source, raw=raw)
@@ -110,9 +95,8 @@ def parse_receipt(raw: bytes, source: str, verifier: Verifier) -> Receipt:
         return rec
     rec.signer, rec.trusted = signed.signer, signed.trusted
     try:
-        inner = email.message_from_bytes(signed.content, policy=email_policy.compat32)
         outer = signed.outer
-        xml = _daticert_bytes(inner)
+        xml = mime.find_attachment(signed.content, "daticert.xml")
     except Exception as exc:
         rec.problem = f"contenuto firmato illeggibile ({exc.__class__.__name__})"
         return rec
@@ -207,8 +191,14 @@ class _Subjects:
     def __init__(self, mail_dir: Path):
         self.mail_dir = mail_dir
         self.decoded: dict[bytes, str] = {}
+        self.by_file: dict[str, str | None] = {}
 
     def __call__(self, row) -> str | None:
+        if row.eml not in self.by_file:
+            self.by_file[row.eml] = self._read(row)
+        return self.by_file[row.eml]
+
+    def _read(self, row) -> str | None:
         raw = b""
         try:
             with open(self.mail_dir / row.eml, "rb") as f:
@@ -231,10 +221,18 @@ class _Subjects:
         return self.decoded[raw]
 
 
-def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
+@dataclass
+class _Facts:
+    """What the matching needs from the journal, read once per import (under its lock)."""
+    sender: str | None
+    transmitted: set[str]         # recipients with a data-sent event
+    subject_of: _Subjects
+
+
+def _mismatch(facts: _Facts, row, rec: Receipt) -> str | None:
     """Why the signed daticert does not describe this journal's message, if it does not."""
     d = rec.dati
-    if not d.mittente or not _same(d.mittente, journal.meta("sender")):
+    if not d.mittente or not _same(d.mittente, facts.sender):
         return f"mittente «{d.mittente}» diverso dal mittente dell'invio"
     if rec.tipo in PER_RECIPIENT:
         if not _same(d.consegna, row.address):
@@ -242,10 +240,10 @@ def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
                     f"messaggio ({row.address})")
     elif not any(_same(x, row.address) for x in d.destinatari):
         return f"il messaggio a {row.address} non è tra i destinatari della ricevuta"
-    subject = subject_of(row)
+    subject = facts.subject_of(row)
     if d.oggetto is not None and subject is not None and not _same(d.oggetto, subject):
         return "oggetto della ricevuta diverso da quello del messaggio inviato"
-    if not journal.was_transmitted(row.recipient_id):
+    if row.recipient_id not in facts.transmitted:
         return ("ricevuta per un messaggio che questo giornale non ha mai trasmesso "
                 "(es. un invio di prova precedente): non applicata")
     return None
@@ -265,8 +263,9 @@ def import_receipts(act_dir: Path, source, *, trust: Path | None = None,
     journal = Journal.open_existing(mail_dir)
     messages = read_source(Path(source)) if isinstance(source, (str, Path)) else source
     store = mail_dir / "ricevute"
-    subject_of = _Subjects(mail_dir)
     with exclusive_lock(mail_dir), journal:
+        facts = _Facts(sender=journal.meta("sender"), transmitted=journal.transmitted(),
+                       subject_of=_Subjects(mail_dir))
         batch: list[tuple[object, Receipt, str]] = []
         keys: set[str] = set()
         for name, raw in messages:
@@ -276,7 +275,7 @@ def import_receipts(act_dir: Path, source, *, trust: Path | None = None,
             if reason is None:
                 row = journal.by_message_id(rec.msgid)
                 reason = (f"nessun messaggio con Message-ID {rec.msgid}" if row is None
-                          else _mismatch(journal, row, rec, subject_of))
+                          else _mismatch(facts, row, rec))
             if reason is not None:
                 base = store / "non-abbinate" / sha256(raw)[:16]
                 write_atomic(base.with_suffix(".eml"), raw)
