@@ -9,7 +9,7 @@ from email import policy
 
 from helpers.pki import PASSWORD
 
-from circolari.signing import sign_pdf
+from circolari.signature.pades import sign_pdf
 from conftest import run_cli
 from helpers.bad_input import edit
 

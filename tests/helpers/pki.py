@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from circolari.verdict import Trust, load_trust
+from circolari.signature.verdict import Trust, load_trust
 
 PASSWORD = b"segreta"
 NOW = datetime.now(timezone.utc)
