@@ -45,7 +45,7 @@ def _serve(queue, stop, cert, key):
 
     from aiosmtpd.controller import Controller
 
-    import mail_helpers as h
+    from helpers import mail as h
 
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
@@ -74,7 +74,7 @@ def _prepare_child(queue, n, pad) -> None:
 
     warnings.simplefilter("ignore")
     sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
-    import mail_helpers as h
+    from helpers import mail as h
     from circolari.mail.prepare import prepare
     from circolari.output import write_atomic
 
@@ -100,7 +100,7 @@ def _receipts(n: int) -> tuple[float, float, int]:
     import email
     import mailbox
 
-    import mail_helpers as h
+    from helpers import mail as h
     from circolari.mail.journal import Journal, now
     from circolari.mail.prepare import prepare
     from circolari.mail.receipts import import_receipts, read_source
@@ -138,7 +138,7 @@ def _send(n: int, ctx) -> tuple[float, float, int]:
     import smtplib
     import ssl
 
-    import mail_helpers as h
+    from helpers import mail as h
     from circolari.mail.prepare import prepare
     from circolari.mail.send import send_batch
     from circolari.mail.smtp import SmtpSettings

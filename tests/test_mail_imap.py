@@ -11,12 +11,12 @@ import threading
 import pytest
 from typer.testing import CliRunner
 
-from circolari.mail.cli import app
+from circolari.cli.mail import app
 from circolari.mail.imap import Mailbox, folder_name, parse_url
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
-from dovecot_helpers import PASSWORD, USER, Dovecot, dovecot_binary
-from mail_helpers import make_act, make_receipt, signed_pdf, tls_files
+from helpers.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
+from helpers.mail import make_act, make_receipt, signed_pdf, tls_files
 
 needs_dovecot = pytest.mark.skipif(
     dovecot_binary() is None,

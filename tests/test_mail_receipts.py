@@ -9,12 +9,12 @@ import mailbox
 import pytest
 from typer.testing import CliRunner
 
-from circolari.mail.cli import app
+from circolari.cli.mail import app
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.receipts import import_receipts, parse_receipt
 from circolari.mail.smime import Verifier
-from mail_helpers import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
+from helpers.mail import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
 
 
 @pytest.fixture()
@@ -414,11 +414,8 @@ def test_common_signature_check_agrees_with_pyhanko():
 def test_reading_receipts_keeps_the_time_stamp_content_type_known(tmp_path):
     """asn1crypto freezes its content-type names on first use: reading a receipt must not
     make 'tst_info' unknown to later code in the same process (a time-stamp request)."""
-    import os
     import subprocess
     import sys
-
-    from mail_helpers import SRC
 
     receipt = tmp_path / "r.eml"
     receipt.write_bytes(make_receipt("accettazione", "<m@circolari.local>", "a@x.pec.test"))
@@ -429,6 +426,6 @@ def test_reading_receipts_keeps_the_time_stamp_content_type_known(tmp_path):
             "assert rec.problem is None, rec.problem\n"
             "from asn1crypto import cms; print(cms.ContentType('tst_info').dotted)\n")
     proc = subprocess.run([sys.executable, "-c", code, str(receipt)], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(SRC)})
+                          text=True)
     assert proc.returncode == 0, proc.stderr[-1500:]
     assert proc.stdout.strip() == "1.2.840.113549.1.9.16.1.4"

@@ -23,7 +23,7 @@ from pathlib import Path
 from circolari.errors import fail
 from circolari.mail.headers import address_value, set_address, set_text, text_value
 from circolari.mail.manifest import Act, Recipient, Sender
-from circolari.pec import pec_problem
+from circolari.registry.pec import pec_problem
 
 # CRLF line ends; headers carrying data are pre-folded by mail.headers and emitted verbatim.
 POLICY = email_policy.SMTP.clone(refold_source="none")
@@ -100,7 +100,7 @@ class Attachment:
 def _load_template(directory: Path):
     from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
 
-    from circolari.template_sandbox import Sandbox
+    from circolari.compose.sandbox import Sandbox
 
     env = Sandbox(loader=FileSystemLoader(str(directory)), undefined=StrictUndefined,
                   autoescape=False, keep_trailing_newline=True)
@@ -117,7 +117,7 @@ def _load_template(directory: Path):
 
 def _render_body(template, context: dict) -> str:
     """The message text, with the same bounds and Italian errors as the acts' templates."""
-    from circolari.template_sandbox import TemplateLimit, bounded_render, runtime_message
+    from circolari.compose.sandbox import TemplateLimit, bounded_render, runtime_message
 
     try:
         return bounded_render(template, context)
