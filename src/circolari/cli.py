@@ -122,14 +122,15 @@ def render(
     """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/ (una serie: una cartella per lettera)."""
     from .project import Project
     from .render import render_act, write_rendered
-    from .series import cli as series_cli
-    from .series.run import is_series_file
+    from .series.detect import is_series_file
 
     failed = 0
     files = act_files(paths)
     for file in files:
         project = Project.locate(file, templates=templates, recipients=recipients, out=out)
         if is_series_file(file):
+            from .series import cli as series_cli
+
             failed += not series_cli.render(file, project, jobs=jobs, force=force)
             continue
         try:
@@ -282,7 +283,7 @@ def diff(
     from .project import Project
     from .render import render_act
     from .review.diff import compare, html_page, rendered_words, terminal, use_colour
-    from .series.run import is_series_file
+    from .series.detect import is_series_file
 
     if new is None and templates is None:
         raise CircolariError(Problem("indicare la seconda versione dell'atto oppure --templates",

@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import zipfile
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 
 from docx import Document as new_document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -125,7 +125,7 @@ def _styles_xml() -> str:
                f'<w:sz w:val="{round(st.size * 2)}"/><w:szCs w:val="{round(st.size * 2)}"/>']
         parts.append(
             f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{_style_id(name)}">'
-            f'<w:name w:val="{escape(st.word)}"/><w:basedOn w:val="Normal"/><w:qFormat/>'
+            f'<w:name w:val="{escape(st.word, quote=False)}"/><w:basedOn w:val="Normal"/><w:qFormat/>'
             f'<w:pPr>{"".join(ppr)}</w:pPr><w:rPr>{"".join(rpr)}</w:rPr></w:style>')
     return "".join(parts)
 
