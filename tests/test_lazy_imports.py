@@ -11,7 +11,7 @@ import sys
 
 from conftest import NOTA, ROOT
 
-from circolari.pyhanko_lazy import PACKAGES, reexports
+from circolari.signature.pyhanko_lazy import PACKAGES, reexports
 
 HEAVY = {"pydantic", "pikepdf", "pyhanko", "reportlab", "docx", "markdown_it", "jinja2", "babel", "lxml"}
 NETWORK = {"aiohttp", "yarl", "urllib.request", "http.client", "ssl", "xml.sax"}
@@ -67,7 +67,7 @@ def test_pyhanko_packages_stay_lazy_and_complete():
         spec = importlib.util.find_spec(name)
         assert reexports(spec.loader.get_source(name)), f"{name}: __init__ no longer only re-exports"
     modules = loaded(
-        "from circolari.pyhanko_lazy import lazy_packages\nlazy_packages()\n"
+        "from circolari.signature.pyhanko_lazy import lazy_packages\nlazy_packages()\n"
         "import pyhanko.sign, pyhanko.sign.timestamps\n"
         "assert 'aiohttp' not in __import__('sys').modules\n"
         "from pyhanko.sign import PdfSigner, fields, validation\n"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import CircolariError
+from circolari.errors import CircolariError
 
 
 def is_series_file(path: Path) -> bool:
     """A circolare with a ``serie:`` block (read cheaply; the full load validates it)."""
-    from ..load import load_yaml
+    from circolari.input.load import load_yaml
 
     try:
         data = load_yaml(path).data
