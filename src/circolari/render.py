@@ -30,6 +30,8 @@ class Rendered:
     warnings: list[Problem] = field(default_factory=list)
     pages: int = 0
     issued: bool = False
+    document: object = field(default=None, repr=False, compare=False)  # the tree the files were written from
+    layout: object = field(default=None, repr=False, compare=False)    # what the PDF layout measured
 
 
 @lru_cache(maxsize=4)
@@ -127,7 +129,8 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     }
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
-    return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
+    return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
+                    document=document, layout=layout)
 
 
 def _refuse_missing_characters(document, doc) -> None:

@@ -12,11 +12,10 @@ The context each main template receives is described in ``CONTEXTS``; it mirrors
 
 from __future__ import annotations
 
-import difflib
 import typing
 from pathlib import Path
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 
 _TABELLA = {"titolo": str, "colonne": ("list", {"intestazione": str, "larghezza": float, "allineamento": str}),
             "righe": ("list", ("list", str))}
@@ -137,10 +136,9 @@ class TemplateChecker:
                 if not self._exists(target.value):
                     verb = {"Include": "incluso", "Extends": "esteso", "Import": "importato",
                             "FromImport": "importato"}[type(node).__name__]
-                    close = difflib.get_close_matches(target.value, [p.relative_to(self.folder).as_posix()
-                                                                     for p in self.folder.rglob("*.j2")], n=1)
+                    known = [p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2")]
                     self.report(f"template {verb} «{target.value}» non esiste", node.lineno, name=name,
-                                hint=f"forse «{close[0]}»?" if close else None)
+                                hint=did_you_mean(target.value, known))
                 elif isinstance(node, nodes.FromImport):
                     parent = self.tree(target.value)
                     if parent is not None:
@@ -160,11 +158,11 @@ class TemplateChecker:
         for node in tree.find_all(nodes.Filter):
             if node.name not in self.env.filters:
                 self.report(f"filtro «{node.name}» sconosciuto", node.lineno, name=name,
-                            hint=_close(node.name, self.env.filters))
+                            hint=did_you_mean(node.name, self.env.filters))
         for node in tree.find_all(nodes.Test):
             if node.name not in self.env.tests:
                 self.report(f"test «{node.name}» sconosciuto", node.lineno, name=name,
-                            hint=_close(node.name, self.env.tests))
+                            hint=did_you_mean(node.name, self.env.tests))
 
     def _blocks(self, name: str, seen: set) -> set | None:
         from jinja2 import nodes
@@ -270,7 +268,7 @@ class TemplateChecker:
                 return scope.get(node.name)
             if node.name not in _ALWAYS and node.name not in self.env.globals:
                 self.report(f"variabile «{node.name}» non disponibile nel template", node.lineno, name=self._name,
-                            hint=_close(node.name, scope) or "variabili: " + ", ".join(sorted(scope)))
+                            hint=did_you_mean(node.name, scope) or "variabili: " + ", ".join(sorted(scope)))
             return UNKNOWN
         if isinstance(node, nodes.Getattr):
             return self.attribute(self.expr(node.node, scope), node.attr, node)
@@ -312,22 +310,17 @@ class TemplateChecker:
             if hasattr(base, attr):
                 return UNKNOWN
             self.report(f"il template usa «{attr}», ma {_describe(base)} non ha il campo «{attr}»", node.lineno,
-                        name=self._name, hint=_close(attr, fields) or "campi: " + ", ".join(fields))
+                        name=self._name, hint=did_you_mean(attr, fields) or "campi: " + ", ".join(fields))
             return UNKNOWN
         if isinstance(base, dict):
             if attr in base:
                 return base[attr]
             self.report(f"il template usa «{attr}», che non è fra i dati forniti ({', '.join(base)})",
-                        node.lineno, name=self._name, hint=_close(attr, base))
+                        node.lineno, name=self._name, hint=did_you_mean(attr, base))
             return UNKNOWN
         if isinstance(base, tuple) and base[0] == "dict":
             return base[1]
         return UNKNOWN
-
-
-def _close(name: str, known) -> str | None:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"forse «{close[0]}»?" if close else None
 
 
 def check_templates(folder: Path) -> list[Problem]:
