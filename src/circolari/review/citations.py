@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import did_you_mean
-from ..model.delibera import LEGISLATURE, legislature_problem
+from circolari.errors import did_you_mean
+from circolari.model.delibera import LEGISLATURE, legislature_problem
 
 # Act types, written without dots, spaces and case: "D.G.R." -> "dgr".
 KNOWN_TYPES = {

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import assert_never
 
-from ..document import Columns, Group, ListBlock, PageBreak, Paragraph, Run, Table
+from circolari.document.tree import Columns, Group, ListBlock, PageBreak, Paragraph, Run, Table
 
 _HEADINGS = {"allegato-titolo", "titolo-1", "titolo-2", "titolo-3", "titolo-4", "delibera"}
 _WORD = re.compile(r"\S+")
@@ -80,7 +80,7 @@ def _sections(document) -> list[tuple[str, list]]:
 
 def line_sections(document) -> list[str]:
     """The section of each line of ``write_text(document)`` (same number of lines)."""
-    from ..writers.text import block_lines
+    from circolari.writers.text import block_lines
 
     parts: list[list[str]] = []
     header = block_lines(document.first_header or document.header)

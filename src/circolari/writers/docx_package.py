@@ -26,9 +26,9 @@ from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from .. import __version__
-from .. import styles as S
-from .docx_compat import set_part_blob
+from circolari import __version__
+from circolari.document import styles as S
+from circolari.writers.docx_compat import set_part_blob
 
 LANGUAGE = "it-IT"
 FONT_FAMILY = S.DOCX_FONT

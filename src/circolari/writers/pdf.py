@@ -25,13 +25,14 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
                                 ListItem, PageBreak, PageTemplate, Table, TableStyle)
 from reportlab.platypus import Paragraph as RLParagraph
 
-from .. import styles as S
-from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
+from circolari.document import styles as S
+from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
                         Paragraph, Run)
-from ..document import Table as DocTable
-from .pdf_keep import keep_tail
-from .reportlab_compat import deferred_pages_canvas
-from .pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
+from circolari.document.tree import Table as DocTable
+from circolari.document.tree import all_inlines
+from circolari.writers.pdf_keep import keep_tail
+from circolari.writers.pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
+from circolari.writers.reportlab_compat import deferred_pages_canvas
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
 
@@ -86,34 +87,6 @@ def missing_characters(doc: Document) -> dict[str, str]:
     if doc.title:
         visit([Run(doc.title)])
     return missing
-
-
-def all_inlines(doc: Document):
-    """TEMPORARY: moves to the document tree module."""
-    def walk(blocks):
-        for block in blocks:
-            match block:
-                case Paragraph():
-                    yield block.inlines
-                case ListBlock():
-                    for item in block.items:
-                        yield from walk(item)
-                case DocTable():
-                    for column in block.columns:
-                        yield column.header
-                    for row in block.rows:
-                        yield from row
-                case Group():
-                    yield from walk(block.blocks)
-                case Columns():
-                    for column in block.columns:
-                        yield from walk(column)
-                case DocPageBreak():
-                    pass
-                case _:
-                    assert_never(block)
-    for part in (doc.first_header, doc.header, doc.body, doc.footer):
-        yield from walk(part)
 
 
 @lru_cache(maxsize=None)
@@ -694,7 +667,7 @@ def write_pdf(doc: Document, meta: dict[str, str], tagged: bool = True) -> tuple
     structure to write when the PDF is finished, if ``tagged``)."""
     from reportlab.platypus.doctemplate import LayoutError
 
-    from ..errors import fail
+    from circolari.errors import fail
 
     writer = _Writer(doc, {}, tagged)
     try:

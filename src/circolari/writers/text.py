@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
+from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
 
 
