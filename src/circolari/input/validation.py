@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from circolari.errors import CircolariError, Problem
+from circolari.errors import CircolariError, Problem, did_you_mean
 from circolari.input.load import YamlDoc
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,8 +46,7 @@ def _describe(err: dict, allowed_keys: list[str]) -> tuple[str, str | None]:
     hint = None
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
-        close = difflib.get_close_matches(name, allowed_keys, n=1)
-        hint = f"forse si intendeva «{close[0]}»?" if close else "togliere il campo o correggerne il nome"
+        hint = did_you_mean(name, allowed_keys, lead="forse si intendeva") or "togliere il campo o correggerne il nome"
         return "campo sconosciuto", hint
     if kind == "value_error":
         return str(err.get("ctx", {}).get("error", err["msg"])), None
