@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from circolari.errors import CircolariError, Problem, did_you_mean
 from circolari.input.load import YamlDoc
+from circolari.kinds import KINDS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -64,7 +65,7 @@ def _field_name(loc: tuple) -> str:
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1] if parts else ''}[{item + 1}]"]
-        elif "[" in str(item) or str(item) in ("circolare", "delibera"):
+        elif "[" in str(item) or str(item) in KINDS:
             continue  # pydantic's internal union/validator labels
         else:
             parts.append(str(item))
@@ -87,7 +88,7 @@ def validate_item(model: type[M], doc: YamlDoc, at: tuple) -> M:
         problems = []
         for err in exc.errors():
             loc = at + tuple(err["loc"])
-            data_loc = tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in ("circolare", "delibera")))
+            data_loc = tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in KINDS))
             keys = _known_keys(model, data_loc[len(at):])
             message, hint = _describe(err, keys)
             line = doc.line_of(data_loc)

@@ -181,3 +181,36 @@ def _validated_items(doc: YamlDoc, model, problems: list[Problem], keep_index: b
 def suggest(name: str, known) -> str:
     """'forse «asst-garda»?' for a misspelt registry id, else where to look the ids up."""
     return did_you_mean(name, known) or "vedere 'circolari recipients list'"
+
+
+_CACHE: dict[Path, tuple[tuple, Registry]] = {}
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """What the registry was read from: each YAML file's name, size, modification time and inode."""
+    stats = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stats.append((path.name, st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(stats)
+
+
+def load_registry(folder: Path) -> Registry:
+    """The registry of ``folder`` for a render, read again when one of its files changed;
+    a registry with errors stops here (``check`` reports them all)."""
+    key = Path(folder).resolve()
+    fingerprint = _fingerprint(key)
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] != fingerprint:
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        cached = _CACHE[key] = (fingerprint, Registry.load(key))
+    registry = cached[1]
+    if registry.errors:
+        raise CircolariError([*registry.errors,
+                              Problem("il registro destinatari contiene errori: correggerli "
+                                      "(vedere 'circolari recipients check')", file=folder)])
+    return registry

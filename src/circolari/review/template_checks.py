@@ -6,8 +6,8 @@
 - variables the act's context does not provide, and fields the act model does not have
   (``atto.xyz``), following ``for``, ``set``, ``with`` and ``include`` through the tree.
 
-The context each main template receives is described in ``CONTEXTS``; it mirrors
-``compose/circolare.py`` and ``compose/delibera.py`` (a test keeps them in step).
+The context each main template receives is the ``TypedDict`` its kind of act builds
+(``kinds/circolare.py``, ``kinds/delibera.py``).
 """
 
 from __future__ import annotations
@@ -17,27 +17,13 @@ from pathlib import Path
 
 from circolari.errors import Problem, did_you_mean
 
-_TABELLA = {"titolo": str, "colonne": ("list", {"intestazione": str, "larghezza": float, "allineamento": str}),
-            "righe": ("list", ("list", str))}
-_ALLEGATO = {"numero": int, "titolo": str, "parte_integrante": bool, "tabelle": ("list", _TABELLA),
-             "sezioni": ("list", {"titolo": str, "testo": str, "tabelle": ("list", _TABELLA)})}
-
-
 def contexts() -> dict[str, tuple[str, dict]]:
-    """Main template -> (kind of act, the type of each context variable)."""
-    from circolari.compose.circolare import TEMPLATE as CIRCOLARE
-    from circolari.compose.delibera import TEMPLATE as DELIBERA
-    from circolari.model.circolare import Circolare
-    from circolari.model.delibera import Assessore, Delibera
-    from circolari.model.profile import Profilo
-    from circolari.model.registry import Ente
+    """Kind of act -> (its main template, the checker type of each variable of its context),
+    read from the kind's ``TypedDict`` (``circolari.kinds``): the one description of it."""
+    from circolari.kinds import KINDS
 
-    return {
-        CIRCOLARE: ("circolare", {"atto": Circolare, "profilo": Profilo, "destinatari": ("list", Ente),
-                                  "per_conoscenza": ("list", Ente), "categorie": ("list", str), "firma_campo": str}),
-        DELIBERA: ("delibera", {"atto": Delibera, "assessori_colonne": ("list", ("list", Assessore)),
-                                "allegati": ("list", _ALLEGATO), "riferimento": str, "parere_base": str}),
-    }
+    return {name: (kind.template, {key: _resolve(value) for key, value in kind.context_types().items()})
+            for name, kind in KINDS.items()}
 
 
 _ALWAYS = {"loop", "true", "false", "none", "True", "False", "None", "self", "varargs", "kwargs", "caller"}
@@ -45,9 +31,12 @@ UNKNOWN = None
 
 
 def _resolve(annotation):
-    """A pydantic field annotation as a checker type: model class, ("list", T), ("dict", T), or UNKNOWN."""
+    """A pydantic field or context annotation as a checker type: model class, ("list", T), ("dict", T),
+    a dict of keys and types (a ``TypedDict``), or UNKNOWN."""
     from pydantic import BaseModel
 
+    if typing.is_typeddict(annotation):
+        return {key: _resolve(value) for key, value in typing.get_type_hints(annotation).items()}
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
         return _resolve(args[0])
@@ -65,7 +54,9 @@ def _resolve(annotation):
 
 def _describe(t) -> str:
     if isinstance(t, type):
-        return {"Circolare": "una circolare", "Delibera": "una delibera"}.get(t.__name__, f"«{t.__name__}»")
+        from circolari.kinds import KINDS
+
+        return next((kind.indefinite for kind in KINDS.values() if kind.model() is t), f"«{t.__name__}»")
     return "questo valore"
 
 
@@ -89,7 +80,7 @@ class TemplateChecker:
         names = sorted(p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2"))
         for name in names:
             self.tree(name)
-        for name, (kind, context) in contexts().items():
+        for kind, (name, context) in contexts().items():
             if name not in names:
                 self.report(f"manca il template principale «{name}» (serve a ogni {kind})", None, file=self.folder)
                 continue
