@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, TypedDict
 
+from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.kinds.base import ActKind, Prepared
 
@@ -116,7 +117,7 @@ class CircolareKind(ActKind):
 
     def heading(self, act) -> str:
         return ("Nota" + (f" prot. {act.protocollo}" if act.protocollo else "")
-                + (f" del {act.data.strftime('%d/%m/%Y')}" if act.data else ""))
+                + (f" del {data_breve(act.data)}" if act.data else ""))
 
     def figures(self, act) -> dict:
         from circolari.series.letters import declared
@@ -157,7 +158,7 @@ class CircolareKind(ActKind):
 
     def date_problems(self, act, doc, today: dt.date) -> list[Problem]:
         if act.data and act.protocollo and act.data > today:
-            return [Problem(f"data {act.data.strftime('%d/%m/%Y')} nel futuro per un atto già protocollato",
+            return [Problem(f"data {data_breve(act.data)} nel futuro per un atto già protocollato",
                             file=doc.path, line=doc.line_of(("data",)), field="data")]
         return []
 

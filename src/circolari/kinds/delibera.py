@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Iterator, TypedDict
 
+from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.kinds.base import ActKind, Prepared
 
@@ -119,7 +120,7 @@ class DeliberaKind(ActKind):
                     yield ("allegati", a, "sezioni", s, "testo"), sezione.testo
 
     def heading(self, act) -> str:
-        return f"DGR n. {act.legislatura}/{act.numero} del {act.seduta.strftime('%d/%m/%Y')}"
+        return f"DGR n. {act.legislatura}/{act.numero} del {data_breve(act.seduta)}"
 
     def problems(self, act, doc, project, registry, used: set[str]) -> list[Problem]:
         try:
@@ -130,7 +131,7 @@ class DeliberaKind(ActKind):
 
     def date_problems(self, act, doc, today: dt.date) -> list[Problem]:
         if act.seduta > today:
-            return [Problem(f"seduta del {act.seduta.strftime('%d/%m/%Y')} nel futuro: una delibera adottata "
+            return [Problem(f"seduta del {data_breve(act.seduta)} nel futuro: una delibera adottata "
                             "non può avere una data successiva a oggi", file=doc.path, line=doc.line_of(("seduta",)),
                             field="seduta")]
         return []

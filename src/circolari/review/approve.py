@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.output import sha256
 
@@ -213,7 +214,7 @@ def approved_by(record: dict) -> str:
     """'approvato da Maria Rossi il 30/11/2026' (what the record holds)."""
     who = str(record.get("approvato_da") or "?")
     try:
-        when = dt.date.fromisoformat(str(record.get("data"))).strftime("%d/%m/%Y")
+        when = data_breve(dt.date.fromisoformat(str(record.get("data"))))
     except ValueError:
         when = "?"
     return f"approvato da {who} il {when}"
