@@ -19,11 +19,6 @@ def style_id(paragraph) -> str | None:
     return paragraph._p.style
 
 
-def set_style_id(paragraph, style: str) -> None:
-    """Set the paragraph's style by id (python-docx's public setter looks the name up: slow)."""
-    paragraph._p.style = style
-
-
 def paragraph_properties(paragraph):
     """The paragraph's ``w:pPr``, created if missing."""
     return paragraph._p.get_or_add_pPr()
