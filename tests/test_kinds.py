@@ -133,9 +133,10 @@ def test_an_unknown_kind_names_every_registered_one(tmp_path):
     from circolari.input.acts import load_act
 
     act_file = tmp_path / "atto.yaml"
-    act_file.write_text("tipo: decreto\noggetto: prova\n", encoding="utf-8")
-    with pytest.raises(CircolariError) as caught:
-        load_act(act_file)
-    problem = caught.value.problems[0]
-    assert problem.line == 1 and problem.field == "tipo"
-    assert all(f"'tipo: {name}'" in problem.hint for name in KINDS)
+    for tipo in ("decreto", "[circolare]", "{delibera: 1}"):
+        act_file.write_text(f"tipo: {tipo}\noggetto: prova\n", encoding="utf-8")
+        with pytest.raises(CircolariError) as caught:
+            load_act(act_file)
+        problem = caught.value.problems[0]
+        assert problem.line == 1 and problem.field == "tipo"
+        assert all(f"'tipo: {name}'" in problem.hint for name in KINDS)

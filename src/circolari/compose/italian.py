@@ -3,7 +3,7 @@
 One list of months and weekdays for the templates' filters (``data_lunga``, ``data_breve``),
 the reading of dates in the text (``review/dates.py``) and the messages. Written by hand rather
 than with Babel's ``format_date``: Babel loads its Italian locale data on first use (about
-0.2 s, a third of a cold render of a circolare); ``tests/test_italian_dates.py`` checks every
+0.2 s, a third of a cold render of a circolare); ``tests/test_compose_italian.py`` checks every
 month and weekday against Babel's CLDR names.
 """
 

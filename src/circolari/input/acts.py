@@ -69,7 +69,7 @@ def load_act(path: Path, *, check_fatti: bool = True):
     if not isinstance(doc.data, dict):
         raise fail("l'atto deve essere un insieme di campi 'nome: valore'", file=path, line=1)
     kind = doc.data.get("tipo")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise fail("campo 'tipo' mancante o non valido" if kind is None else f"tipo «{kind}» sconosciuto",
                    file=path, line=doc.line_of(("tipo",)) or 1, field="tipo",
                    hint="scrivere " + " oppure ".join(f"'tipo: {name}'" for name in KINDS))

@@ -4,7 +4,7 @@ On every incremental update (a signature) pyHanko rewrites the Info dictionary a
 packet through the private ``_update_meta`` (called by ``_prep_dom_for_writing`` when it
 writes), in ways PDF/A refuses: Info and XMP out of step, an orphan XMP copy, PDF 2.0
 declared for ECDSA. ``pdfa_writer_class`` replaces the hook; ``check()`` states what it
-assumes and ``tests/test_compat.py`` runs it (pyproject.toml pins pyHanko for the same reason).
+assumes and ``tests/test_signature_pyhanko_compat.py`` runs it (pyproject.toml pins pyHanko for the same reason).
 """
 
 from __future__ import annotations

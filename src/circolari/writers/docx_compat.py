@@ -3,7 +3,7 @@
 The DOCX writer sets style ids, numbering, row and table properties and removes empty
 paragraphs on the XML elements behind python-docx's objects (``Paragraph._p``, ``_Row._tr``,
 ``Table._tbl``, ``Part._blob``, the ``_Cell`` class), which python-docx does not expose
-publicly. ``check()`` states each assumption; ``tests/test_compat.py`` runs it, so an
+publicly. ``check()`` states each assumption; ``tests/test_writers_docx_compat.py`` runs it, so an
 upgrade that changes one fails loudly instead of writing a different DOCX.
 """
 

@@ -5,7 +5,7 @@ every page back (ReportLab's usual recipe): ``showPage`` keeps a shallow copy of
 canvas's state and starts the next page with the private ``Canvas._startPage``, which must
 give the new page fresh accumulators (a new ``_code`` list) rather than clear the old ones;
 ``save`` puts each page's state back, lets the caller draw on it, and writes it.
-``check()`` states the assumption; ``tests/test_compat.py`` runs it on an upgrade.
+``check()`` states the assumption; ``tests/test_writers_reportlab_compat.py`` runs it on an upgrade.
 """
 
 from __future__ import annotations
