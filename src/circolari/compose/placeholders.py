@@ -134,9 +134,12 @@ def text_line(doc, path: tuple, needle: str) -> int | None:
 
 def problems(act, doc) -> list[Problem]:
     """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures."""
-    from circolari.series.letters import declared
+    fatti = dict(getattr(act, "fatti", None) or {})
+    serie = getattr(act, "serie", None)
+    if serie is not None:  # the series machinery loads only for a series
+        from circolari.series.letters import declared
 
-    fatti = {**(getattr(act, "fatti", None) or {}), **declared(getattr(act, "serie", None))}
+        fatti.update(declared(serie))
     found: list[Problem] = []
     cited: set[str] = set()
     markdown = {path for path, _ in markdown_texts(act)}
