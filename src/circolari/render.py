@@ -30,6 +30,7 @@ class Rendered:
     warnings: list[Problem] = field(default_factory=list)
     pages: int = 0
     issued: bool = False
+    fields: dict[str, int] = field(default_factory=dict)  # the PDF layout's page figures
 
 
 @lru_cache(maxsize=4)
@@ -88,17 +89,19 @@ def _prepare_delibera(act, doc, project: Project) -> Prepared:
     return Prepared(template, context, identity, tables, issued=True, date=act.seduta)
 
 
-def render_act(path: Path, project: Project) -> Rendered:
-    """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input."""
+def render_act(path: Path, project: Project, *, preview: bool = False) -> Rendered:
+    """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input.
+    ``preview``: only the PDF, the HTML and its style sheet (no DOCX, text or manifest)."""
     path = Path(path)
     name = act_name(path)
     act, doc = load_act(path)
-    return render_loaded(act, doc, project, name=name)
+    return render_loaded(act, doc, project, name=name, preview=preview)
 
 
-def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None) -> Rendered:
+def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None,
+                  preview: bool = False) -> Rendered:
     """Render an act already loaded (a series renders each letter's act this way);
-    ``extra`` goes into the manifest as is."""
+    ``extra`` goes into the manifest as is; ``preview`` as in :func:`render_act`."""
     path = doc.path
     prepare = _prepare_circolare if act.tipo == "circolare" else _prepare_delibera
     prepared = prepare(act, doc, project)
@@ -118,6 +121,9 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     pdf, layout = write_pdf(document, meta)
     pdf = _finish(pdf, meta, prepared, layout, when)
     fields = layout.fields()
+    if preview:
+        files = {f"{name}.pdf": pdf, f"{name}.html": html.encode("utf-8"), "stile.css": css().encode("utf-8")}
+        return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued, fields=fields)
     files = {
         f"{name}.pdf": pdf,
         f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),
@@ -127,7 +133,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     }
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
-    return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
+    return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued, fields=fields)
 
 
 def _refuse_missing_characters(document, doc) -> None:
