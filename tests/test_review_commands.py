@@ -146,6 +146,7 @@ def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
     assert "manca.yaml: errore: esempio non trovato" in page
     assert 'id="rotto" data-stato="errore"' in page and "sintassi YAML non valida" in page
     assert f'id="{DGR}" data-stato="modificato"' in page and ">200</ins>" in page
+    assert "pagina 5, Allegato 1, 1) CURE SUB-ACUTE" in page  # the annex in the change's place
     assert f'id="{NOTA}" data-stato="uguale"' in page
     assert len(list((out / DGR).glob("pagina-*.png"))) == 7
 
