@@ -30,7 +30,7 @@ RIVAL_BATCH = 20
 
 
 def make_project(folder: Path) -> Path:
-    from series_helpers import ACT, write_xlsx
+    from helpers.series import ACT, write_xlsx
 
     shutil.copytree(ROOT / "templates", folder / "templates")
     registry = folder / "recipients"
@@ -52,8 +52,8 @@ def make_project(folder: Path) -> Path:
 
 def one_letter_seconds(project: Path) -> float:
     """The floor: one letter rendered in this process (warm), the best of five."""
-    from circolari.acts import load_act
-    from circolari.project import Project
+    from circolari.input.acts import load_act
+    from circolari.input.project import Project
     from circolari.render import load_registry, render_loaded
     from circolari.series.letters import letter_act, plan
 
@@ -105,7 +105,7 @@ def rival(folder: Path) -> float | None:
 
 
 def main() -> None:
-    from series_helpers import make_p12
+    from helpers.series import make_p12
 
     failed = False
     with tempfile.TemporaryDirectory() as tmp:

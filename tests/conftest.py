@@ -19,7 +19,7 @@ def run_cli(*args: str, cwd: Path | None = None):
     """Run ``circolari ARGS`` in-process (as the console script would) and return the result."""
     import os
 
-    from circolari.cli import app
+    from circolari.cli.main import app
 
     old = Path.cwd()
     os.chdir(cwd or ROOT)
@@ -65,6 +65,14 @@ def nota_out(tmp_path_factory) -> Path:
     result = run_cli("render", NOTA, "--out", out)
     assert result.exit_code == 0, result.output
     return out / NOTA.stem
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A test CA and signer certificates (helpers.pki), made once for the whole session."""
+    from helpers.pki import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 def docx_paragraphs(path: Path):

@@ -15,7 +15,7 @@ from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from conftest import ROOT
-from mail_helpers import make_act, p7m_of, pdf_bytes, recipients, signed_pdf
+from helpers.mail import make_act, p7m_of, pdf_bytes, recipients, signed_pdf
 
 
 def _parse(path):
@@ -215,7 +215,7 @@ def test_missing_manifest_and_bad_json(tmp_path):
 def test_cli_prepare_and_dry_run(tmp_path):
     from typer.testing import CliRunner
 
-    from circolari.mail.cli import app
+    from circolari.cli.mail import app
 
     act = make_act(tmp_path, n=4)
     runner = CliRunner()

@@ -9,12 +9,12 @@ import mailbox
 import pytest
 from typer.testing import CliRunner
 
-from circolari.mail.cli import app
+from circolari.cli.mail import app
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.receipts import import_receipts, parse_receipt
 from circolari.mail.smime import Verifier
-from mail_helpers import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
+from helpers.mail import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
 
 
 @pytest.fixture()

@@ -90,7 +90,7 @@ def test_preview_writes_pages_and_index(project):
 
 
 def test_preview_html_has_the_pdf_font_and_page_figures(project):
-    from circolari.styles import FONT_FACES, font_file
+    from circolari.document.styles import FONT_FACES, font_file
 
     act = project / "examples" / f"{DGR}.yaml"
     assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0

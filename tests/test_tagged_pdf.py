@@ -7,11 +7,11 @@ import subprocess
 
 import pikepdf
 import pytest
-from tags_helpers import mcid_problems, squeeze, struct_tree, unmarked_text
-from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
+from helpers.tags import mcid_problems, squeeze, struct_tree, unmarked_text
+from helpers.pki import PASSWORD
 
-from circolari.pdfa_check import check_pdfa
-from circolari.signing import sign_pdf
+from circolari.pdf.pdfa_check import check_pdfa
+from circolari.signature.pades import sign_pdf
 from circolari.writers import text as text_writer
 from conftest import EXAMPLES, NOTA, run_cli
 
@@ -137,7 +137,7 @@ def test_catalog_declares_a_tagged_accessible_pdf(acts, kind):
 
 
 @pytest.mark.parametrize("kind", ["circolare", "delibera"])
-def test_signed_pdf_stays_tagged_and_pdfa(acts, kind, pki, tmp_path):  # noqa: F811
+def test_signed_pdf_stays_tagged_and_pdfa(acts, kind, pki, tmp_path):
     pdf = acts[kind][0]
     signed = tmp_path / "firmato.pdf"
     sign_pdf(pdf, signed, pki.p12, PASSWORD)
@@ -161,7 +161,7 @@ def test_docx_headings_have_word_outline_levels(acts, kind, headings):
     import docx
     from docx.oxml.ns import qn
 
-    from circolari import styles
+    from circolari.document import styles
 
     pdf, doc, _ = acts[kind]
     document = docx.Document(str(pdf.with_suffix(".docx")))
@@ -176,7 +176,7 @@ def test_docx_headings_have_word_outline_levels(acts, kind, headings):
 
 
 def test_series_letters_are_tagged(project):
-    from series_helpers import rows, write_act, write_csv
+    from helpers.series import rows, write_act, write_csv
 
     act = write_act(project, "riparto.csv")
     write_csv(project / "atti" / "riparto.csv", rows(project))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .html import csp_meta, escape, page, url
+from circolari.review.html import csp_meta, escape, page, url
 
 
 def page_images(pdf: bytes, *, scale: float = 1.5, grey: bool = False, compress: int = 6) -> list[bytes]:
@@ -44,8 +44,8 @@ def write_pages(pdf: bytes, folder: Path, *, compress: int = 6) -> list[str]:
     changed since the last call (``page_keys``); return the keys."""
     import json
 
-    from ..output import write_atomic
-    from .page_keys import page_keys
+    from circolari.output import write_atomic
+    from circolari.review.page_keys import page_keys
 
     keys = page_keys(pdf)
     record = folder / PAGES_RECORD
@@ -71,7 +71,7 @@ def write_preview(rendered, folder: Path, *, refresh: int | None = None) -> Path
     """Write the HTML rendering (in the PDF's font, with the PDF's page figures), the PDF, the
     page pictures and ``index.html`` into ``folder``; return the index. ``refresh`` (seconds):
     the page reloads itself (``preview --watch``)."""
-    from ..output import write_atomic
+    from circolari.output import write_atomic
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,7 +120,7 @@ def fill_page_figures(html: str, pages: int, fields: dict[str, int]) -> str:
     """The act's HTML with the PDF layout's figures in its empty ``data-campo`` spans: page
     counts as the PDF prints them; the page number of the footer (shown once, at the end) is the
     last page's."""
-    from ..document import Field
+    from circolari.document.tree import Field
 
     values = {"page": pages, "pages": pages, **fields}
 
@@ -140,8 +140,8 @@ FONTS_FOLDER = "caratteri"
 
 def font_faces(folder: Path) -> bytes:
     """Copy the PDF's font files beside the style sheet (once) and return their ``@font-face`` rules."""
-    from ..output import write_atomic
-    from ..styles import DOCX_FONT, FONT_FACES, font_file
+    from circolari.output import write_atomic
+    from circolari.document.styles import DOCX_FONT, FONT_FACES, font_file
 
     rules = []
     for face, (bold, italic) in FONT_FACES.items():
@@ -158,7 +158,7 @@ def font_faces(folder: Path) -> bytes:
 
 def write_index(index: Path, html: str, refresh: int | None) -> None:
     """Write the page (atomically: a reloading browser never reads half of it)."""
-    from ..output import write_atomic
+    from circolari.output import write_atomic
 
     if refresh:
         html = html.replace('<meta charset="utf-8">', f'<meta charset="utf-8">\n<meta http-equiv="refresh" content="{int(refresh)}">', 1)
@@ -167,7 +167,7 @@ def write_index(index: Path, html: str, refresh: int | None) -> None:
 
 def write_error(folder: Path, name: str, problems, *, refresh: int | None = None) -> Path:
     """The preview page after a failed render: the errors first, then the last pages that rendered."""
-    from .html import problems_list
+    from circolari.review.html import problems_list
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -191,9 +191,9 @@ def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, re
     then reloads itself). One session per preview folder: the folder stays locked meanwhile."""
     import watchfiles
 
-    from ..errors import CircolariError
-    from ..output import locked
-    from ..render import render_act
+    from circolari.errors import CircolariError
+    from circolari.output import locked
+    from circolari.render import render_act
 
     act, folder = Path(act), Path(folder)
 
@@ -249,6 +249,6 @@ def with_policy(html: bytes) -> bytes:
 
 
 def _list(problems) -> str:
-    from .html import problems_list
+    from circolari.review.html import problems_list
 
     return problems_list(problems)

@@ -1,0 +1,101 @@
+"""Test helpers: build small ReportLab PDFs and assert PDF/A conformance.
+
+The checking logic lives in ``circolari.pdf.pdfa_check``; this only adds the
+external oracles available here (qpdf, pikepdf's own PDF/A validator).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import fontpkg_titillium_web
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from circolari.pdf.pdfa import PdfMeta, SignatureSpot, finish_pdf
+from circolari.pdf.pdfa_check import check_pdfa
+
+FONT = "TitilliumWeb"
+META = PdfMeta(
+    title="Indicazioni operative per la campagna vaccinale «antinfluenzale» 2024/2025",
+    author="Regione Lombardia - Direzione Generale Welfare",
+    subject="Circolare",
+    keywords=("vaccinazioni", "influenza", "ATS"),
+    date=datetime(2024, 10, 1, 9, 30, tzinfo=ZoneInfo("Europe/Rome")),
+)
+SPOT = SignatureSpot("Firma_DirettoreGenerale", 0, (340.0, 60.0, 540.0, 120.0))
+
+
+def register_font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        path = fontpkg_titillium_web.ROOT / "files" / "TitilliumWeb-Regular.ttf"
+        pdfmetrics.registerFont(TTFont(FONT, str(path)))
+    return FONT
+
+
+def make_pdf(pages: int = 2, *, initial_font: bool = True, helvetica_text: bool = False,
+             link: bool = False) -> bytes:
+    """A small act-like PDF as the renderer makes it (invariant, Titillium embedded)."""
+    register_font()
+    buf = BytesIO()
+    kwargs = {"initialFontName": FONT} if initial_font else {}
+    c = canvas.Canvas(buf, invariant=True, **kwargs)
+    for page in range(pages):
+        c.setFont(FONT, 11)
+        for line in range(30):
+            c.drawString(72, 770 - 18 * line,
+                         f"Pagina {page + 1}, riga {line + 1}: perché è così? Sì, àèìòù €")
+        if link:
+            c.linkURL("https://www.regione.lombardia.it", (72, 200, 260, 215))
+        if helvetica_text:
+            c.setFont("Helvetica", 10)
+            c.drawString(72, 100, "testo in Helvetica non incorporato")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def finished(pages: int = 2, signature: SignatureSpot | None = SPOT, **kwargs) -> bytes:
+    return finish_pdf(make_pdf(pages, **kwargs), META, signature)
+
+
+def qpdf_check(data: bytes, tmp_path) -> str | None:
+    """qpdf --check output if it fails, None if it passes (or qpdf is missing)."""
+    if shutil.which("qpdf") is None:
+        return None
+    path = tmp_path / "qpdf-check.pdf"
+    path.write_bytes(data)
+    run = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    return None if run.returncode == 0 else run.stdout + run.stderr
+
+
+def assert_pdfa(data: bytes, tmp_path) -> None:
+    """No failed clause in our checker, and qpdf finds no structural error."""
+    failures = check_pdfa(data)
+    assert failures == [], "\n".join(map(str, failures))
+    problem = qpdf_check(data, tmp_path)
+    assert problem is None, problem
+
+
+def pikepdf_findings(data: bytes, tmp_path) -> list[tuple[str, str]]:
+    """(rule, kind) from pikepdf's PDF/A-2b validator on a copy without the form (it does not
+    cover AcroForm); pytest skips where its optional dependencies are missing."""
+    import pikepdf
+    import pytest
+
+    validator = pytest.importorskip("pikepdf.pdfa")
+    copy = tmp_path / "senza-modulo.pdf"
+    with pikepdf.open(BytesIO(data)) as doc:
+        if "/AcroForm" in doc.Root:
+            del doc.Root.AcroForm
+        for page in doc.pages:
+            if "/Annots" in page.obj:
+                page.obj.Annots = pikepdf.Array(
+                    [a for a in page.obj.Annots if a.get("/Subtype") != "/Widget"])
+        doc.save(copy)
+    return sorted((f.rule, f.kind) for f in validator.validate_written(copy, "2b").findings)
