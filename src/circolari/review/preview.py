@@ -9,28 +9,43 @@ from circolari.review.html import csp_meta, escape, page, url
 
 
 def page_images(pdf: bytes, *, scale: float = 1.5, grey: bool = False, compress: int = 6) -> list[bytes]:
-    """One PNG per page (scale 1 = 72 dpi), in shades of grey if ``grey``; ``compress`` 0-9
-    (PNG encoding is most of the time: ``preview --watch`` uses 1)."""
-    return [png for _, png in _pngs(pdf, None, scale=scale, grey=grey, compress=compress)]
-
-
-def _pngs(pdf: bytes, numbers, *, scale: float, grey: bool = False, compress: int = 6):
-    """(page number from 1, PNG) of the pages ``numbers`` (every page if None), in order."""
+    """One PNG per page (scale 1 = 72 dpi), in shades of grey if ``grey``, encoded by Pillow
+    (``compress`` 0-9): the approvals' page goldens, whose bytes the records hash."""
     import io
 
+    images = []
+    for bitmap in _bitmaps(pdf, None, scale=scale, grey=grey):
+        buffer = io.BytesIO()
+        image = bitmap.to_pil()
+        (image.convert("L") if grey else image).save(buffer, format="PNG", optimize=False, compress_level=compress)
+        images.append(buffer.getvalue())
+    return images
+
+
+def pictures(pdf: bytes, numbers=None, *, scale: float = 1.5):
+    """(page number from 1, PNG) of the pages ``numbers`` (every page if None), in order, with
+    the fast encoder (``png.py``: grey when the page has no colour)."""
+    from circolari.review.png import png
+
+    numbers = list(numbers) if numbers is not None else None
+    for index, bitmap in enumerate(_bitmaps(pdf, numbers, scale=scale, rgb=True)):
+        yield (numbers[index] if numbers is not None else index + 1), png(bitmap)
+
+
+def _bitmaps(pdf: bytes, numbers, *, scale: float, grey: bool = False, rgb: bool = False):
+    """The pypdfium2 bitmaps of the pages ``numbers`` (every page if None), in order."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     try:
         for number in (range(1, len(document) + 1) if numbers is None else numbers):
             pdf_page = document[number - 1]
-            bitmap = pdf_page.render(scale=scale, grayscale=grey)
-            buffer = io.BytesIO()
-            image = bitmap.to_pil()
-            (image.convert("L") if grey else image).save(buffer, format="PNG", optimize=False, compress_level=compress)
-            bitmap.close()
-            pdf_page.close()
-            yield number, buffer.getvalue()
+            bitmap = pdf_page.render(scale=scale, grayscale=grey, rev_byteorder=rgb)
+            try:
+                yield bitmap
+            finally:
+                bitmap.close()
+                pdf_page.close()
     finally:
         document.close()
 
@@ -39,7 +54,7 @@ PAGES_RECORD = "pagine.json"  # the key of each pagina-N.png (page_keys), to red
 SCALE = 1.5
 
 
-def write_pages(pdf: bytes, folder: Path, *, compress: int = 6) -> list[str]:
+def write_pages(pdf: bytes, folder: Path) -> list[str]:
     """``pagina-N.png`` for every page of ``pdf``, redrawing only the pages whose content
     changed since the last call (``page_keys``); return the keys."""
     import json
@@ -57,7 +72,7 @@ def write_pages(pdf: bytes, folder: Path, *, compress: int = 6) -> list[str]:
     record.unlink(missing_ok=True)  # until the pictures below are written
     stale = [n for n, key in enumerate(keys, start=1)
              if n > len(old) or old[n - 1] != key or not (folder / f"pagina-{n}.png").is_file()]
-    for number, png in _pngs(pdf, stale, scale=SCALE, compress=compress):
+    for number, png in pictures(pdf, stale, scale=SCALE):
         write_atomic(folder / f"pagina-{number}.png", png)
     for extra in folder.glob("pagina-*.png"):
         number = extra.stem.partition("-")[2]
@@ -81,7 +96,7 @@ def write_preview(rendered, folder: Path, *, refresh: int | None = None) -> Path
     write_atomic(folder / f"{name}.html", with_policy(html.encode("utf-8")))
     write_atomic(folder / "stile.css", font_faces(folder) + rendered.files["stile.css"])
     write_atomic(folder / f"{name}.pdf", pdf)  # the PDF shown, never a stale one
-    keys = write_pages(pdf, folder, compress=1 if refresh else 6)
+    keys = write_pages(pdf, folder)
     width, height = _picture_size(pdf)
     figures = []
     for number, key in enumerate(keys, start=1):
