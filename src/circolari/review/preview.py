@@ -92,7 +92,7 @@ def write_preview(rendered, folder: Path, *, refresh: int | None = None) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     name = rendered.name
     pdf = rendered.files[f"{name}.pdf"]
-    html = fill_page_figures(rendered.files[f"{name}.html"].decode("utf-8"), rendered.pages, rendered.fields)
+    html = fill_page_figures(rendered.files[f"{name}.html"].decode("utf-8"), rendered.pages, rendered.layout.fields())
     write_atomic(folder / f"{name}.html", with_policy(html.encode("utf-8")))
     write_atomic(folder / "stile.css", font_faces(folder) + rendered.files["stile.css"])
     write_atomic(folder / f"{name}.pdf", pdf)  # the PDF shown, never a stale one
