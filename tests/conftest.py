@@ -29,6 +29,33 @@ def run_cli(*args: str, cwd: Path | None = None):
         os.chdir(old)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_temp_folder(tmp_path_factory):
+    """User caches (circolari's compiled templates: ``$XDG_CACHE_HOME/circolari/jinja``) go to the
+    session's temp folder, for the CLI run in-process and in subprocesses alike, never ``~/.cache``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_click_command():
+    """Build circolari's click command once per session, not at every in-process invocation.
+
+    Typer rebuilds it on each ``CliRunner.invoke`` (it inspects the signature and type hints of
+    every command: tens of milliseconds, hundreds of invocations). Other apps are built as before.
+    """
+    import typer.testing
+
+    from circolari.cli.main import app
+
+    build = typer.testing._get_command  # fails loudly here if a typer upgrade renames it
+    command = build(app)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(typer.testing, "_get_command", lambda given: command if given is app else build(given))
+        yield
+
+
 def pdf_text(path: Path) -> list[str]:
     """Text of each page, whitespace collapsed."""
     from pypdf import PdfReader

@@ -44,6 +44,27 @@ def test_rendered_pdf_is_pdfa_2a_and_pdfua_1(rendered, kind):
         assert "/Encrypt" not in doc.trailer and len(doc.trailer.ID) == 2
 
 
+# What pikepdf's validator (PDF/A-1b/2b/3b only, no extension schemas) cannot read in a tagged act
+# that declares PDF/UA-1: the extension schema describing pdfuaid, and conformance level A.
+BEYOND_PIKEPDF = [
+    ("ISO_19005_2:6.6.2.3.1-1", "violation",
+     "XMP namespace pdfaExtension=http://www.aiim.org/pdfa/ns/extension/ is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP namespace pdfaProperty=http://www.aiim.org/pdfa/ns/property# is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP namespace pdfaSchema=http://www.aiim.org/pdfa/ns/schema# is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP property pdfaExtension:schemas is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP property pdfuaid:part is not permitted"),
+    ("ISO_19005_2:6.6.4-3", "violation", "pdfaid:conformance is 'A', expected 'B'"),
+]
+
+
+@pytest.mark.parametrize("kind", ACTS)
+def test_pikepdf_validator_finds_nothing_but_what_it_cannot_read_in_the_act_without_its_form(
+        rendered, kind, tmp_path):
+    from helpers.pdfa import pikepdf_report
+
+    assert pikepdf_report(rendered[kind].read_bytes(), tmp_path) == BEYOND_PIKEPDF
+
+
 def _field_and_words(pdf_path, field_name):
     """(page index, widget rect in pdfplumber's top-down coordinates, words of that page)."""
     with pikepdf.open(pdf_path) as doc:
