@@ -14,9 +14,8 @@ from helpers.pki import PASSWORD
 from circolari.pdf.pdfa_check import check_pdfa
 from circolari.signature.pades import sign_pdf
 from circolari.signature.verify import verify_file
-from conftest import EXAMPLES, NOTA, run_cli
+from conftest import DGR, NOTA, run_cli
 
-DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 ACTS = {"circolare": (NOTA, "Firma_DirettoreGenerale", "LUIGI CAJAZZO",
                       "plasma iperimmune anti SARS-CoV-2 e sperimentazioni cliniche in Regione Lombardia."),
         "delibera": (DGR, "Firma_Segretario", "ENRICO GASPARINI",
@@ -24,11 +23,8 @@ ACTS = {"circolare": (NOTA, "Firma_DirettoreGenerale", "LUIGI CAJAZZO",
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    for act, *_ in ACTS.values():
-        assert run_cli("render", act, "--out", out).exit_code == 0
-    return {kind: out / act.stem / f"{act.stem}.pdf" for kind, (act, *_) in ACTS.items()}
+def rendered(reference):
+    return {kind: reference[kind].pdf for kind in ACTS}
 
 
 @pytest.mark.parametrize("kind", ACTS)
