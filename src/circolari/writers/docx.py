@@ -442,9 +442,7 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     writer.blocks(document, doc.body)
     _set_properties(document, meta, when)
     finish_package(document, pages=fields.get("act-pages", 1))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _normalise_zip(buffer.getvalue())
+    return _zip(_members(document))
 
 
 def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
@@ -466,15 +464,35 @@ def _property(value: str, limit: int = 255) -> str:
     return value if len(value) <= limit else value[:limit - 1].rstrip() + "\u2026"
 
 
-def _normalise_zip(data: bytes) -> bytes:
+def _members(document) -> dict[str, bytes]:
+    """The package's members by name, uncompressed: the steps of python-docx's ``save`` (its
+    ``PackageWriter``) with a writer that keeps them, instead of a zip at zlib's default level
+    that would be decompressed and compressed again (a third of the DOCX writer's time)."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    class Members(dict):
+        def write(self, pack_uri, blob: bytes) -> None:
+            self[pack_uri.membername] = blob
+
+    package = document.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    members = Members()
+    PackageWriter._write_content_types_stream(members, parts)
+    PackageWriter._write_pkg_rels(members, package.rels)
+    PackageWriter._write_parts(members, parts)
+    return members
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
     """Same content -> same bytes: fixed timestamps, sorted members ([Content_Types].xml first)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+    names = sorted(members, key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name), compresslevel=1)  # fast; XML still shrinks ~5x
+            target.writestr(info, members[name], compresslevel=1)  # fast; XML still shrinks ~5x
     return out.getvalue()
