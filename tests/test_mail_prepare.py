@@ -76,7 +76,7 @@ def test_prepare_twice_is_idempotent(tmp_path):
         assert len(j.rows()) == 5 and len(j.events()) == 5
 
 
-def test_builder_splice_equals_generator(tmp_path):
+def test_builder_direct_equals_generator(tmp_path):
     from datetime import datetime
 
     from circolari.mail.manifest import load_render_manifest
@@ -297,6 +297,31 @@ def test_display_names_decode_exactly_and_add_no_address(sender, recipient):
             [(sender, "welfare@regione.pec.test")]
 
 
+@settings(max_examples=120, deadline=None)
+@given(oggetto=_TEXT, denominazione=_NAME, ruolo=st.one_of(st.none(), _NAME),
+       cc=st.booleans(), n_attachments=st.integers(0, 2),
+       rid=st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True))
+def test_direct_build_equals_the_generator_for_any_data(oggetto, denominazione, ruolo, cc,
+                                                        n_attachments, rid):
+    """build() assembles the bytes itself; they must be exactly the stdlib generator's
+    (build_plain), or a message prepared before would change when prepared again."""
+    from datetime import datetime
+
+    from circolari.mail.manifest import Act, Recipient, Sender
+    from circolari.mail.message import Attachment, MessageBuilder
+
+    act = Act(kind="circolare", name="atto", oggetto=oggetto, date="2020-05-20",
+              protocollo="G1.2020.0012345", numero=None)
+    attachments = [Attachment(name=f"allegato {i} città.pdf", data=bytes(range(256)) * 40,
+                              maintype="application", subtype="pdf", role="allegato")
+                   for i in range(n_attachments)]
+    b = MessageBuilder(act, Sender(denominazione="Regione Lombardia", pec="welfare@regione.pec.test"),
+                       attachments, datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
+    rcp = Recipient(id=rid, denominazione=denominazione, ruolo=ruolo,
+                    pec="protocollo@asst-01.pec.test", role="cc" if cc else "to")
+    assert b.build(rcp)[1] == b.build_plain(rcp)
+
+
 def test_adjacent_accented_words_keep_their_space():
     """Regression (Python 3.11 folding): "città perché" must not arrive as "cittàperché"."""
     # Found by random search: the stdlib folder gave "DGR  unitàunità ... cittàgià ...".
@@ -330,3 +355,40 @@ def test_mail_template_runs_bounded_with_italian_errors(tmp_path, body, words):
     text = str(caught.value.problems[0].message) if hasattr(caught.value, "problems") else str(caught.value)
     assert words in text.lower(), text
     assert not (act / "mail" / "manifest.json").exists()
+
+
+def test_manifest_problems_are_all_reported_by_field(tmp_path):
+    """The render's manifest is checked by its pydantic model: every problem at once, in Italian,
+    each naming its field (indexes from 0, as in the JSON), and nothing prepared."""
+    from circolari.mail.manifest import load_render_manifest
+
+    act = make_act(tmp_path, n=4)
+    manifest = load_render_manifest(act)
+    assert manifest.act_dir == act and manifest.recipients[-1].per_conoscenza and manifest.act.numero is None
+    data = json.loads((act / "manifest.json").read_text(encoding="utf-8"))
+    data["format"] = 2
+    data["act"].update(oggetto="  ", date="20-05-2020", numero=12)
+    data["sender"]["pec"] = "welfare @regione.pec.test"
+    data["recipients"][0]["id"] = "../evil"
+    data["recipients"][1]["id"] = "asst-03"
+    del data["recipients"][1]["denominazione"]
+    data["recipients"][2].update(pec=None, role="bcc")
+    data["recipients"].append("asst-05")
+    (act / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CircolariError) as err:
+        prepare(act, signed_pdf(tmp_path))
+    found = {p.field: p.message for p in err.value.problems}
+    assert found == {
+        "format": "formato 2 non supportato (atteso 1)",
+        "act.oggetto": "valore vuoto",
+        "act.date": "data «20-05-2020» non nel formato AAAA-MM-GG",
+        "sender.pec": "l'indirizzo PEC «welfare @regione.pec.test» contiene spazi o a capo",
+        "recipients[0].id": "identificativo «../evil» non valido",
+        "recipients[1].denominazione": "valore mancante",
+        "recipients[2].pec": "indirizzo PEC mancante",
+        "recipients[2].role": "ruolo 'bcc' non valido",
+        "recipients[4]": "atteso un oggetto",
+        "recipients[2].id": "identificativo «asst-03» ripetuto (già in recipients[1])",
+    }
+    assert "«ASST di prova 03» nell'anagrafica" in next(p.hint for p in err.value.problems if p.field == "recipients[2].pec")
+    assert not (act / "mail").exists()

@@ -14,6 +14,7 @@ import typer
 
 from circolari.cli.problems import clerk_errors, report
 from circolari.errors import CircolariError, Problem
+from circolari.kinds import KINDS
 
 app = typer.Typer(
     name="circolari",
@@ -46,9 +47,7 @@ RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="car
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="cartella di uscita (predefinita: out/)")]
 
 
-class Kind(str, Enum):
-    circolare = "circolare"
-    delibera = "delibera"
+Kind = Enum("Kind", {name: name for name in KINDS}, type=str)  # the kinds of act (circolari.kinds)
 
 
 def command(typer_app: typer.Typer, name: str | None = None):
@@ -91,7 +90,7 @@ def init(directory: Annotated[Path, typer.Argument(help="cartella d'ufficio da c
 
 @command(app)
 def new(
-    kind: Annotated[Kind, typer.Argument(help="tipo di atto: circolare o delibera")],
+    kind: Annotated[Kind, typer.Argument(help=f"tipo di atto: {' o '.join(KINDS)}")],
     path: Annotated[Path, typer.Argument(help="file YAML da creare, es. atti/nota-vaccini.yaml")],
     templates: TemplatesOpt = None,
 ):
@@ -374,18 +373,7 @@ _register_subcommands()
 
 def main() -> None:
     """Console entry point."""
-    _short_lived_process()
+    from circolari.cli.startup import one_command_process
+
+    one_command_process()
     app()
-
-
-def _short_lived_process() -> None:
-    """Settings for a process that runs one command (docs/design.md, "Cold start")."""
-    import gc
-    import os
-
-    # Fewer collections while hundreds of thousands of objects are created by imports and the
-    # layout and live to the end (as mypy does): measured 55 -> 27 ms of a DGR render.
-    gc.set_threshold(20_000, 50, 1000)
-    # pydantic looks for plugins in every installed package's metadata on its first model;
-    # circolari uses none (pydantic's documented switch)
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
