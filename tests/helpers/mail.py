@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # aiosmtpd's chatter
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 USER, PASSWORD = "welfare@regione.pec.test", "s3greta-di-prova"
 SENDER = {"denominazione": "Regione Lombardia - Direzione Generale Welfare",
           "pec": "welfare@regione.pec.test"}
