@@ -137,7 +137,6 @@ def main() -> None:
         failed |= verdict != "OK"
         print(f"firma di {N} lettere (PAdES, --jobs {JOBS}): {seconds:.1f} s (obiettivo < {SIGN_GOAL:.0f} s) {verdict}; "
               f"{seconds / N * 1000:.1f} ms per lettera; {signed} firmate; codice {result.returncode}")
-        ours = None
         rival_seconds = rival(Path(tmp))
         if rival_seconds is None:
             print("docxtpl + LibreOffice: non installati, confronto non eseguito")

@@ -268,7 +268,7 @@ def _builder(oggetto, protocollo, sender_name, recipient_name):
     b = MessageBuilder(act, Sender(denominazione=sender_name, pec="welfare@regione.pec.test"),
                        [], datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
     rcp = Recipient(id="asst-01", denominazione=recipient_name, ruolo=None,
-                    pec="protocollo@asst-01.pec.test", role="to")
+                    pec="protocollo@asst-01.pec.test", per_conoscenza=False)
     raw = b.build(rcp)[1]
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))  # RFC 5322 hard limit
     return email.message_from_bytes(raw, policy=policy.default)

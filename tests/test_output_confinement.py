@@ -148,7 +148,7 @@ def test_os_errors_while_writing_are_italian_messages(project, monkeypatch, code
     def broken(target, data, **kwargs):
         raise OSError(code, os.strerror(code), str(target))
 
-    monkeypatch.setattr(output, "_temporary", broken)
+    monkeypatch.setattr(output, "temporary_file", broken)
     output_text = fails(project, "render", NOTA, "--out", project / "out")
     assert words in output_text
     assert "out" in output_text

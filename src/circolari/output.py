@@ -22,7 +22,7 @@ def _umask() -> int:
     return mask
 
 
-def _temporary(target: Path, data: bytes, *, fsync: bool = False) -> Path:
+def temporary_file(target: Path, data: bytes, *, fsync: bool = False) -> Path:
     """``data`` in full in a temporary file beside ``target``, with the mode a new file would get
     (mkstemp's is owner-only: colleagues on a shared folder could not read the act)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -44,7 +44,7 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:
     ``fsync`` flushes to disk first (for what cannot be made again, such as journals and receipts)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary(path, data, fsync=fsync)
+    tmp = temporary_file(path, data, fsync=fsync)
     try:
         os.replace(tmp, path)
     finally:
@@ -132,7 +132,7 @@ def _write_all(folder: Path, files: dict[str, bytes], protected, force: bool, la
         temps: dict[str, Path] = {}
         try:
             for name, data in files.items():
-                temps[name] = _temporary(folder / name, data)
+                temps[name] = temporary_file(folder / name, data)
             if last in temps:
                 (folder / last).unlink(missing_ok=True)
             order = [n for n in temps if n != last] + ([last] if last in temps else [])

@@ -16,7 +16,7 @@ from circolari.errors import CircolariError, Problem, fail
 from circolari.output import inside, sha256, write_all
 from circolari.document.parse import parse_html
 from circolari.input.project import Project
-from circolari.review.drafting import drafting_problems
+from circolari.input.drafting import drafting_problems
 from circolari.document.styles import css
 
 
@@ -125,7 +125,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
-    inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
+    inputs = [path, *template_files(project.templates, prepared.template), *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
 
@@ -133,7 +133,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
 def _refuse_missing_characters(document, doc) -> None:
     """Characters the PDF's font cannot draw are errors, located in the act where possible."""
     from circolari.compose.placeholders import all_strings
-    from circolari.input.validation import _field_name
+    from circolari.input.validation import field_name
     from circolari.writers.pdf import missing_characters
 
     missing = missing_characters(document)
@@ -146,7 +146,7 @@ def _refuse_missing_characters(document, doc) -> None:
             f"il carattere «{char}» (U+{ord(char):04X}) non esiste nel carattere tipografico del PDF "
             f"e non verrebbe stampato (nel testo «{context.strip()[:60]}»)",
             file=doc.path, line=doc.line_of(where) if where else None,
-            field=_field_name(where) if where else None,
+            field=field_name(where) if where else None,
             hint="sostituirlo con un carattere latino o toglierlo"))
     raise CircolariError(problems)
 
@@ -186,7 +186,7 @@ def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder
     return write_all(target, rendered.files, protected=protected, force=force, last="manifest.json")
 
 
-def _template_files(templates: Path, name: str) -> list[Path]:
+def template_files(templates: Path, name: str) -> list[Path]:
     """``name`` and every template it includes, for the manifest's inputs."""
     from circolari.compose.jinja import environment
 
@@ -226,7 +226,7 @@ def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: li
         "act": {"name": name, **prepared.identity},
         "sender": prepared.sender,
         "recipients": [{"id": r.ente.id, "denominazione": r.ente.denominazione, "ruolo": r.ente.ruolo,
-                        "pec": r.ente.pec, "role": r.role} for r in prepared.recipients],
+                        "pec": r.ente.pec, "per_conoscenza": r.per_conoscenza} for r in prepared.recipients],
         "files": [{"name": n, "sha256": sha256(d), "size": len(d)} for n, d in sorted(files.items())],
         "inputs": [{"path": rel(p), "sha256": sha256(Path(p).read_bytes())} for p in inputs],
         "registry_entries": {"ids": used, "sha256": sha256(json.dumps(entries, sort_keys=True,

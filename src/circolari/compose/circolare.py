@@ -16,11 +16,11 @@ TEMPLATE = "circolare.html.j2"
 
 
 @dataclass(frozen=True)
-class Recipient:
-    """A resolved body and whether it is an addressee ("to") or in copy ("cc")."""
+class Addressee:
+    """A resolved body of the act's heading: a destinatario, or per conoscenza (in copy)."""
 
     ente: Ente
-    role: str
+    per_conoscenza: bool
 
 
 def unverified_warnings(entes, doc: YamlDoc, field: str | None = None) -> list[Problem]:
@@ -58,5 +58,5 @@ def circolare_context(act: Circolare, doc: YamlDoc, templates: Path, registry: R
         "categorie": categories,
         "firma_campo": signature_field_name(act.firmatario.qualifica),
     }
-    recipients = [Recipient(e, "to") for e in to] + [Recipient(e, "cc") for e in cc]
+    recipients = [Addressee(e, False) for e in to] + [Addressee(e, True) for e in cc]
     return TEMPLATE, context, recipients, profile

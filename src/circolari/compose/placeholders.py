@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Callable, Iterator
 
 from circolari.errors import Problem
-from circolari.input.validation import _field_name
+from circolari.input.validation import field_name
 
 PLACEHOLDER = re.compile(r"(?<!\\)\[\[\s*([^\[\]:\s]*)\s*(?::\s*([^\[\]\s]*)\s*)?\]\]")
 LOCALE = "it_IT"
@@ -134,7 +134,7 @@ def text_line(doc, path: tuple, needle: str) -> int | None:
 
 def problems(act, doc) -> list[Problem]:
     """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures."""
-    from circolari.series.letters import declared
+    from circolari.model.serie import declared
 
     fatti = {**(getattr(act, "fatti", None) or {}), **declared(getattr(act, "serie", None))}
     found: list[Problem] = []
@@ -145,7 +145,7 @@ def problems(act, doc) -> list[Problem]:
             name, formato = match.group(1), match.group(2) or None
             cited.add(name)
             line = text_line(doc, path, match.group(0))
-            field = _field_name(path)
+            field = field_name(path)
             if path not in markdown:
                 found.append(Problem(f"citazione {match.group(0)} in un campo che non è testo Markdown: non verrebbe "
                                      "sostituita", file=doc.path, line=line, field=field,
@@ -185,7 +185,9 @@ def _sum_problems(name, fatto, fatti, doc, line) -> list[Problem]:
     if total != fatto.valore:
         from circolari.model.fatti import Fatto
 
-        show = lambda v: format_value(Fatto(**{fatto.tipo: v}), "decimali" if fatto.tipo == "importo" else "numero")
+        def show(value) -> str:
+            return format_value(Fatto(**{fatto.tipo: value}), "decimali" if fatto.tipo == "importo" else "numero")
+
         sums = " + ".join(show(v) for v in values)
         return [Problem(f"il totale «{name}» ({show(fatto.valore)}) non è la somma delle sue parti "
                         f"({sums} = {show(total)})", file=doc.path, line=line, field=f"fatti.{name}")]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
 from circolari.input.load import YamlDoc, load_yaml
-from circolari.model.base import _CONTROL
+from circolari.model.base import CONTROL_CHARS
 from circolari.model.delibera import Tabella
 
 
@@ -45,7 +45,7 @@ def _project_root(act: Path) -> Path:
 
 
 def _check_cell(value: str, path: Path, line: int | None) -> str:
-    match = _CONTROL.search(value)
+    match = CONTROL_CHARS.search(value)
     if match:
         raise fail(f"la cella contiene il carattere di controllo U+{ord(match.group()):04X}", file=path,
                    line=line, hint="toglierlo dal file")

@@ -61,7 +61,8 @@ def _describe(err: dict, allowed_keys: list[str]) -> tuple[str, str | None]:
     return _MESSAGES.get(kind, err["msg"]), hint
 
 
-def _field_name(loc: tuple) -> str:
+def field_name(loc: tuple) -> str:
+    """The dotted field name the clerk knows (``allegati[2].titolo``) for a pydantic error location."""
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
@@ -96,7 +97,7 @@ def validate_item(model: type[M], doc: YamlDoc, at: tuple) -> M:
             if err["type"] == "missing" and data_loc:
                 line, hint = _where_missing(doc, data_loc, keys) or (line, hint)
             problems.append(Problem(message, file=doc.path, line=line,
-                                    field=_field_name(loc) or None, hint=hint))
+                                    field=field_name(loc) or None, hint=hint))
         raise CircolariError(sorted(problems, key=lambda p: p.line or 0)) from None
 
 

@@ -155,8 +155,8 @@ class Journal:
         else:
             self.db.execute("COMMIT")
 
-    def _event(self, db, recipient_id: str | None, kind: str, state: str | None,
-               detail: str | None, at: str) -> None:
+    def record_event(self, db, recipient_id: str | None, kind: str, state: str | None,
+                     detail: str | None, at: str) -> None:
         db.execute("INSERT INTO events (at, recipient_id, kind, state, detail) "
                    "VALUES (?, ?, ?, ?, ?)", (at, recipient_id, kind, state, detail))
 
@@ -181,7 +181,7 @@ class Journal:
                 db.execute(f"UPDATE messages SET {cols} WHERE recipient_id = ?",
                            (*fields.values(), recipient_id))
             new_state = fields.get("state", cur["state"]) if applies else cur["state"]
-            self._event(db, recipient_id, kind, new_state, detail, at)
+            self.record_event(db, recipient_id, kind, new_state, detail, at)
         return applies
 
     # -- reads --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 
 MANIFEST_NAME = "manifest.json"
 SUPPORTED_FORMAT = 1
@@ -42,11 +42,12 @@ class Recipient:
     denominazione: str
     ruolo: str | None
     pec: str
-    role: str  # "to" (destinatario) or "cc" (per conoscenza)
+    per_conoscenza: bool
 
     @property
-    def per_conoscenza(self) -> bool:
-        return self.role == "cc"
+    def header(self) -> str:
+        """The message header that carries the address: "to" (destinatario) or "cc" (per conoscenza)."""
+        return "cc" if self.per_conoscenza else "to"
 
 
 @dataclass(frozen=True)
@@ -163,16 +164,16 @@ def load_render_manifest(act_dir: Path) -> RenderManifest:
                                     hint=f"correggere la PEC di «{r.get('denominazione', rid)}» "
                                          "nell'anagrafica e rigenerare l'atto"))
             pec = ""
-        role = r.get("role")
-        if role not in ("to", "cc"):
-            problems.append(Problem(f"ruolo {role!r} non valido", file=path,
-                                    field=f"{where}.role",
-                                    hint="'to' (destinatario) o 'cc' (per conoscenza)"))
+        per_conoscenza = r.get("per_conoscenza")
+        if not isinstance(per_conoscenza, bool):
+            problems.append(Problem(f"'per_conoscenza' deve essere true o false, non {per_conoscenza!r}", file=path,
+                                    field=f"{where}.per_conoscenza",
+                                    hint="rigenerare l'atto con 'circolari render'"))
         recipients.append(Recipient(
             id=rid,
             denominazione=_str(r, "denominazione", where, problems, path) or "",
             ruolo=_str(r, "ruolo", where, problems, path, required=False),
-            pec=pec, role=role if role in ("to", "cc") else "to"))
+            pec=pec, per_conoscenza=per_conoscenza is True))
 
     files = data.get("files") if isinstance(data.get("files"), list) else []
     if problems:

@@ -16,7 +16,7 @@ def pdf_is_signed(path: Path) -> bool:
     """True when ``path`` has a filled signature field; CircolariError if unreadable."""
     import pikepdf
 
-    from circolari.signature.verify import signature_fields
+    from circolari.signature.verify_pdf import signature_fields
 
     try:
         with pikepdf.open(path) as doc:

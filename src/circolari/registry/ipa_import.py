@@ -19,7 +19,7 @@ from circolari.registry.ipa import IpaRow, read_rows
 from circolari.input.files import read_text
 from circolari.model.registry import FISCAL_CODE, IPA_SOURCE_PREFIX
 from circolari.output import write_all
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 from circolari.registry.registry import Located, Registry
 from circolari.registry.edit import edit_entries
 

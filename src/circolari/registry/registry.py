@@ -9,7 +9,7 @@ from pathlib import Path
 from circolari.errors import CircolariError, Problem, fail
 from circolari.input.load import YamlDoc, load_yaml
 from circolari.model.registry import Ente, Gruppo
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 from circolari.registry.pec_domains import pec_domain_problem
 from circolari.input.validation import validate_item
 
@@ -141,13 +141,13 @@ class Registry:
         for i, g in enumerate(gruppi):
             if g not in self.groups:
                 problems.append(Problem(f"gruppo «{g}» sconosciuto", file=file, line=where("gruppi", i),
-                                        field=f"{field}.gruppi", hint=_suggest(g, self.groups)))
+                                        field=f"{field}.gruppi", hint=suggest(g, self.groups)))
         for key, ids in (("enti", enti), ("esclusi", esclusi)):
             for i, ident in enumerate(ids):
                 if ident not in self.by_id:
                     problems.append(Problem(f"ente «{ident}» non presente nel registro", file=file,
                                             line=where(key, i), field=f"{field}.{key}",
-                                            hint=_suggest(ident, self.by_id)))
+                                            hint=suggest(ident, self.by_id)))
         if problems:
             raise CircolariError(problems)
         chosen: dict[str, Ente] = {}
@@ -179,6 +179,7 @@ def _validated_items(doc: YamlDoc, model, problems: list[Problem], keep_index: b
         yield (index, item) if keep_index else item
 
 
-def _suggest(name: str, known) -> str:
+def suggest(name: str, known) -> str:
+    """A "did you mean" hint, in Italian, for an unknown registry id or group."""
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"forse «{close[0]}»?" if close else "vedere 'circolari recipients list'"

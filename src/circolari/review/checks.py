@@ -13,8 +13,8 @@ from pathlib import Path
 
 from circolari.input.acts import act_files
 from circolari.errors import CircolariError, Problem
-from circolari.input.validation import _field_name
-from circolari.review.drafting import drafting_problems
+from circolari.input.validation import field_name
+from circolari.input.drafting import drafting_problems
 
 
 @dataclass
@@ -194,7 +194,7 @@ def text_problems(act, doc) -> list[Problem]:
             text = substitute(raw, act.fatti)
         except ValueError:
             text = raw
-        field = _field_name(path)
+        field = field_name(path)
         for level, message, needle in [*citations.problems_in(text, when.year if when else None),
                                        *dates.problems_in(text, when)]:
             found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle), field=field, level=level))
@@ -203,7 +203,7 @@ def text_problems(act, doc) -> list[Problem]:
                                  hint="correggere la cifra o il testo (o citare un fatto con [[nome]])"))
     for path, message, needle in contradictions(list(markdown_texts(act)), act.fatti):
         found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle),
-                             field=_field_name(path), level="avviso",
+                             field=field_name(path), level="avviso",
                              hint="citare il fatto con [[nome]] o correggere la cifra"))
     return found
 

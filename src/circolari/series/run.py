@@ -62,13 +62,13 @@ def _common_key(path: Path, act, project) -> str:
 
     from circolari.compose.circolare import TEMPLATE
     from circolari.input.profiles import profile_path
-    from circolari.render import _template_files
+    from circolari.render import template_files
 
     try:
         program = version("circolari")
     except PackageNotFoundError:
         program = "?"
-    files = [path, *_template_files(project.templates, TEMPLATE), profile_path(project.templates, act.intestazione)]
+    files = [path, *template_files(project.templates, TEMPLATE), profile_path(project.templates, act.intestazione)]
     return sha256(json.dumps([program, *[sha256(Path(f).read_bytes()) for f in files]]).encode())
 
 
