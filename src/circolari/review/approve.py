@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.output import sha256
 
@@ -112,8 +113,9 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
     from circolari.registry.registry import Registry
-    from circolari.render import render_act
-    from circolari.review.checks import check_act
+    from circolari.input.acts import act_name, refuse_citation_errors
+    from circolari.render import render_loaded
+    from circolari.review.checks import load_and_check
     from circolari.review.pages import look_of
 
     reviewed = pack_record(pack)
@@ -125,12 +127,14 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
         project = project_for(act)
         templates = folder_files(project.templates)
         problems = _reviewed_problems(act, templates, reviewed)
+        loaded = None
         if not problems:
             try:
                 registry = Registry.load(project.recipients)
             except CircolariError:
                 registry = None
-            problems = [p for p in check_act(act, project, registry, today=today) if p.level == "errore"]
+            loaded, found = load_and_check(act, project, registry, today=today)
+            problems = [p for p in found if p.level == "errore"]
             if problems:
                 problems.append(Problem("l'atto ha errori: non può essere approvato", file=act,
                                         hint="correggerli, rigenerare il pacchetto con 'circolari review' e approvare"))
@@ -138,7 +142,8 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             results.append(Approval(act, "errore", problems))
             continue
         try:
-            rendered = render_act(act, project)
+            refuse_citation_errors(*loaded)
+            rendered = render_loaded(*loaded, project, name=act_name(act))
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
@@ -209,7 +214,7 @@ def approved_by(record: dict) -> str:
     """'approvato da Maria Rossi il 30/11/2026' (what the record holds)."""
     who = str(record.get("approvato_da") or "?")
     try:
-        when = dt.date.fromisoformat(str(record.get("data"))).strftime("%d/%m/%Y")
+        when = data_breve(dt.date.fromisoformat(str(record.get("data"))))
     except ValueError:
         when = "?"
     return f"approvato da {who} il {when}"
