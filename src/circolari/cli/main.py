@@ -373,18 +373,7 @@ _register_subcommands()
 
 def main() -> None:
     """Console entry point."""
-    _short_lived_process()
+    from circolari.cli.startup import one_command_process
+
+    one_command_process()
     app()
-
-
-def _short_lived_process() -> None:
-    """Settings for a process that runs one command (docs/design.md, "Cold start")."""
-    import gc
-    import os
-
-    # Fewer collections while hundreds of thousands of objects are created by imports and the
-    # layout and live to the end (as mypy does): measured 55 -> 27 ms of a DGR render.
-    gc.set_threshold(20_000, 50, 1000)
-    # pydantic looks for plugins in every installed package's metadata on its first model;
-    # circolari uses none (pydantic's documented switch)
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
