@@ -117,15 +117,13 @@ def text_line(doc, path: tuple, needle: str) -> int | None:
     return start
 
 
-def problems(act, doc) -> list[Problem]:
-    """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures."""
-    from circolari.kinds import kind_of
+def problems(doc, fatti: dict, markdown: set[tuple]) -> list[Problem]:
+    """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures.
 
-    kind = kind_of(act)
-    fatti = kind.figures(act)
+    ``fatti``: the figures a citation may name; ``markdown``: the paths of the Markdown fields, the
+    only places where a citation is substituted (both from the act's kind)."""
     found: list[Problem] = []
     cited: set[str] = set()
-    markdown = {path for path, _ in kind.markdown_texts(act)}
     for path, text in all_strings(doc.data):
         for match in PLACEHOLDER.finditer(text):
             name, formato = match.group(1), match.group(2) or None

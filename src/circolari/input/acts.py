@@ -81,9 +81,9 @@ def load_act(path: Path, *, check_fatti: bool = True):
 
 def refuse_citation_errors(act, doc) -> None:
     """Raise the errors of the act's ``[[citations]]`` and declared totals, if any."""
-    from circolari.compose.placeholders import problems as fatti_problems
+    from circolari.kinds import kind_of
 
-    errors = [p for p in fatti_problems(act, doc) if p.level == "errore"]
+    errors = [p for p in kind_of(act).citation_problems(act, doc) if p.level == "errore"]
     if errors:
         raise CircolariError(errors)
 

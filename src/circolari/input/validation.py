@@ -8,7 +8,6 @@ from pydantic import BaseModel, ValidationError
 
 from circolari.errors import CircolariError, Problem, did_you_mean
 from circolari.input.load import YamlDoc
-from circolari.kinds import KINDS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -66,8 +65,8 @@ def field_name(loc: tuple) -> str:
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1] if parts else ''}[{item + 1}]"]
-        elif "[" in str(item) or str(item) in KINDS:
-            continue  # pydantic's internal union/validator labels
+        elif "[" in str(item):
+            continue  # pydantic's internal validator labels (``function-after[...]``)
         else:
             parts.append(str(item))
     return ".".join(parts)
@@ -89,7 +88,7 @@ def validate_item(model: type[M], doc: YamlDoc, at: tuple) -> M:
         problems = []
         for err in exc.errors():
             loc = at + tuple(err["loc"])
-            data_loc = tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in KINDS))
+            data_loc = tuple(p for p in loc if isinstance(p, int) or "[" not in p)
             keys = _known_keys(model, data_loc[len(at):])
             message, hint = _describe(err, keys)
             line = doc.line_of(data_loc)

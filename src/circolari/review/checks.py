@@ -143,11 +143,10 @@ def load_and_check(path: Path, project, registry=None, *, today: dt.date | None 
 def check_loaded(act, doc, project, registry=None, *, today: dt.date | None = None,
                  used: set[str] | None = None) -> list[Problem]:
     """Every problem of an act already loaded (without its citations checked)."""
-    from circolari.compose.placeholders import problems as fatti_problems
     from circolari.kinds import kind_of
 
     kind = kind_of(act)
-    found = fatti_problems(act, doc)
+    found = kind.citation_problems(act, doc)
     found += kind.problems(act, doc, project, registry, used if used is not None else set())
     found += text_problems(act, doc)
     found += drafting_problems(act, doc)
