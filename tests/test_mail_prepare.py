@@ -347,7 +347,7 @@ def test_manifest_problems_are_all_reported_by_field(tmp_path):
     data["recipients"][0]["id"] = "../evil"
     data["recipients"][1]["id"] = "asst-03"
     del data["recipients"][1]["denominazione"]
-    data["recipients"][2].update(pec=None, role="bcc")
+    data["recipients"][2].update(pec=None, per_conoscenza="no")
     data["recipients"].append("asst-05")
     (act / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CircolariError) as err:
@@ -361,7 +361,7 @@ def test_manifest_problems_are_all_reported_by_field(tmp_path):
         "recipients[0].id": "identificativo «../evil» non valido",
         "recipients[1].denominazione": "valore mancante",
         "recipients[2].pec": "indirizzo PEC mancante",
-        "recipients[2].role": "ruolo 'bcc' non valido",
+        "recipients[2].per_conoscenza": "atteso true o false, trovato 'no'",
         "recipients[4]": "atteso un oggetto",
         "recipients[2].id": "identificativo «asst-03» ripetuto (già in recipients[1])",
     }

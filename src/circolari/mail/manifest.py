@@ -120,8 +120,8 @@ def _problem(err: dict, data: dict, path: Path) -> Problem:
         hint = "aggiornare circolari o rigenerare l'atto"
     elif len(loc) == 1 and kind in ("missing", "model_type"):
         message = "sezione mancante"
-    elif kind == "literal_error":
-        message, hint = f"ruolo {value!r} non valido", "'to' (destinatario) o 'cc' (per conoscenza)"
+    elif kind == "bool_type":
+        message, hint = f"atteso true o false, trovato {value!r}", _REGENERATE
     elif kind == "model_type":
         message = "atteso un oggetto"
     elif kind == "missing" or (kind == "string_type" and value is None):
