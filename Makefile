@@ -12,12 +12,8 @@ demo: $(VENV)/.installed
 	$(BIN)/circolari render examples/serie/
 
 test: $(VENV)/.installed-test
-<<<<<<< HEAD
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -q
-=======
 	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one worker per core, a test file per worker
->>>>>>> main
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
