@@ -56,7 +56,7 @@ def read_text(path: Path) -> str:
     """Read a UTF-8 text file or fail with a clear message."""
     path = Path(path)
     if path.is_dir():
-        raise fail("è una cartella, non un file", file=path)
+        raise fail("è una cartella, non un file", file=path, hint="al suo posto serve un file: spostarla o rinominarla")
     if not path.exists():
         raise fail("file non trovato", file=path, hint="controllare il percorso")
     if not path.is_file():

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from .acts import act_name, load_act
 from .compose import render_template
 from .errors import CircolariError, Problem, fail
-from .output import inside, sha256, write_all
+from .folder_swap import replace_folder
+from .output import inside, sha256
 from .parse import parse_html
 from .project import Project
 from .review.drafting import drafting_problems
@@ -180,10 +181,10 @@ def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetim
 
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder: Path | None = None) -> list[Path]:
-    """Write into ``out/<name>/`` (or ``folder``); an issued act's PDF/DOCX are protected."""
+    """Replace ``out/<name>/`` (or ``folder``) at once; an issued act's PDF/DOCX are protected."""
     protected = {n for n in rendered.files if n.endswith((".pdf", ".docx"))} if rendered.issued else set()
     target = Path(folder) if folder is not None else inside(out, rendered.name)
-    return write_all(target, rendered.files, protected=protected, force=force, last="manifest.json")
+    return replace_folder(target, rendered.files, protected=protected, force=force)
 
 
 def _template_files(templates: Path, name: str) -> list[Path]:

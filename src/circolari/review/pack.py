@@ -58,6 +58,10 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
     from .template_checks import check_templates
 
     out = Path(out)
+    if out.is_symlink():
+        raise CircolariError(Problem("la cartella del pacchetto di revisione è un collegamento simbolico: "
+                                     "non viene scritta né ricreata", file=out,
+                                     hint="indicare con --out una cartella vera (non un collegamento)"))
     if (out / MARKER).is_file():
         shutil.rmtree(out)  # a previous pack: only a folder this command made carries the marker
     elif out.exists() and any(out.iterdir()):
@@ -145,8 +149,11 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         thumbs.append(f'<figure><a href="{image}"><img src="{image}" '
                       f'alt="{attr(name)}, pagina {number}"></a><figcaption>pagina {number}</figcaption></figure>')
     entry.pages = len(images)
-    approved = approved_text(act)
-    record = approved_record(act)
+    try:
+        approved, record = approved_text(act), approved_record(act)
+    except CircolariError as exc:                    # a folder or a damaged file in approvati/
+        entry.problems = problems + exc.problems
+        return entry, _section(entry, '<p class="esito ko">l\'approvazione registrata non è leggibile</p>')
     look_html = ""
     if approved is None:
         entry.status = "non approvato"
