@@ -116,7 +116,7 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ren
     from circolari.series.sign import signed_over_current
 
     p12, _ = make_p12(tmp_path)
-    command = [sys.executable, "-c", "from circolari.cli import main; main()", "sign", str(series),
+    command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "sign", str(series),
                "--p12", str(p12), "--jobs", "1"]
     env = {**os.environ, "CIRCOLARI_P12_PASSWORD": PASSWORD}
     process = subprocess.Popen(command, cwd=rendered[0], env=env, stdout=subprocess.DEVNULL,

@@ -20,8 +20,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from .errors import fail
-from .output import _temporary, checkpoint, locked, remove_stale_files
+from circolari.errors import fail
+from circolari.output import _temporary, checkpoint, locked, remove_stale_files
 
 
 def replace_folder(folder: Path, files: dict[str, bytes], *, protected=frozenset(),
@@ -32,7 +32,7 @@ def replace_folder(folder: Path, files: dict[str, bytes], *, protected=frozenset
     try:
         return _replace(folder, files, protected, force)
     except OSError as exc:
-        from .os_errors import os_failure
+        from circolari.os_errors import os_failure
 
         raise os_failure(exc, folder) from None
 

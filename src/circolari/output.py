@@ -10,7 +10,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import fail
+from circolari.errors import fail
 
 
 def sha256(data: bytes) -> str:
@@ -157,7 +157,7 @@ def write_all(folder: Path, files: dict[str, bytes]) -> list[Path]:
                 for tmp in temps.values():
                     tmp.unlink(missing_ok=True)
     except OSError as exc:
-        from .os_errors import os_failure
+        from circolari.os_errors import os_failure
 
         raise os_failure(exc, folder) from None
 

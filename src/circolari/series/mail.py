@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CircolariError, Problem
-from .manifest import Entry, letters
+from circolari.errors import CircolariError, Problem
+from circolari.series.manifest import Entry, letters
 
 
 @dataclass
@@ -19,8 +19,8 @@ class Prepared:
 def prepare_series(folder: Path, *, allow_unsigned: bool = False, allegati: list[Path] = ()) -> list[Prepared]:
     """Prepare the messages of every letter: its body receives only ``<lettera>.firmato.pdf``
     (or, with ``allow_unsigned``, the unsigned PDF for trials) plus the common attachments."""
-    from ..mail.prepare import prepare
-    from ..project import Project
+    from circolari.mail.prepare import prepare
+    from circolari.input.project import Project
 
     templates = Project.locate(folder).templates
     results = []
