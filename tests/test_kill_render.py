@@ -26,7 +26,7 @@ FOREIGN = {f"{NAME}.firmato.pdf": b"%PDF firmato", "mail/journal.sqlite": b"gior
 def start(project: Path, stop: str = "") -> subprocess.Popen:
     """``circolari render NOTA`` in a new process, stopping itself at ``stop``; output in log files."""
     env = {**os.environ, "CIRCOLARI_TEST_STOP": stop}
-    command = [sys.executable, "-c", "from circolari.cli import main; main()", "render", NOTA, "--out", "out"]
+    command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "render", NOTA, "--out", "out"]
     log = project / f"log-{stop or 'run'}-{len(list(project.glob('log-*')))}"
     with open(log.with_suffix(".out"), "wb") as out, open(log.with_suffix(".err"), "wb") as err:
         process = subprocess.Popen(command, cwd=project, env=env, stdout=out, stderr=err)

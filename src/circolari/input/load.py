@@ -41,8 +41,22 @@ class YamlDoc:
         return self.lines.get(())
 
 
+def regular_file(path: Path, what: str = "file", hint: str = "controllare il percorso") -> Path:
+    """``path``, if it is a regular file (links followed); else a clear error: missing, a folder, or a
+    FIFO or device, which are never read (a FIFO would hang, ``/dev/zero`` would fill the memory)."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise fail(f"{what}: è una cartella, non un file", file=path, hint=hint)
+    if path.exists():
+        raise fail(f"{what}: non è un file normale (è un dispositivo, una coda FIFO o simile)", file=path, hint=hint)
+    raise fail(f"{what} non trovato", file=path, hint=hint)
+
+
 def read_bytes(path: Path) -> bytes:
-    """Read a file or fail with a clear message."""
+    """Read a regular file or fail with a clear message."""
+    regular_file(path)
     try:
         return Path(path).read_bytes()
     except OSError as exc:

@@ -20,6 +20,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.input.load import regular_file
 from circolari.mail.headers import set_address, set_text
 from circolari.mail.manifest import Act, Recipient, Sender
 
@@ -77,8 +78,7 @@ class Attachment:
     @classmethod
     def from_file(cls, path: Path, role: str) -> "Attachment":
         path = Path(path)
-        if not path.is_file():
-            raise fail("allegato non trovato", file=path, hint="controllare il percorso")
+        regular_file(path, "allegato")
         name = clean_header_text(path.name)
         lower = name.lower()
         if lower.endswith(".p7m"):

@@ -124,10 +124,11 @@ def _unique(folders: list[Path]) -> list[Path]:
 def check_act(path: Path, project, registry=None, *, today: dt.date | None = None,
               used: set[str] | None = None) -> list[Problem]:
     """Every problem of one act file; the ids of the entities it reaches are added to ``used``."""
-    from circolari.input.acts import load_act
+    from circolari.input.acts import act_name, load_act
     from circolari.compose.placeholders import problems as fatti_problems
 
     try:
+        act_name(path)                   # the name render would refuse (not UTF-8, unsafe)
         act, doc = load_act(path, check_fatti=False)
     except CircolariError as exc:
         return exc.problems

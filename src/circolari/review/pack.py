@@ -72,7 +72,8 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
                               "la cartella viene ricreata a ogni revisione.\n", encoding="utf-8")
     problems = check_templates(templates)
     files, missing = example_files(examples)
-    problems += missing
+    problems += missing + _unusable_names(files)
+    files = [f for f in files if f not in {p.file for p in problems}]
     registries: dict[Path, object] = {}
     entries, sections = [], []
     for act in files:
@@ -88,9 +89,23 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
         sections.append(html)
     index = out / "index.html"
     sources = source_diff_html(templates, files)
-    index.write_text(_index(templates, entries, problems, sections, sources), encoding="utf-8")
+    index.write_text(_index(templates, entries, problems, sections, sources), encoding="utf-8",
+                     errors="backslashreplace")       # a file name not in UTF-8, shown escaped
     _record(out, templates, files, index)
     return Pack(index, entries, problems)
+
+
+def _unusable_names(files: list[Path]) -> list[Problem]:
+    """Examples whose name render refuses (not UTF-8, unsafe): reported, not reviewed."""
+    from circolari.input.acts import act_name
+
+    problems = []
+    for file in files:
+        try:
+            act_name(file)
+        except CircolariError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _record(out: Path, templates: Path, files: list[Path], index: Path) -> None:
