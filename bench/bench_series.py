@@ -30,7 +30,7 @@ RIVAL_BATCH = 20
 
 
 def make_project(folder: Path) -> Path:
-    from series_helpers import ACT, write_xlsx
+    from helpers.series import ACT, write_xlsx
 
     shutil.copytree(ROOT / "templates", folder / "templates")
     registry = folder / "recipients"
@@ -54,7 +54,8 @@ def one_letter_seconds(project: Path) -> float:
     """The floor: one letter rendered in this process (warm), the best of five."""
     from circolari.input.acts import load_act
     from circolari.input.project import Project
-    from circolari.render import load_registry, render_loaded
+    from circolari.registry.registry import load_registry
+    from circolari.render import render_loaded
     from circolari.series.letters import letter_act, plan
 
     act, doc = load_act(project / "atti" / "serie.yaml")
@@ -105,7 +106,7 @@ def rival(folder: Path) -> float | None:
 
 
 def main() -> None:
-    from series_helpers import make_p12
+    from helpers.series import make_p12
 
     failed = False
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,6 +14,7 @@ import typer
 
 from circolari.cli.problems import clerk_errors, report
 from circolari.errors import CircolariError, Problem
+from circolari.kinds import KINDS
 
 app = typer.Typer(
     name="circolari",
@@ -46,9 +47,7 @@ RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="car
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="cartella di uscita (predefinita: out/)")]
 
 
-class Kind(str, Enum):
-    circolare = "circolare"
-    delibera = "delibera"
+Kind = Enum("Kind", {name: name for name in KINDS}, type=str)  # the kinds of act (circolari.kinds)
 
 
 def command(typer_app: typer.Typer, name: str | None = None):
@@ -91,7 +90,7 @@ def init(directory: Annotated[Path, typer.Argument(help="cartella d'ufficio da c
 
 @command(app)
 def new(
-    kind: Annotated[Kind, typer.Argument(help="tipo di atto: circolare o delibera")],
+    kind: Annotated[Kind, typer.Argument(help=f"tipo di atto: {' o '.join(KINDS)}")],
     path: Annotated[Path, typer.Argument(help="file YAML da creare, es. atti/nota-vaccini.yaml")],
     templates: TemplatesOpt = None,
 ):
@@ -122,14 +121,15 @@ def render(
     """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/ (una serie: una cartella per lettera)."""
     from circolari.input.project import Project
     from circolari.render import render_act, write_rendered
-    from circolari.cli import series as series_cli
-    from circolari.series.run import is_series_file
+    from circolari.series.detect import is_series_file
 
     failed = 0
     files = act_files(paths)
     for file in files:
         project = Project.locate(file, templates=templates, recipients=recipients, out=out)
         if is_series_file(file):
+            from circolari.cli import series as series_cli
+
             failed += not series_cli.render(file, project, jobs=jobs, force=force)
             continue
         try:
@@ -282,7 +282,7 @@ def diff(
     from circolari.input.project import Project
     from circolari.render import render_act
     from circolari.review.diff import compare, html_page, rendered_words, terminal, use_colour
-    from circolari.series.run import is_series_file
+    from circolari.series.detect import is_series_file
 
     if new is None and templates is None:
         raise CircolariError(Problem("indicare la seconda versione dell'atto oppure --templates",
@@ -373,4 +373,7 @@ _register_subcommands()
 
 def main() -> None:
     """Console entry point."""
+    from circolari.cli.startup import one_command_process
+
+    one_command_process()
     app()

@@ -91,7 +91,7 @@ def mail_prepare(folder: Path, *, allow_unsigned: bool, allegati: list[Path]) ->
 def diff(old: Path, new: Path, project) -> bool:
     """``circolari diff`` of two versions of a series (or a series and a new table): per body;
     True if nothing differs."""
-    from circolari.render import load_registry
+    from circolari.registry.registry import load_registry
     from circolari.series.diff import compare
 
     changes = compare(old, new, load_registry(project.recipients))

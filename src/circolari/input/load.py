@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from circolari.errors import fail
+from circolari.input.files import read_text
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -39,50 +40,6 @@ class YamlDoc:
                 return self.lines[loc]
             loc = loc[:-1]
         return self.lines.get(())
-
-
-def regular_file(path: Path, what: str = "file", hint: str = "controllare il percorso") -> Path:
-    """``path``, if it is a regular file (links followed); else a clear error: missing, a folder, or a
-    FIFO or device, which are never read (a FIFO would hang, ``/dev/zero`` would fill the memory)."""
-    path = Path(path)
-    if path.is_file():
-        return path
-    if path.is_dir():
-        raise fail(f"{what}: è una cartella, non un file", file=path, hint=hint)
-    if path.exists():
-        raise fail(f"{what}: non è un file normale (è un dispositivo, una coda FIFO o simile)", file=path, hint=hint)
-    raise fail(f"{what} non trovato", file=path, hint=hint)
-
-
-def read_bytes(path: Path) -> bytes:
-    """Read a regular file or fail with a clear message."""
-    regular_file(path)
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        from circolari.os_errors import os_problem
-
-        problem = os_problem(exc, path)
-        raise fail(f"impossibile leggere il file: {problem.message}", file=path, hint=problem.hint) from None
-
-
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file or fail with a clear message."""
-    path = Path(path)
-    if path.is_dir():
-        raise fail("è una cartella, non un file", file=path, hint="al suo posto serve un file: spostarla o rinominarla")
-    if not path.exists():
-        raise fail("file non trovato", file=path, hint="controllare il percorso")
-    if not path.is_file():
-        raise fail("non è un file normale (è un dispositivo, una coda FIFO o simile)", file=path,
-                   hint="indicare un file di testo")
-    data = read_bytes(path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise fail("il file non è in codifica UTF-8", file=path, line=line,
-                   hint="salvarlo come UTF-8 dall'editor") from None
 
 
 def load_yaml(path: Path) -> YamlDoc:
@@ -185,7 +142,14 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: Path, text: str = ""):
     return fail(f"sintassi YAML non valida: {problem}", file=path, line=mark.line + 1 if mark else None, hint=hint)
 
 
-_constructor = yaml.constructor.SafeConstructor()
+_constructor = yaml.constructor.SafeConstructor()  # stateless use only: see _scalar
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The value of a plain scalar, by PyYAML's safe constructor for its tag, called directly:
+    ``construct_object`` would keep every node in the constructor's ``constructed_objects``,
+    a module-level cache that grew with each file loaded."""
+    return _constructor.yaml_constructors[node.tag](_constructor, node)
 
 
 def _tag_error(node: yaml.Node, file: Path):
@@ -221,7 +185,7 @@ def _build(node: yaml.Node, path: tuple, lines: Lines, file: Path) -> Any:
     if node.tag not in _PLAIN_TAGS:
         raise _tag_error(node, file)
     try:
-        return _constructor.construct_object(node)
+        return _scalar(node)
     except yaml.YAMLError:
         raise fail("valore non valido", file=file, line=node.start_mark.line + 1,
                    hint="controllare il valore (numeri, date, testo)") from None

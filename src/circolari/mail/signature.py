@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from circolari.errors import fail
-from circolari.input.load import regular_file
+from circolari.input.files import regular_file
 
 
 def pdf_is_signed(path: Path) -> bool:

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.output import sha256
 
@@ -43,7 +44,7 @@ def sources_folder(act: Path) -> Path:
 def _approval_file(path: Path) -> str | None:
     """The text of an approval file, None when there is none; a folder, a device or a file not in
     UTF-8 in its place is an error naming it (never taken for "not approved")."""
-    from circolari.input.load import read_text
+    from circolari.input.files import read_text
 
     if not path.exists() and not path.is_symlink():
         return None
@@ -127,8 +128,9 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
     from circolari.registry.registry import Registry
-    from circolari.render import render_act
-    from circolari.review.checks import check_act
+    from circolari.input.acts import act_name, refuse_citation_errors
+    from circolari.render import render_loaded
+    from circolari.review.checks import load_and_check
     from circolari.review.pages import look_of
 
     reviewed = pack_record(pack)
@@ -140,12 +142,14 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
         project = project_for(act)
         templates = folder_files(project.templates)
         problems = _reviewed_problems(act, templates, reviewed)
+        loaded = None
         if not problems:
             try:
                 registry = Registry.load(project.recipients)
             except CircolariError:
                 registry = None
-            problems = [p for p in check_act(act, project, registry, today=today) if p.level == "errore"]
+            loaded, found = load_and_check(act, project, registry, today=today)
+            problems = [p for p in found if p.level == "errore"]
             if problems:
                 problems.append(Problem("l'atto ha errori: non può essere approvato", file=act,
                                         hint="correggerli, rigenerare il pacchetto con 'circolari review' e approvare"))
@@ -153,7 +157,8 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             results.append(Approval(act, "errore", problems))
             continue
         try:
-            rendered = render_act(act, project)
+            refuse_citation_errors(*loaded)
+            rendered = render_loaded(*loaded, project, name=act_name(act))
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
@@ -228,7 +233,7 @@ def approved_by(record: dict) -> str:
     """'approvato da Maria Rossi il 30/11/2026' (what the record holds)."""
     who = str(record.get("approvato_da") or "?")
     try:
-        when = dt.date.fromisoformat(str(record.get("data"))).strftime("%d/%m/%Y")
+        when = data_breve(dt.date.fromisoformat(str(record.get("data"))))
     except ValueError:
         when = "?"
     return f"approvato da {who} il {when}"

@@ -136,18 +136,22 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
 
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
-    from circolari.render import render_act
+    from circolari.input.acts import act_name, refuse_citation_errors
+    from circolari.render import render_loaded
     from circolari.review.approve import approved_by, approved_look, approved_path, approved_record, approved_text
     from circolari.review.pages import compare_looks, look_diff_html, look_of
-    from circolari.review.checks import check_act
+    from circolari.review.checks import load_and_check
     from circolari.review.diff import compare, html_fragment, rendered_words, text_words
     from circolari.review.preview import page_images
 
     name = act.stem
-    problems = check_act(act, project, registry, today=today)
+    loaded, problems = load_and_check(act, project, registry, today=today)  # loaded once for both
     entry = Entry(act, "errore", problems)
     try:
-        rendered = render_act(act, project)
+        if loaded is None:
+            raise CircolariError(problems)
+        refuse_citation_errors(*loaded)
+        rendered = render_loaded(*loaded, project, name=act_name(act))
     except CircolariError as exc:
         known = {p.format() for p in problems}
         entry.problems = problems + [p for p in exc.problems if p.format() not in known]

@@ -14,6 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.signature.pyhanko_lazy import lazy_packages
+
+lazy_packages()  # before any pyhanko.sign import: verifying loads no signer and no aiohttp
 
 VALIDO, NON_VALIDO, NON_VERIFICABILE = "VALIDO", "NON VALIDO", "NON VERIFICABILE"
 NON_FIRMATO = "NON FIRMATO"  # a PDF given to verify that carries no signature at all
@@ -61,7 +64,7 @@ def load_trust(paths: Sequence[Path]) -> Trust:
     """Read CA certificates (PEM or DER, several per PEM file); Italian errors for bad files."""
     from asn1crypto import pem, x509
 
-    from circolari.input.load import read_bytes
+    from circolari.input.files import read_bytes
 
     roots = []
     for path in paths:

@@ -16,7 +16,8 @@ import datetime as dt
 import io
 import zipfile
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
+from typing import assert_never
 
 from docx import Document as new_document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -27,6 +28,8 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from circolari.document import styles as S
+from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph_properties, remove_paragraph,
+                                           row_properties, style_id, table_properties)
 from circolari.writers.docx_package import finish_package
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
@@ -125,7 +128,7 @@ def _styles_xml() -> str:
                f'<w:sz w:val="{round(st.size * 2)}"/><w:szCs w:val="{round(st.size * 2)}"/>']
         parts.append(
             f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{_style_id(name)}">'
-            f'<w:name w:val="{escape(st.word)}"/><w:basedOn w:val="Normal"/><w:qFormat/>'
+            f'<w:name w:val="{escape(st.word, quote=False)}"/><w:basedOn w:val="Normal"/><w:qFormat/>'
             f'<w:pPr>{"".join(ppr)}</w:pPr><w:rPr>{"".join(rpr)}</w:rPr></w:style>')
     return "".join(parts)
 
@@ -152,6 +155,45 @@ def _define_styles(document) -> dict[str, str]:
     return {name: _style_id(name) for name in S.STYLES}
 
 
+def _add_run(paragraph, text: str, *, bold: bool = False, italic: bool = False,
+             underline: bool = False) -> None:
+    """Append a run: the XML python-docx's ``add_run`` and its bold/italic/underline setters
+    write (an ``w:rPr`` always), built directly: they look up and insert each child in schema
+    order and set the text character by character (half of the DOCX writer's time)."""
+    if "\t" in text or "\n" in text or "\r" in text:  # tabs and breaks: python-docx's own rules
+        run = paragraph.add_run(text)
+        run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
+        return
+    r = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    r.append(rpr)
+    if bold:
+        rpr.append(OxmlElement("w:b"))
+    if italic:
+        rpr.append(OxmlElement("w:i"))
+    if underline:
+        rpr.append(OxmlElement("w:u", {qn("w:val"): "single"}))
+    if text:
+        t = OxmlElement("w:t")
+        t.text = text
+        if text.strip() != text:
+            t.set(qn("xml:space"), "preserve")
+        r.append(t)
+    paragraph_element(paragraph).append(r)
+
+
+def _set_style(paragraph, style_id: str) -> None:
+    """Set a paragraph style by id, as python-docx's ``_p.style`` does, on a paragraph without
+    paragraph properties yet (a new one) without its schema-order lookups."""
+    p = paragraph_element(paragraph)
+    if p.pPr is not None:
+        p.style = style_id
+        return
+    ppr = OxmlElement("w:pPr")
+    ppr.append(OxmlElement("w:pStyle", {qn("w:val"): style_id}))
+    p.insert(0, ppr)
+
+
 def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
     """A complex field with a cached result. ``code`` is the instruction: a string (PAGE,
     NUMPAGES) or a list of strings and nested ``(code, cached result)`` fields."""
@@ -162,7 +204,7 @@ def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
             rpr.append(OxmlElement("w:b"))
             r.append(rpr)
         r.append(child)
-        paragraph._p.append(r)
+        paragraph_element(paragraph).append(r)
 
     def char(kind):
         el = OxmlElement("w:fldChar")
@@ -195,58 +237,58 @@ class _Writer:
 
     def inlines(self, paragraph, inlines):
         for item in inlines:
-            if isinstance(item, Run):
-                run = paragraph.add_run(item.text)
-                run.bold = item.bold or None
-                run.italic = item.italic or None
-                run.underline = item.underline or None
-            elif isinstance(item, Break):
-                paragraph.add_run().add_break(WD_BREAK.LINE)
-            elif isinstance(item, Field):
-                if item.kind in _FIELD_CODE:
+            match item:
+                case Run():
+                    _add_run(paragraph, item.text, bold=item.bold, italic=item.italic, underline=item.underline)
+                case Break():
+                    paragraph.add_run().add_break(WD_BREAK.LINE)
+                case Field() if item.kind in _FIELD_CODE:
                     _add_field(paragraph, _FIELD_CODE[item.kind], "1", item.bold)
-                elif item.kind == "act-pages":
+                case Field() if item.kind == "act-pages":
                     # NUMPAGES, which Word and LibreOffice recompute; its cached result the PDF's figure
                     value = self.fields[item.kind]
                     _add_field(paragraph, "NUMPAGES", str(value), item.bold)
                     if item.unit:
-                        run = paragraph.add_run(" " + item.text(value).split(" ", 1)[1])
-                        run.bold = item.bold or None
-                else:
-                    run = paragraph.add_run(item.text(self.fields[item.kind]))
-                    run.bold = item.bold or None
+                        _add_run(paragraph, " " + item.text(value).split(" ", 1)[1], bold=item.bold)
+                case Field():
+                    _add_run(paragraph, item.text(self.fields[item.kind]), bold=item.bold)
+                case _:
+                    assert_never(item)
 
     def blocks(self, container, blocks, level: int = 0, numbering: tuple[int, int] | None = None):
         """Write ``blocks`` into ``container`` (document body, header, footer or cell)."""
         written = []
         for block in blocks:
-            if isinstance(block, Paragraph):
-                p = self.paragraph(container, block.style)
-                self.inlines(p, block.inlines)
-                if numbering:
-                    self._number(p, *numbering)
-                    numbering = None  # only the item's first paragraph carries the marker
-                elif level:
-                    p.paragraph_format.left_indent = Pt(level * S.LIST_INDENT)
-                written.append(p)
-            elif isinstance(block, ListBlock):
-                num_id = self.numbering.new_list(block.kind, block.start)
-                for item in block.items:
-                    written += self.blocks(container, item, level + 1, (num_id, level))
-            elif isinstance(block, Table):
-                self.table(container, block)
-            elif isinstance(block, Group):
-                if block.signature:
-                    self.keep_tail(written)
-                inner = self.blocks(container, block.blocks, level)
-                for p in inner[:-1]:
-                    p.paragraph_format.keep_with_next = True
-                written += inner
-            elif isinstance(block, Columns):
-                self.columns(container, block)
-            elif isinstance(block, PageBreak):
-                p = container.add_paragraph()
-                p.add_run().add_break(WD_BREAK.PAGE)
+            match block:
+                case Paragraph():
+                    p = self.paragraph(container, block.style)
+                    self.inlines(p, block.inlines)
+                    if numbering:
+                        self._number(p, *numbering)
+                        numbering = None  # only the item's first paragraph carries the marker
+                    elif level:
+                        p.paragraph_format.left_indent = Pt(level * S.LIST_INDENT)
+                    written.append(p)
+                case ListBlock():
+                    num_id = self.numbering.new_list(block.kind, block.start)
+                    for item in block.items:
+                        written += self.blocks(container, item, level + 1, (num_id, level))
+                case Table():
+                    self.table(container, block)
+                case Group():
+                    if block.signature:
+                        self.keep_tail(written)
+                    inner = self.blocks(container, block.blocks, level)
+                    for p in inner[:-1]:
+                        p.paragraph_format.keep_with_next = True
+                    written += inner
+                case Columns():
+                    self.columns(container, block)
+                case PageBreak():
+                    p = container.add_paragraph()
+                    p.add_run().add_break(WD_BREAK.PAGE)
+                case _:
+                    assert_never(block)
         return written
 
     def keep_tail(self, written) -> None:
@@ -254,18 +296,18 @@ class _Writer:
         with it too (Word carries its last lines over, two at least with widow control)."""
         keeping = {self.style_ids[name] for name, st in S.STYLES.items() if st.keep_with_next}
         for paragraph in reversed(written):
-            if paragraph._p.style not in keeping:
+            if style_id(paragraph) not in keeping:
                 paragraph.paragraph_format.keep_with_next = True
                 return
 
     def paragraph(self, container, style: str):
         """A new paragraph with ``style`` set by id (no lookup by name)."""
         paragraph = container.add_paragraph()
-        paragraph._p.style = self.style_ids[style]
+        _set_style(paragraph, self.style_ids[style])
         return paragraph
 
     def _number(self, paragraph, num_id: int, level: int):
-        ppr = paragraph._p.get_or_add_pPr()
+        ppr = paragraph_properties(paragraph)
         num_pr = OxmlElement("w:numPr")
         ilvl = OxmlElement("w:ilvl")
         ilvl.set(qn("w:val"), str(level))
@@ -293,7 +335,7 @@ class _Writer:
         cell_style = self.style_ids["tabella"]
         rows = table.rows
         header = rows[0]
-        tr_pr = header._tr.get_or_add_trPr()
+        tr_pr = row_properties(header)
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
         tr_pr.append(repeat)
@@ -301,14 +343,14 @@ class _Writer:
             self._cell(cell, column.header, head_style, column.align, width)
         for row, values in zip(rows[1:], block.rows):
             no_split = OxmlElement("w:cantSplit")
-            row._tr.get_or_add_trPr().append(no_split)
+            row_properties(row).append(no_split)
             for cell, value, column, width in zip(row.cells, values, block.columns, widths):
                 self._cell(cell, value, cell_style, column.align, width)
 
     def _cell(self, cell, inlines, style, align, width):
         cell.width = width
         p = cell.paragraphs[0]
-        p._p.style = style
+        _set_style(p, style)
         if align != "left":
             p.alignment = _ALIGN[align]
         self.inlines(p, inlines)
@@ -320,20 +362,19 @@ class _Writer:
             el = OxmlElement(f"w:{edge}")
             el.set(qn("w:val"), "nil")
             borders.append(el)
-        table._tbl.tblPr.append(borders)
+        table_properties(table).append(borders)
         for cell, column in zip(table.rows[0].cells, block.columns):
             self.blocks(cell, column)
             first = cell.paragraphs[0]
             if not first.text and len(cell.paragraphs) > 1:
-                first._p.getparent().remove(first._p)
+                remove_paragraph(first)
 
 
 def _add_table(container, rows: int, cols: int):
     """Document and cells take (rows, cols); headers and footers also need the width."""
     from docx.document import Document as WordDocument
-    from docx.table import _Cell
 
-    if isinstance(container, (WordDocument, _Cell)):
+    if isinstance(container, WordDocument) or is_cell(container):
         return container.add_table(rows, cols)
     return container.add_table(rows, cols, Pt(S.TEXT_WIDTH))
 
@@ -352,7 +393,7 @@ def _cell_margins(table, padding: dict[str, float]) -> None:
         el.set(qn("w:w"), str(round(points * 20)))
         el.set(qn("w:type"), "dxa")
         margins.append(el)
-    tbl_pr = table._tbl.tblPr
+    tbl_pr = table_properties(table)
     look = tbl_pr.find(qn("w:tblLook"))
     if look is None:
         tbl_pr.append(margins)
@@ -367,7 +408,7 @@ def _furnish(writer: _Writer, part, blocks, *, gap: float = 0.0):
     default = part.paragraphs[0]
     writer.blocks(part, blocks)
     if not default.text and len(part.paragraphs) > 1:
-        default._p.getparent().remove(default._p)
+        remove_paragraph(default)
     if not blocks:  # nothing to show: a 1 pt line that takes no room from the body
         _spacer(default, 1)
     elif gap:
@@ -398,7 +439,7 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     writer = _Writer(document, style_ids, fields)
     if document.paragraphs:
         first = document.paragraphs[0]
-        first._p.getparent().remove(first._p)
+        remove_paragraph(first)
     if doc.first_header:
         section.different_first_page_header_footer = True
         _furnish(writer, section.first_page_header, doc.first_header, gap=S.FURNITURE_GAP)
@@ -408,9 +449,7 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     writer.blocks(document, doc.body)
     _set_properties(document, meta, when)
     finish_package(document, pages=fields.get("act-pages", 1))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _normalise_zip(buffer.getvalue())
+    return _zip(_members(document))
 
 
 def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
@@ -432,15 +471,35 @@ def _property(value: str, limit: int = 255) -> str:
     return value if len(value) <= limit else value[:limit - 1].rstrip() + "\u2026"
 
 
-def _normalise_zip(data: bytes) -> bytes:
+def _members(document) -> dict[str, bytes]:
+    """The package's members by name, uncompressed: the steps of python-docx's ``save`` (its
+    ``PackageWriter``) with a writer that keeps them, instead of a zip at zlib's default level
+    that would be decompressed and compressed again (a third of the DOCX writer's time)."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    class Members(dict):
+        def write(self, pack_uri, blob: bytes) -> None:
+            self[pack_uri.membername] = blob
+
+    package = document.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    members = Members()
+    PackageWriter._write_content_types_stream(members, parts)
+    PackageWriter._write_pkg_rels(members, package.rels)
+    PackageWriter._write_parts(members, parts)
+    return members
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
     """Same content -> same bytes: fixed timestamps, sorted members ([Content_Types].xml first)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+    names = sorted(members, key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name), compresslevel=1)  # fast; XML still shrinks ~5x
+            target.writestr(info, members[name], compresslevel=1)  # fast; XML still shrinks ~5x
     return out.getvalue()

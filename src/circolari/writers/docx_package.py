@@ -18,7 +18,7 @@ import hashlib
 import uuid
 from functools import lru_cache
 from importlib.resources import files
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -28,6 +28,7 @@ from docx.oxml.ns import qn
 
 from circolari import __version__
 from circolari.document import styles as S
+from circolari.writers.docx_compat import set_part_blob
 
 LANGUAGE = "it-IT"
 FONT_FAMILY = S.DOCX_FONT
@@ -83,11 +84,11 @@ def _embed_fonts(document) -> None:
     for number, (face, key, blob) in enumerate(_faces(), start=1):
         part = Part(PackURI(f"/word/fonts/font{number}.odttf"), OBFUSCATED_FONT, blob, document.part.package)
         embeds.append(f'<w:{FACES[face]} r:id="{table.relate_to(part, RT.FONT)}" w:fontKey="{key}"/>')
-    table._blob = (
+    set_part_blob(table, (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         f'<w:fonts xmlns:w="{_W}" xmlns:r="{_R}">'
-        f'<w:font w:name="{escape(FONT_FAMILY)}"><w:charset w:val="00"/><w:family w:val="swiss"/>'
-        f'<w:pitch w:val="variable"/>{"".join(embeds)}</w:font></w:fonts>').encode("utf-8")
+        f'<w:font w:name="{escape(FONT_FAMILY, quote=False)}"><w:charset w:val="00"/><w:family w:val="swiss"/>'
+        f'<w:pitch w:val="variable"/>{"".join(embeds)}</w:font></w:fonts>').encode("utf-8"))
     settings = document.settings.element
     if settings.find(qn("w:embedTrueTypeFonts")) is None:
         embed = OxmlElement("w:embedTrueTypeFonts")
@@ -132,14 +133,14 @@ def body_counts(document) -> dict[str, int]:
 def _app_properties(document, pages: int) -> None:
     counts = body_counts(document)
     app = document.part.package.part_related_by(RT.EXTENDED_PROPERTIES)
-    app._blob = (
+    set_part_blob(app, (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         f"<TotalTime>0</TotalTime><Pages>{pages}</Pages><Words>{counts['words']}</Words>"
         f"<Characters>{counts['characters']}</Characters>"
-        f"<Application>{escape(f'circolari {__version__}')}</Application><DocSecurity>0</DocSecurity>"
+        f"<Application>{escape(f'circolari {__version__}', quote=False)}</Application><DocSecurity>0</DocSecurity>"
         f"<Paragraphs>{counts['paragraphs']}</Paragraphs><ScaleCrop>false</ScaleCrop>"
         "<LinksUpToDate>false</LinksUpToDate>"
         f"<CharactersWithSpaces>{counts['characters_with_spaces']}</CharactersWithSpaces>"
-        "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>").encode("utf-8")
+        "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>").encode("utf-8"))

@@ -17,7 +17,7 @@ import shutil
 import pytest
 
 from conftest import run_cli
-from series_helpers import asst, make_p12, rows, write_act, write_csv
+from helpers.series import asst, make_p12, rows, write_act, write_csv
 
 PASSWORD = "segreta"
 
