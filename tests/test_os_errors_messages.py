@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from mail_helpers import make_act, pdf_bytes
+from helpers.mail import make_act, pdf_bytes
 
 NAME = "nota-plasma-iperimmune-2020"
 NOTA = f"examples/{NAME}.yaml"
