@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from circolari.input.acts import act_name, load_act
-from circolari.compose.jinja import render_template
+from circolari.compose.jinja import render_template, source_line
 from circolari.errors import CircolariError, Problem, fail
 from circolari.folder_swap import replace_folder
 from circolari.output import inside, sha256
@@ -53,7 +53,9 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     prepared.warnings += drafting_problems(act, doc)
 
     html = render_template(project.templates, prepared.template, prepared.context)
-    document = parse_html(html, source=str(project.templates / prepared.template))
+    sources = _template_files(project.templates, prepared.template)
+    document = parse_html(html, source=str(project.templates / prepared.template),
+                          locate=lambda start_tag, tag: source_line(sources, start_tag, tag))
     meta = {"title": document.title, "author": document.meta.get("author", ""),
             "subject": document.meta.get("subject", "")}
 
@@ -73,7 +75,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
-    inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
+    inputs = [path, *sources, *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
                     document=document, layout=layout)
