@@ -204,12 +204,15 @@ needs_namespaces = pytest.mark.skipif(not _user_namespaces(),
                                       reason="no unprivileged user namespaces: a small tmpfs cannot be mounted")
 
 
-def on_small_disk(folder: Path, size: str, cwd: Path, *args, options: str = "") -> subprocess.CompletedProcess:
-    """Run ``circolari ARGS`` with a fresh tmpfs of ``size`` mounted on ``folder`` (a private mount)."""
+def on_small_disk(folder: Path, size: str, cwd: Path, *args, options: str = ""):
+    """Run ``circolari ARGS`` with a fresh tmpfs of ``size`` mounted on ``folder`` (a private mount,
+    gone when the command ends); the result and what the command left on that disk."""
     cli = [sys.executable, "-c", "from circolari.cli.main import main; main()", *map(str, args)]
-    script = f'mount -t tmpfs -o size={size}{options} tmpfs "$0" && exec "$@"'
-    return subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script,
+    script = (f'mount -t tmpfs -o size={size}{options} tmpfs "$0" || exit 99; "$@" > /dev/null; code=$?; '
+              'cd "$0" && find . -mindepth 1; exit $code')
+    done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script,
                            str(folder), *cli], cwd=cwd, capture_output=True, text=True)
+    return done, sorted(done.stdout.split())
 
 
 @needs_namespaces
@@ -217,9 +220,10 @@ def on_small_disk(folder: Path, size: str, cwd: Path, *args, options: str = "") 
 def test_mail_prepare_on_a_full_disk_says_the_disk_is_full(tmp_path, size, failing):
     act = make_act(tmp_path, n=3)
     (act / "mail").mkdir()
-    done = on_small_disk(act / "mail", size, tmp_path, "mail", "prepare", act, "--signed", act / f"{NAME}.pdf",
-                         "--unsigned")
+    done, left = on_small_disk(act / "mail", size, tmp_path, "mail", "prepare", act, "--signed",
+                               act / f"{NAME}.pdf", "--unsigned")
     assert done.returncode == 1, done.stderr
+    assert not [name for name in left if name.endswith(".eml") or ".tmp" in name], left
     assert "disco pieno: spazio esaurito (liberare spazio sul disco" in done.stderr
     assert failing in done.stderr and "Traceback" not in done.stderr
     assert "non è leggibile" not in done.stderr
@@ -229,7 +233,7 @@ def test_mail_prepare_on_a_full_disk_says_the_disk_is_full(tmp_path, size, faili
 @pytest.mark.parametrize("size, options, words", [("64k", "", "disco pieno"), ("1m", ",ro", "sola lettura")])
 def test_render_on_a_full_or_read_only_disk_says_so(project, size, options, words):
     (project / "out").mkdir()
-    done = on_small_disk(project / "out", size, project, "render", NOTA, "--out", "out", options=options)
+    done, left = on_small_disk(project / "out", size, project, "render", NOTA, "--out", "out", options=options)
     assert done.returncode == 1, done.stderr
     assert words in done.stderr and "out" in done.stderr and "Traceback" not in done.stderr
-    assert not any((project / "out").iterdir())
+    assert left == [], "a refused render left files on the full disk"

@@ -28,40 +28,54 @@ def replace_folder(folder: Path, files: dict[str, bytes], *, protected=frozenset
                    force: bool = False) -> list[Path]:
     """Make ``folder`` hold ``files`` (plus what other commands put there), all at once.
     A file named in ``protected`` (an issued act) that exists with other content is kept unless ``force``."""
-    folder = Path(os.path.realpath(folder))
+    given, folder = Path(folder), Path(os.path.realpath(folder))
     try:
-        return _replace(folder, files, protected, force)
+        _replace(folder, files, protected, force)
+        return [given / name for name in files]
     except OSError as exc:
         from circolari.os_errors import os_failure
 
         raise os_failure(exc, folder) from None
 
 
-def _replace(folder: Path, files: dict[str, bytes], protected, force: bool) -> list[Path]:
+def _replace(folder: Path, files: dict[str, bytes], protected, force: bool) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     _restore_interrupted(folder)
+    created = not folder.exists()
     folder.mkdir(exist_ok=True)
     with ExitStack() as held:
         held.enter_context(locked(folder))
-        _remove_stale_folders(folder)
-        remove_stale_files(folder, files)
-        _refuse_overwrites(folder, files, protected, force)
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
-            held.enter_context(locked(sub, message="un altro comando sta usando questa cartella"))
-        fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", suffix=".tmp", dir=folder.parent))
         try:
-            held.enter_context(locked(fresh))
-            os.chmod(fresh, stat.S_IMODE(os.stat(folder).st_mode))
-            for name, data in files.items():
-                os.replace(_temporary(fresh / name, data), fresh / name)
-                checkpoint("partial")
-            _carry(folder, fresh, skip=set(files))
-            checkpoint("written")
-            _swap(folder, fresh)
-            checkpoint("swapped")
-        finally:
-            _remove_tree(fresh)                     # after the swap: the old folder
-        return [folder / name for name in files]
+            _swap_in(folder, files, protected, force, held)
+        except BaseException:
+            if created:                                 # a failed first render leaves no empty folder
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
+            raise
+
+
+def _swap_in(folder: Path, files: dict[str, bytes], protected, force: bool, held: ExitStack) -> None:
+    """Under ``folder``'s lock: clean, check, write the fresh folder, swap it in."""
+    _remove_stale_folders(folder)
+    remove_stale_files(folder, files)
+    _refuse_overwrites(folder, files, protected, force)
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
+        held.enter_context(locked(sub, message="un altro comando sta usando questa cartella"))
+    fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", suffix=".tmp", dir=folder.parent))
+    try:
+        held.enter_context(locked(fresh))
+        os.chmod(fresh, stat.S_IMODE(os.stat(folder).st_mode))
+        for name, data in files.items():
+            os.replace(_temporary(fresh / name, data), fresh / name)
+            checkpoint("partial")
+        _carry(folder, fresh, skip=set(files))
+        checkpoint("written")
+        _swap(folder, fresh)
+        checkpoint("swapped")
+    finally:
+        _remove_tree(fresh)                     # after the swap: the old folder
 
 
 def _refuse_overwrites(folder: Path, files: dict[str, bytes], protected, force: bool) -> None:
