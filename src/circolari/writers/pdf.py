@@ -40,16 +40,13 @@ _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA
 @lru_cache(maxsize=1)
 def register_fonts() -> str:
     """Register the embedded TrueType family once; return its name."""
-    from importlib.resources import files
-
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    folder = files("fontpkg_titillium_web") / "files"
     faces = {"": "Regular", "-Bold": "Bold", "-Italic": "Italic", "-BoldItalic": "BoldItalic"}
     for suffix, face in faces.items():
-        pdfmetrics.registerFont(TTFont(S.PDF_FONT + suffix, str(folder / f"TitilliumWeb-{face}.ttf")))
+        pdfmetrics.registerFont(TTFont(S.PDF_FONT + suffix, str(S.font_file(face))))
     for bold, italic, suffix in ((0, 0, ""), (1, 0, "-Bold"), (0, 1, "-Italic"), (1, 1, "-BoldItalic")):
         addMapping(S.PDF_FONT, bold, italic, S.PDF_FONT + suffix)
     return S.PDF_FONT
