@@ -2,7 +2,8 @@
 
 - ``<act>.txt``: the approved text; ``<act>/pagina-N.png``: the approved pages (grey, small);
 - ``<act>.json``: who approved and when, the hashes of the act, of every template and letterhead
-  file, of the review pack, of the text and of each page, the page count and signature fields;
+  file, of the review pack, of the text and of each page, the page count and signature fields
+  (and, for a letter series, each body's figures: ``series/review.py``);
 - ``template/``: the approved templates' sources, for the next review's source diff.
 
 ``approve`` only records what a review pack showed: the act and the templates must be those
@@ -112,9 +113,10 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
     from ..registry import Registry
-    from ..render import render_act
+    from ..series.review import render_for_review
     from .checks import check_act
     from .pages import look_of
+    from ..series.review import current as series_current
 
     reviewed = pack_record(pack)
     index = Path(pack) / "index.html"
@@ -138,7 +140,7 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             results.append(Approval(act, "errore", problems))
             continue
         try:
-            rendered = render_act(act, project)
+            rendered = render_for_review(act, project)
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
@@ -152,6 +154,9 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             "pacchetto": pack_hash, "hash_testo": sha256(text.encode("utf-8")),
             "numero_pagine": len(look.pages), "hash_pagine": look.hashes, "campi_firma": look.fields,
         }
+        series = series_current(act, project, registry)
+        if series is not None:  # a letter series: each body's figures, for the next review (series/review.py)
+            record["serie"] = series
         before = approved_record(act)
         first = before is None and approved_text(act) is None
         same = (before is not None and approved_text(act) == text

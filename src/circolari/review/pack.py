@@ -117,18 +117,19 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
 
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
-    from ..render import render_act
+    from ..series.review import render_for_review
     from .approve import approved_by, approved_look, approved_path, approved_record, approved_text
     from .pages import compare_looks, look_diff_html, look_of
     from .checks import check_act
     from .diff import compare, html_fragment, rendered_words, text_words
     from .preview import page_images
+    from ..series.review import current as series_current, section as series_section, summary as series_summary
 
     name = act.stem
     problems = check_act(act, project, registry, today=today)
     entry = Entry(act, "errore", problems)
     try:
-        rendered = render_act(act, project)
+        rendered = render_for_review(act, project)
     except CircolariError as exc:
         known = {p.format() for p in problems}
         entry.problems = problems + [p for p in exc.problems if p.format() not in known]
@@ -148,6 +149,8 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
     approved = approved_text(act)
     record = approved_record(act)
     look_html = ""
+    series = series_current(act, project, registry)
+    series_html = "" if series is None else series_section(series, None)[1]
     if approved is None:
         entry.status = "non approvato"
         diff_html = (f'<p class="esito nuovo">nessun testo approvato ({escape(str(approved_path(act)))}): '
@@ -162,11 +165,14 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
             looks = compare_looks(old_look, look_of(pdf))
             entry.look = looks.summary()
             look_html = look_diff_html(looks, folder, name)
+        if series is not None:  # a letter series: the figures body by body against the approved table
+            found, series_html = series_section(series, record.get("serie") if record else None)
+            entry.look += series_summary(found)
         entry.status = "uguale" if diff.equal and not entry.look else "modificato"
         diff_html = html_fragment(diff, "testo approvato", "testo con questi template", prefix=f"{anchor(name)}-")
     body = (look_html + f'<h3>Pagine ({len(images)})</h3><div class="pagine miniature">{"".join(thumbs)}</div>\n'
             f'<h3>Controlli</h3>{problems_list(entry.problems)}\n'
-            f'<h3>Differenze dal testo approvato</h3>{diff_html}')
+            f'<h3>Differenze dal testo approvato</h3>{diff_html}{series_html}')
     return entry, _section(entry, body)
 
 

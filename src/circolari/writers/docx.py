@@ -13,12 +13,9 @@ core properties from the act's date. Fonts, language and package properties:
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from docx import Document as new_document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -27,14 +24,14 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from .. import styles as S
-from .docx_package import finish_package
+from .docx_base import new_document, package_bytes
+from .docx_package import finish_package, prepare_shared
 from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
 _FIELD_CODE = {"page": "PAGE", "pages": "NUMPAGES"}
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _LIST_FORMATS = {  # kind -> (numFmt, text per level)
     "bullet": ("bullet", ["\u2022", "\u2013", "\u25aa"]),
     "decimal": ("decimal", ["%{n}."]),
@@ -134,8 +131,19 @@ def _style_id(name: str) -> str:
     return "Circ" + "".join(part.capitalize() for part in name.split("-"))
 
 
-def _define_styles(document) -> dict[str, str]:
-    """Add one Word paragraph style per entry of ``styles.STYLES``; return name -> style id.
+def _style_ids() -> dict[str, str]:
+    return {name: _style_id(name) for name in S.STYLES}
+
+
+def _prepare_template(document) -> None:
+    """What every DOCX shares, made once per process on python-docx's template (``docx_base``):
+    our styles, embedded fonts, language, no leftover parts."""
+    _define_styles(document)
+    prepare_shared(document)
+
+
+def _define_styles(document) -> None:
+    """Add one Word paragraph style per entry of ``styles.STYLES``.
 
     The styles are appended as XML: python-docx's ``add_style`` and its name
     lookups scan every style of the document each time.
@@ -149,7 +157,6 @@ def _define_styles(document) -> dict[str, str]:
     root = document.styles.element
     for style in parse_xml(f'<w:styles {nsdecls("w")}>{_styles_xml()}</w:styles>'):
         root.append(style)
-    return {name: _style_id(name) for name in S.STYLES}
 
 
 def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
@@ -386,8 +393,8 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     """Build the DOCX of ``doc``; ``fields`` are the page counts measured by the PDF layout and
     ``frame`` its body frame (top on the first and later pages, bottom), which the DOCX copies:
     margins hold the header and footer plus their gap, as in the PDF."""
-    document = new_document()
-    style_ids = _define_styles(document)
+    document = new_document(_prepare_template)
+    style_ids = _style_ids()
     section = document.sections[0]
     section.page_width, section.page_height = Pt(S.PAGE_WIDTH), Pt(S.PAGE_HEIGHT)
     section.left_margin, section.right_margin = Pt(S.MARGIN_LEFT), Pt(S.MARGIN_RIGHT)
@@ -408,9 +415,7 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     writer.blocks(document, doc.body)
     _set_properties(document, meta, when)
     finish_package(document, pages=fields.get("act-pages", 1))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _normalise_zip(buffer.getvalue())
+    return package_bytes(document)
 
 
 def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
@@ -430,17 +435,3 @@ def _property(value: str, limit: int = 255) -> str:
     """A core property within Word's 255-character limit: shortened with an ellipsis (the act
     itself keeps the whole text)."""
     return value if len(value) <= limit else value[:limit - 1].rstrip() + "\u2026"
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Same content -> same bytes: fixed timestamps, sorted members ([Content_Types].xml first)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name), compresslevel=1)  # fast; XML still shrinks ~5x
-    return out.getvalue()

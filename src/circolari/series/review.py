@@ -1,0 +1,89 @@
+"""A series in the review pack: its first letter, and body by body what its table changes from
+the approved one.
+
+The pack and ``approve`` show and record a series through its first letter (``render_for_review``:
+the common text cited with that row's figures; the others differ only by their figures). ``approve`` records each body's figures as its letter prints them (``snapshot``, in the act's
+approval record under ``serie``); the pack compares the current table with them and lists, per
+body, the figures that change and the letters added or removed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import CircolariError
+from .diff import Change, changes, snapshot
+
+
+def render_for_review(act: Path, project):
+    """The act rendered as the pack shows it: a series as its first letter, any other act as itself."""
+    from ..render import render_act
+
+    if not _is_series(act):
+        return render_act(act, project)
+    from ..render import render_loaded
+    from .letters import letter_act
+    from .run import load_series
+
+    loaded, doc, result = load_series(act, project)
+    if not result.letters:
+        return render_act(act, project)
+    return render_loaded(letter_act(loaded, result.letters[0]), doc, project, name=Path(act).stem)
+
+
+def _is_series(act: Path) -> bool:
+    from .run import is_series_file
+
+    return is_series_file(Path(act))
+
+
+def current(act: Path, project, registry) -> dict | None:
+    """The series' snapshot now, or None (not a series, or a table with errors: ``check`` shows them)."""
+    from ..acts import load_act
+    from .letters import plan
+
+    if registry is None:
+        return None
+    try:
+        loaded, doc = load_act(act)
+    except CircolariError:
+        return None
+    if getattr(loaded, "serie", None) is None:
+        return None
+    result = plan(loaded, doc, registry)
+    return None if result.errors else snapshot(result.letters)
+
+
+def summary(found: list[Change]) -> list[str]:
+    """How the letters differ, for the example's badge (empty when they do not)."""
+    counts = {kind: sum(c.kind == kind for c in found) for kind in ("modificata", "nuova", "tolta")}
+    words = {"modificata": ("lettera con cifre diverse", "lettere con cifre diverse"),
+             "nuova": ("lettera in più", "lettere in più"), "tolta": ("lettera in meno", "lettere in meno")}
+    return [f"{n} {words[kind][n != 1]}" for kind, n in counts.items() if n]
+
+
+def section(now: dict, approved: dict | None) -> tuple[list[Change], str]:
+    """(changes, HTML) of the series' letters against the approved snapshot."""
+    from ..review.html import escape
+
+    title = f"<h3>Lettere della serie ({len(now)})</h3>"
+    if approved is None:
+        return [], (title + '<p class="esito nuovo">nessuna tabella approvata con cui confrontare le cifre: '
+                    "eseguire <code>circolari approve</code> dopo la revisione</p>")
+    found = changes(approved, now)
+    if not found:
+        return [], title + '<p class="esito ok">ogni ente ha le cifre della tabella approvata</p>'
+    rows = []
+    for change in found:
+        if change.kind == "nuova":
+            what = "riga nuova: una lettera in più"
+        elif change.kind == "tolta":
+            what = "riga tolta: una lettera in meno"
+        else:
+            what = "; ".join(f"{name}: {before} → {after}" for name, before, after in change.fields)
+        rows.append(f"<tr><td>{escape(change.ente)} ({escape(change.denominazione)})</td>"
+                    f"<td>{change.row}</td><td>{escape(what)}</td></tr>")
+    return found, (title + f'<p>{escape(", ".join(summary(found)))} rispetto alla tabella approvata.</p>'
+                   '<table class="serie"><caption>Differenze dalla tabella approvata, ente per ente</caption>'
+                   '<thead><tr><th scope="col">Ente</th><th scope="col">Riga</th><th scope="col">Cosa cambia</th>'
+                   f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
