@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from conftest import EXAMPLES, NOTA
 
 
@@ -47,3 +49,19 @@ def test_docx_written_after_other_acts_is_the_same_and_shared_parts_stay_unchang
         assert Member.of(member.name.decode(), part.blob if what == "blob" else part.rels.xml) == member, member.name
     names = zipfile.ZipFile(io.BytesIO(first)).namelist()
     assert names[0] == "[Content_Types].xml" and "word/fonts/font1.odttf" in names and "word/styles.xml" in names
+
+
+@pytest.mark.parametrize("text", ["parola", " spazi ai lati ", "", "a\tb", "riga\nnuova"])
+@pytest.mark.parametrize("bold, italic, underline", [(False, False, False), (True, False, False),
+                                                     (False, True, True), (True, True, True)])
+def test_fast_run_is_the_xml_python_docx_writes(text, bold, italic, underline):
+    from docx import Document
+
+    from circolari.writers.docx import _add_run
+
+    document = Document()
+    expected, fast = document.add_paragraph(), document.add_paragraph()
+    run = expected.add_run(text)
+    run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
+    _add_run(fast, text, bold, italic, underline)
+    assert fast._p.xml == expected._p.xml

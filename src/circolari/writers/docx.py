@@ -203,10 +203,7 @@ class _Writer:
     def inlines(self, paragraph, inlines):
         for item in inlines:
             if isinstance(item, Run):
-                run = paragraph.add_run(item.text)
-                run.bold = item.bold or None
-                run.italic = item.italic or None
-                run.underline = item.underline or None
+                _add_run(paragraph, item.text, item.bold, item.italic, item.underline)
             elif isinstance(item, Break):
                 paragraph.add_run().add_break(WD_BREAK.LINE)
             elif isinstance(item, Field):
@@ -266,9 +263,13 @@ class _Writer:
                 return
 
     def paragraph(self, container, style: str):
-        """A new paragraph with ``style`` set by id (no lookup by name)."""
+        """A new paragraph with ``style`` set by id (no lookup by name): ``<w:pPr><w:pStyle/>`` made
+        directly, as python-docx's ``style`` setter would on a new paragraph."""
         paragraph = container.add_paragraph()
-        paragraph._p.style = self.style_ids[style]
+        ppr, pstyle = OxmlElement("w:pPr"), OxmlElement("w:pStyle")
+        pstyle.set(qn("w:val"), self.style_ids[style])
+        ppr.append(pstyle)
+        paragraph._p.insert(0, ppr)
         return paragraph
 
     def _number(self, paragraph, num_id: int, level: int):
@@ -335,6 +336,30 @@ class _Writer:
                 first._p.getparent().remove(first._p)
 
 
+def _add_run(paragraph, text: str, bold: bool = False, italic: bool = False, underline: bool = False) -> None:
+    """``paragraph.add_run(text)`` with bold, italic and underline set (or None) the python-docx way,
+    the same XML (an ``w:rPr`` even when empty), without its lookups: a letter has many runs."""
+    if any(c in text for c in "\t\r\n"):  # python-docx turns these into w:tab / w:cr elements
+        run = paragraph.add_run(text)
+        run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
+        return
+    r, rpr = OxmlElement("w:r"), OxmlElement("w:rPr")
+    if bold:
+        rpr.append(OxmlElement("w:b"))
+    if italic:
+        rpr.append(OxmlElement("w:i"))
+    if underline:
+        rpr.append(OxmlElement("w:u", {qn("w:val"): "single"}))
+    r.append(rpr)
+    if text:
+        t = OxmlElement("w:t")
+        t.text = text
+        if len(text.strip()) < len(text):
+            t.set(qn("xml:space"), "preserve")
+        r.append(t)
+    paragraph._p.append(r)
+
+
 def _add_table(container, rows: int, cols: int):
     """Document and cells take (rows, cols); headers and footers also need the width."""
     from docx.document import Document as WordDocument
@@ -370,7 +395,11 @@ def _cell_margins(table, padding: dict[str, float]) -> None:
 def _furnish(writer: _Writer, part, blocks, *, gap: float = 0.0):
     """Fill a header or footer part with ``blocks``; ``gap`` (a header's) below its last paragraph,
     so that a header taller than the top margin pushes the body down as in the PDF."""
+    from docx.blkcntnr import BlockItemContainer
+
     part.is_linked_to_previous = False
+    definition = part._get_or_add_definition()
+    part = BlockItemContainer(definition.element, definition)  # python-docx's proxy looks it up at each use
     default = part.paragraphs[0]
     writer.blocks(part, blocks)
     if not default.text and len(part.paragraphs) > 1:
