@@ -16,7 +16,7 @@ class BuildWithDefaults(build_py):
     def run(self):
         super().run()
         if getattr(self, "editable_mode", False):
-            return  # an editable install reads them from the checkout (circolari.defaults)
+            return  # an editable install reads them from the checkout (circolari.input.defaults)
         target = Path(self.build_lib) / "circolari" / "defaults"
         ignore = shutil.ignore_patterns("__pycache__", ".*", "*.pyc")
         for name in FOLDERS:

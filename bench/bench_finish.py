@@ -21,7 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from circolari.pdfa import PdfMeta, SignatureSpot, finish_pdf
+from circolari.pdf.pdfa import PdfMeta, SignatureSpot, finish_pdf
 
 RUNS = 20
 
@@ -68,7 +68,7 @@ def main() -> None:
         path = Path(tmp) / "atto.pdf"
         path.write_bytes(finished)
         start = time.perf_counter()
-        from circolari.verify import verify_file
+        from circolari.signature.verify import verify_file
 
         report = verify_file(path)
         cold = (time.perf_counter() - start) * 1000
@@ -76,7 +76,7 @@ def main() -> None:
         print(f"verify_file, first call incl. imports: {cold:.0f} ms")
         print(f"verify_file (median of {RUNS}): {median_ms(lambda: verify_file(path)):.1f} ms")
 
-        from circolari.signing import sign_pdf
+        from circolari.signature.pades import sign_pdf
 
         p12 = make_p12(Path(tmp) / "firma.p12")
         signed = Path(tmp) / "atto.firmato.pdf"
@@ -86,7 +86,7 @@ def main() -> None:
         print(f"verify_file on the signed PDF (median of {RUNS}): "
               f"{median_ms(lambda: verify_file(signed)):.1f} ms")
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import sys; from circolari.verify import verify_file;"
+        subprocess.run([sys.executable, "-c", "import sys; from circolari.signature.verify import verify_file;"
                         " verify_file(sys.argv[1])", str(signed)],
                        check=True)
         print(f"verify of the signed PDF in a fresh interpreter (wall): "

@@ -19,7 +19,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from circolari.project import Project  # noqa: E402
+from circolari.input.project import Project  # noqa: E402
 from circolari.render import render_act  # noqa: E402
 
 NOTA = ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml"

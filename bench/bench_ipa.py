@@ -29,7 +29,7 @@ _PEAK = ("import atexit, resource, sys\n"
          "atexit.register(lambda: print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr))\n")
 FLOOR = _PEAK + ("import csv\nwith open(sys.argv[1], newline='', encoding='utf-8') as f:\n"
                  "    n = sum(1 for _ in csv.reader(f, delimiter=sys.argv[2]))\n")
-CLI = _PEAK + "from circolari.cli import main\nsys.argv[0] = 'circolari'\nmain()\n"
+CLI = _PEAK + "from circolari.cli.main import main\nsys.argv[0] = 'circolari'\nmain()\n"
 
 def generate(layout: Path, target: Path, codes: list[str]) -> None:
     """ROWS rows shaped like the fixture's; the last ``len(codes)`` rows take the registry's codes."""

@@ -29,7 +29,7 @@ def _cli(project: Path, *args: str) -> float:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
-    from circolari.project import Project
+    from circolari.input.project import Project
     from circolari.render import render_act
     from circolari.review.preview import write_preview
 

@@ -52,8 +52,8 @@ def make_project(folder: Path) -> Path:
 
 def one_letter_seconds(project: Path) -> float:
     """The floor: one letter rendered in this process (warm), the best of five."""
-    from circolari.acts import load_act
-    from circolari.project import Project
+    from circolari.input.acts import load_act
+    from circolari.input.project import Project
     from circolari.render import load_registry, render_loaded
     from circolari.series.letters import letter_act, plan
 

@@ -22,8 +22,8 @@ GOAL = 2.5
 
 
 def main() -> None:
-    from circolari.pdfa import PdfMeta, finish_pdf
-    from circolari.project import Project
+    from circolari.pdf.pdfa import PdfMeta, finish_pdf
+    from circolari.input.project import Project
     from circolari.render import document_datetime, render_act
     from circolari.writers import text as text_writer
     from circolari.writers.pdf import write_pdf

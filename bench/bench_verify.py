@@ -73,7 +73,7 @@ def make_pki(folder: Path) -> tuple[Path, Path]:
 
 
 def main() -> None:
-    from circolari.signing import sign_pdf
+    from circolari.signature.pades import sign_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

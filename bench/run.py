@@ -24,7 +24,7 @@ DGR = ROOT / "examples" / "dgr-xi-3681-2020.yaml"
 
 def in_process(act: Path, repeat: int = 10) -> float:
     """Median seconds to render ``act`` to PDF+DOCX in memory, imports and templates warm."""
-    from circolari.project import Project
+    from circolari.input.project import Project
     from circolari.render import render_act
 
     project = Project.locate(act)

@@ -19,7 +19,7 @@ def run_cli(*args: str, cwd: Path | None = None):
     """Run ``circolari ARGS`` in-process (as the console script would) and return the result."""
     import os
 
-    from circolari.cli import app
+    from circolari.cli.main import app
 
     old = Path.cwd()
     os.chdir(cwd or ROOT)

@@ -1,6 +1,6 @@
 """Test helpers: build small ReportLab PDFs and assert PDF/A conformance.
 
-The checking logic lives in ``circolari.pdfa_check``; this only adds the
+The checking logic lives in ``circolari.pdf.pdfa_check``; this only adds the
 external oracles available here (qpdf, pikepdf's own PDF/A validator).
 """
 
@@ -17,8 +17,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from circolari.pdfa import PdfMeta, SignatureSpot, finish_pdf
-from circolari.pdfa_check import check_pdfa
+from circolari.pdf.pdfa import PdfMeta, SignatureSpot, finish_pdf
+from circolari.pdf.pdfa_check import check_pdfa
 
 FONT = "TitilliumWeb"
 META = PdfMeta(

@@ -38,7 +38,7 @@ piede:
 
 
 def asst(root: Path):
-    from circolari.registry import Registry
+    from circolari.registry.registry import Registry
 
     return Registry.load(root / "recipients").group_members("asst")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from circolari.project import Project
+from circolari.input.project import Project
 from circolari.render import render_act
 from circolari.review.approve import approved_look, approved_record, approved_text, rendered_text
 from circolari.review.diff import compare, rendered_words, terminal, text_words

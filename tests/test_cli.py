@@ -74,7 +74,7 @@ def test_compiled_template_cache_depends_on_the_filters(tmp_path, monkeypatch):
     """A template compiled for another filter set is never reused (context filters compile differently)."""
     from jinja2 import pass_context
 
-    from circolari import compose
+    from circolari.compose import jinja as compose
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     plain = compose._bytecode_cache({"md": lambda text: text})

@@ -11,8 +11,8 @@ import yaml
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from circolari.acts import load_act
-from circolari.fatti import expand_data
+from circolari.input.acts import load_act
+from circolari.compose.placeholders import expand_data
 from conftest import EXAMPLES, assert_in_order, normalise, pdf_text, run_cli
 
 DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"

@@ -28,7 +28,7 @@ def test_zip_writer_writes_the_bytes_zipfile_writes():
 
 
 def _docx(act):
-    from circolari.project import Project
+    from circolari.input.project import Project
     from circolari.render import render_act
 
     rendered = render_act(act, Project.locate(act.parent))

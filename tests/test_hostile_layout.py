@@ -8,7 +8,7 @@ import re
 import yaml
 from pypdf import PdfReader
 
-from circolari.project import Project
+from circolari.input.project import Project
 from circolari.render import render_act
 from conftest import NOTA
 

@@ -215,7 +215,7 @@ def test_missing_manifest_and_bad_json(tmp_path):
 def test_cli_prepare_and_dry_run(tmp_path):
     from typer.testing import CliRunner
 
-    from circolari.mail.cli import app
+    from circolari.cli.mail import app
 
     act = make_act(tmp_path, n=4)
     runner = CliRunner()

@@ -9,7 +9,7 @@ import mailbox
 import pytest
 from typer.testing import CliRunner
 
-from circolari.mail.cli import app
+from circolari.cli.mail import app
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.receipts import import_receipts, parse_receipt

@@ -300,7 +300,7 @@ def test_rate_limit(tmp_path):
 def test_cli_send(tmp_path):
     from typer.testing import CliRunner
 
-    from circolari.mail.cli import app
+    from circolari.cli.mail import app
 
     act, _ = _prepared(tmp_path, n=3)
     with SmtpServer("starttls") as server:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from circolari.markdown import markdown_to_html
+from circolari.compose.markdown import markdown_to_html
 
 
 def test_lettered_list_after_a_blank_line_and_under_a_bullet():

@@ -12,9 +12,9 @@ from pikepdf import Array, Dictionary, Name, String
 from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf
 
 from circolari.errors import CircolariError
-from circolari.pdfa import SignatureSpot, finish_pdf
-from circolari.pdfa_check import check_pdfa, pdfa_claim
-from circolari.xmp import read_xmp
+from circolari.pdf.pdfa import SignatureSpot, finish_pdf
+from circolari.pdf.pdfa_check import check_pdfa, pdfa_claim
+from circolari.pdf.xmp import read_xmp
 
 
 @pytest.fixture(scope="module")

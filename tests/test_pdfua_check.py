@@ -10,8 +10,8 @@ import pikepdf
 import pytest
 from pikepdf import Name
 
-from circolari.pdfa import PdfMeta, finish_pdf
-from circolari.pdfa_check import check_pdfa
+from circolari.pdf.pdfa import PdfMeta, finish_pdf
+from circolari.pdf.pdfa_check import check_pdfa
 from conftest import EXAMPLES, run_cli
 
 DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"

@@ -9,7 +9,7 @@ from email import policy
 
 from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
 
-from circolari.signing import sign_pdf
+from circolari.signature.pades import sign_pdf
 from conftest import run_cli
 from test_bad_input import edit
 

@@ -196,7 +196,7 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
 
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from circolari.project import Project
+    from circolari.input.project import Project
     from circolari.review.preview import watch
 
     act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"

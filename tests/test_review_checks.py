@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from circolari.fatti import format_value
+from circolari.compose.placeholders import format_value
 from circolari.model.fatti import Fatto
 from circolari.review import citations, dates
 from conftest import EXAMPLES, ROOT, run_cli
@@ -73,7 +73,7 @@ def test_figures_are_written_the_italian_way(fatto, formato, text):
 
 
 def test_reference_dgr_declares_and_cites_its_figures():
-    from circolari.acts import load_act
+    from circolari.input.acts import load_act
 
     act, _ = load_act(DGR)
     source = DGR.read_text(encoding="utf-8")
@@ -208,10 +208,10 @@ def test_examples_pass_check_with_the_known_typo_as_warning():
 
 def test_template_contexts_match_compose():
     """The context the template checker assumes is the one compose_*.py builds."""
-    from circolari.acts import load_act
-    from circolari.compose_circolare import circolare_context
-    from circolari.compose_delibera import delibera_context
-    from circolari.registry import Registry
+    from circolari.input.acts import load_act
+    from circolari.compose.circolare import circolare_context
+    from circolari.compose.delibera import delibera_context
+    from circolari.registry.registry import Registry
     from circolari.review.template_checks import contexts
 
     declared = contexts()

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from circolari.errors import CircolariError
-from circolari.project import Project
+from circolari.input.project import Project
 from circolari.render import render_act
 from conftest import ROOT, run_cli
 

@@ -136,7 +136,7 @@ def test_render_killed_midway_completes_on_rerun_without_redoing_finished_letter
     act = write_act(project, "riparto.csv")
     write_csv(project / "atti" / "riparto.csv", rows(project))
     out = project / "out" / "riparto"
-    command = [sys.executable, "-c", "from circolari.cli import main; main()", "render", str(act),
+    command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "render", str(act),
                "--out", str(project / "out"), "--jobs", "1"]
     process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
@@ -173,8 +173,8 @@ def test_bundled_series_example_checks_clean_and_cites_only_the_dgr_figures():
     """The example invents no figure: its fatti are the DGR XI/3681/2020 example's, its table only registry ids."""
     from conftest import EXAMPLES
 
-    from circolari.acts import load_act
-    from circolari.registry import Registry
+    from circolari.input.acts import load_act
+    from circolari.registry.registry import Registry
     from circolari.series.table import read_table
 
     result = run_cli("check", EXAMPLES / "serie")
@@ -219,7 +219,7 @@ def test_series_letter_is_byte_identical_to_the_same_letter_rendered_alone_in_a_
     code = f"""
 import sys
 from pathlib import Path
-from circolari.project import Project
+from circolari.input.project import Project
 from circolari.render import render_loaded
 from circolari.series.run import load_series
 from circolari.series.letters import letter_act

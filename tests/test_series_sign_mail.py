@@ -116,7 +116,7 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ren
     from circolari.series.sign import signed_over_current
 
     p12, _ = make_p12(tmp_path)
-    command = [sys.executable, "-c", "from circolari.cli import main; main()", "sign", str(series),
+    command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "sign", str(series),
                "--p12", str(p12), "--jobs", "1"]
     env = {**os.environ, "CIRCOLARI_P12_PASSWORD": PASSWORD}
     process = subprocess.Popen(command, cwd=rendered[0], env=env, stdout=subprocess.DEVNULL,
@@ -143,7 +143,7 @@ def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(s
     from mail_helpers import SmtpServer
     from typer.testing import CliRunner
 
-    from circolari.mail.cli import app
+    from circolari.cli.mail import app
     from circolari.mail.journal import Journal
 
     reachable = [e for e in asst(rendered[0]) if e.pec and e.verificato][:4]

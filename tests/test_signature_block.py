@@ -24,7 +24,7 @@ def _act(project, lines: int):
 
 
 def _render(project, lines: int):
-    from circolari.project import Project
+    from circolari.input.project import Project
     from circolari.render import render_act
 
     act = _act(project, lines)

@@ -11,9 +11,9 @@ import pikepdf
 import pytest
 from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
 
-from circolari.pdfa_check import check_pdfa
-from circolari.signing import sign_pdf
-from circolari.verify import verify_file
+from circolari.pdf.pdfa_check import check_pdfa
+from circolari.signature.pades import sign_pdf
+from circolari.signature.verify import verify_file
 from conftest import EXAMPLES, NOTA, run_cli
 
 DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"

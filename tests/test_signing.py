@@ -19,12 +19,12 @@ from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf, pikepdf_fi
 from typer.testing import CliRunner
 
 from circolari.errors import CircolariError
-from circolari.pdfa import SignatureSpot, finish_pdf
-from circolari.pdfa_check import check_pdfa
-from circolari.signing import sign_pdf
-from circolari.signing_cli import sign, verify
-from circolari.verdict import Trust, load_trust
-from circolari.verify import verify_file
+from circolari.pdf.pdfa import SignatureSpot, finish_pdf
+from circolari.pdf.pdfa_check import check_pdfa
+from circolari.signature.pades import sign_pdf
+from circolari.cli.signature import sign, verify
+from circolari.signature.verdict import Trust, load_trust
+from circolari.signature.verify import verify_file
 
 PASSWORD = b"segreta"
 NOW = datetime.now(timezone.utc)
@@ -366,7 +366,7 @@ def test_reading_a_p7m_keeps_the_time_stamp_content_type_known(pki, tmp_path):
 
     envelope = tmp_path / "x.p7m"
     envelope.write_bytes(_p7m(pki, b"contenuto"))
-    code = ("import sys; from pathlib import Path; from circolari.p7m import signed_content\n"
+    code = ("import sys; from pathlib import Path; from circolari.signature.cades import signed_content\n"
             "assert signed_content(Path(sys.argv[1]).read_bytes()) == b'contenuto'\n"
             "from asn1crypto import cms; print(cms.ContentType('tst_info').dotted)\n")
     proc = subprocess.run([sys.executable, "-c", code, str(envelope)], capture_output=True, text=True)

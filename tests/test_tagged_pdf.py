@@ -10,8 +10,8 @@ import pytest
 from tags_helpers import mcid_problems, squeeze, struct_tree, unmarked_text
 from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
 
-from circolari.pdfa_check import check_pdfa
-from circolari.signing import sign_pdf
+from circolari.pdf.pdfa_check import check_pdfa
+from circolari.signature.pades import sign_pdf
 from circolari.writers import text as text_writer
 from conftest import EXAMPLES, NOTA, run_cli
 
@@ -161,7 +161,7 @@ def test_docx_headings_have_word_outline_levels(acts, kind, headings):
     import docx
     from docx.oxml.ns import qn
 
-    from circolari import styles
+    from circolari.document import styles
 
     pdf, doc, _ = acts[kind]
     document = docx.Document(str(pdf.with_suffix(".docx")))

@@ -23,10 +23,10 @@ from pdfa_checker import finished
 from test_signing import NOW, PASSWORD, _cert, _name, pki  # noqa: F401  (fixture)
 from typer.testing import CliRunner
 
-from circolari.signing import Credentials, _sign, sign_pdf
-from circolari.signing_cli import verify
-from circolari.verdict import NON_VALIDO, NON_VERIFICABILE, VALIDO, Trust
-from circolari.verify import verify_file
+from circolari.signature.pades import Credentials, _sign, sign_pdf
+from circolari.cli.signature import verify
+from circolari.signature.verdict import NON_VALIDO, NON_VERIFICABILE, VALIDO, Trust
+from circolari.signature.verify import verify_file
 
 FIELD = "Firma_DirettoreGenerale"
 
@@ -172,7 +172,7 @@ def test_trust_from_environment_and_bad_trust_file(cases, pki, app, monkeypatch,
     bogus = tmp_path / "fiducia.pem"
     bogus.write_text("non è un certificato")
     monkeypatch.setenv("CIRCOLARI_TRUST", str(bogus))
-    from circolari.cli_errors import clerk_errors
+    from circolari.cli.problems import clerk_errors
 
     guarded = typer.Typer()
     guarded.command("verify")(clerk_errors(verify))
@@ -187,7 +187,7 @@ def test_other_ca_is_not_trusted(cases, tmp_path):
     other = _cert(_name("Altra CA"), _name("Altra CA"), key, key, NOW - timedelta(days=1),
                   NOW + timedelta(days=30), 5, ca=True)
     (tmp_path / "altra.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM))
-    from circolari.verdict import load_trust
+    from circolari.signature.verdict import load_trust
 
     report = verify_file(cases["buono"], load_trust([tmp_path / "altra.pem"]))
     assert report.verdict == NON_VERIFICABILE
@@ -297,7 +297,7 @@ def _pdfsig_verdicts(path: Path) -> list[str]:
 @pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) not installed")
 def test_pdfsig_agrees_on_every_file_of_the_set(cases, pki, tmp_path):  # noqa: F811
     second = tmp_path / "due_firme.pdf"
-    from circolari.pdfa import SignatureSpot, finish_pdf
+    from circolari.pdf.pdfa import SignatureSpot, finish_pdf
     from pdfa_checker import META, SPOT, make_pdf
 
     (tmp_path / "dgr.pdf").write_bytes(finish_pdf(make_pdf(2), META, [
@@ -348,7 +348,7 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-    from circolari.signing import _pdfa_writer_class, _stamp_style
+    from circolari.signature.pades import _pdfa_writer_class, _stamp_style
 
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     tsa = (x509.CertificateBuilder().subject_name(_name("TSA di prova")).issuer_name(_name("TSA di prova"))
@@ -380,7 +380,7 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
 def test_certificate_is_judged_at_the_time_stamp(pki, tmp_path):  # noqa: F811
     """Signed and time-stamped while the certificate was valid: VALIDO after it expired,
     but only with the time-stamping authority trusted."""
-    from circolari.verdict import load_trust
+    from circolari.signature.verdict import load_trust
 
     validity = (datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2021, 1, 1, tzinfo=timezone.utc))
     signed, tsa = _timestamped(pki, tmp_path, validity, datetime(2020, 6, 1, tzinfo=timezone.utc))
@@ -393,7 +393,7 @@ def test_certificate_is_judged_at_the_time_stamp(pki, tmp_path):  # noqa: F811
 
 
 def test_time_stamp_after_expiry_does_not_help(pki, tmp_path):  # noqa: F811
-    from circolari.verdict import load_trust
+    from circolari.signature.verdict import load_trust
 
     validity = (datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2021, 1, 1, tzinfo=timezone.utc))
     signed, tsa = _timestamped(pki, tmp_path, validity, datetime(2022, 6, 1, tzinfo=timezone.utc))

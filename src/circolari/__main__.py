@@ -1,3 +1,3 @@
-from .cli import main
+from circolari.cli.main import main
 
 main()

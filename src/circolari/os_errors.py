@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-from .errors import CircolariError, Problem
+from circolari.errors import CircolariError, Problem
 
 _MESSAGES = {
     errno.ENOSPC: ("disco pieno: spazio esaurito", "liberare spazio sul disco, poi ripetere il comando"),

@@ -9,7 +9,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import fail
+from circolari.errors import fail
 
 
 def sha256(data: bytes) -> str:
@@ -100,7 +100,7 @@ def write_all(folder: Path, files: dict[str, bytes], *, protected: set[str] = fr
     try:
         return _write_all(Path(folder), files, protected, force, last)
     except OSError as exc:
-        from .os_errors import os_failure
+        from circolari.os_errors import os_failure
 
         raise os_failure(exc, folder) from None
 

@@ -10,14 +10,14 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .acts import act_name, load_act
-from .compose import render_template
-from .errors import CircolariError, Problem, fail
-from .output import inside, sha256, write_all
-from .parse import parse_html
-from .project import Project
-from .review.drafting import drafting_problems
-from .styles import css
+from circolari.input.acts import act_name, load_act
+from circolari.compose.jinja import render_template
+from circolari.errors import CircolariError, Problem, fail
+from circolari.output import inside, sha256, write_all
+from circolari.document.parse import parse_html
+from circolari.input.project import Project
+from circolari.review.drafting import drafting_problems
+from circolari.document.styles import css
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Rendered:
 
 @lru_cache(maxsize=4)
 def _registry(folder: Path):
-    from .registry import Registry
+    from circolari.registry.registry import Registry
 
     return Registry.load(folder)
 
@@ -64,8 +64,8 @@ class Prepared:
 
 
 def _prepare_circolare(act, doc, project: Project) -> Prepared:
-    from .compose_circolare import circolare_context, unverified_warnings
-    from .profiles import profile_path
+    from circolari.compose.circolare import circolare_context, unverified_warnings
+    from circolari.input.profiles import profile_path
 
     registry = load_registry(project.recipients)
     template, context, recipients, profile = circolare_context(act, doc, project.templates, registry)
@@ -78,7 +78,7 @@ def _prepare_circolare(act, doc, project: Project) -> Prepared:
 
 
 def _prepare_delibera(act, doc, project: Project) -> Prepared:
-    from .compose_delibera import delibera_context
+    from circolari.compose.delibera import delibera_context
 
     template, context = delibera_context(act, doc)
     tables = [doc.path.parent / t.file for a in act.allegati
@@ -109,9 +109,9 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     meta = {"title": document.title, "author": document.meta.get("author", ""),
             "subject": document.meta.get("subject", "")}
 
-    from .writers.docx import write_docx
-    from .writers.pdf import write_pdf
-    from .writers.text import write_text
+    from circolari.writers.docx import write_docx
+    from circolari.writers.pdf import write_pdf
+    from circolari.writers.text import write_text
 
     _refuse_missing_characters(document, doc)
     when = document_datetime(prepared.date)
@@ -132,9 +132,9 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
 
 def _refuse_missing_characters(document, doc) -> None:
     """Characters the PDF's font cannot draw are errors, located in the act where possible."""
-    from .fatti import all_strings
-    from .validation import _field_name
-    from .writers.pdf import missing_characters
+    from circolari.compose.placeholders import all_strings
+    from circolari.input.validation import _field_name
+    from circolari.writers.pdf import missing_characters
 
     missing = missing_characters(document)
     if not missing:
@@ -170,7 +170,7 @@ def document_datetime(date: dt.date | None) -> dt.datetime:
 
 def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetime) -> bytes:
     """PDF/A metadata, the structure tree and the empty signature field over the signatory's block."""
-    from .pdfa import PdfMeta, SignatureSpot, finish_pdf
+    from circolari.pdf.pdfa import PdfMeta, SignatureSpot, finish_pdf
 
     identity = prepared.identity
     keywords = tuple(k for k in (identity["kind"], identity.get("numero"), identity.get("protocollo")) if k)
@@ -188,7 +188,7 @@ def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder
 
 def _template_files(templates: Path, name: str) -> list[Path]:
     """``name`` and every template it includes, for the manifest's inputs."""
-    from .compose import environment
+    from circolari.compose.jinja import environment
 
     folder = Path(templates).resolve()
     env = environment(folder)
@@ -206,7 +206,7 @@ def _references(folder: Path, source: str) -> tuple[str, ...]:
     """Templates a template's source includes (parsed once per distinct source)."""
     from jinja2 import meta as jinja_meta
 
-    from .compose import environment
+    from circolari.compose.jinja import environment
 
     return tuple(n for n in jinja_meta.find_referenced_templates(environment(folder).parse(source)) if n)
 

@@ -1,5 +1,5 @@
 """``python -m circolari.mail``: the mail sub-app on its own (tests, before integration)."""
 
-from circolari.mail.cli import main
+from circolari.cli.mail import main
 
 main()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem
-from circolari.pec import pec_problem
+from circolari.registry.pec import pec_problem
 
 MANIFEST_NAME = "manifest.json"
 SUPPORTED_FORMAT = 1

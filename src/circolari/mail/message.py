@@ -98,7 +98,7 @@ class Attachment:
 def _load_template(directory: Path):
     from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
 
-    from circolari.template_sandbox import Sandbox
+    from circolari.compose.sandbox import Sandbox
 
     env = Sandbox(loader=FileSystemLoader(str(directory)), undefined=StrictUndefined,
                   autoescape=False, keep_trailing_newline=True)
@@ -115,7 +115,7 @@ def _load_template(directory: Path):
 
 def _render_body(template, context: dict) -> str:
     """The message text, with the same bounds and Italian errors as the acts' templates."""
-    from circolari.template_sandbox import TemplateLimit, bounded_render, runtime_message
+    from circolari.compose.sandbox import TemplateLimit, bounded_render, runtime_message
 
     try:
         return bounded_render(template, context)

@@ -21,7 +21,7 @@ from circolari.mail.files import exclusive_lock, temporary_file, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
 from circolari.mail.message import Attachment, MessageBuilder
-from circolari.project import Project
+from circolari.input.project import Project
 from circolari.mail.signature import check_same_act, check_signed_file
 
 MAIL_DIR = "mail"

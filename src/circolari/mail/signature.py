@@ -16,7 +16,7 @@ def pdf_is_signed(path: Path) -> bool:
     """True when ``path`` has a filled signature field; CircolariError if unreadable."""
     import pikepdf
 
-    from circolari.verify import signature_fields
+    from circolari.signature.verify import signature_fields
 
     try:
         with pikepdf.open(path) as doc:
@@ -60,7 +60,7 @@ def check_same_act(path: Path, kind: str, act_name: str, files: list[dict]) -> N
         return  # an older manifest without file hashes: nothing to compare with
     data = Path(path).read_bytes()
     if kind == "p7m":
-        from circolari.p7m import signed_content
+        from circolari.signature.cades import signed_content
 
         data = signed_content(data) or b""
     prefix = data[: int(rendered.get("size", 0))]

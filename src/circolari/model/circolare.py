@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Id, Markdown, Model, Text
-from .fatti import Fatti
-from .people import Firmatario, Piede
-from ..series.model import Serie
+from circolari.model.base import Id, Markdown, Model, Text
+from circolari.model.fatti import Fatti
+from circolari.model.people import Firmatario, Piede
+from circolari.series.model import Serie
 
 
 class Selezione(Model):

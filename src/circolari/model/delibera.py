@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
-from .base import Markdown, Model, Text
-from .fatti import Fatti
+from circolari.model.base import Markdown, Model, Text
+from circolari.model.fatti import Fatti
 
 # Years of each legislature (boundary years belong to both: elections fall in spring).
 LEGISLATURE = {"IX": (2010, 2013), "X": (2013, 2018), "XI": (2018, 2023), "XII": (2023, 9999)}

@@ -8,7 +8,7 @@ from typing import Annotated, Union
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .base import Model, Text
+from circolari.model.base import Model, Text
 
 NomeFatto = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 """Name of a figure: lowercase letters, digits and underscores (e.g. tariffa_sub_acute)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from .base import Model, Text
+from circolari.model.base import Model, Text
 
 
 class Firmatario(Model):

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ..pec import pec_problem
-from .base import Model, Text
+from circolari.registry.pec import pec_problem
+from circolari.model.base import Model, Text
 
 
 class Mittente(Model):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from .base import Id, Model, Text
+from circolari.model.base import Id, Model, Text
 
 Tipo = Literal[
     "ASST", "ATS", "IRCCS pubblico", "IRCCS privato",

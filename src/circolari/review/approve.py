@@ -17,8 +17,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CircolariError, Problem
-from ..output import sha256
+from circolari.errors import CircolariError, Problem
+from circolari.output import sha256
 
 FOLDER = "approvati"
 SOURCES = "template"
@@ -59,7 +59,7 @@ def approved_record(act: Path) -> dict | None:
 
 def approved_look(act: Path):
     """The approved pages and signature fields, or None when the act has no approval record."""
-    from .pages import Look
+    from circolari.review.pages import Look
 
     record = approved_record(act)
     if record is None:
@@ -112,11 +112,10 @@ def pack_record(pack: Path) -> dict:
 def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: dt.date | None = None) -> list[Approval]:
     """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
-    from ..registry import Registry
-    from ..series.review import render_for_review
-    from .checks import check_act
-    from .pages import look_of
-    from ..series.review import current as series_current
+    from circolari.registry.registry import Registry
+    from circolari.review.checks import check_act
+    from circolari.review.pages import look_of
+    from circolari.series.review import current as series_current, render_for_review
 
     reviewed = pack_record(pack)
     index = Path(pack) / "index.html"
@@ -189,7 +188,7 @@ def _reviewed_problems(act: Path, templates: dict[str, bytes], reviewed: dict) -
 
 
 def _write(act: Path, text: str, look, record: dict, templates: dict[str, bytes]) -> None:
-    from ..output import write_atomic
+    from circolari.output import write_atomic
 
     folder = pages_folder(act)
     folder.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..acts import act_files
-from ..errors import CircolariError, Problem
-from ..validation import _field_name
-from .drafting import drafting_problems
+from circolari.input.acts import act_files
+from circolari.errors import CircolariError, Problem
+from circolari.input.validation import _field_name
+from circolari.review.drafting import drafting_problems
 
 
 @dataclass
@@ -41,7 +41,7 @@ def classify(path: Path) -> str:
         return "templates" if path.suffix == ".j2" else "act"
     if any(path.glob("*.j2")):
         return "templates"
-    from ..registry import GROUPS_FILE
+    from circolari.registry.registry import GROUPS_FILE
 
     if (path / GROUPS_FILE).is_file():
         return "registry"
@@ -51,7 +51,7 @@ def classify(path: Path) -> str:
 def check_paths(paths: list[Path], *, templates: Path | None = None, recipients: Path | None = None,
                 today: dt.date | None = None) -> Report:
     """Check acts, folders of acts, registries and template folders, in the given order."""
-    from ..project import Project
+    from circolari.input.project import Project
 
     report = Report()
     acts: list[Path] = []
@@ -79,14 +79,14 @@ def check_paths(paths: list[Path], *, templates: Path | None = None, recipients:
         registries.append(project.recipients)
 
     for folder in _unique(template_dirs):
-        from .template_checks import check_templates
+        from circolari.review.template_checks import check_templates
 
         report.templates += 1
         report.problems += check_templates(folder)
     loaded, deferred = {}, {}
     named = {Path(r).resolve() for r in registries[:len(registries) - len(projects)]}
     for folder in _unique(registries):
-        from ..registry import Registry
+        from circolari.registry.registry import Registry
 
         report.registries += 1
         try:
@@ -124,8 +124,8 @@ def _unique(folders: list[Path]) -> list[Path]:
 def check_act(path: Path, project, registry=None, *, today: dt.date | None = None,
               used: set[str] | None = None) -> list[Problem]:
     """Every problem of one act file; the ids of the entities it reaches are added to ``used``."""
-    from ..acts import load_act
-    from ..fatti import problems as fatti_problems
+    from circolari.input.acts import load_act
+    from circolari.compose.placeholders import problems as fatti_problems
 
     try:
         act, doc = load_act(path, check_fatti=False)
@@ -134,7 +134,7 @@ def check_act(path: Path, project, registry=None, *, today: dt.date | None = Non
     found = fatti_problems(act, doc)
     found += _resolve(act, doc, project, registry, used if used is not None else set())
     if getattr(act, "serie", None) is not None and registry is not None:
-        from ..series.letters import plan
+        from circolari.series.letters import plan
 
         found += plan(act, doc, registry).problems
     found += text_problems(act, doc)
@@ -148,8 +148,8 @@ def _resolve(act, doc, project, registry, used: set[str]) -> list[Problem]:
     found: list[Problem] = []
     try:
         if act.tipo == "circolare":
-            from ..compose_circolare import unverified_warnings
-            from ..profiles import load_profile
+            from circolari.compose.circolare import unverified_warnings
+            from circolari.input.profiles import load_profile
 
             load_profile(project.templates, act.intestazione, act=doc.path, line=doc.line_of(("intestazione",)))
             if registry is None:
@@ -167,7 +167,7 @@ def _resolve(act, doc, project, registry, used: set[str]) -> list[Problem]:
                 used.update(ente.id for ente in chosen)
                 found += unverified_warnings(chosen, doc, key)
         else:
-            from ..compose_delibera import delibera_context
+            from circolari.compose.delibera import delibera_context
 
             delibera_context(act, doc)
     except CircolariError as exc:
@@ -181,9 +181,9 @@ def act_date(act) -> dt.date | None:
 
 def text_problems(act, doc) -> list[Problem]:
     """Citations of other acts, dates and hand-written figures in every text of the act."""
-    from ..fatti import all_strings, markdown_texts, substitute, text_line
-    from . import citations, dates, numbers
-    from .fatti import contradictions
+    from circolari.compose.placeholders import all_strings, markdown_texts, substitute, text_line
+    from circolari.review import citations, dates, numbers
+    from circolari.review.contradictions import contradictions
 
     found: list[Problem] = []
     when = act_date(act)
@@ -211,7 +211,7 @@ def text_problems(act, doc) -> list[Problem]:
 def _line_of(doc, path, raw: str, text: str, written: str) -> int | None:
     """The line of ``written`` (found in the substituted ``text``) in the YAML: its own words when
     they are in the raw text, else the words just before it."""
-    from ..fatti import text_line
+    from circolari.compose.placeholders import text_line
 
     if written in raw:
         return text_line(doc, path, written)

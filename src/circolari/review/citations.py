@@ -10,7 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from ..model.delibera import LEGISLATURE, legislature_problem
+from circolari.model.delibera import LEGISLATURE, legislature_problem
 
 # Act types, written without dots, spaces and case: "D.G.R." -> "dgr".
 KNOWN_TYPES = {

@@ -11,8 +11,8 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .html import attr, escape, page, script, url
-from .textmap import Word, act_words
+from circolari.review.html import attr, escape, page, script, url
+from circolari.review.textmap import Word, act_words
 
 CONTEXT = 6
 

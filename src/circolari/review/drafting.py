@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import Problem
-from ..fatti import all_strings, text_line
-from ..validation import _field_name
+from circolari.errors import Problem
+from circolari.compose.placeholders import all_strings, text_line
+from circolari.input.validation import _field_name
 
 # Placeholders of templates/nuovo/*.yaml (tests/test_drafting.py keeps the two in step)
 PLACEHOLDERS = ("NOME COGNOME", "da completare", "Primo paragrafo del testo", "seconda indicazione",

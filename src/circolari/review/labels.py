@@ -7,8 +7,8 @@ from pathlib import Path
 
 
 def _load(path: Path):
-    from ..acts import load_act
-    from ..errors import CircolariError
+    from circolari.input.acts import load_act
+    from circolari.errors import CircolariError
 
     try:
         return load_act(Path(path), check_fatti=False)[0]
@@ -34,7 +34,7 @@ def act_label(path: Path, version: str = "") -> str:
 
 def fatti_summary(old: Path, new: Path) -> list[str]:
     """'tariffa_sub_acute: 190 → 195, 3 occorrenze' for each declared figure that changed."""
-    from ..fatti import PLACEHOLDER, format_value, markdown_texts
+    from circolari.compose.placeholders import PLACEHOLDER, format_value, markdown_texts
 
     before, after = _load(old), _load(new)
     if before is None or after is None:

@@ -15,8 +15,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CircolariError, Problem
-from .html import anchor, attr, escape, page, problems_list, url
+from circolari.errors import CircolariError, Problem
+from circolari.review.html import anchor, attr, escape, page, problems_list, url
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Pack:
 
 
 def example_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    from ..acts import act_files
+    from circolari.input.acts import act_files
 
     return act_files(paths, what="esempio")
 
@@ -53,9 +53,9 @@ MARKER = ".circolari-review"
 
 def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: Path | None = None,
                today: dt.date | None = None) -> Pack:
-    from ..project import Project
-    from ..registry import Registry
-    from .template_checks import check_templates
+    from circolari.input.project import Project
+    from circolari.registry.registry import Registry
+    from circolari.review.template_checks import check_templates
 
     out = Path(out)
     if (out / MARKER).is_file():
@@ -92,8 +92,8 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
 def _record(out: Path, templates: Path, files: list[Path], index: Path) -> None:
     import json
 
-    from ..output import sha256
-    from .approve import RECORD, folder_hashes
+    from circolari.output import sha256
+    from circolari.review.approve import RECORD, folder_hashes
 
     record = {"cartella_template": str(Path(templates).resolve()), "template": folder_hashes(templates),
               "atti": {str(a.resolve()): sha256(a.read_bytes()) for a in files if a.is_file()},
@@ -103,8 +103,8 @@ def _record(out: Path, templates: Path, files: list[Path], index: Path) -> None:
 
 def source_diff_html(templates: Path, files: list[Path]) -> str:
     """The template and letterhead sources changed since the last approval, as a unified diff."""
-    from .approve import folder_files, sources_folder
-    from .sources import diff_folders, html_fragment
+    from circolari.review.approve import folder_files, sources_folder
+    from circolari.review.sources import diff_folders, html_fragment
 
     folders = sorted({sources_folder(a) for a in files if sources_folder(a).is_dir()})
     if not folders:
@@ -117,13 +117,13 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
 
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
-    from ..series.review import render_for_review
-    from .approve import approved_by, approved_look, approved_path, approved_record, approved_text
-    from .pages import compare_looks, look_diff_html, look_of
-    from .checks import check_act
-    from .diff import compare, html_fragment, rendered_words, text_words
-    from .preview import page_images
-    from ..series.review import current as series_current, section as series_section, summary as series_summary
+    from circolari.review.approve import approved_by, approved_look, approved_path, approved_record, approved_text
+    from circolari.review.pages import compare_looks, look_diff_html, look_of
+    from circolari.review.checks import check_act
+    from circolari.review.diff import compare, html_fragment, rendered_words, text_words
+    from circolari.review.preview import page_images
+    from circolari.series.review import (current as series_current, render_for_review, section as series_section,
+                                         summary as series_summary)
 
     name = act.stem
     problems = check_act(act, project, registry, today=today)

@@ -75,8 +75,8 @@ def look_of(pdf: bytes) -> Look:
     """The grey page images and the signature-field names of a rendered PDF."""
     import pikepdf
 
-    from ..verify import signature_fields
-    from .preview import page_images
+    from circolari.signature.verify import signature_fields
+    from circolari.review.preview import page_images
 
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         fields = [name for name, _ in signature_fields(doc)]
@@ -155,7 +155,7 @@ def mark(png: bytes, regions: list[tuple[int, int, int, int]]) -> bytes:
 
 def look_diff_html(diff: LookDiff, folder, name: str) -> str:
     """The pages that differ, approved and new side by side (regions marked), written into ``folder``."""
-    from .html import attr, escape, url
+    from circolari.review.html import attr, escape, url
 
     if diff.equal:
         return '<p class="esito ok">pagine uguali a quelle approvate</p>'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .html import csp_meta, escape, page, url
+from circolari.review.html import csp_meta, escape, page, url
 
 
 def page_images(pdf: bytes, *, scale: float = 1.5, grey: bool = False, compress: int = 6) -> list[bytes]:
@@ -62,7 +62,7 @@ def write_preview(rendered, folder: Path, *, refresh: int | None = None) -> Path
 
 def write_index(index: Path, html: str, refresh: int | None) -> None:
     """Write the page (atomically: a reloading browser never reads half of it)."""
-    from ..output import write_atomic
+    from circolari.output import write_atomic
 
     if refresh:
         html = html.replace('<meta charset="utf-8">', f'<meta charset="utf-8">\n<meta http-equiv="refresh" content="{int(refresh)}">', 1)
@@ -71,7 +71,7 @@ def write_index(index: Path, html: str, refresh: int | None) -> None:
 
 def write_error(folder: Path, name: str, problems, *, refresh: int | None = None) -> Path:
     """The preview page after a failed render: the errors first, then the last pages that rendered."""
-    from .html import problems_list
+    from circolari.review.html import problems_list
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,8 +91,8 @@ def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, re
     the templates or the registry, until ``stop_event`` is set (or Ctrl-C)."""
     import watchfiles
 
-    from ..errors import CircolariError
-    from ..render import render_act
+    from circolari.errors import CircolariError
+    from circolari.render import render_act
 
     act = Path(act)
 
@@ -125,6 +125,6 @@ def with_policy(html: bytes) -> bytes:
 
 
 def _list(problems) -> str:
-    from .html import problems_list
+    from circolari.review.html import problems_list
 
     return problems_list(problems)

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .html import escape
+from circolari.review.html import escape
 
 
 @dataclass

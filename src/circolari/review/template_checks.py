@@ -7,7 +7,7 @@
   (``atto.xyz``), following ``for``, ``set``, ``with`` and ``include`` through the tree.
 
 The context each main template receives is described in ``CONTEXTS``; it mirrors
-``compose_circolare.py`` and ``compose_delibera.py`` (a test keeps them in step).
+``compose/circolare.py`` and ``compose/delibera.py`` (a test keeps them in step).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import difflib
 import typing
 from pathlib import Path
 
-from ..errors import Problem
+from circolari.errors import Problem
 
 _TABELLA = {"titolo": str, "colonne": ("list", {"intestazione": str, "larghezza": float, "allineamento": str}),
             "righe": ("list", ("list", str))}
@@ -26,12 +26,12 @@ _ALLEGATO = {"numero": int, "titolo": str, "parte_integrante": bool, "tabelle": 
 
 def contexts() -> dict[str, tuple[str, dict]]:
     """Main template -> (kind of act, the type of each context variable)."""
-    from ..compose_circolare import TEMPLATE as CIRCOLARE
-    from ..compose_delibera import TEMPLATE as DELIBERA
-    from ..model.circolare import Circolare
-    from ..model.delibera import Assessore, Delibera
-    from ..model.profile import Profilo
-    from ..model.registry import Ente
+    from circolari.compose.circolare import TEMPLATE as CIRCOLARE
+    from circolari.compose.delibera import TEMPLATE as DELIBERA
+    from circolari.model.circolare import Circolare
+    from circolari.model.delibera import Assessore, Delibera
+    from circolari.model.profile import Profilo
+    from circolari.model.registry import Ente
 
     return {
         CIRCOLARE: ("circolare", {"atto": Circolare, "profilo": Profilo, "destinatari": ("list", Ente),
@@ -74,7 +74,7 @@ class TemplateChecker:
     """Check every template of one folder; ``problems`` collects what is found."""
 
     def __init__(self, folder: Path):
-        from ..compose import environment
+        from circolari.compose.jinja import environment
 
         self.folder = Path(folder)
         self.env = environment(self.folder.resolve())

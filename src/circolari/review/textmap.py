@@ -11,7 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from ..document import Columns, Group, ListBlock, Paragraph, Run, Table
+from circolari.document.tree import Columns, Group, ListBlock, Paragraph, Run, Table
 
 _HEADINGS = {"allegato-titolo", "titolo-1", "titolo-2", "titolo-3", "titolo-4", "delibera"}
 _WORD = re.compile(r"\S+")
@@ -74,7 +74,7 @@ def _sections(document) -> list[tuple[str, list]]:
 
 def line_sections(document) -> list[str]:
     """The section of each line of ``write_text(document)`` (same number of lines)."""
-    from ..writers.text import block_lines
+    from circolari.writers.text import block_lines
 
     parts: list[list[str]] = []
     header = block_lines(document.first_header or document.header)
@@ -116,7 +116,7 @@ def pdf_page_words(pdf: bytes) -> list[tuple[str, int]]:
 
 def act_words(text: str, html: str, pdf: bytes | None) -> list[Word]:
     """Every word of the act's text with its line, section and page."""
-    from ..parse import parse_html
+    from circolari.document.parse import parse_html
 
     lines = text.split("\n")
     try:

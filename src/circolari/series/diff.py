@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CircolariError
-from .letters import Letter, plan
+from circolari.errors import CircolariError
+from circolari.series.letters import Letter, plan
 
 TABLE_SUFFIXES = (".xlsx", ".csv", ".txt", ".yaml", ".yml")
 
@@ -21,7 +21,7 @@ class Change:
 
 
 def _shown(letter: Letter) -> dict[str, str]:
-    from ..fatti import format_value
+    from circolari.compose.placeholders import format_value
 
     shown = {name: format_value(fatto) for name, fatto in letter.fatti.items()}
     shown["protocollo"] = letter.protocollo or "—"
@@ -62,7 +62,7 @@ def changes(before: dict[str, dict], after: dict[str, dict]) -> list[Change]:
 
 def compare(old: Path, new: Path, registry) -> list[Change]:
     """Changes from series act ``old`` to ``new``: another version of the act, or a new table for it."""
-    from ..acts import load_act
+    from circolari.input.acts import load_act
 
     old_act, old_doc = load_act(old)
     if Path(new).suffix.lower() in TABLE_SUFFIXES and not _is_act(Path(new)):
@@ -75,6 +75,6 @@ def compare(old: Path, new: Path, registry) -> list[Change]:
 
 
 def _is_act(path: Path) -> bool:
-    from .run import is_series_file
+    from circolari.series.run import is_series_file
 
     return path.suffix.lower() in (".yaml", ".yml") and is_series_file(path)

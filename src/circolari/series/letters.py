@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import CircolariError, Problem
-from ..model.fatti import Fatto
-from .model import LABEL_COLUMNS, PROTOCOL_COLUMN, Serie
-from .table import Row, Table, read_table
-from .values import EXPECTED, convert, show
+from circolari.errors import CircolariError, Problem
+from circolari.model.fatti import Fatto
+from circolari.series.model import LABEL_COLUMNS, PROTOCOL_COLUMN, Serie
+from circolari.series.table import Row, Table, read_table
+from circolari.series.values import EXPECTED, convert, show
 
 _SAMPLE = {"importo": Decimal(0), "numero": Decimal(0), "percentuale": Decimal(0), "data": dt.date(2000, 1, 1)}
 
@@ -133,7 +133,7 @@ def _addressed(act, doc, registry, problems: list[Problem]):
 
 def _letter(index: int, row: Row, act, registry, allowed: set | None, seen: dict, table: Table,
             problems: list[Problem]) -> Letter | None:
-    from ..registry import _suggest
+    from circolari.registry.registry import _suggest
 
     serie = act.serie
     column = serie.colonna_ente
@@ -183,8 +183,8 @@ def _letter(index: int, row: Row, act, registry, allowed: set | None, seen: dict
 
 def _totals(act, doc, table: Table) -> list[Problem]:
     """Each declared total against the sum of its column (rows with a valid value)."""
-    from ..fatti import format_value
-    from .values import to_number
+    from circolari.compose.placeholders import format_value
+    from circolari.series.values import to_number
 
     serie = act.serie
     found = []
@@ -224,7 +224,7 @@ def _totals(act, doc, table: Table) -> list[Problem]:
 
 def letter_act(act, letter: Letter):
     """The circolare of one letter: the common text, the row's figures, the row's body alone."""
-    from ..model.circolare import Destinatari
+    from circolari.model.circolare import Destinatari
 
     sel = act.destinatari
     return act.model_copy(update={

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CircolariError, Problem
-from .manifest import Entry, letters
+from circolari.errors import CircolariError, Problem
+from circolari.series.manifest import Entry, letters
 
 
 @dataclass
@@ -21,8 +21,8 @@ class Prepared:
 def prepare_series(folder: Path, *, allow_unsigned: bool = False, allegati: list[Path] = ()) -> list[Prepared]:
     """Prepare the messages of every letter: its body receives only ``<lettera>.firmato.pdf``
     (or, with ``allow_unsigned``, the unsigned PDF for trials) plus the common attachments."""
-    from ..mail.prepare import prepare
-    from ..project import Project
+    from circolari.mail.prepare import prepare
+    from circolari.input.project import Project
 
     templates = Project.locate(folder).templates
     results = []
@@ -45,7 +45,7 @@ class Sent:
 
 
 def journal_of(entry: Entry) -> Path:
-    from ..mail.prepare import mail_dir_of
+    from circolari.mail.prepare import mail_dir_of
 
     return mail_dir_of(entry.folder) / "journal.sqlite"
 
@@ -54,7 +54,7 @@ def send_series(folder: Path, settings, *, dry_run: bool = False, progress=None,
     """Send every prepared letter's messages (``mail.send.send_batch`` on its folder, ``options``
     as there). A letter never prepared is reported; an error of the server or the connection
     stops the series there (the letters before it are sent and journaled: run again to go on)."""
-    from ..mail.send import Link, send_batch
+    from circolari.mail.send import Link, send_batch
 
     link, results = Link(), []
     try:

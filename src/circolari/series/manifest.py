@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import fail
-from ..output import sha256
+from circolari.errors import fail
+from circolari.output import sha256
 
 NAME = "serie.json"
 

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..model.base import Model, Text
-from ..model.fatti import FORMATI, NomeFatto
+from circolari.model.base import Model, Text
+from circolari.model.fatti import FORMATI, NomeFatto
 
 ID_COLUMN = "ente"
 PROTOCOL_COLUMN = "protocollo"

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import CircolariError
-from .diff import Change, changes, snapshot
+from circolari.errors import CircolariError
+from circolari.series.diff import Change, changes, snapshot
 
 
 def render_for_review(act: Path, project):
     """The act rendered as the pack shows it: a series as its first letter, any other act as itself."""
-    from ..render import render_act
+    from circolari.render import render_act
 
     if not _is_series(act):
         return render_act(act, project)
-    from ..render import render_loaded
-    from .letters import letter_act
-    from .run import load_series
+    from circolari.render import render_loaded
+    from circolari.series.letters import letter_act
+    from circolari.series.run import load_series
 
     loaded, doc, result = load_series(act, project)
     if not result.letters:
@@ -32,15 +32,15 @@ def render_for_review(act: Path, project):
 
 
 def _is_series(act: Path) -> bool:
-    from .run import is_series_file
+    from circolari.series.run import is_series_file
 
     return is_series_file(Path(act))
 
 
 def current(act: Path, project, registry) -> dict | None:
     """The series' snapshot now, or None (not a series, or a table with errors: ``check`` shows them)."""
-    from ..acts import load_act
-    from .letters import plan
+    from circolari.input.acts import load_act
+    from circolari.series.letters import plan
 
     if registry is None:
         return None
@@ -64,7 +64,7 @@ def summary(found: list[Change]) -> list[str]:
 
 def section(now: dict, approved: dict | None) -> tuple[list[Change], str]:
     """(changes, HTML) of the series' letters against the approved snapshot."""
-    from ..review.html import escape
+    from circolari.review.html import escape
 
     title = f"<h3>Lettere della serie ({len(now)})</h3>"
     if approved is None:

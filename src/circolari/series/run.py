@@ -12,16 +12,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CircolariError, Problem
-from ..output import sha256, write_atomic
-from . import manifest as series_manifest
-from .letters import Letter, letter_act, plan
-from .parallel import parallel_map
+from circolari.errors import CircolariError, Problem
+from circolari.output import sha256, write_atomic
+from circolari.series import manifest as series_manifest
+from circolari.series.letters import Letter, letter_act, plan
+from circolari.series.parallel import parallel_map
 
 
 def is_series_file(path: Path) -> bool:
     """A circolare with a ``serie:`` block (read cheaply; the full load validates it)."""
-    from ..load import load_yaml
+    from circolari.input.load import load_yaml
 
     try:
         data = load_yaml(path).data
@@ -32,8 +32,8 @@ def is_series_file(path: Path) -> bool:
 
 def load_series(path: Path, project):
     """(act, doc, plan) of a valid series; every table problem at once otherwise."""
-    from ..acts import load_act
-    from ..render import load_registry
+    from circolari.input.acts import load_act
+    from circolari.render import load_registry
 
     act, doc = load_act(path)
     result = plan(act, doc, load_registry(project.recipients))
@@ -71,9 +71,9 @@ def _common_key(path: Path, act, project) -> str:
     """What every letter depends on besides its row: act file, templates, letterhead, program."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from ..compose_circolare import TEMPLATE
-    from ..profiles import profile_path
-    from ..render import _template_files
+    from circolari.compose.circolare import TEMPLATE
+    from circolari.input.profiles import profile_path
+    from circolari.render import _template_files
 
     try:
         program = version("circolari")
@@ -92,7 +92,7 @@ _WORKER: dict = {}
 
 
 def _start_worker(path: Path, project, force: bool) -> None:
-    from ..acts import load_act
+    from circolari.input.acts import load_act
 
     act, doc = load_act(path)
     _WORKER.update(act=act, doc=doc, project=project, force=force)
@@ -100,7 +100,7 @@ def _start_worker(path: Path, project, force: bool) -> None:
 
 def _make(task) -> Outcome:
     """Render and write one letter (in a worker process, or in this one)."""
-    from ..render import render_loaded, write_rendered
+    from circolari.render import render_loaded, write_rendered
 
     letter, name, folder, key, table = task
     outcome = Outcome(letter.index, letter.row, letter.ente.id, name, "errore")
@@ -127,7 +127,7 @@ def _make(task) -> Outcome:
 def render_series(path: Path, project, *, jobs: int | None = None, force: bool = False,
                   progress=None) -> SeriesResult:
     """Render every letter of the series at ``path`` into ``out/<serie>/<ente>/``; see the module's doc."""
-    from .progress import Progress
+    from circolari.series.progress import Progress
 
     path = Path(path)
     act, doc, result = load_series(path, project)

@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CircolariError, Problem
-from ..verdict import NON_FIRMATO
-from .manifest import Entry, letters
-from .parallel import parallel_map
+from circolari.errors import CircolariError, Problem
+from circolari.signature.verdict import NON_FIRMATO
+from circolari.series.manifest import Entry, letters
+from circolari.series.parallel import parallel_map
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Signed:
 
 def signed_over_current(entry: Entry) -> bool:
     """True when the letter's signed file is a signed copy of its current PDF."""
-    from ..mail.signature import check_same_act, pdf_is_signed
+    from circolari.mail.signature import check_same_act, pdf_is_signed
 
     if not entry.signed.is_file():
         return False
@@ -43,13 +43,13 @@ _WORKER: dict = {}
 
 
 def _start(p12: Path, password: bytes, tsa_url: str | None) -> None:
-    from ..signing import load_p12
+    from circolari.signature.pades import load_p12
 
     _WORKER.update(credentials=load_p12(Path(p12), password), tsa_url=tsa_url)
 
 
 def _sign(entry: Entry) -> Signed:
-    from ..signing import sign_pdf
+    from circolari.signature.pades import sign_pdf
 
     try:
         sign_pdf(entry.pdf, entry.signed, None, b"", tsa_url=_WORKER["tsa_url"], overwrite=True,
@@ -64,8 +64,8 @@ def _sign(entry: Entry) -> Signed:
 def sign_series(folder: Path, p12: Path, password: bytes, *, jobs: int | None = None,
                 tsa_url: str | None = None, progress=None) -> list[Signed]:
     """Sign every letter of the series in ``folder`` not yet signed over its current PDF."""
-    from ..signing import load_p12
-    from .progress import Progress
+    from circolari.signature.pades import load_p12
+    from circolari.series.progress import Progress
 
     entries = letters(folder)
     load_p12(Path(p12), password)     # a wrong password or certificate stops here, once
@@ -89,7 +89,7 @@ def sign_series(folder: Path, p12: Path, password: bytes, *, jobs: int | None = 
 @dataclass
 class Checked:
     entry: Entry
-    verdict: str                     # a verdict of circolari.verdict
+    verdict: str                     # a verdict of circolari.signature.verdict
     lines: list[str] = field(default_factory=list)
 
 
@@ -98,7 +98,7 @@ def _trusting(trust) -> None:
 
 
 def _verify(entry: Entry) -> Checked:
-    from ..verify import verify_file
+    from circolari.signature.verify import verify_file
 
     if not entry.signed.is_file():
         return Checked(entry, NON_FIRMATO, [f"manca {entry.signed.name}"])

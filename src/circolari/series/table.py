@@ -11,8 +11,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import fail
-from ..load import load_yaml, read_text
+from circolari.errors import fail
+from circolari.input.load import load_yaml, read_text
 
 
 def column_letter(index: int) -> str:

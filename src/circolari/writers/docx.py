@@ -1,6 +1,6 @@
 """The document tree to an editable DOCX (python-docx).
 
-Every block gets a named Word style from ``styles.py``; lists use real Word
+Every block gets a named Word style from ``document/styles.py``; lists use real Word
 numbering (one ``w:num`` per list, so each list restarts); tables repeat
 their header row; the footer holds PAGE / NUMPAGES fields. Figures that need
 a layout engine (the DGR's page counts) are taken from the PDF's layout,
@@ -23,10 +23,10 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
-from .. import styles as S
-from .docx_base import new_document, package_bytes
-from .docx_package import finish_package, prepare_shared
-from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
+from circolari.document import styles as S
+from circolari.writers.docx_base import new_document, package_bytes
+from circolari.writers.docx_package import finish_package, prepare_shared
+from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,

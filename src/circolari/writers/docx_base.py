@@ -21,7 +21,7 @@ from docx.opc.part import Part, XmlPart
 from docx.opc.pkgwriter import _ContentTypesItem
 from docx.package import Package
 
-from .zip_writer import Member, write_zip
+from circolari.writers.zip_writer import Member, write_zip
 
 _CONTENT_TYPES = "[Content_Types].xml"
 _OWN = (RT.NUMBERING, RT.CORE_PROPERTIES, RT.EXTENDED_PROPERTIES)  # parts each document changes

@@ -26,8 +26,8 @@ from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from .. import __version__
-from .. import styles as S
+from circolari import __version__
+from circolari.document import styles as S
 
 LANGUAGE = "it-IT"
 FONT_FAMILY = S.DOCX_FONT

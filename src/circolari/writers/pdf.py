@@ -25,12 +25,12 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
                                 ListItem, PageBreak, PageTemplate, Table, TableStyle)
 from reportlab.platypus import Paragraph as RLParagraph
 
-from .. import styles as S
-from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
+from circolari.document import styles as S
+from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
                         Paragraph, Run)
-from ..document import Table as DocTable
-from .pdf_keep import keep_tail
-from .pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
+from circolari.document.tree import Table as DocTable
+from circolari.writers.pdf_keep import keep_tail
+from circolari.writers.pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
 
@@ -730,7 +730,7 @@ def write_pdf(doc: Document, meta: dict[str, str], tagged: bool = True) -> tuple
     structure to write when the PDF is finished, if ``tagged``)."""
     from reportlab.platypus.doctemplate import LayoutError
 
-    from ..errors import fail
+    from circolari.errors import fail
 
     writer = _Writer(doc, {}, tagged)
     try:

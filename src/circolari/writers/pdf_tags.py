@@ -21,9 +21,9 @@ from reportlab.platypus import ListFlowable, Table
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import BulletDrawer
 
-from .. import styles as S
+from circolari.document import styles as S
 
-# Heading level wanted per style (styles.py); a level never exceeds the previous heading's plus one.
+# Heading level wanted per style (document/styles.py); a level never exceeds the previous heading's plus one.
 HEADINGS = {name: st.heading for name, st in S.STYLES.items() if st.heading}
 CAPTIONS = {"tabella-titolo"}
 SECTION_START = "allegato-riferimento"  # each allegato opens with its reference line

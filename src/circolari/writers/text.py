@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..document import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
+from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
 
 

@@ -1,0 +1,131 @@
+"""Jinja composition: sandboxed, strict, autoescaped; templates produce semantic HTML.
+
+Data reaches a template only as context values: it is escaped where it is
+printed and never compiled, so ``{{ 7*7 }}`` written by a clerk stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+MESI = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
+        "agosto", "settembre", "ottobre", "novembre", "dicembre")
+
+
+def data_lunga(value: dt.date) -> str:
+    """15 ottobre 2020"""
+    return f"{value.day} {MESI[value.month - 1]} {value.year}"
+
+
+def data_breve(value: dt.date) -> str:
+    """15/10/2020"""
+    return value.strftime("%d/%m/%Y")
+
+
+def _bytecode_cache(filters: dict):
+    """Compiled templates kept in the user's cache folder, so a cold command skips Jinja's
+    compiler; none if the folder is not writable.
+
+    Jinja keys its cache by template source only, but the compiled code also depends on the
+    environment (a filter that takes the context is called differently), so the folder is
+    named after a fingerprint of Jinja's version, this module, the sandbox and the filters' kinds.
+    """
+    import hashlib
+    import os
+    import tempfile
+
+    import jinja2
+    from jinja2 import FileSystemBytecodeCache
+
+    fingerprint = hashlib.sha256(Path(__file__).read_bytes())
+    fingerprint.update((Path(__file__).parent / "sandbox.py").read_bytes())
+    fingerprint.update(jinja2.__version__.encode())
+    for name, function in sorted(filters.items()):
+        fingerprint.update(f"{name}:{getattr(function, 'jinja_pass_arg', None)}".encode())
+    base = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "circolari" / "jinja"
+            / fingerprint.hexdigest()[:16])
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=base).close()
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(base))
+
+
+@lru_cache(maxsize=8)
+def environment(templates: Path):
+    """The sandboxed Jinja environment for one templates folder (cached per folder)."""
+    from jinja2 import FileSystemLoader, StrictUndefined
+
+    from circolari.compose.sandbox import Sandbox
+
+    filters = {"md": _md_filter(), "data_lunga": data_lunga, "data_breve": data_breve}
+    env = Sandbox(
+        loader=FileSystemLoader(str(templates)),
+        bytecode_cache=_bytecode_cache(filters),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(filters)
+    return env
+
+
+def _md_filter():
+    from jinja2 import pass_context
+
+    from circolari.compose.markdown import markdown_to_html
+
+    @pass_context
+    def md(context, text: str, formula: str | None = None):
+        """The ``md`` filter: Markdown to HTML, citing the figures of the act in the context."""
+        return markdown_to_html(text, formula, getattr(context.get("atto"), "fatti", None))
+
+    return md
+
+
+def render_template(templates: Path, name: str, context: dict) -> str:
+    """Render ``templates/name`` with ``context`` within the sandbox's limits; every template
+    error (syntax, undefined value, runtime error, limit) becomes a located Italian message."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+
+    from circolari.errors import CircolariError, fail
+    from circolari.compose.sandbox import TemplateLimit, bounded_render, runtime_message
+
+    folder = Path(templates).resolve()
+    try:
+        return bounded_render(environment(folder).get_template(name), context)
+    except TemplateNotFound as exc:
+        raise fail(f"template «{exc.name}» non trovato", file=Path(templates),
+                   hint="controllare la cartella dei template") from None
+    except TemplateSyntaxError as exc:
+        raise fail(f"errore di sintassi nel template: {exc.message}", file=exc.filename or name,
+                   line=exc.lineno) from None
+    except CircolariError:
+        raise
+    except UndefinedError as exc:
+        file, line = _template_frame(exc, folder, Path(templates) / name)
+        raise fail(f"il template usa un valore che non esiste: {exc.message}", file=file, line=line) from None
+    except TemplateLimit as exc:
+        file, line = _template_frame(exc, folder, Path(templates) / name)
+        raise fail(str(exc), file=file, line=line,
+                   hint="semplificare il template: i template accanto a un atto hanno limiti di lavoro") from None
+    except Exception as exc:  # any runtime error of a template (1/0, a bad call, a recursive macro)
+        file, line = _template_frame(exc, folder, Path(templates) / name)
+        raise fail(runtime_message(exc), file=file, line=line, hint="correggere il template") from None
+
+
+def _template_frame(exc: BaseException, folder: Path, default: Path) -> tuple[Path, int | None]:
+    """File and line of the innermost frame of a template of ``folder`` in the traceback
+    (Jinja rewrites template frames to carry the template's file and line)."""
+    file, line = default, None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code.co_filename
+        if code.endswith(".j2") and Path(code).is_relative_to(folder):
+            file, line = Path(code), tb.tb_lineno
+        tb = tb.tb_next
+    return file, line

@@ -1,0 +1,203 @@
+"""Figures declared once in an act's ``fatti`` block and cited in its Markdown text.
+
+A citation is ``[[nome]]`` (the declaration's format) or ``[[nome:formato]]``, e.g.
+``[[stanziamento:decimali]]``. It is replaced by the formatted figure before the
+Markdown is parsed, by plain string substitution: data is never run as a template,
+and the inserted figure is escaped so that it always reads as literal text.
+``\\[[`` writes two brackets without citing anything.
+
+Formats (Italian, with Babel):
+  importo      euro 「€ 28.000.000,00」, euro-intero 「€ 190」, intero 「28.000.000」, decimali 「28.000.000,00」
+  numero       numero 「12,5」/「400」, intero 「400」, decimali 「400,00」
+  percentuale  percentuale 「50%」, numero 「50」
+  data         lunga 「31 maggio 2021」, settimana 「lunedì 31 maggio 2021」, punti 「31.05.2021」,
+               barre 「31/05/2021」, barre-corta 「31/5/2021」
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Callable, Iterator
+
+from circolari.errors import Problem
+from circolari.input.validation import _field_name
+
+PLACEHOLDER = re.compile(r"(?<!\\)\[\[\s*([^\[\]:\s]*)\s*(?::\s*([^\[\]\s]*)\s*)?\]\]")
+LOCALE = "it_IT"
+
+_DATE_PATTERNS = {"lunga": "d MMMM y", "settimana": "EEEE d MMMM y", "punti": "dd.MM.y",
+                  "barre": "dd/MM/y", "barre-corta": "d/M/y"}
+
+
+def format_value(fatto, formato: str | None = None) -> str:
+    """The figure written the Italian way, in ``formato`` (else the declared or default one)."""
+    from circolari.model.fatti import PREDEFINITO
+
+    kind = fatto.tipo
+    formato = formato or fatto.formato or PREDEFINITO[kind]
+    value = fatto.valore
+    if kind == "data":
+        from babel.dates import format_date
+
+        return format_date(value, _DATE_PATTERNS[formato], locale=LOCALE)
+    from babel.numbers import format_decimal
+
+    if kind == "percentuale" and formato == "percentuale":
+        return format_decimal(value, locale=LOCALE) + "%"
+    if formato == "euro":
+        return "€ " + format_decimal(value, format="#,##0.00", locale=LOCALE)
+    if formato == "euro-intero":
+        return "€ " + format_decimal(value, format="#,##0", locale=LOCALE)
+    if formato == "intero":
+        return format_decimal(value, format="#,##0", locale=LOCALE)
+    if formato == "decimali":
+        return format_decimal(value, format="#,##0.00", locale=LOCALE)
+    return format_decimal(value, locale=LOCALE)
+
+
+def citation_problem(fatti: dict, name: str, formato: str | None) -> str | None:
+    """Why ``[[name:formato]]`` cannot be substituted, or None."""
+    from circolari.model.fatti import FORMATI
+
+    if name not in fatti:
+        known = ", ".join(sorted(fatti)) or "nessuno: dichiararli nel blocco 'fatti'"
+        return f"fatto «{name}» non dichiarato (fatti dichiarati: {known})"
+    kind = fatti[name].tipo
+    if formato is not None and formato not in FORMATI[kind]:
+        return f"formato «{formato}» non ammesso per «{name}» ({kind}): usare {', '.join(FORMATI[kind])}"
+    return None
+
+
+def substitute(text: str, fatti: dict | None, escape: Callable[[str], str] = lambda s: s) -> str:
+    """Replace every citation in ``text``; an invalid one raises ``ValueError`` (checked earlier at load)."""
+    if "[[" not in text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        name, formato = match.group(1), match.group(2) or None
+        why = citation_problem(fatti or {}, name, formato)
+        if why:
+            raise ValueError(why)
+        return escape(format_value(fatti[name], formato))
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def markdown_texts(act) -> Iterator[tuple[tuple, str]]:
+    """(path in the YAML, text) of every Markdown field of an act: where citations are allowed."""
+    if act.tipo == "circolare":
+        yield ("corpo",), act.corpo
+        return
+    for i, premessa in enumerate(act.premesse):
+        yield ("premesse", i, "testo"), premessa.testo
+    for i, punto in enumerate(act.dispositivo):
+        yield ("dispositivo", i), punto
+    for a, allegato in enumerate(act.allegati):
+        for s, sezione in enumerate(allegato.sezioni):
+            if sezione.testo:
+                yield ("allegati", a, "sezioni", s, "testo"), sezione.testo
+
+
+def all_strings(data, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every string value of raw YAML data, with its path (the ``fatti`` block excluded)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not (path == () and key == "fatti"):
+                yield from all_strings(value, path + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from all_strings(value, path + (i,))
+    elif isinstance(data, str):
+        yield path, data
+
+
+def text_line(doc, path: tuple, needle: str) -> int | None:
+    """The line of ``needle`` inside the YAML value at ``path`` (the field's line if not found)."""
+    start = doc.line_of(path)
+    lines = getattr(doc, "_source_lines", None)
+    if lines is None:
+        try:
+            lines = doc.path.read_text(encoding="utf-8").split("\n")
+        except OSError:
+            lines = []
+        doc._source_lines = lines
+    if start and needle:
+        probe = needle.strip()[:40]
+        ends = sorted(v for v in doc.lines.values() if v > start)
+        stop = ends[0] if ends else len(lines)
+        for number in range(start, min(max(stop, start + 1), len(lines)) + 1):
+            if probe and probe in lines[number - 1]:
+                return number
+    return start
+
+
+def problems(act, doc) -> list[Problem]:
+    """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures."""
+    from circolari.series.letters import declared
+
+    fatti = {**(getattr(act, "fatti", None) or {}), **declared(getattr(act, "serie", None))}
+    found: list[Problem] = []
+    cited: set[str] = set()
+    markdown = {path for path, _ in markdown_texts(act)}
+    for path, text in all_strings(doc.data):
+        for match in PLACEHOLDER.finditer(text):
+            name, formato = match.group(1), match.group(2) or None
+            cited.add(name)
+            line = text_line(doc, path, match.group(0))
+            field = _field_name(path)
+            if path not in markdown:
+                found.append(Problem(f"citazione {match.group(0)} in un campo che non è testo Markdown: non verrebbe "
+                                     "sostituita", file=doc.path, line=line, field=field,
+                                     hint="usarla nel testo (corpo, premesse, dispositivo, sezioni)"))
+                continue
+            why = citation_problem(fatti, name, formato)
+            if why:
+                found.append(Problem(why, file=doc.path, line=line, field=field))
+    for name, fatto in fatti.items():
+        line = doc.line_of(("fatti", name))
+        if fatto.parti:
+            found += _sum_problems(name, fatto, fatti, doc, line)
+            cited.update(p for p in fatto.parti if isinstance(p, str))
+    for name in fatti:
+        if name not in cited:
+            found.append(Problem(f"fatto «{name}» dichiarato ma mai citato", file=doc.path,
+                                 line=doc.line_of(("fatti", name)), level="avviso",
+                                 hint=f"citarlo con [[{name}]] o toglierlo"))
+    return found
+
+
+def _sum_problems(name, fatto, fatti, doc, line) -> list[Problem]:
+    values: list[Decimal] = []
+    for part in fatto.parti:
+        if isinstance(part, str):
+            other = fatti.get(part)
+            if other is None:
+                return [Problem(f"parte «{part}» del totale «{name}» non dichiarata", file=doc.path, line=line,
+                                field=f"fatti.{name}.parti")]
+            if other.tipo != fatto.tipo:
+                return [Problem(f"parte «{part}» del totale «{name}» non è dello stesso tipo ({other.tipo})",
+                                file=doc.path, line=line, field=f"fatti.{name}.parti")]
+            values.append(other.valore)
+        else:
+            values.append(part)
+    total = sum(values, Decimal(0))
+    if total != fatto.valore:
+        from circolari.model.fatti import Fatto
+
+        show = lambda v: format_value(Fatto(**{fatto.tipo: v}), "decimali" if fatto.tipo == "importo" else "numero")
+        sums = " + ".join(show(v) for v in values)
+        return [Problem(f"il totale «{name}» ({show(fatto.valore)}) non è la somma delle sue parti "
+                        f"({sums} = {show(total)})", file=doc.path, line=line, field=f"fatti.{name}")]
+    return []
+
+
+def expand_data(data, fatti: dict | None):
+    """Raw YAML data with every citation written out (no Markdown escaping): the text as printed."""
+    if isinstance(data, dict):
+        return {k: (v if k == "fatti" else expand_data(v, fatti)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [expand_data(v, fatti) for v in data]
+    if isinstance(data, str):
+        return substitute(data, fatti)
+    return data

@@ -1,0 +1,107 @@
+"""Load an act file: read its ``tipo`` and validate it against the right model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from circolari.errors import CircolariError, Problem, fail
+from circolari.model.base import _CONTROL
+from circolari.input.load import load_yaml
+from circolari.input.validation import validate
+
+KINDS = ("circolare", "delibera")
+_UNSAFE = re.compile("[/\\\\\t\n\r\u202a-\u202e\u2066-\u2069]")  # separators, line breaks, bidi controls
+
+
+def is_data_file(path: Path) -> bool:
+    """A YAML file that holds a list (a table kept beside its act), not an act."""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "---", "%")):
+            return stripped.startswith("- ") or stripped == "-"
+    return False
+
+
+def act_files(paths, *, what: str = "atto") -> tuple[list[Path], list[Problem]]:
+    """The act files named: files as given, folders' ``*.yaml`` acts in name order
+    (a YAML table beside its act is skipped), with a problem for what is missing."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = [f for f in sorted(path.glob("*.yaml")) if f.is_file() and not is_data_file(f)]
+            if not found:
+                problems.append(Problem(f"nessun {what} (*.yaml) nella cartella", file=path))
+            files += found
+        elif path.is_file():
+            files.append(path)
+        elif path.exists():
+            problems.append(Problem(f"{what}: non è un file normale (è un dispositivo, una coda FIFO o simile)",
+                                    file=path, hint="indicare un file YAML"))
+        else:
+            problems.append(Problem(f"{what} non trovato", file=path, hint="controllare il percorso"))
+    return files, problems
+
+
+def act_name(path: Path) -> str:
+    """The act's name (its file name without the extension), the one folder it renders into:
+    refused unless it is a single plain path component."""
+    name = Path(path).stem
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise fail("il nome del file dell'atto non è in codifica UTF-8", file=path,
+                   hint="rinominare il file usando lettere, cifre, '-' e '_'") from None
+    if not name or name.startswith(".") or _UNSAFE.search(name) or _CONTROL.search(name):
+        shown = _UNSAFE.sub(lambda m: f"[U+{ord(m.group()):04X}]", _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", name))
+        raise fail(f"nome del file dell'atto non ammesso: «{shown}»", file=path,
+                   hint="il nome diventa la cartella dei file generati: usare lettere, cifre, '-' e '_', "
+                        "senza '.' iniziale, es. nota-vaccini.yaml")
+    return name
+
+
+def model_for(kind: str):
+    if kind == "circolare":
+        from circolari.model.circolare import Circolare
+        return Circolare
+    from circolari.model.delibera import Delibera
+    return Delibera
+
+
+def load_act(path: Path, *, check_fatti: bool = True):
+    """Return (validated act, its YamlDoc) or raise a located ``CircolariError``.
+
+    Citations of undeclared figures and totals that do not add up are errors too,
+    unless ``check_fatti`` is false (``circolari check`` reports them with the rest)."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise fail("l'atto deve essere un insieme di campi 'nome: valore'", file=path, line=1)
+    kind = doc.data.get("tipo")
+    if kind not in KINDS:
+        raise fail("campo 'tipo' mancante o non valido" if kind is None else f"tipo «{kind}» sconosciuto",
+                   file=path, line=doc.line_of(("tipo",)) or 1, field="tipo",
+                   hint="scrivere 'tipo: circolare' oppure 'tipo: delibera'")
+    act = validate(model_for(kind), doc)
+    if not check_fatti:
+        return act, doc
+    from circolari.compose.placeholders import problems as fatti_problems
+
+    errors = [p for p in fatti_problems(act, doc) if p.level == "errore"]
+    if errors:
+        raise CircolariError(errors)
+    return act, doc
+
+
+def act_schema() -> dict:
+    """JSON Schema of the act files (either kind), for editors' YAML completion."""
+    from typing import Annotated, Union
+
+    from pydantic import Field, TypeAdapter
+
+    act = Annotated[Union[tuple(model_for(k) for k in KINDS)], Field(discriminator="tipo")]
+    schema = TypeAdapter(act).json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Atto circolari (circolare o delibera)"
+    return schema
+

@@ -1,0 +1,1 @@
+"""The recipient registry: loading and checks, in-place edits, IndicePA import, PEC addresses."""

@@ -1,0 +1,1 @@
+"""Signatures: PAdES signing, CAdES (.p7m) envelopes, verification and the verdict."""
