@@ -16,6 +16,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_coldstart.py
 	$(BIN)/python bench/bench_finish.py
 	$(BIN)/python bench/bench_mail.py
 	$(BIN)/python bench/bench_check.py

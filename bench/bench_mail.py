@@ -44,7 +44,7 @@ def _serve(queue, stop, cert, key):
 
     from aiosmtpd.controller import Controller
 
-    import mail_helpers as h
+    from helpers import mail as h
 
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
@@ -73,7 +73,7 @@ def _prepare_child(queue, n, pad) -> None:
 
     warnings.simplefilter("ignore")
     sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
-    import mail_helpers as h
+    from helpers import mail as h
     from circolari.mail.prepare import prepare
     from circolari.output import write_atomic
 
@@ -98,7 +98,7 @@ def _prepare_child(queue, n, pad) -> None:
 def _receipts(n: int) -> None:
     import mailbox
 
-    import mail_helpers as h
+    from helpers import mail as h
     from circolari.mail.journal import Journal, now
     from circolari.mail.prepare import prepare
     from circolari.mail.receipts import import_receipts, read_source
@@ -136,7 +136,7 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    import mail_helpers as h
+    from helpers import mail as h
     from circolari.mail.prepare import prepare
     from circolari.mail.send import send_batch
     from circolari.mail.smtp import SmtpSettings

@@ -30,7 +30,7 @@ RIVAL_BATCH = 20
 
 
 def make_project(folder: Path) -> Path:
-    from series_helpers import ACT, write_xlsx
+    from helpers.series import ACT, write_xlsx
 
     shutil.copytree(ROOT / "templates", folder / "templates")
     registry = folder / "recipients"
@@ -120,7 +120,7 @@ def rival(folder: Path) -> float | None:
 
 
 def main() -> None:
-    from series_helpers import make_p12
+    from helpers.series import make_p12
 
     failed = False
     with tempfile.TemporaryDirectory() as tmp:

@@ -67,6 +67,14 @@ def nota_out(tmp_path_factory) -> Path:
     return out / NOTA.stem
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A test CA and signer certificates (helpers.pki), made once for the whole session."""
+    from helpers.pki import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
 def docx_paragraphs(path: Path):
     import docx
 

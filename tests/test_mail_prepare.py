@@ -15,7 +15,7 @@ from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from conftest import ROOT
-from mail_helpers import make_act, p7m_of, pdf_bytes, recipients, signed_pdf
+from helpers.mail import make_act, p7m_of, pdf_bytes, recipients, signed_pdf
 
 
 def _parse(path):

@@ -14,7 +14,7 @@ from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.receipts import import_receipts, parse_receipt
 from circolari.mail.smime import Verifier
-from mail_helpers import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
+from helpers.mail import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.send import parse_rate, send_batch
-from mail_helpers import PASSWORD, SmtpServer, make_act, make_receipt, signed_pdf
+from helpers.mail import PASSWORD, SmtpServer, make_act, make_receipt, signed_pdf
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -144,7 +144,7 @@ def test_status_says_in_invio_while_sending_and_incerto_after(tmp_path):
     import threading
 
     from circolari.mail import status
-    from mail_helpers import wait_until
+    from helpers.mail import wait_until
 
     act, _ = _prepared(tmp_path, n=2)
     addresses = _addresses(act)

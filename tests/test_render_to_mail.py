@@ -7,11 +7,11 @@ import hashlib
 import json
 from email import policy
 
-from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
+from helpers.pki import PASSWORD
 
 from circolari.signature.pades import sign_pdf
 from conftest import run_cli
-from test_bad_input import edit
+from helpers.bad_input import edit
 
 NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
 
@@ -27,7 +27,7 @@ def test_reference_act_without_verified_pec_is_refused_by_prepare(project):
     assert not (folder / "mail").exists()
 
 
-def test_render_sign_prepare(project, pki):  # noqa: F811
+def test_render_sign_prepare(project, pki):
     act = edit(project, "    - asst-santi-paolo-carlo\n", "    - asst-santi-paolo-carlo\n  esclusi: [irccs-san-raffaele]\n")
     act = edit(project, "tipo: circolare", "tipo: circolare\nprotocollo: G1.2020.0000001\ndata: 2020-05-20")
     out = project / "out"

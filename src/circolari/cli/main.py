@@ -122,14 +122,15 @@ def render(
     """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/ (una serie: una cartella per lettera)."""
     from circolari.input.project import Project
     from circolari.render import render_act, write_rendered
-    from circolari.cli import series as series_cli
-    from circolari.series.run import is_series_file
+    from circolari.series.detect import is_series_file
 
     failed = 0
     files = act_files(paths)
     for file in files:
         project = Project.locate(file, templates=templates, recipients=recipients, out=out)
         if is_series_file(file):
+            from circolari.cli import series as series_cli
+
             failed += not series_cli.render(file, project, jobs=jobs, force=force)
             continue
         try:
@@ -282,7 +283,7 @@ def diff(
     from circolari.input.project import Project
     from circolari.render import render_act
     from circolari.review.diff import compare, html_page, rendered_words, terminal, use_colour
-    from circolari.series.run import is_series_file
+    from circolari.series.detect import is_series_file
 
     if new is None and templates is None:
         raise CircolariError(Problem("indicare la seconda versione dell'atto oppure --templates",
@@ -373,4 +374,18 @@ _register_subcommands()
 
 def main() -> None:
     """Console entry point."""
+    _short_lived_process()
     app()
+
+
+def _short_lived_process() -> None:
+    """Settings for a process that runs one command (docs/design.md, "Cold start")."""
+    import gc
+    import os
+
+    # Fewer collections while hundreds of thousands of objects are created by imports and the
+    # layout and live to the end (as mypy does): measured 55 -> 27 ms of a DGR render.
+    gc.set_threshold(20_000, 50, 1000)
+    # pydantic looks for plugins in every installed package's metadata on its first model;
+    # circolari uses none (pydantic's documented switch)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

@@ -108,7 +108,7 @@ def add(
     """Aggiunge al registro un ente trovato in un file IndicePA, con la sua PEC e la fonte."""
     from circolari.registry.ipa import search
     from circolari.registry.ipa_import import file_date, source_text
-    from circolari.input.load import read_text
+    from circolari.input.files import read_text
     from circolari.model.registry import Ente
     from circolari.output import write_atomic
     from circolari.registry.edit import scalar

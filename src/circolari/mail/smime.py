@@ -24,6 +24,9 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.signature.pyhanko_lazy import lazy_packages
+
+lazy_packages()  # before any pyhanko.sign import: verifying loads no signer and no aiohttp
 
 
 class Refused(Exception):

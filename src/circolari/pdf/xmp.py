@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -92,7 +92,9 @@ def build_xmp(
     """Serialise a PDF/A-2b XMP packet (PDF/A-2a and PDF/UA-1 if ``tagged``);
     empty subject/keywords are left out."""
     stamp = xmp_date(date)
-    e = escape
+    def e(text: str) -> str:
+        return escape(text, quote=False)
+
     props = [
         "<pdfaid:part>2</pdfaid:part>",
         f"<pdfaid:conformance>{'A' if tagged else 'B'}</pdfaid:conformance>",

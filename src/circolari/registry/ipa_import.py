@@ -16,7 +16,7 @@ from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
 from circolari.registry.ipa import IpaRow, read_rows
-from circolari.input.load import read_text
+from circolari.input.files import read_text
 from circolari.model.registry import FISCAL_CODE, IPA_SOURCE_PREFIX
 from circolari.output import write_all
 from circolari.registry.pec import pec_problem

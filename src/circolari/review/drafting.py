@@ -10,7 +10,7 @@ from circolari.errors import Problem
 from circolari.compose.placeholders import all_strings, text_line
 from circolari.input.validation import _field_name
 
-# Placeholders of templates/nuovo/*.yaml (tests/test_drafting.py keeps the two in step)
+# Placeholders of templates/nuovo/*.yaml (tests/test_review_drafting.py keeps the two in step)
 PLACEHOLDERS = ("NOME COGNOME", "da completare", "Primo paragrafo del testo", "seconda indicazione",
                 "TITOLO DELLA SEZIONE", "Testo della sezione", "Descrizione del primo requisito",
                 "02/6765.0000", "nome_cognome@")

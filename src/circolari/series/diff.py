@@ -75,6 +75,6 @@ def compare(old: Path, new: Path, registry) -> list[Change]:
 
 
 def _is_act(path: Path) -> bool:
-    from circolari.series.run import is_series_file
+    from circolari.series.detect import is_series_file
 
     return path.suffix.lower() in (".yaml", ".yml") and is_series_file(path)

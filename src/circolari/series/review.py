@@ -32,7 +32,7 @@ def render_for_review(act: Path, project):
 
 
 def _is_series(act: Path) -> bool:
-    from circolari.series.run import is_series_file
+    from circolari.series.detect import is_series_file
 
     return is_series_file(Path(act))
 

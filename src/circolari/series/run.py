@@ -19,17 +19,6 @@ from circolari.series.letters import Letter, letter_act, plan
 from circolari.series.parallel import parallel_map
 
 
-def is_series_file(path: Path) -> bool:
-    """A circolare with a ``serie:`` block (read cheaply; the full load validates it)."""
-    from circolari.input.load import load_yaml
-
-    try:
-        data = load_yaml(path).data
-    except CircolariError:
-        return False
-    return isinstance(data, dict) and data.get("tipo") == "circolare" and "serie" in data
-
-
 def load_series(path: Path, project):
     """(act, doc, plan) of a valid series; every table problem at once otherwise."""
     from circolari.input.acts import load_act

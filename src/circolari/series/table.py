@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from circolari.errors import fail
-from circolari.input.load import load_yaml, read_text
+from circolari.input.files import read_text
+from circolari.input.load import load_yaml
 
 
 def column_letter(index: int) -> str:

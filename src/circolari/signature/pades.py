@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
-from circolari.input.load import read_bytes
+from circolari.input.files import read_bytes
 from circolari.output import write_atomic
 from circolari.errors import fail
 

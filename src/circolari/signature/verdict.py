@@ -14,6 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.signature.pyhanko_lazy import lazy_packages
+
+lazy_packages()  # before any pyhanko.sign import: verifying loads no signer and no aiohttp
 
 VALIDO, NON_VALIDO, NON_VERIFICABILE = "VALIDO", "NON VALIDO", "NON VERIFICABILE"
 NON_FIRMATO = "NON FIRMATO"  # a PDF given to verify that carries no signature at all

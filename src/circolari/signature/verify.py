@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
-from circolari.input.load import read_bytes
+from circolari.input.files import read_bytes
 from circolari.pdf.pdfa_check import Failure, PdfaClaim, field_type
 from circolari.signature.verdict import NON_FIRMATO, NON_VALIDO, VALIDO, Findings, Trust, judge_certificate, worst
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
@@ -122,7 +122,7 @@ def _styles_xml() -> str:
                f'<w:sz w:val="{round(st.size * 2)}"/><w:szCs w:val="{round(st.size * 2)}"/>']
         parts.append(
             f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{_style_id(name)}">'
-            f'<w:name w:val="{escape(st.word)}"/><w:basedOn w:val="Normal"/><w:qFormat/>'
+            f'<w:name w:val="{escape(st.word, quote=False)}"/><w:basedOn w:val="Normal"/><w:qFormat/>'
             f'<w:pPr>{"".join(ppr)}</w:pPr><w:rPr>{"".join(rpr)}</w:rPr></w:style>')
     return "".join(parts)
 
@@ -157,6 +157,45 @@ def _define_styles(document) -> None:
     root = document.styles.element
     for style in parse_xml(f'<w:styles {nsdecls("w")}>{_styles_xml()}</w:styles>'):
         root.append(style)
+
+
+def _add_run(paragraph, text: str, *, bold: bool = False, italic: bool = False,
+             underline: bool = False) -> None:
+    """Append a run: the XML python-docx's ``add_run`` and its bold/italic/underline setters
+    write (an ``w:rPr`` always), built directly: they look up and insert each child in schema
+    order and set the text character by character (half of the DOCX writer's time)."""
+    if "\t" in text or "\n" in text or "\r" in text:  # tabs and breaks: python-docx's own rules
+        run = paragraph.add_run(text)
+        run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
+        return
+    r = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    r.append(rpr)
+    if bold:
+        rpr.append(OxmlElement("w:b"))
+    if italic:
+        rpr.append(OxmlElement("w:i"))
+    if underline:
+        rpr.append(OxmlElement("w:u", {qn("w:val"): "single"}))
+    if text:
+        t = OxmlElement("w:t")
+        t.text = text
+        if text.strip() != text:
+            t.set(qn("xml:space"), "preserve")
+        r.append(t)
+    paragraph._p.append(r)
+
+
+def _set_style(paragraph, style_id: str) -> None:
+    """Set a paragraph style by id, as python-docx's ``_p.style`` does, on a paragraph without
+    paragraph properties yet (a new one) without its schema-order lookups."""
+    p = paragraph._p
+    if p.pPr is not None:
+        p.style = style_id
+        return
+    ppr = OxmlElement("w:pPr")
+    ppr.append(OxmlElement("w:pStyle", {qn("w:val"): style_id}))
+    p.insert(0, ppr)
 
 
 def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
@@ -203,7 +242,7 @@ class _Writer:
     def inlines(self, paragraph, inlines):
         for item in inlines:
             if isinstance(item, Run):
-                _add_run(paragraph, item.text, item.bold, item.italic, item.underline)
+                _add_run(paragraph, item.text, bold=item.bold, italic=item.italic, underline=item.underline)
             elif isinstance(item, Break):
                 paragraph.add_run().add_break(WD_BREAK.LINE)
             elif isinstance(item, Field):
@@ -214,11 +253,9 @@ class _Writer:
                     value = self.fields[item.kind]
                     _add_field(paragraph, "NUMPAGES", str(value), item.bold)
                     if item.unit:
-                        run = paragraph.add_run(" " + item.text(value).split(" ", 1)[1])
-                        run.bold = item.bold or None
+                        _add_run(paragraph, " " + item.text(value).split(" ", 1)[1], bold=item.bold)
                 else:
-                    run = paragraph.add_run(item.text(self.fields[item.kind]))
-                    run.bold = item.bold or None
+                    _add_run(paragraph, item.text(self.fields[item.kind]), bold=item.bold)
 
     def blocks(self, container, blocks, level: int = 0, numbering: tuple[int, int] | None = None):
         """Write ``blocks`` into ``container`` (document body, header, footer or cell)."""
@@ -263,13 +300,9 @@ class _Writer:
                 return
 
     def paragraph(self, container, style: str):
-        """A new paragraph with ``style`` set by id (no lookup by name): ``<w:pPr><w:pStyle/>`` made
-        directly, as python-docx's ``style`` setter would on a new paragraph."""
+        """A new paragraph with ``style`` set by id (no lookup by name)."""
         paragraph = container.add_paragraph()
-        ppr, pstyle = OxmlElement("w:pPr"), OxmlElement("w:pStyle")
-        pstyle.set(qn("w:val"), self.style_ids[style])
-        ppr.append(pstyle)
-        paragraph._p.insert(0, ppr)
+        _set_style(paragraph, self.style_ids[style])
         return paragraph
 
     def _number(self, paragraph, num_id: int, level: int):
@@ -316,7 +349,7 @@ class _Writer:
     def _cell(self, cell, inlines, style, align, width):
         cell.width = width
         p = cell.paragraphs[0]
-        p._p.style = style
+        _set_style(p, style)
         if align != "left":
             p.alignment = _ALIGN[align]
         self.inlines(p, inlines)
@@ -334,30 +367,6 @@ class _Writer:
             first = cell.paragraphs[0]
             if not first.text and len(cell.paragraphs) > 1:
                 first._p.getparent().remove(first._p)
-
-
-def _add_run(paragraph, text: str, bold: bool = False, italic: bool = False, underline: bool = False) -> None:
-    """``paragraph.add_run(text)`` with bold, italic and underline set (or None) the python-docx way,
-    the same XML (an ``w:rPr`` even when empty), without its lookups: a letter has many runs."""
-    if any(c in text for c in "\t\r\n"):  # python-docx turns these into w:tab / w:cr elements
-        run = paragraph.add_run(text)
-        run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
-        return
-    r, rpr = OxmlElement("w:r"), OxmlElement("w:rPr")
-    if bold:
-        rpr.append(OxmlElement("w:b"))
-    if italic:
-        rpr.append(OxmlElement("w:i"))
-    if underline:
-        rpr.append(OxmlElement("w:u", {qn("w:val"): "single"}))
-    r.append(rpr)
-    if text:
-        t = OxmlElement("w:t")
-        t.text = text
-        if len(text.strip()) < len(text):
-            t.set(qn("xml:space"), "preserve")
-        r.append(t)
-    paragraph._p.append(r)
 
 
 def _add_table(container, rows: int, cols: int):

@@ -18,7 +18,7 @@ import hashlib
 import uuid
 from functools import lru_cache
 from importlib.resources import files
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -91,7 +91,7 @@ def _embed_fonts(document) -> None:
     table._blob = (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         f'<w:fonts xmlns:w="{_W}" xmlns:r="{_R}">'
-        f'<w:font w:name="{escape(FONT_FAMILY)}"><w:charset w:val="00"/><w:family w:val="swiss"/>'
+        f'<w:font w:name="{escape(FONT_FAMILY, quote=False)}"><w:charset w:val="00"/><w:family w:val="swiss"/>'
         f'<w:pitch w:val="variable"/>{"".join(embeds)}</w:font></w:fonts>').encode("utf-8")
     settings = document.settings.element
     if settings.find(qn("w:embedTrueTypeFonts")) is None:
@@ -142,7 +142,7 @@ def _app_properties(document, pages: int) -> None:
         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         f"<TotalTime>0</TotalTime><Pages>{pages}</Pages><Words>{counts['words']}</Words>"
         f"<Characters>{counts['characters']}</Characters>"
-        f"<Application>{escape(f'circolari {__version__}')}</Application><DocSecurity>0</DocSecurity>"
+        f"<Application>{escape(f'circolari {__version__}', quote=False)}</Application><DocSecurity>0</DocSecurity>"
         f"<Paragraphs>{counts['paragraphs']}</Paragraphs><ScaleCrop>false</ScaleCrop>"
         "<LinksUpToDate>false</LinksUpToDate>"
         f"<CharactersWithSpaces>{counts['characters_with_spaces']}</CharactersWithSpaces>"

@@ -16,7 +16,7 @@ import io
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -124,7 +124,7 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
     parts = []
     for item in inlines:
         if isinstance(item, Run):
-            text = escape(item.text)
+            text = escape(item.text, quote=False)
             if item.underline:
                 text = f"<u>{text}</u>"
             if item.italic:
@@ -135,7 +135,7 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
         elif isinstance(item, Break):
             parts.append("<br/>")
         elif isinstance(item, Field):
-            value = escape(item.text((fields or {}).get(item.kind, 0)))
+            value = escape(item.text((fields or {}).get(item.kind, 0)), quote=False)
             parts.append(f"<b>{value}</b>" if item.bold else value)
     return "".join(parts)
 
@@ -563,7 +563,7 @@ class _Writer:
                 elem = self.tags.paragraph("tabella-titolo") if self.tagging else None
                 # kept with the first rows by the CondPageBreak below, not by keepWithNext: that
                 # would keep it with the whole table and push a long table to the next page
-                title = self.paragraph(escape(block.title), _TITLE_STYLE(), elem)
+                title = self.paragraph(escape(block.title, quote=False), _TITLE_STYLE(), elem)
             with self.under("TR"):
                 header = [self.paragraph(markup(c.header), head_style, self.element("TH", O="Table", Scope="Column"))
                           for c in block.columns]

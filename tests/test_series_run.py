@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_text, run_cli
-from series_helpers import asst, expected_text, rows, write_act, write_csv, write_xlsx
+from helpers.series import asst, expected_text, rows, write_act, write_csv, write_xlsx
 
 
 def _letter_texts(out: Path) -> dict[str, str]:

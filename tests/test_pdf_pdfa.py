@@ -9,7 +9,7 @@ from io import BytesIO
 import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name, String
-from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf
+from helpers.pdfa import META, SPOT, assert_pdfa, finished, make_pdf
 
 from circolari.errors import CircolariError
 from circolari.pdf.pdfa import SignatureSpot, finish_pdf

@@ -7,8 +7,8 @@ import subprocess
 
 import pikepdf
 import pytest
-from tags_helpers import mcid_problems, squeeze, struct_tree, unmarked_text
-from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
+from helpers.tags import mcid_problems, squeeze, struct_tree, unmarked_text
+from helpers.pki import PASSWORD
 
 from circolari.pdf.pdfa_check import check_pdfa
 from circolari.signature.pades import sign_pdf
@@ -137,7 +137,7 @@ def test_catalog_declares_a_tagged_accessible_pdf(acts, kind):
 
 
 @pytest.mark.parametrize("kind", ["circolare", "delibera"])
-def test_signed_pdf_stays_tagged_and_pdfa(acts, kind, pki, tmp_path):  # noqa: F811
+def test_signed_pdf_stays_tagged_and_pdfa(acts, kind, pki, tmp_path):
     pdf = acts[kind][0]
     signed = tmp_path / "firmato.pdf"
     sign_pdf(pdf, signed, pki.p12, PASSWORD)
@@ -176,7 +176,7 @@ def test_docx_headings_have_word_outline_levels(acts, kind, headings):
 
 
 def test_series_letters_are_tagged(project):
-    from series_helpers import rows, write_act, write_csv
+    from helpers.series import rows, write_act, write_csv
 
     act = write_act(project, "riparto.csv")
     write_csv(project / "atti" / "riparto.csv", rows(project))

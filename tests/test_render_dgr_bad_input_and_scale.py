@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import pdf_text, run_cli
-from tags_helpers import mcid_problems, struct_tree, unmarked_text
-from test_bad_input import edit, line_of, render_fails
+from helpers.tags import mcid_problems, struct_tree, unmarked_text
+from helpers.bad_input import edit, line_of, render_fails
 
 DGR = "examples/dgr-xi-3681-2020.yaml"
 CSV = "examples/dgr-xi-3681-2020-requisiti.csv"

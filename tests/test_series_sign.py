@@ -17,7 +17,7 @@ import shutil
 import pytest
 
 from conftest import run_cli
-from series_helpers import asst, make_p12, rows, write_act, write_csv
+from helpers.series import asst, make_p12, rows, write_act, write_csv
 
 PASSWORD = "segreta"
 
@@ -140,7 +140,7 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ren
 
 
 def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(series, rendered, tmp_path):
-    from mail_helpers import SmtpServer
+    from helpers.mail import SmtpServer
     from typer.testing import CliRunner
 
     from circolari.cli.mail import app

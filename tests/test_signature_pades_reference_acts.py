@@ -9,7 +9,7 @@ import subprocess
 import pdfplumber
 import pikepdf
 import pytest
-from test_signing import PASSWORD, pki  # noqa: F401  (fixture: a test CA and signer)
+from helpers.pki import PASSWORD
 
 from circolari.pdf.pdfa_check import check_pdfa
 from circolari.signature.pades import sign_pdf
@@ -75,7 +75,7 @@ def _assert_beside_the_signatory(pdf_path, field_name, qualifica, nome):
 
 
 @pytest.mark.parametrize("kind", ACTS)
-def test_signature_field_sits_beside_the_signatory_never_over_text(rendered, pki, kind, tmp_path):  # noqa: F811
+def test_signature_field_sits_beside_the_signatory_never_over_text(rendered, pki, kind, tmp_path):
     _, field_name, signatory, _ = ACTS[kind]
     qualifica = "IL SEGRETARIO" if kind == "delibera" else "IL DIRETTORE GENERALE"
     _assert_beside_the_signatory(rendered[kind], field_name, qualifica, signatory)
@@ -112,7 +112,7 @@ def test_signature_field_beside_a_signatory_name_that_wraps(project, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ACTS)
-def test_rendered_act_signs_and_verifies(rendered, kind, pki, tmp_path):  # noqa: F811
+def test_rendered_act_signs_and_verifies(rendered, kind, pki, tmp_path):
     source = rendered[kind]
     before = hashlib.sha256(source.read_bytes()).hexdigest()
     signed = tmp_path / "firmato.pdf"
@@ -125,7 +125,7 @@ def test_rendered_act_signs_and_verifies(rendered, kind, pki, tmp_path):  # noqa
     assert check_pdfa(signed) == []
     # pikepdf's validator, on copies without the form: signing adds no finding of its own
     # (it flags the tagged act's PDF/UA extension schema and A conformance, which it lacks)
-    from pdfa_checker import pikepdf_findings
+    from helpers.pdfa import pikepdf_findings
 
     before_findings = pikepdf_findings(source.read_bytes(), tmp_path)
     after_findings = pikepdf_findings(signed.read_bytes(), tmp_path)

@@ -19,8 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from pdfa_checker import finished
-from test_signing import NOW, PASSWORD, _cert, _name, pki  # noqa: F401  (fixture)
+from helpers.pdfa import finished
+from helpers.pki import NOW, PASSWORD, cert_name, make_cert
 from typer.testing import CliRunner
 
 from circolari.signature.pades import Credentials, _sign, sign_pdf
@@ -56,7 +56,7 @@ def _signer(pki, start, end, serial, *, non_repudiation=True, crl_url=None):
         digital_signature=True, content_commitment=non_repudiation, key_encipherment=False,
         data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
         encipher_only=False, decipher_only=False)
-    builder = (x509.CertificateBuilder().subject_name(_name("Mario Rossi")).issuer_name(ca.subject)
+    builder = (x509.CertificateBuilder().subject_name(cert_name("Mario Rossi")).issuer_name(ca.subject)
                .public_key(key.public_key()).serial_number(serial)
                .not_valid_before(start).not_valid_after(end)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -102,7 +102,7 @@ def _rewrite_title(signed: Path, dst: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cases(pki, tmp_path_factory) -> dict[str, Path]:  # noqa: F811
+def cases(pki, tmp_path_factory) -> dict[str, Path]:
     """The test set: one good signed act and each altered file of issue 10."""
     folder = tmp_path_factory.mktemp("casi")
     act = folder / "atto.pdf"
@@ -139,7 +139,7 @@ def app() -> typer.Typer:
 
 
 @pytest.mark.parametrize("case", EXPECTED)
-def test_pades_verdict_and_exit_code(cases, pki, app, case):  # noqa: F811
+def test_pades_verdict_and_exit_code(cases, pki, app, case):
     result = CliRunner().invoke(app, ["verify", str(cases[case]), "--trust", str(pki.ca)])
     assert result.output.rstrip().endswith(f"Esito: {EXPECTED[case]}"), result.output
     assert result.exit_code == (0 if EXPECTED[case] == VALIDO else 1)
@@ -147,7 +147,7 @@ def test_pades_verdict_and_exit_code(cases, pki, app, case):  # noqa: F811
         assert re.search(r"NON VALIDA: .*" + re.escape(REASONS[case]), result.output), result.output
 
 
-def test_metadata_rewritten_after_signing_is_not_valid(cases, pki):  # noqa: F811
+def test_metadata_rewritten_after_signing_is_not_valid(cases, pki):
     report = verify_file(cases["titolo_riscritto"], pki.trust)
     (sig,) = report.signatures
     assert sig.intact and not sig.acceptable and sig.verdict == NON_VALIDO
@@ -165,7 +165,7 @@ def test_no_trust_anchor_is_never_valid(cases, app, monkeypatch):
     assert result.output.rstrip().endswith("Esito: NON VERIFICABILE")
 
 
-def test_trust_from_environment_and_bad_trust_file(cases, pki, app, monkeypatch, tmp_path):  # noqa: F811
+def test_trust_from_environment_and_bad_trust_file(cases, pki, app, monkeypatch, tmp_path):
     monkeypatch.setenv("CIRCOLARI_TRUST", str(pki.ca))
     result = CliRunner().invoke(app, ["verify", str(cases["buono"])])
     assert result.exit_code == 0 and "verificata fino a «CA di prova»" in result.output
@@ -184,7 +184,7 @@ def test_trust_from_environment_and_bad_trust_file(cases, pki, app, monkeypatch,
 
 def test_other_ca_is_not_trusted(cases, tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
-    other = _cert(_name("Altra CA"), _name("Altra CA"), key, key, NOW - timedelta(days=1),
+    other = make_cert(cert_name("Altra CA"), cert_name("Altra CA"), key, key, NOW - timedelta(days=1),
                   NOW + timedelta(days=30), 5, ca=True)
     (tmp_path / "altra.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM))
     from circolari.signature.verdict import load_trust
@@ -194,7 +194,7 @@ def test_other_ca_is_not_trusted(cases, tmp_path):
     assert "non è tra quelli di fiducia" in "\n".join(report.lines())
 
 
-def test_certificate_without_non_repudiation_is_not_valid(pki, tmp_path):  # noqa: F811
+def test_certificate_without_non_repudiation_is_not_valid(pki, tmp_path):
     act = tmp_path / "atto.pdf"
     act.write_bytes(finished(pages=1))
     key, cert = _signer(pki, NOW - timedelta(days=1), NOW + timedelta(days=30), 23,
@@ -204,7 +204,7 @@ def test_certificate_without_non_repudiation_is_not_valid(pki, tmp_path):  # noq
     assert "non ripudio" in "\n".join(report.lines())
 
 
-def test_missing_revocation_data_is_not_verifiable(pki, tmp_path):  # noqa: F811
+def test_missing_revocation_data_is_not_verifiable(pki, tmp_path):
     act = tmp_path / "atto.pdf"
     act.write_bytes(finished(pages=1))
     key, cert = _signer(pki, NOW - timedelta(days=1), NOW + timedelta(days=30), 24,
@@ -217,7 +217,7 @@ def test_missing_revocation_data_is_not_verifiable(pki, tmp_path):  # noqa: F811
 # --- CAdES ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("which", ["expired", "future"])
-def test_p7m_with_expired_or_future_certificate_is_not_valid(pki, tmp_path, which):  # noqa: F811
+def test_p7m_with_expired_or_future_certificate_is_not_valid(pki, tmp_path, which):
     key, cert = _from_p12(getattr(pki, which))
     envelope = tmp_path / "atto.pdf.p7m"
     envelope.write_bytes(_p7m(key, cert, finished(pages=1)))
@@ -231,14 +231,14 @@ def test_p7m_with_expired_or_future_certificate_is_not_valid(pki, tmp_path, whic
         assert proc.returncode != 0
 
 
-def _nest(pki, content: bytes, levels: int) -> bytes:  # noqa: F811
+def _nest(pki, content: bytes, levels: int) -> bytes:
     key, cert = _from_p12(pki.p12)
     for _ in range(levels):
         content = _p7m(key, cert, content)
     return content
 
 
-def test_nested_p7m_is_checked_at_every_level(pki, tmp_path):  # noqa: F811
+def test_nested_p7m_is_checked_at_every_level(pki, tmp_path):
     document = finished(pages=1)
     envelope = tmp_path / "atto.pdf.p7m.p7m.p7m"
     envelope.write_bytes(_nest(pki, document, 3))
@@ -251,7 +251,7 @@ def test_nested_p7m_is_checked_at_every_level(pki, tmp_path):  # noqa: F811
     assert report.inner.inner.inner.kind == "pdf"
 
 
-def test_nested_p7m_with_tampered_inner_level_is_not_valid(pki, app, tmp_path):  # noqa: F811
+def test_nested_p7m_with_tampered_inner_level_is_not_valid(pki, app, tmp_path):
     inner = bytearray(_nest(pki, finished(pages=1), 1))
     inner[inner.index(b"vaccinazioni")] = ord("V")
     key, cert = _from_p12(pki.p12)
@@ -267,7 +267,7 @@ def test_nested_p7m_with_tampered_inner_level_is_not_valid(pki, app, tmp_path): 
     assert "integrità: il contenuto firmato è stato alterato" in result.output
 
 
-def test_p7m_nesting_is_bounded(pki, tmp_path):  # noqa: F811
+def test_p7m_nesting_is_bounded(pki, tmp_path):
     envelope = tmp_path / "atto.txt.p7m"
     envelope.write_bytes(_nest(pki, b"testo", 9))
     report = verify_file(envelope, pki.trust)
@@ -295,10 +295,10 @@ def _pdfsig_verdicts(path: Path) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) not installed")
-def test_pdfsig_agrees_on_every_file_of_the_set(cases, pki, tmp_path):  # noqa: F811
+def test_pdfsig_agrees_on_every_file_of_the_set(cases, pki, tmp_path):
     second = tmp_path / "due_firme.pdf"
     from circolari.pdf.pdfa import SignatureSpot, finish_pdf
-    from pdfa_checker import META, SPOT, make_pdf
+    from helpers.pdfa import META, SPOT, make_pdf
 
     (tmp_path / "dgr.pdf").write_bytes(finish_pdf(make_pdf(2), META, [
         SPOT, SignatureSpot("Firma_Segretario", 1, (60, 60, 260, 120))]))
@@ -311,7 +311,7 @@ def test_pdfsig_agrees_on_every_file_of_the_set(cases, pki, tmp_path):  # noqa: 
     assert _pdfsig_verdicts(cases["scaduto"]) == [NON_VALIDO]
 
 
-def test_pyhanko_cli_signature_is_valid(pki, tmp_path):  # noqa: F811
+def test_pyhanko_cli_signature_is_valid(pki, tmp_path):
     """A good signature by an outside signer (pyHanko CLI, default settings) is VALIDO."""
     import sys
 
@@ -339,7 +339,7 @@ def test_verify_help_documents_verdicts_and_exit_codes(app):
     assert "--trust" in text and "CIRCOLARI_TRUST" in text
 
 
-def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path]:  # noqa: F811
+def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path]:
     """An act signed (PAdES B-T) with a time-stamp fixed at ``stamp_time``; (file, TSA pem)."""
     from asn1crypto import keys
     from asn1crypto import x509 as ax
@@ -351,7 +351,7 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
     from circolari.signature.pades import _pdfa_writer_class, _stamp_style
 
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    tsa = (x509.CertificateBuilder().subject_name(_name("TSA di prova")).issuer_name(_name("TSA di prova"))
+    tsa = (x509.CertificateBuilder().subject_name(cert_name("TSA di prova")).issuer_name(cert_name("TSA di prova"))
            .public_key(tsa_key.public_key()).serial_number(31)
            .not_valid_before(datetime(2019, 1, 1, tzinfo=timezone.utc))
            .not_valid_after(NOW + timedelta(days=365))
@@ -377,7 +377,7 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
     return tmp_path / "firmato.pdf", tmp_path / "tsa.pem"
 
 
-def test_certificate_is_judged_at_the_time_stamp(pki, tmp_path):  # noqa: F811
+def test_certificate_is_judged_at_the_time_stamp(pki, tmp_path):
     """Signed and time-stamped while the certificate was valid: VALIDO after it expired,
     but only with the time-stamping authority trusted."""
     from circolari.signature.verdict import load_trust
@@ -392,7 +392,7 @@ def test_certificate_is_judged_at_the_time_stamp(pki, tmp_path):  # noqa: F811
     assert "SCADUTO" in "\n".join(untrusted_tsa.lines())
 
 
-def test_time_stamp_after_expiry_does_not_help(pki, tmp_path):  # noqa: F811
+def test_time_stamp_after_expiry_does_not_help(pki, tmp_path):
     from circolari.signature.verdict import load_trust
 
     validity = (datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2021, 1, 1, tzinfo=timezone.utc))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -12,10 +11,10 @@ import pytest
 import typer
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.x509.oid import NameOID
-from pdfa_checker import META, SPOT, assert_pdfa, finished, make_pdf, pikepdf_findings
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from helpers.pdfa import META, SPOT, assert_pdfa, finished, make_pdf, pikepdf_findings
+from helpers.pki import NOW, PASSWORD, Pki, cert_name
 from typer.testing import CliRunner
 
 from circolari.errors import CircolariError
@@ -23,66 +22,8 @@ from circolari.pdf.pdfa import SignatureSpot, finish_pdf
 from circolari.pdf.pdfa_check import check_pdfa
 from circolari.signature.pades import sign_pdf
 from circolari.cli.signature import sign, verify
-from circolari.signature.verdict import Trust, load_trust
+from circolari.signature.verdict import load_trust
 from circolari.signature.verify import verify_file
-
-PASSWORD = b"segreta"
-NOW = datetime.now(timezone.utc)
-
-
-@dataclass
-class Pki:
-    key: ec.EllipticCurvePrivateKey
-    cert: x509.Certificate
-    p12: Path
-    expired: Path
-    future: Path
-    ca: Path  # the test CA's certificate (PEM), the trust anchor for verify
-    ca_key: ec.EllipticCurvePrivateKey
-
-    @property
-    def trust(self) -> Trust:
-        return load_trust([self.ca])
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _cert(subject, issuer, key, issuer_key, start, end, serial, ca=False):
-    usage = x509.KeyUsage(
-        digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-        encipher_only=False, decipher_only=False)
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-            .public_key(key.public_key()).serial_number(serial)
-            .not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-            .add_extension(usage, critical=True)
-            .sign(issuer_key, hashes.SHA256()))
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory) -> Pki:
-    folder = tmp_path_factory.mktemp("pki")
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert(_name("CA di prova"), _name("CA di prova"), ca_key, ca_key,
-               NOW - timedelta(days=30), NOW + timedelta(days=3650), 1, ca=True)
-
-    def p12(name, start, end, serial):
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = _cert(_name("Mario Rossi"), ca.subject, key, ca_key, start, end, serial)
-        path = folder / name
-        path.write_bytes(pkcs12.serialize_key_and_certificates(
-            b"mario", key, cert, [ca], serialization.BestAvailableEncryption(PASSWORD)))
-        return key, cert, path
-
-    key, cert, good = p12("firma.p12", NOW - timedelta(days=1), NOW + timedelta(days=365), 4242)
-    _, _, expired = p12("scaduto.p12", NOW - timedelta(days=400), NOW - timedelta(days=35), 7)
-    _, _, future = p12("futuro.p12", NOW + timedelta(days=10), NOW + timedelta(days=400), 8)
-    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    return Pki(key, cert, good, expired, future, folder / "ca.pem", ca_key)
 
 
 @pytest.fixture
@@ -305,7 +246,7 @@ def test_cli_help_in_italian(app):
 # --- B-T with a local time-stamping authority -------------------------------------
 
 @pytest.fixture
-def tsa_url(pki):
+def tsa_url(tmp_path):
     """A local RFC 3161 TSA (pyHanko's DummyTimeStamper behind http.server)."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -315,8 +256,8 @@ def tsa_url(pki):
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # dummy TSA: RSA only
-    cert = (x509.CertificateBuilder().subject_name(_name("TSA di prova"))
-            .issuer_name(_name("TSA di prova")).public_key(key.public_key()).serial_number(99)
+    cert = (x509.CertificateBuilder().subject_name(cert_name("TSA di prova"))
+            .issuer_name(cert_name("TSA di prova")).public_key(key.public_key()).serial_number(99)
             .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=30))
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
                            critical=True)
@@ -340,7 +281,7 @@ def tsa_url(pki):
         def log_message(self, *args):
             pass
 
-    (pki.ca.parent / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     server = HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -352,7 +293,7 @@ def tsa_url(pki):
 def test_pades_b_t_with_timestamp(act, pki, tsa_url, tmp_path):
     dst = tmp_path / "bt.pdf"
     sign_pdf(act, dst, pki.p12, PASSWORD, tsa_url=tsa_url)
-    report = verify_file(dst, load_trust([pki.ca, pki.ca.parent / "tsa.pem"]))
+    report = verify_file(dst, load_trust([pki.ca, tmp_path / "tsa.pem"]))
     assert report.ok, report.lines()
     assert report.signatures[0].timestamp is not None
     assert "marca temporale:" in "\n".join(report.lines())

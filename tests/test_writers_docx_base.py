@@ -63,5 +63,5 @@ def test_fast_run_is_the_xml_python_docx_writes(text, bold, italic, underline):
     expected, fast = document.add_paragraph(), document.add_paragraph()
     run = expected.add_run(text)
     run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
-    _add_run(fast, text, bold, italic, underline)
+    _add_run(fast, text, bold=bold, italic=italic, underline=underline)
     assert fast._p.xml == expected._p.xml

@@ -1,0 +1,81 @@
+"""Cold `circolari render` of the two reference acts beside the import floor (goal: ≤ 1.5×).
+
+Run: PYTHONPATH=src python bench/bench_coldstart.py [ROUNDS]
+Each round runs, in fresh processes and one after the other, the floor
+(`python -c "import docx, reportlab.platypus, jinja2, yaml"`: the libraries any writer of
+these documents loads) and a full `circolari render` (PDF/A + DOCX + HTML + text + manifest,
+into an empty folder) of the circolare and of DGR XI/3681, so that all three see the same
+machine load. Printed: min and median of wall and CPU (user + system) time, and the ratio
+to the floor. On a shared machine the wall time mostly measures waiting for a core; CPU
+time is the steadier figure.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTA = ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml"
+DGR = ROOT / "examples" / "dgr-xi-3681-2020.yaml"
+FLOOR = [sys.executable, "-c", "import docx, reportlab.platypus, jinja2, yaml"]
+GOAL = 1.5
+# As after `pip install`: the program's modules are read from bytecode, not compiled each run
+# (PYTHONDONTWRITEBYTECODE, set in some shells, would charge the program and not the floor).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + system of the child) seconds of ``cmd``, which must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, cwd=ROOT, env=ENV)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert proc.returncode == 0, proc.stdout.decode()[-2000:] + proc.stderr.decode()[-2000:]
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def render_cmd(act: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "circolari", "render", str(act), "--out", str(out)]
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    rows: dict[str, list[tuple[float, float]]] = {"floor": [], "nota": [], "dgr": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for act in (NOTA, DGR):  # bytecode and Jinja caches, as after install
+            run(render_cmd(act, Path(tmp) / "warm"))
+        for i in range(rounds):
+            rows["floor"].append(run(FLOOR))
+            for key, act in (("nota", NOTA), ("dgr", DGR)):
+                out = Path(tmp) / f"{key}{i}"
+                rows[key].append(run(render_cmd(act, out)))
+                assert (out / act.stem / "manifest.json").is_file()
+                shutil.rmtree(out)
+    labels = {"floor": "floor: python -c 'import docx, reportlab.platypus, jinja2, yaml'",
+              "nota": "circolari render nota-plasma-iperimmune-2020.yaml",
+              "dgr": "circolari render dgr-xi-3681-2020.yaml"}
+    floor = {k: (min(v), statistics.median(v)) for k, v in zip(("wall", "cpu"), zip(*rows["floor"]))}
+    print(f"cold processes, {rounds} rounds (floor, nota, DGR in turn); seconds, min / median; "
+          f"ratio = act / floor of the same statistic")
+    print(f"{'':58} {'wall min':>8} {'median':>7} {'CPU min':>8} {'median':>7}   ratio (CPU min, median)")
+    for key, values in rows.items():
+        walls, cpus = zip(*values)
+        fig = f"{min(walls):8.3f} {statistics.median(walls):7.3f} {min(cpus):8.3f} {statistics.median(cpus):7.3f}"
+        ratio = "" if key == "floor" else (f"   {min(cpus) / floor['cpu'][0]:.2f}× "
+                                           f"{statistics.median(cpus) / floor['cpu'][1]:.2f}×  (wall min "
+                                           f"{min(walls) / floor['wall'][0]:.2f}×)")
+        print(f"{labels[key]:58} {fig}{ratio}")
+    print(f"goal: each act ≤ {GOAL}× the floor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Is an act file a letter series? Cheap enough for every ``render`` and ``diff`` to ask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from circolari.errors import CircolariError
+
+
+def is_series_file(path: Path) -> bool:
+    """A circolare with a ``serie:`` block (read cheaply; the full load validates it)."""
+    from circolari.input.load import load_yaml
+
+    try:
+        data = load_yaml(path).data
+    except CircolariError:
+        return False
+    return isinstance(data, dict) and data.get("tipo") == "circolare" and "serie" in data
