@@ -54,7 +54,8 @@ def one_letter_seconds(project: Path) -> float:
     """The floor: one letter rendered in this process (warm), the best of five."""
     from circolari.input.acts import load_act
     from circolari.input.project import Project
-    from circolari.render import load_registry, render_loaded
+    from circolari.registry.registry import load_registry
+    from circolari.render import render_loaded
     from circolari.series.letters import letter_act, plan
 
     act, doc = load_act(project / "atti" / "serie.yaml")

@@ -330,3 +330,40 @@ def test_mail_template_runs_bounded_with_italian_errors(tmp_path, body, words):
     text = str(caught.value.problems[0].message) if hasattr(caught.value, "problems") else str(caught.value)
     assert words in text.lower(), text
     assert not (act / "mail" / "manifest.json").exists()
+
+
+def test_manifest_problems_are_all_reported_by_field(tmp_path):
+    """The render's manifest is checked by its pydantic model: every problem at once, in Italian,
+    each naming its field (indexes from 0, as in the JSON), and nothing prepared."""
+    from circolari.mail.manifest import load_render_manifest
+
+    act = make_act(tmp_path, n=4)
+    manifest = load_render_manifest(act)
+    assert manifest.act_dir == act and manifest.recipients[-1].per_conoscenza and manifest.act.numero is None
+    data = json.loads((act / "manifest.json").read_text(encoding="utf-8"))
+    data["format"] = 2
+    data["act"].update(oggetto="  ", date="20-05-2020", numero=12)
+    data["sender"]["pec"] = "welfare @regione.pec.test"
+    data["recipients"][0]["id"] = "../evil"
+    data["recipients"][1]["id"] = "asst-03"
+    del data["recipients"][1]["denominazione"]
+    data["recipients"][2].update(pec=None, role="bcc")
+    data["recipients"].append("asst-05")
+    (act / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CircolariError) as err:
+        prepare(act, signed_pdf(tmp_path))
+    found = {p.field: p.message for p in err.value.problems}
+    assert found == {
+        "format": "formato 2 non supportato (atteso 1)",
+        "act.oggetto": "valore vuoto",
+        "act.date": "data «20-05-2020» non nel formato AAAA-MM-GG",
+        "sender.pec": "l'indirizzo PEC «welfare @regione.pec.test» contiene spazi o a capo",
+        "recipients[0].id": "identificativo «../evil» non valido",
+        "recipients[1].denominazione": "valore mancante",
+        "recipients[2].pec": "indirizzo PEC mancante",
+        "recipients[2].role": "ruolo 'bcc' non valido",
+        "recipients[4]": "atteso un oggetto",
+        "recipients[2].id": "identificativo «asst-03» ripetuto (già in recipients[1])",
+    }
+    assert "«ASST di prova 03» nell'anagrafica" in next(p.hint for p in err.value.problems if p.field == "recipients[2].pec")
+    assert not (act / "mail").exists()

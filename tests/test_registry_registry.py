@@ -51,3 +51,28 @@ def test_broken_registry_reports_every_problem_with_file_and_line(project):
     assert f"{extra}:11: errore: campo 'gruppi': gruppo «inesistente» sconosciuto" in out
     assert f"{extra}:19: errore: campo '[4].tipo': valore non ammesso" in out
     assert f"{folder / 'rotto.yaml'}:3: errore: sintassi YAML non valida: valore mancante o incompleto" in out
+
+
+def test_registry_cache_notices_a_changed_file(tmp_path):
+    """A render reuses the registry it read, until one of its files changes (size, time or file)."""
+    import os
+    import shutil
+
+    from conftest import ROOT
+    from circolari.registry.registry import load_registry
+
+    folder = tmp_path / "recipients"
+    shutil.copytree(ROOT / "recipients", folder)
+    first = load_registry(folder)
+    assert load_registry(folder) is first  # unchanged: the same object
+    asst = next(p for p in sorted(folder.glob("*.yaml")) if "protocollo.generale@pec.asst-rhodense.it" in p.read_text())
+    stat = asst.stat()
+    text = asst.read_text(encoding="utf-8")
+    asst.write_text(text.replace("protocollo.generale@pec.asst-rhodense.it", "protocollo.generale@pec.asst-rhodens.it"),
+                    encoding="utf-8")
+    os.utime(asst, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same time: one byte shorter
+    assert load_registry(folder).by_id["asst-rhodense"].ente.pec == "protocollo.generale@pec.asst-rhodens.it"
+    asst.write_text(text.replace("protocollo.generale@pec.asst-rhodense.it", "protocollo.generale@pec.asst-rhodenze.it"),
+                    encoding="utf-8")
+    os.utime(asst, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # same size: a later time
+    assert load_registry(folder).by_id["asst-rhodense"].ente.pec == "protocollo.generale@pec.asst-rhodenze.it"

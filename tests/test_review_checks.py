@@ -206,22 +206,28 @@ def test_examples_pass_check_with_the_known_typo_as_warning():
         assert "FGR XI/3529/2020" in source[number - 1]
 
 
-def test_template_contexts_match_compose():
-    """The context the template checker assumes is the one compose_*.py builds."""
+def test_template_contexts_are_the_kinds_typed_contexts():
+    """The context each kind builds has exactly the keys of its TypedDict, which the template
+    checker reads (nested: the DGR's allegati, sections, tables and columns)."""
     from circolari.input.acts import load_act
-    from circolari.compose.circolare import circolare_context
-    from circolari.compose.delibera import delibera_context
-    from circolari.registry.registry import Registry
+    from circolari.input.project import Project
+    from circolari.kinds import kind_of
     from circolari.review.template_checks import contexts
 
     declared = contexts()
-    act, doc = load_act(DGR)
-    name, context = delibera_context(act, doc)
-    assert set(context) == set(declared[name][1])
-    assert set(context["allegati"][0]) == set(declared[name][1]["allegati"][1])
-    act, doc = load_act(EXAMPLES / "nota-plasma-iperimmune-2020.yaml")
-    name, context, _, _ = circolare_context(act, doc, ROOT / "templates", Registry.load(ROOT / "recipients"))
-    assert set(context) == set(declared[name][1])
+    project = Project(ROOT / "templates", ROOT / "recipients", ROOT / "out")
+    for path in (DGR, EXAMPLES / "nota-plasma-iperimmune-2020.yaml"):
+        act, doc = load_act(path)
+        prepared = kind_of(act).prepare(act, doc, project)
+        template, types = declared[act.tipo]
+        assert prepared.template == template and set(prepared.context) == set(types)
+    dgr = load_act(DGR)
+    allegato = kind_of(dgr[0]).prepare(*dgr, project).context["allegati"][0]
+    allegato_types = declared["delibera"][1]["allegati"][1]
+    assert set(allegato) == set(allegato_types)
+    table = allegato["sezioni"][0]["tabelle"][0] if allegato["sezioni"][0]["tabelle"] else allegato["tabelle"][0]
+    assert set(table) == set(allegato_types["tabelle"][1]) == set(allegato_types["sezioni"][1]["tabelle"][1])
+    assert set(table["colonne"][0]) == set(allegato_types["tabelle"][1]["colonne"][1])
 
 
 # -- numbers in words, hand-written totals -------------------------------------

@@ -348,7 +348,8 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-    from circolari.signature.pades import _pdfa_writer_class, _stamp_style
+    from circolari.signature.pades import _stamp_style
+    from circolari.signature.pyhanko_compat import pdfa_writer_class
 
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     tsa = (x509.CertificateBuilder().subject_name(cert_name("TSA di prova")).issuer_name(cert_name("TSA di prova"))
@@ -371,7 +372,7 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
                                         subfilter=fields.SigSeedSubFilter.PADES)
     signer = signers.SimpleSigner(signing_cert=creds.cert, signing_key=creds.key, cert_registry=None)
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=stamper, stamp_style=_stamp_style())
-    out = pdf_signer.sign_pdf(_pdfa_writer_class()(BytesIO(act.read_bytes())), existing_fields_only=True)
+    out = pdf_signer.sign_pdf(pdfa_writer_class()(BytesIO(act.read_bytes())), existing_fields_only=True)
     (tmp_path / "firmato.pdf").write_bytes(out.getvalue())
     (tmp_path / "tsa.pem").write_bytes(tsa.public_bytes(serialization.Encoding.PEM))
     return tmp_path / "firmato.pdf", tmp_path / "tsa.pem"

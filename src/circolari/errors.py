@@ -40,3 +40,12 @@ class CircolariError(Exception):
 def fail(message: str, *, file=None, line=None, field=None, hint=None) -> CircolariError:
     """Build a one-problem error, for ``raise fail(...)``."""
     return CircolariError(Problem(message, file=file, line=line, field=field, hint=hint))
+
+
+def did_you_mean(name: str, known, *, lead: str = "forse", show=str) -> str | None:
+    """The hint for a misspelt name: 'forse «saluti»?' with the closest of ``known``
+    (difflib, similarity at least 0.6), written by ``show``; None when nothing is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"{lead} «{show(close[0])}»?" if close else None

@@ -30,62 +30,8 @@ class Rendered:
     warnings: list[Problem] = field(default_factory=list)
     pages: int = 0
     issued: bool = False
-
-
-@lru_cache(maxsize=4)
-def _registry(folder: Path):
-    from circolari.registry.registry import Registry
-
-    return Registry.load(folder)
-
-
-def load_registry(folder: Path):
-    registry = _registry(Path(folder).resolve())
-    if registry.errors:
-        raise CircolariError([*registry.errors,
-                              Problem("il registro destinatari contiene errori: correggerli "
-                                      "(vedere 'circolari recipients check')", file=folder)])
-    return registry
-
-
-@dataclass
-class Prepared:
-    """What a kind of act hands to the common pipeline."""
-
-    template: str
-    context: dict
-    identity: dict
-    inputs: list[Path]
-    recipients: list = field(default_factory=list)
-    sender: dict | None = None
-    warnings: list[Problem] = field(default_factory=list)
-    issued: bool = False
-    date: object = None
-
-
-def _prepare_circolare(act, doc, project: Project) -> Prepared:
-    from circolari.compose.circolare import circolare_context, unverified_warnings
-    from circolari.input.profiles import profile_path
-
-    registry = load_registry(project.recipients)
-    template, context, recipients, profile = circolare_context(act, doc, project.templates, registry)
-    warnings = unverified_warnings([r.ente for r in recipients], doc)
-    identity = {"kind": act.tipo, "oggetto": act.oggetto, "date": act.data.isoformat() if act.data else None,
-                "protocollo": act.protocollo, "numero": None}
-    return Prepared(template, context, identity, [profile_path(project.templates, act.intestazione)],
-                    recipients, profile.mittente.model_dump(mode="json"), warnings,
-                    issued=act.protocollo is not None, date=act.data)
-
-
-def _prepare_delibera(act, doc, project: Project) -> Prepared:
-    from circolari.compose.delibera import delibera_context
-
-    template, context = delibera_context(act, doc)
-    tables = [doc.path.parent / t.file for a in act.allegati
-              for t in [*a.tabelle, *(t for s in a.sezioni for t in s.tabelle)] if t.file]
-    identity = {"kind": act.tipo, "oggetto": act.oggetto, "date": act.seduta.isoformat(),
-                "protocollo": None, "numero": f"{act.legislatura}/{act.numero}"}
-    return Prepared(template, context, identity, tables, issued=True, date=act.seduta)
+    document: object = field(default=None, repr=False, compare=False)  # the tree the files were written from
+    layout: object = field(default=None, repr=False, compare=False)    # what the PDF layout measured
 
 
 def render_act(path: Path, project: Project) -> Rendered:
@@ -99,9 +45,10 @@ def render_act(path: Path, project: Project) -> Rendered:
 def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None) -> Rendered:
     """Render an act already loaded (a series renders each letter's act this way);
     ``extra`` goes into the manifest as is."""
+    from circolari.kinds import kind_of
+
     path = doc.path
-    prepare = _prepare_circolare if act.tipo == "circolare" else _prepare_delibera
-    prepared = prepare(act, doc, project)
+    prepared = kind_of(act).prepare(act, doc, project)
     prepared.warnings += drafting_problems(act, doc)
 
     html = render_template(project.templates, prepared.template, prepared.context)
@@ -127,7 +74,8 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     }
     inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
-    return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued)
+    return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
+                    document=document, layout=layout)
 
 
 def _refuse_missing_characters(document, doc) -> None:
@@ -168,7 +116,7 @@ def document_datetime(date: dt.date | None) -> dt.datetime:
     return dt.datetime(1980, 1, 1, 12, 0, tzinfo=rome)
 
 
-def _finish(pdf: bytes, meta: dict, prepared: Prepared, layout, when: dt.datetime) -> bytes:
+def _finish(pdf: bytes, meta: dict, prepared, layout, when: dt.datetime) -> bytes:
     """PDF/A metadata, the structure tree and the empty signature field over the signatory's block."""
     from circolari.pdf.pdfa import PdfMeta, SignatureSpot, finish_pdf
 
@@ -211,7 +159,7 @@ def _references(folder: Path, source: str) -> tuple[str, ...]:
     return tuple(n for n in jinja_meta.find_referenced_templates(environment(folder).parse(source)) if n)
 
 
-def _manifest(name: str, prepared: Prepared, files: dict[str, bytes], inputs: list[Path],
+def _manifest(name: str, prepared, files: dict[str, bytes], inputs: list[Path],
               project: Project, extra: dict | None = None) -> bytes:
     def rel(p: Path) -> str:
         try:

@@ -14,6 +14,7 @@ import typer
 
 from circolari.cli.problems import clerk_errors, report
 from circolari.errors import CircolariError, Problem
+from circolari.kinds import KINDS
 
 app = typer.Typer(
     name="circolari",
@@ -46,9 +47,7 @@ RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="car
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="cartella di uscita (predefinita: out/)")]
 
 
-class Kind(str, Enum):
-    circolare = "circolare"
-    delibera = "delibera"
+Kind = Enum("Kind", {name: name for name in KINDS}, type=str)  # the kinds of act (circolari.kinds)
 
 
 def command(typer_app: typer.Typer, name: str | None = None):
@@ -91,7 +90,7 @@ def init(directory: Annotated[Path, typer.Argument(help="cartella d'ufficio da c
 
 @command(app)
 def new(
-    kind: Annotated[Kind, typer.Argument(help="tipo di atto: circolare o delibera")],
+    kind: Annotated[Kind, typer.Argument(help=f"tipo di atto: {' o '.join(KINDS)}")],
     path: Annotated[Path, typer.Argument(help="file YAML da creare, es. atti/nota-vaccini.yaml")],
     templates: TemplatesOpt = None,
 ):

@@ -136,7 +136,7 @@ def mail_send(folder: Path, settings_for, *, dry_run: bool, **options) -> int:
 def diff(old: Path, new: Path, project) -> bool:
     """``circolari diff`` of two versions of a series (or a series and a new table): per body;
     True if nothing differs."""
-    from circolari.render import load_registry
+    from circolari.registry.registry import load_registry
     from circolari.series.diff import compare
 
     changes = compare(old, new, load_registry(project.recipients))

@@ -10,18 +10,7 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-MESI = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
-        "agosto", "settembre", "ottobre", "novembre", "dicembre")
-
-
-def data_lunga(value: dt.date) -> str:
-    """15 ottobre 2020"""
-    return f"{value.day} {MESI[value.month - 1]} {value.year}"
-
-
-def data_breve(value: dt.date) -> str:
-    """15/10/2020"""
-    return value.strftime("%d/%m/%Y")
+from circolari.compose.italian import data_breve, data_lunga
 
 
 def _bytecode_cache(filters: dict):

@@ -84,21 +84,6 @@ def substitute(text: str, fatti: dict | None, escape: Callable[[str], str] = lam
     return PLACEHOLDER.sub(replace, text)
 
 
-def markdown_texts(act) -> Iterator[tuple[tuple, str]]:
-    """(path in the YAML, text) of every Markdown field of an act: where citations are allowed."""
-    if act.tipo == "circolare":
-        yield ("corpo",), act.corpo
-        return
-    for i, premessa in enumerate(act.premesse):
-        yield ("premesse", i, "testo"), premessa.testo
-    for i, punto in enumerate(act.dispositivo):
-        yield ("dispositivo", i), punto
-    for a, allegato in enumerate(act.allegati):
-        for s, sezione in enumerate(allegato.sezioni):
-            if sezione.testo:
-                yield ("allegati", a, "sezioni", s, "testo"), sezione.testo
-
-
 def all_strings(data, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """Every string value of raw YAML data, with its path (the ``fatti`` block excluded)."""
     if isinstance(data, dict):
@@ -134,12 +119,13 @@ def text_line(doc, path: tuple, needle: str) -> int | None:
 
 def problems(act, doc) -> list[Problem]:
     """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures."""
-    from circolari.series.letters import declared
+    from circolari.kinds import kind_of
 
-    fatti = {**(getattr(act, "fatti", None) or {}), **declared(getattr(act, "serie", None))}
+    kind = kind_of(act)
+    fatti = kind.figures(act)
     found: list[Problem] = []
     cited: set[str] = set()
-    markdown = {path for path, _ in markdown_texts(act)}
+    markdown = {path for path, _ in kind.markdown_texts(act)}
     for path, text in all_strings(doc.data):
         for match in PLACEHOLDER.finditer(text):
             name, formato = match.group(1), match.group(2) or None

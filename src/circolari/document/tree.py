@@ -8,7 +8,7 @@ once in ``document/styles.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Iterator, Literal, Union, assert_never
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,34 @@ class Document:
     header: list[Block] = field(default_factory=list)
     footer: list[Block] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+
+
+def all_inlines(doc: Document) -> Iterator[list[Inline]]:
+    """Every run of inlines in the document (furniture and body, in order): paragraphs, table
+    headers and cells, inside lists, groups and columns. An unknown block stops the walk."""
+
+    def walk(blocks):
+        for block in blocks:
+            match block:
+                case Paragraph():
+                    yield block.inlines
+                case ListBlock():
+                    for item in block.items:
+                        yield from walk(item)
+                case Table():
+                    for column in block.columns:
+                        yield column.header
+                    for row in block.rows:
+                        yield from row
+                case Group():
+                    yield from walk(block.blocks)
+                case Columns():
+                    for column in block.columns:
+                        yield from walk(column)
+                case PageBreak():
+                    pass
+                case _:
+                    assert_never(block)
+
+    for part in (doc.first_header, doc.header, doc.body, doc.footer):
+        yield from walk(part)

@@ -9,8 +9,7 @@ from circolari.errors import CircolariError, Problem, fail
 from circolari.model.base import _CONTROL
 from circolari.input.load import load_yaml
 from circolari.input.validation import validate
-
-KINDS = ("circolare", "delibera")
+from circolari.kinds import KINDS
 _UNSAFE = re.compile("[/\\\\\t\n\r\u202a-\u202e\u2066-\u2069]")  # separators, line breaks, bidi controls
 
 
@@ -61,14 +60,6 @@ def act_name(path: Path) -> str:
     return name
 
 
-def model_for(kind: str):
-    if kind == "circolare":
-        from circolari.model.circolare import Circolare
-        return Circolare
-    from circolari.model.delibera import Delibera
-    return Delibera
-
-
 def load_act(path: Path, *, check_fatti: bool = True):
     """Return (validated act, its YamlDoc) or raise a located ``CircolariError``.
 
@@ -78,30 +69,34 @@ def load_act(path: Path, *, check_fatti: bool = True):
     if not isinstance(doc.data, dict):
         raise fail("l'atto deve essere un insieme di campi 'nome: valore'", file=path, line=1)
     kind = doc.data.get("tipo")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise fail("campo 'tipo' mancante o non valido" if kind is None else f"tipo «{kind}» sconosciuto",
                    file=path, line=doc.line_of(("tipo",)) or 1, field="tipo",
-                   hint="scrivere 'tipo: circolare' oppure 'tipo: delibera'")
-    act = validate(model_for(kind), doc)
-    if not check_fatti:
-        return act, doc
+                   hint="scrivere " + " oppure ".join(f"'tipo: {name}'" for name in KINDS))
+    act = validate(KINDS[kind].model(), doc)
+    if check_fatti:
+        refuse_citation_errors(act, doc)
+    return act, doc
+
+
+def refuse_citation_errors(act, doc) -> None:
+    """Raise the errors of the act's ``[[citations]]`` and declared totals, if any."""
     from circolari.compose.placeholders import problems as fatti_problems
 
     errors = [p for p in fatti_problems(act, doc) if p.level == "errore"]
     if errors:
         raise CircolariError(errors)
-    return act, doc
 
 
 def act_schema() -> dict:
-    """JSON Schema of the act files (either kind), for editors' YAML completion."""
+    """JSON Schema of the act files (any kind), for editors' YAML completion."""
     from typing import Annotated, Union
 
     from pydantic import Field, TypeAdapter
 
-    act = Annotated[Union[tuple(model_for(k) for k in KINDS)], Field(discriminator="tipo")]
+    act = Annotated[Union[tuple(kind.model() for kind in KINDS.values())], Field(discriminator="tipo")]
     schema = TypeAdapter(act).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Atto circolari (circolare o delibera)"
+    schema["title"] = f"Atto circolari ({' o '.join(KINDS)})"
     return schema
 

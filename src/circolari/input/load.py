@@ -142,7 +142,14 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: Path, text: str = ""):
     return fail(f"sintassi YAML non valida: {problem}", file=path, line=mark.line + 1 if mark else None, hint=hint)
 
 
-_constructor = yaml.constructor.SafeConstructor()
+_constructor = yaml.constructor.SafeConstructor()  # stateless use only: see _scalar
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The value of a plain scalar, by PyYAML's safe constructor for its tag, called directly:
+    ``construct_object`` would keep every node in the constructor's ``constructed_objects``,
+    a module-level cache that grew with each file loaded."""
+    return _constructor.yaml_constructors[node.tag](_constructor, node)
 
 
 def _tag_error(node: yaml.Node, file: Path):
@@ -178,7 +185,7 @@ def _build(node: yaml.Node, path: tuple, lines: Lines, file: Path) -> Any:
     if node.tag not in _PLAIN_TAGS:
         raise _tag_error(node, file)
     try:
-        return _constructor.construct_object(node)
+        return _scalar(node)
     except yaml.YAMLError:
         raise fail("valore non valido", file=file, line=node.start_mark.line + 1,
                    hint="controllare il valore (numeri, date, testo)") from None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from circolari.errors import CircolariError, Problem
+from circolari.errors import CircolariError, Problem, did_you_mean
 from circolari.input.load import YamlDoc
+from circolari.kinds import KINDS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,8 +47,7 @@ def _describe(err: dict, allowed_keys: list[str]) -> tuple[str, str | None]:
     hint = None
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
-        close = difflib.get_close_matches(name, allowed_keys, n=1)
-        hint = f"forse si intendeva «{close[0]}»?" if close else "togliere il campo o correggerne il nome"
+        hint = did_you_mean(name, allowed_keys, lead="forse si intendeva") or "togliere il campo o correggerne il nome"
         return "campo sconosciuto", hint
     if kind == "value_error":
         return str(err.get("ctx", {}).get("error", err["msg"])), None
@@ -66,7 +65,7 @@ def _field_name(loc: tuple) -> str:
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1] if parts else ''}[{item + 1}]"]
-        elif "[" in str(item) or str(item) in ("circolare", "delibera"):
+        elif "[" in str(item) or str(item) in KINDS:
             continue  # pydantic's internal union/validator labels
         else:
             parts.append(str(item))
@@ -89,7 +88,7 @@ def validate_item(model: type[M], doc: YamlDoc, at: tuple) -> M:
         problems = []
         for err in exc.errors():
             loc = at + tuple(err["loc"])
-            data_loc = tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in ("circolare", "delibera")))
+            data_loc = tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in KINDS))
             keys = _known_keys(model, data_loc[len(at):])
             message, hint = _describe(err, keys)
             line = doc.line_of(data_loc)

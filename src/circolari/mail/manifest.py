@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from circolari.errors import CircolariError, Problem
 from circolari.registry.pec import pec_problem
@@ -18,68 +20,142 @@ MANIFEST_NAME = "manifest.json"
 SUPPORTED_FORMAT = 1
 # Recipient ids become file names (``mail/<id>.eml``): keep them tame.
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}", re.IGNORECASE)
+_REGENERATE = "rigenerare l'atto con 'circolari render'"
 
 
-@dataclass(frozen=True)
-class Act:
-    kind: str
-    name: str
-    oggetto: str
-    date: str | None
-    protocollo: str | None
-    numero: str | None
+def _number_as_text(value):
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-@dataclass(frozen=True)
-class Sender:
-    denominazione: str
-    pec: str
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("valore vuoto")
+    return value
 
 
-@dataclass(frozen=True)
-class Recipient:
-    id: str
-    denominazione: str
-    ruolo: str | None
-    pec: str
-    role: str  # "to" (destinatario) or "cc" (per conoscenza)
+def _date(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"data «{value}» non nel formato AAAA-MM-GG")
+    return value
+
+
+def _pec(value: str) -> str:
+    why = pec_problem(value)
+    if why:
+        raise ValueError(why)
+    return value
+
+
+def _identifier(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise ValueError(f"identificativo «{value}» non valido")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_number_as_text)]
+Required = Annotated[Text, AfterValidator(_not_blank)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Act(_Record):
+    kind: Required
+    name: Required
+    oggetto: Required
+    date: Annotated[Text | None, AfterValidator(_date)] = None
+    protocollo: Text | None = None
+    numero: Text | None = None
+
+
+class Sender(_Record):
+    denominazione: Required
+    pec: Annotated[Text, AfterValidator(_pec)]
+
+
+class Recipient(_Record):
+    id: Annotated[Required, AfterValidator(_identifier)]
+    denominazione: Required
+    ruolo: Text | None = None
+    pec: Annotated[Text, AfterValidator(_pec)]
+    role: Literal["to", "cc"]  # "to" (destinatario) or "cc" (per conoscenza)
 
     @property
     def per_conoscenza(self) -> bool:
         return self.role == "cc"
 
 
-@dataclass(frozen=True)
-class RenderManifest:
-    path: Path
+class RenderManifest(_Record):
+    format: Literal[1]
     act: Act
     sender: Sender
-    recipients: list[Recipient]
-    files: list[dict]
+    recipients: list[Recipient] = Field(min_length=1)
+    files: Annotated[list, BeforeValidator(lambda v: v if isinstance(v, list) else [])] = []
+    path: Path | None = Field(None, exclude=True)  # set after loading
 
     @property
     def act_dir(self) -> Path:
         return self.path.parent
 
 
-def _str(obj: dict, key: str, where: str, problems: list[Problem], file: Path,
-         *, required: bool = True) -> str | None:
-    value = obj.get(key) if isinstance(obj, dict) else None
-    if value is None:
-        if required:
-            problems.append(Problem("valore mancante", file=file, field=f"{where}.{key}",
-                                    hint="rigenerare l'atto con 'circolari render'"))
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        problems.append(Problem(f"atteso un testo, trovato {type(value).__name__}",
-                                file=file, field=f"{where}.{key}"))
-        return None
-    if required and not value.strip():
-        problems.append(Problem("valore vuoto", file=file, field=f"{where}.{key}"))
-        return None
-    return value
+def _where(loc: tuple) -> str:
+    """('recipients', 2, 'pec') -> 'recipients[2].pec' (indexes from 0, as in the JSON)."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _problem(err: dict, data: dict, path: Path) -> Problem:
+    """A pydantic error on the manifest as the Italian problem of its field."""
+    loc, kind, value = err["loc"], err["type"], err.get("input")
+    field = _where(loc)
+    hint = None
+    if loc == ("recipients",):
+        message, hint = "nessun destinatario", "l'atto deve avere almeno un destinatario"
+    elif loc == ("format",):
+        message = f"formato {data.get('format')!r} non supportato (atteso {SUPPORTED_FORMAT})"
+        hint = "aggiornare circolari o rigenerare l'atto"
+    elif len(loc) == 1 and kind in ("missing", "model_type"):
+        message = "sezione mancante"
+    elif kind == "literal_error":
+        message, hint = f"ruolo {value!r} non valido", "'to' (destinatario) o 'cc' (per conoscenza)"
+    elif kind == "model_type":
+        message = "atteso un oggetto"
+    elif kind == "missing" or (kind == "string_type" and value is None):
+        message, hint = "valore mancante", _REGENERATE
+        if loc[-1] == "pec" and loc[0] == "recipients":
+            message = "indirizzo PEC mancante"
+    elif kind == "string_type":
+        message = f"atteso un testo, trovato {type(value).__name__}"
+    elif kind == "value_error":
+        message = str(err["ctx"]["error"])
+    else:
+        message = err["msg"]
+    if loc[-1] == "pec" and loc[0] == "sender":
+        hint = "correggere la PEC del mittente e rigenerare l'atto"
+    elif loc[-1] == "pec":
+        record = data["recipients"][loc[1]]
+        hint = f"correggere la PEC di «{record.get('denominazione', record.get('id'))}» nell'anagrafica e rigenerare l'atto"
+    elif loc[-1] == "id" and kind == "value_error":
+        hint = "solo lettere, cifre, '.', '_' e '-' (diventa un nome di file)"
+    return Problem(message, file=path, field=field, hint=hint)
+
+
+def _repeated_ids(raw, path: Path) -> list[Problem]:
+    """Recipient ids must be unique (they name the messages' files)."""
+    seen: dict[str, int] = {}
+    found = []
+    for i, record in enumerate(raw if isinstance(raw, list) else []):
+        ident = record.get("id") if isinstance(record, dict) else None
+        if not isinstance(ident, str) or not ident:
+            continue
+        if ident in seen:
+            found.append(Problem(f"identificativo «{ident}» ripetuto (già in recipients[{seen[ident]}])",
+                                 file=path, field=f"recipients[{i}].id"))
+        seen.setdefault(ident, i)
+    return found
 
 
 def load_render_manifest(act_dir: Path) -> RenderManifest:
@@ -101,81 +177,14 @@ def load_render_manifest(act_dir: Path) -> RenderManifest:
         raise CircolariError(Problem(
             f"il manifest non è un JSON valido ({getattr(exc, 'msg', exc)})", file=path,
             line=line, hint="rigenerare l'atto con 'circolari render'")) from None
-    problems: list[Problem] = []
     if not isinstance(data, dict):
         raise CircolariError(Problem("il manifest deve essere un oggetto JSON", file=path))
-    if data.get("format") != SUPPORTED_FORMAT:
-        problems.append(Problem(
-            f"formato {data.get('format')!r} non supportato (atteso {SUPPORTED_FORMAT})",
-            file=path, field="format", hint="aggiornare circolari o rigenerare l'atto"))
-
-    a = data.get("act")
-    if not isinstance(a, dict):
-        problems.append(Problem("sezione mancante", file=path, field="act"))
-        a = {}
-    act = Act(
-        kind=_str(a, "kind", "act", problems, path) or "",
-        name=_str(a, "name", "act", problems, path) or "",
-        oggetto=_str(a, "oggetto", "act", problems, path) or "",
-        date=_str(a, "date", "act", problems, path, required=False),
-        protocollo=_str(a, "protocollo", "act", problems, path, required=False),
-        numero=_str(a, "numero", "act", problems, path, required=False),
-    )
-    if act.date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", act.date):
-        problems.append(Problem(f"data «{act.date}» non nel formato AAAA-MM-GG",
-                                file=path, field="act.date"))
-
-    s = data.get("sender")
-    if not isinstance(s, dict):
-        problems.append(Problem("sezione mancante", file=path, field="sender"))
-        s = {}
-    sender = Sender(denominazione=_str(s, "denominazione", "sender", problems, path) or "",
-                    pec=_str(s, "pec", "sender", problems, path) or "")
-    if sender.pec and (why := pec_problem(sender.pec)):
-        problems.append(Problem(why, file=path, field="sender.pec",
-                                hint="correggere la PEC del mittente e rigenerare l'atto"))
-
-    recipients: list[Recipient] = []
-    raw = data.get("recipients")
-    if not isinstance(raw, list) or not raw:
-        problems.append(Problem("nessun destinatario", file=path, field="recipients",
-                                hint="l'atto deve avere almeno un destinatario"))
-        raw = []
-    seen: dict[str, int] = {}
-    for i, r in enumerate(raw):
-        where = f"recipients[{i}]"
-        if not isinstance(r, dict):
-            problems.append(Problem("atteso un oggetto", file=path, field=where))
-            continue
-        rid = _str(r, "id", where, problems, path) or ""
-        if rid and not _ID.fullmatch(rid):
-            problems.append(Problem(
-                f"identificativo «{rid}» non valido", file=path, field=f"{where}.id",
-                hint="solo lettere, cifre, '.', '_' e '-' (diventa un nome di file)"))
-        elif rid in seen:
-            problems.append(Problem(f"identificativo «{rid}» ripetuto (già in "
-                                    f"recipients[{seen[rid]}])", file=path, field=f"{where}.id"))
-        seen.setdefault(rid, i)
-        pec = r.get("pec")
-        if not isinstance(pec, str) or (why := pec_problem(pec)):
-            why = pec_problem(pec) if isinstance(pec, str) else "indirizzo PEC mancante"
-            problems.append(Problem(why, file=path, field=f"{where}.pec",
-                                    hint=f"correggere la PEC di «{r.get('denominazione', rid)}» "
-                                         "nell'anagrafica e rigenerare l'atto"))
-            pec = ""
-        role = r.get("role")
-        if role not in ("to", "cc"):
-            problems.append(Problem(f"ruolo {role!r} non valido", file=path,
-                                    field=f"{where}.role",
-                                    hint="'to' (destinatario) o 'cc' (per conoscenza)"))
-        recipients.append(Recipient(
-            id=rid,
-            denominazione=_str(r, "denominazione", where, problems, path) or "",
-            ruolo=_str(r, "ruolo", where, problems, path, required=False),
-            pec=pec, role=role if role in ("to", "cc") else "to"))
-
-    files = data.get("files") if isinstance(data.get("files"), list) else []
+    problems = []
+    try:
+        manifest = RenderManifest.model_validate({k: v for k, v in data.items() if k != "path"})
+    except ValidationError as exc:
+        problems = [_problem(err, data, path) for err in exc.errors()]
+    problems += _repeated_ids(data.get("recipients"), path)
     if problems:
         raise CircolariError(problems)
-    return RenderManifest(path=path, act=act, sender=sender, recipients=recipients,
-                          files=files)
+    return manifest.model_copy(update={"path": path})

@@ -20,6 +20,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.kinds import label as kind_label
 from circolari.mail.headers import set_address, set_text
 from circolari.mail.manifest import Act, Recipient, Sender
 
@@ -30,16 +31,6 @@ TEMPLATE_NAME = "mail/messaggio.txt.j2"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 _SPACES = re.compile(r"\s{2,}")
-
-_KIND_LABEL = {
-    "circolare": "la circolare",
-    "nota": "la nota",
-    "decreto": "il decreto",
-    "dgr": "la deliberazione",
-    "delibera": "la deliberazione",
-    "deliberazione": "la deliberazione",
-    "lettera": "la lettera",
-}
 
 
 def clean_header_text(value: str) -> str:
@@ -158,7 +149,7 @@ class MessageBuilder:
         context = {
             "act": {
                 "kind": act.kind,
-                "descrizione": _KIND_LABEL.get(act.kind.lower(), "l'atto"),
+                "descrizione": kind_label(act.kind),
                 "name": act.name,
                 "oggetto": clean_header_text(act.oggetto),
                 "date": _italian_date(act.date),

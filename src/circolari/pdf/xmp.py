@@ -223,25 +223,12 @@ def parse_xmp_date(text: str | None) -> datetime | None:
 
 
 def parse_pdf_date(text: str | None) -> datetime | None:
-    """Parse a PDF date string (D:YYYYMMDDHHmmSSOHH'mm'); None if absent or malformed."""
-    import re
-    from datetime import timedelta, timezone
+    """Parse a PDF date string (D:YYYYMMDDHHmmSSOHH'mm', ISO 32000 §7.9.4) with pikepdf's decoder;
+    None if absent or malformed. (Writing stays ``pdf_date``: pikepdf's encoder drops the closing
+    apostrophe of the offset, and the bytes of the PDF must not change.)"""
+    from pikepdf.models.metadata import decode_pdf_date
 
-    m = re.fullmatch(
-        r"(?:D:)?(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?(?:([Zz+-])(?:(\d\d)'?(?:(\d\d)'?)?)?)?",
-        (text or "").strip(),
-    )
-    if not m:
-        return None
-    y, mo, d, h, mi, s, sign, oh, om = m.groups()
-    tz = None
-    if sign in ("Z", "z"):
-        tz = timezone.utc
-    elif sign:
-        delta = timedelta(hours=int(oh or 0), minutes=int(om or 0))
-        tz = timezone(delta if sign == "+" else -delta)
     try:
-        return datetime(int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0),
-                        int(s or 0), tzinfo=tz)
+        return decode_pdf_date((text or "").strip())
     except ValueError:
         return None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from circolari.errors import CircolariError, Problem, fail
+from circolari.errors import CircolariError, Problem, did_you_mean, fail
 from circolari.input.load import YamlDoc, load_yaml
 from circolari.model.registry import Ente, Gruppo
 from circolari.registry.pec import pec_problem
@@ -141,13 +140,13 @@ class Registry:
         for i, g in enumerate(gruppi):
             if g not in self.groups:
                 problems.append(Problem(f"gruppo «{g}» sconosciuto", file=file, line=where("gruppi", i),
-                                        field=f"{field}.gruppi", hint=_suggest(g, self.groups)))
+                                        field=f"{field}.gruppi", hint=suggest(g, self.groups)))
         for key, ids in (("enti", enti), ("esclusi", esclusi)):
             for i, ident in enumerate(ids):
                 if ident not in self.by_id:
                     problems.append(Problem(f"ente «{ident}» non presente nel registro", file=file,
                                             line=where(key, i), field=f"{field}.{key}",
-                                            hint=_suggest(ident, self.by_id)))
+                                            hint=suggest(ident, self.by_id)))
         if problems:
             raise CircolariError(problems)
         chosen: dict[str, Ente] = {}
@@ -179,6 +178,39 @@ def _validated_items(doc: YamlDoc, model, problems: list[Problem], keep_index: b
         yield (index, item) if keep_index else item
 
 
-def _suggest(name: str, known) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"forse «{close[0]}»?" if close else "vedere 'circolari recipients list'"
+def suggest(name: str, known) -> str:
+    """'forse «asst-garda»?' for a misspelt registry id, else where to look the ids up."""
+    return did_you_mean(name, known) or "vedere 'circolari recipients list'"
+
+
+_CACHE: dict[Path, tuple[tuple, Registry]] = {}
+
+
+def _fingerprint(folder: Path) -> tuple:
+    """What the registry was read from: each YAML file's name, size, modification time and inode."""
+    stats = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stats.append((path.name, st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(stats)
+
+
+def load_registry(folder: Path) -> Registry:
+    """The registry of ``folder`` for a render, read again when one of its files changed;
+    a registry with errors stops here (``check`` reports them all)."""
+    key = Path(folder).resolve()
+    fingerprint = _fingerprint(key)
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] != fingerprint:
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        cached = _CACHE[key] = (fingerprint, Registry.load(key))
+    registry = cached[1]
+    if registry.errors:
+        raise CircolariError([*registry.errors,
+                              Problem("il registro destinatari contiene errori: correggerli "
+                                      "(vedere 'circolari recipients check')", file=folder)])
+    return registry

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.output import sha256
 
@@ -113,7 +114,8 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
     from circolari.registry.registry import Registry
-    from circolari.review.checks import check_act
+    from circolari.input.acts import act_name, refuse_citation_errors
+    from circolari.review.checks import load_and_check
     from circolari.review.pages import look_of
     from circolari.series.review import current as series_current, render_for_review
 
@@ -126,12 +128,14 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
         project = project_for(act)
         templates = folder_files(project.templates)
         problems = _reviewed_problems(act, templates, reviewed)
+        loaded = None
         if not problems:
             try:
                 registry = Registry.load(project.recipients)
             except CircolariError:
                 registry = None
-            problems = [p for p in check_act(act, project, registry, today=today) if p.level == "errore"]
+            loaded, found = load_and_check(act, project, registry, today=today)
+            problems = [p for p in found if p.level == "errore"]
             if problems:
                 problems.append(Problem("l'atto ha errori: non può essere approvato", file=act,
                                         hint="correggerli, rigenerare il pacchetto con 'circolari review' e approvare"))
@@ -139,7 +143,8 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             results.append(Approval(act, "errore", problems))
             continue
         try:
-            rendered = render_for_review(act, project)
+            refuse_citation_errors(*loaded)
+            rendered = render_for_review(loaded, project, registry, name=act_name(act))
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
@@ -153,7 +158,7 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             "pacchetto": pack_hash, "hash_testo": sha256(text.encode("utf-8")),
             "numero_pagine": len(look.pages), "hash_pagine": look.hashes, "campi_firma": look.fields,
         }
-        series = series_current(act, project, registry)
+        series = series_current(loaded, registry)
         if series is not None:  # a letter series: each body's figures, for the next review (series/review.py)
             record["serie"] = series
         before = approved_record(act)
@@ -213,7 +218,7 @@ def approved_by(record: dict) -> str:
     """'approvato da Maria Rossi il 30/11/2026' (what the record holds)."""
     who = str(record.get("approvato_da") or "?")
     try:
-        when = dt.date.fromisoformat(str(record.get("data"))).strftime("%d/%m/%Y")
+        when = data_breve(dt.date.fromisoformat(str(record.get("data"))))
     except ValueError:
         when = "?"
     return f"approvato da {who} il {when}"

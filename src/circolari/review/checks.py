@@ -124,69 +124,47 @@ def _unique(folders: list[Path]) -> list[Path]:
 def check_act(path: Path, project, registry=None, *, today: dt.date | None = None,
               used: set[str] | None = None) -> list[Problem]:
     """Every problem of one act file; the ids of the entities it reaches are added to ``used``."""
+    return load_and_check(path, project, registry, today=today, used=used)[1]
+
+
+def load_and_check(path: Path, project, registry=None, *, today: dt.date | None = None,
+                   used: set[str] | None = None) -> tuple[tuple | None, list[Problem]]:
+    """((act, doc) or None when it does not load, every problem): one load serves the check and
+    a render after it (``render.render_loaded``)."""
     from circolari.input.acts import load_act
-    from circolari.compose.placeholders import problems as fatti_problems
 
     try:
         act, doc = load_act(path, check_fatti=False)
     except CircolariError as exc:
-        return exc.problems
-    found = fatti_problems(act, doc)
-    found += _resolve(act, doc, project, registry, used if used is not None else set())
-    if getattr(act, "serie", None) is not None and registry is not None:
-        from circolari.series.letters import plan
+        return None, exc.problems
+    return (act, doc), check_loaded(act, doc, project, registry, today=today, used=used)
 
-        found += plan(act, doc, registry).problems
+
+def check_loaded(act, doc, project, registry=None, *, today: dt.date | None = None,
+                 used: set[str] | None = None) -> list[Problem]:
+    """Every problem of an act already loaded (without its citations checked)."""
+    from circolari.compose.placeholders import problems as fatti_problems
+    from circolari.kinds import kind_of
+
+    kind = kind_of(act)
+    found = fatti_problems(act, doc)
+    found += kind.problems(act, doc, project, registry, used if used is not None else set())
     found += text_problems(act, doc)
     found += drafting_problems(act, doc)
-    found += own_date_problems(act, doc, today or dt.date.today())
+    found += kind.date_problems(act, doc, today or dt.date.today())
     return found
-
-
-def _resolve(act, doc, project, registry, used: set[str]) -> list[Problem]:
-    """What the renderer would find resolving recipients, letterhead and tables."""
-    found: list[Problem] = []
-    try:
-        if act.tipo == "circolare":
-            from circolari.compose.circolare import unverified_warnings
-            from circolari.input.profiles import load_profile
-
-            load_profile(project.templates, act.intestazione, act=doc.path, line=doc.line_of(("intestazione",)))
-            if registry is None:
-                return found
-            for key in ("destinatari", "per_conoscenza"):
-                selection = getattr(act, key)
-                if selection is None:
-                    continue
-                try:
-                    chosen = registry.resolve(selection.gruppi, selection.enti, selection.esclusi, file=doc.path,
-                                              field=key, lines=doc)
-                except CircolariError as exc:
-                    found += exc.problems
-                    continue
-                used.update(ente.id for ente in chosen)
-                found += unverified_warnings(chosen, doc, key)
-        else:
-            from circolari.compose.delibera import delibera_context
-
-            delibera_context(act, doc)
-    except CircolariError as exc:
-        found += exc.problems
-    return found
-
-
-def act_date(act) -> dt.date | None:
-    return act.seduta if act.tipo == "delibera" else act.data
 
 
 def text_problems(act, doc) -> list[Problem]:
     """Citations of other acts, dates and hand-written figures in every text of the act."""
-    from circolari.compose.placeholders import all_strings, markdown_texts, substitute, text_line
+    from circolari.compose.placeholders import all_strings, substitute, text_line
+    from circolari.kinds import kind_of
     from circolari.review import citations, dates, numbers
     from circolari.review.contradictions import contradictions
 
     found: list[Problem] = []
-    when = act_date(act)
+    kind = kind_of(act)
+    when = kind.date(act)
     for path, raw in all_strings(doc.data):
         if not raw or len(raw) < 6:
             continue
@@ -201,7 +179,7 @@ def text_problems(act, doc) -> list[Problem]:
         for message, written in [*numbers.words_vs_digits(text), *numbers.totals(text)]:
             found.append(Problem(message, file=doc.path, line=_line_of(doc, path, raw, text, written), field=field,
                                  hint="correggere la cifra o il testo (o citare un fatto con [[nome]])"))
-    for path, message, needle in contradictions(list(markdown_texts(act)), act.fatti):
+    for path, message, needle in contradictions(list(kind.markdown_texts(act)), act.fatti):
         found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle),
                              field=_field_name(path), level="avviso",
                              hint="citare il fatto con [[nome]] o correggere la cifra"))
@@ -219,19 +197,6 @@ def _line_of(doc, path, raw: str, text: str, written: str) -> int | None:
     before = text[max(0, position - 30):position].strip()
     lead = before.split("\n")[-1][-20:]
     return text_line(doc, path, lead) if lead and lead in raw else text_line(doc, path, "")
-
-
-def own_date_problems(act, doc, today: dt.date) -> list[Problem]:
-    """An adopted act (a DGR, a circolare with protocollo) cannot be dated in the future."""
-    if act.tipo == "delibera":
-        if act.seduta > today:
-            return [Problem(f"seduta del {act.seduta.strftime('%d/%m/%Y')} nel futuro: una delibera adottata "
-                            "non può avere una data successiva a oggi", file=doc.path, line=doc.line_of(("seduta",)),
-                            field="seduta")]
-    elif act.data and act.protocollo and act.data > today:
-        return [Problem(f"data {act.data.strftime('%d/%m/%Y')} nel futuro per un atto già protocollato",
-                        file=doc.path, line=doc.line_of(("data",)), field="data")]
-    return []
 
 
 def as_json(report: Report) -> list[dict]:

@@ -6,10 +6,10 @@ The legislature numeral of a regional act must fit its year; an act type nobody 
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
+from circolari.errors import did_you_mean
 from circolari.model.delibera import LEGISLATURE, legislature_problem
 
 # Act types, written without dots, spaces and case: "D.G.R." -> "dgr".
@@ -46,7 +46,7 @@ def find(text: str) -> list[Citation]:
     for m in CITATION.finditer(text):
         kind, formal = m.group("type"), bool(m.group("n") or m.group("leg"))
         if kind and _normal(kind) not in KNOWN_TYPES:
-            close = difflib.get_close_matches(_normal(kind), KNOWN_TYPES, n=1, cutoff=0.6)
+            close = did_you_mean(_normal(kind), KNOWN_TYPES)
             if not _looks_like_type(kind) or not (formal or close):
                 kind = None  # "e n. X/1185/2013" continues a list; "entro 31/2020" is no citation
         if kind is None and not formal:
@@ -68,8 +68,8 @@ def problems_in(text: str, act_year: int | None = None) -> list[tuple[str, str, 
     for c in find(text):
         kind = c.kind
         if kind is not None and kind not in KNOWN_TYPES:
-            close = difflib.get_close_matches(kind, sorted(KNOWN_TYPES), n=1, cutoff=0.6)
-            hint = f": forse «{close[0].upper()}»?" if close else ""
+            close = did_you_mean(kind, sorted(KNOWN_TYPES), show=str.upper)
+            hint = f": {close}" if close else ""
             out.append(("avviso", f"tipo di atto sconosciuto nella citazione «{c.text.strip()}»{hint}", c.text))
         if c.legislature:
             if c.legislature not in LEGISLATURE:

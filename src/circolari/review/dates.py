@@ -12,9 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-MESI = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
-        "agosto", "settembre", "ottobre", "novembre", "dicembre")
-GIORNI = ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica")
+from circolari.compose.italian import GIORNI, MESI, data_breve, data_lunga
 
 _WEEKDAY = r"(?:(?P<weekday>" + "|".join(g.replace("ì", "[iì]'?") for g in GIORNI) + r")\s*,?\s+)?"
 DATE = re.compile(
@@ -69,9 +67,9 @@ def problems_in(text: str, act_date: dt.date | None) -> list[tuple[str, str, str
         if f.weekday:
             written, real = _weekday_index(f.weekday), f.date.weekday()
             if written != real:
-                out.append(("errore", f"«{f.text}»: il {f.date.day} {MESI[f.date.month - 1]} {f.date.year} "
+                out.append(("errore", f"«{f.text}»: il {data_lunga(f.date)} "
                                       f"era {GIORNI[real]}, non {GIORNI[written]}", f.text))
         if f.is_end and act_date and f.date < act_date:
             out.append(("avviso", f"termine «{f.text}» precedente alla data dell'atto "
-                                  f"({act_date.strftime('%d/%m/%Y')})", f.text))
+                                  f"({data_breve(act_date)})", f.text))
     return out

@@ -53,14 +53,14 @@ class TextDiff:
 
 
 def rendered_words(rendered) -> list[Word]:
+    """Words of a render in memory: sections from its document tree, pages from its PDF."""
     files, name = rendered.files, rendered.name
-    return act_words(files[f"{name}.txt"].decode("utf-8"), files[f"{name}.html"].decode("utf-8"),
-                     files.get(f"{name}.pdf"))
+    return act_words(files[f"{name}.txt"].decode("utf-8"), rendered.document, files.get(f"{name}.pdf"))
 
 
 def text_words(text: str) -> list[Word]:
     """Words of a stored text (an approved render): no pages, no sections."""
-    return act_words(text, "", None)
+    return act_words(text, None, None)
 
 
 def compare(old: list[Word], new: list[Word]) -> TextDiff:

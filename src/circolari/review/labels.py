@@ -21,12 +21,9 @@ def act_label(path: Path, version: str = "") -> str:
     act = _load(path)
     if act is None:
         return str(path)
-    if act.tipo == "delibera":
-        head = f"DGR n. {act.legislatura}/{act.numero} del {act.seduta.strftime('%d/%m/%Y')}"
-    else:
-        protocollo = getattr(act, "protocollo", None)
-        head = "Nota" + (f" prot. {protocollo}" if protocollo else "") + \
-            (f" del {act.data.strftime('%d/%m/%Y')}" if getattr(act, "data", None) else "")
+    from circolari.kinds import kind_of
+
+    head = kind_of(act).heading(act)
     title = " ".join(str(act.oggetto).split())
     title = title if len(title) <= 90 else title[:89] + "…"
     return f"{head} «{title}»" + (f" ({version})" if version else "")
@@ -34,14 +31,15 @@ def act_label(path: Path, version: str = "") -> str:
 
 def fatti_summary(old: Path, new: Path) -> list[str]:
     """'tariffa_sub_acute: 190 → 195, 3 occorrenze' for each declared figure that changed."""
-    from circolari.compose.placeholders import PLACEHOLDER, format_value, markdown_texts
+    from circolari.compose.placeholders import PLACEHOLDER, format_value
+    from circolari.kinds import kind_of
 
     before, after = _load(old), _load(new)
     if before is None or after is None:
         return []
     a, b = getattr(before, "fatti", None) or {}, getattr(after, "fatti", None) or {}
     cited: dict[str, int] = {}
-    for _, text in markdown_texts(after):
+    for _, text in kind_of(after).markdown_texts(after):
         for m in PLACEHOLDER.finditer(text):
             cited[m.group(1)] = cited.get(m.group(1), 0) + 1
     lines = []

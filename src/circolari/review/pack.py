@@ -117,19 +117,23 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
 
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
+    from circolari.input.acts import act_name, refuse_citation_errors
     from circolari.review.approve import approved_by, approved_look, approved_path, approved_record, approved_text
     from circolari.review.pages import compare_looks, look_diff_html, look_of
-    from circolari.review.checks import check_act
+    from circolari.review.checks import load_and_check
     from circolari.review.diff import compare, html_fragment, rendered_words, text_words
     from circolari.review.preview import page_images
     from circolari.series.review import (current as series_current, render_for_review, section as series_section,
                                          summary as series_summary)
 
     name = act.stem
-    problems = check_act(act, project, registry, today=today)
+    loaded, problems = load_and_check(act, project, registry, today=today)  # loaded once for both
     entry = Entry(act, "errore", problems)
     try:
-        rendered = render_for_review(act, project)
+        if loaded is None:
+            raise CircolariError(problems)
+        refuse_citation_errors(*loaded)
+        rendered = render_for_review(loaded, project, registry, name=act_name(act))
     except CircolariError as exc:
         known = {p.format() for p in problems}
         entry.problems = problems + [p for p in exc.problems if p.format() not in known]
@@ -149,7 +153,7 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
     approved = approved_text(act)
     record = approved_record(act)
     look_html = ""
-    series = series_current(act, project, registry)
+    series = series_current(loaded, registry)
     series_html = "" if series is None else series_section(series, None)[1]
     if approved is None:
         entry.status = "non approvato"

@@ -6,39 +6,24 @@
 - variables the act's context does not provide, and fields the act model does not have
   (``atto.xyz``), following ``for``, ``set``, ``with`` and ``include`` through the tree.
 
-The context each main template receives is described in ``CONTEXTS``; it mirrors
-``compose/circolare.py`` and ``compose/delibera.py`` (a test keeps them in step).
+The context each main template receives is the ``TypedDict`` its kind of act builds
+(``kinds/circolare.py``, ``kinds/delibera.py``).
 """
 
 from __future__ import annotations
 
-import difflib
 import typing
 from pathlib import Path
 
-from circolari.errors import Problem
-
-_TABELLA = {"titolo": str, "colonne": ("list", {"intestazione": str, "larghezza": float, "allineamento": str}),
-            "righe": ("list", ("list", str))}
-_ALLEGATO = {"numero": int, "titolo": str, "parte_integrante": bool, "tabelle": ("list", _TABELLA),
-             "sezioni": ("list", {"titolo": str, "testo": str, "tabelle": ("list", _TABELLA)})}
-
+from circolari.errors import Problem, did_you_mean
 
 def contexts() -> dict[str, tuple[str, dict]]:
-    """Main template -> (kind of act, the type of each context variable)."""
-    from circolari.compose.circolare import TEMPLATE as CIRCOLARE
-    from circolari.compose.delibera import TEMPLATE as DELIBERA
-    from circolari.model.circolare import Circolare
-    from circolari.model.delibera import Assessore, Delibera
-    from circolari.model.profile import Profilo
-    from circolari.model.registry import Ente
+    """Kind of act -> (its main template, the checker type of each variable of its context),
+    read from the kind's ``TypedDict`` (``circolari.kinds``): the one description of it."""
+    from circolari.kinds import KINDS
 
-    return {
-        CIRCOLARE: ("circolare", {"atto": Circolare, "profilo": Profilo, "destinatari": ("list", Ente),
-                                  "per_conoscenza": ("list", Ente), "categorie": ("list", str), "firma_campo": str}),
-        DELIBERA: ("delibera", {"atto": Delibera, "assessori_colonne": ("list", ("list", Assessore)),
-                                "allegati": ("list", _ALLEGATO), "riferimento": str, "parere_base": str}),
-    }
+    return {name: (kind.template, {key: _resolve(value) for key, value in kind.context_types().items()})
+            for name, kind in KINDS.items()}
 
 
 _ALWAYS = {"loop", "true", "false", "none", "True", "False", "None", "self", "varargs", "kwargs", "caller"}
@@ -46,9 +31,12 @@ UNKNOWN = None
 
 
 def _resolve(annotation):
-    """A pydantic field annotation as a checker type: model class, ("list", T), ("dict", T), or UNKNOWN."""
+    """A pydantic field or context annotation as a checker type: model class, ("list", T), ("dict", T),
+    a dict of keys and types (a ``TypedDict``), or UNKNOWN."""
     from pydantic import BaseModel
 
+    if typing.is_typeddict(annotation):
+        return {key: _resolve(value) for key, value in typing.get_type_hints(annotation).items()}
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
         return _resolve(args[0])
@@ -66,7 +54,9 @@ def _resolve(annotation):
 
 def _describe(t) -> str:
     if isinstance(t, type):
-        return {"Circolare": "una circolare", "Delibera": "una delibera"}.get(t.__name__, f"«{t.__name__}»")
+        from circolari.kinds import KINDS
+
+        return next((kind.indefinite for kind in KINDS.values() if kind.model() is t), f"«{t.__name__}»")
     return "questo valore"
 
 
@@ -90,7 +80,7 @@ class TemplateChecker:
         names = sorted(p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2"))
         for name in names:
             self.tree(name)
-        for name, (kind, context) in contexts().items():
+        for kind, (name, context) in contexts().items():
             if name not in names:
                 self.report(f"manca il template principale «{name}» (serve a ogni {kind})", None, file=self.folder)
                 continue
@@ -137,10 +127,9 @@ class TemplateChecker:
                 if not self._exists(target.value):
                     verb = {"Include": "incluso", "Extends": "esteso", "Import": "importato",
                             "FromImport": "importato"}[type(node).__name__]
-                    close = difflib.get_close_matches(target.value, [p.relative_to(self.folder).as_posix()
-                                                                     for p in self.folder.rglob("*.j2")], n=1)
+                    known = [p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2")]
                     self.report(f"template {verb} «{target.value}» non esiste", node.lineno, name=name,
-                                hint=f"forse «{close[0]}»?" if close else None)
+                                hint=did_you_mean(target.value, known))
                 elif isinstance(node, nodes.FromImport):
                     parent = self.tree(target.value)
                     if parent is not None:
@@ -160,11 +149,11 @@ class TemplateChecker:
         for node in tree.find_all(nodes.Filter):
             if node.name not in self.env.filters:
                 self.report(f"filtro «{node.name}» sconosciuto", node.lineno, name=name,
-                            hint=_close(node.name, self.env.filters))
+                            hint=did_you_mean(node.name, self.env.filters))
         for node in tree.find_all(nodes.Test):
             if node.name not in self.env.tests:
                 self.report(f"test «{node.name}» sconosciuto", node.lineno, name=name,
-                            hint=_close(node.name, self.env.tests))
+                            hint=did_you_mean(node.name, self.env.tests))
 
     def _blocks(self, name: str, seen: set) -> set | None:
         from jinja2 import nodes
@@ -270,7 +259,7 @@ class TemplateChecker:
                 return scope.get(node.name)
             if node.name not in _ALWAYS and node.name not in self.env.globals:
                 self.report(f"variabile «{node.name}» non disponibile nel template", node.lineno, name=self._name,
-                            hint=_close(node.name, scope) or "variabili: " + ", ".join(sorted(scope)))
+                            hint=did_you_mean(node.name, scope) or "variabili: " + ", ".join(sorted(scope)))
             return UNKNOWN
         if isinstance(node, nodes.Getattr):
             return self.attribute(self.expr(node.node, scope), node.attr, node)
@@ -312,22 +301,17 @@ class TemplateChecker:
             if hasattr(base, attr):
                 return UNKNOWN
             self.report(f"il template usa «{attr}», ma {_describe(base)} non ha il campo «{attr}»", node.lineno,
-                        name=self._name, hint=_close(attr, fields) or "campi: " + ", ".join(fields))
+                        name=self._name, hint=did_you_mean(attr, fields) or "campi: " + ", ".join(fields))
             return UNKNOWN
         if isinstance(base, dict):
             if attr in base:
                 return base[attr]
             self.report(f"il template usa «{attr}», che non è fra i dati forniti ({', '.join(base)})",
-                        node.lineno, name=self._name, hint=_close(attr, base))
+                        node.lineno, name=self._name, hint=did_you_mean(attr, base))
             return UNKNOWN
         if isinstance(base, tuple) and base[0] == "dict":
             return base[1]
         return UNKNOWN
-
-
-def _close(name: str, known) -> str | None:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"forse «{close[0]}»?" if close else None
 
 
 def check_templates(folder: Path) -> list[Problem]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import assert_never
 
-from circolari.document.tree import Columns, Group, ListBlock, Paragraph, Run, Table
+from circolari.document.tree import Columns, Group, ListBlock, PageBreak, Paragraph, Run, Table
 
 _HEADINGS = {"allegato-titolo", "titolo-1", "titolo-2", "titolo-3", "titolo-4", "delibera"}
 _WORD = re.compile(r"\S+")
@@ -36,39 +37,44 @@ def _sections(document) -> list[tuple[str, list]]:
     heading, premessa, paragraph = None, 0, 0
     current = "inizio"
     for block in document.body:
-        if isinstance(block, Paragraph):
-            style, text = block.style, block.text
-            if style in _HEADINGS:
-                heading, paragraph = _short(text), 0
-                current = "DELIBERA" if style == "delibera" else heading
-            elif style == "premessa" and block.inlines and isinstance(block.inlines[0], Run) and block.inlines[0].bold:
-                premessa += 1
-                current = f"premessa {premessa} ({block.inlines[0].text.strip()})"
-            elif style.startswith(("destinatari", "epc")):
-                current = "destinatari"
-            elif style.startswith("dgr-"):
-                current = "frontespizio"
-            elif style in ("oggetto", "data", "saluti"):
-                current = {"oggetto": "oggetto", "data": "data e protocollo", "saluti": "saluti"}[style]
-            elif style in ("corpo", "dispositivo"):
-                paragraph += 1
-                current = f"{heading + ', ' if heading else ''}paragrafo {paragraph}"
-            out.append((current, [block]))
-        elif isinstance(block, ListBlock) and block.items and any(
-                isinstance(b, Paragraph) and b.style == "dispositivo" for b in block.items[0]):
-            for number, item in enumerate(block.items, start=block.start):
-                out.append((f"punto {number} del dispositivo", [ListBlock(block.kind, [item], number)]))
-            current = "dopo il dispositivo"
-        elif isinstance(block, Table):
-            out.append((f"tabella «{_short(block.title, 40)}»" if block.title else f"{current}, tabella", [block]))
-        elif isinstance(block, Group) and block.signature:
-            out.append(("firma", [block]))
-        elif isinstance(block, Columns) and current == "inizio":
-            out.append(("intestazione", [block]))
-        else:
-            if current in ("oggetto", "data e protocollo", "inizio") and isinstance(block, (Group, Columns)):
-                current = "destinatari"
-            out.append((current, [block]))
+        match block:
+            case Paragraph():
+                style, text = block.style, block.text
+                if style in _HEADINGS:
+                    heading, paragraph = _short(text), 0
+                    current = "DELIBERA" if style == "delibera" else heading
+                elif style == "premessa" and block.inlines and isinstance(block.inlines[0], Run) and block.inlines[0].bold:
+                    premessa += 1
+                    current = f"premessa {premessa} ({block.inlines[0].text.strip()})"
+                elif style.startswith(("destinatari", "epc")):
+                    current = "destinatari"
+                elif style.startswith("dgr-"):
+                    current = "frontespizio"
+                elif style in ("oggetto", "data", "saluti"):
+                    current = {"oggetto": "oggetto", "data": "data e protocollo", "saluti": "saluti"}[style]
+                elif style in ("corpo", "dispositivo"):
+                    paragraph += 1
+                    current = f"{heading + ', ' if heading else ''}paragrafo {paragraph}"
+                out.append((current, [block]))
+            case ListBlock() if block.items and any(
+                    isinstance(b, Paragraph) and b.style == "dispositivo" for b in block.items[0]):
+                for number, item in enumerate(block.items, start=block.start):
+                    out.append((f"punto {number} del dispositivo", [ListBlock(block.kind, [item], number)]))
+                current = "dopo il dispositivo"
+            case Table():
+                out.append((f"tabella «{_short(block.title, 40)}»" if block.title else f"{current}, tabella", [block]))
+            case Group() if block.signature:
+                out.append(("firma", [block]))
+            case Columns() if current == "inizio":
+                out.append(("intestazione", [block]))
+            case Group() | Columns():
+                if current in ("oggetto", "data e protocollo", "inizio"):
+                    current = "destinatari"
+                out.append((current, [block]))
+            case ListBlock() | PageBreak():
+                out.append((current, [block]))
+            case _:
+                assert_never(block)
     return out
 
 
@@ -114,15 +120,11 @@ def pdf_page_words(pdf: bytes) -> list[tuple[str, int]]:
     return out
 
 
-def act_words(text: str, html: str, pdf: bytes | None) -> list[Word]:
-    """Every word of the act's text with its line, section and page."""
-    from circolari.document.parse import parse_html
-
+def act_words(text: str, document, pdf: bytes | None) -> list[Word]:
+    """Every word of the act's text with its line, section (from ``document``, the tree the
+    text was written from; None for a stored text) and page (from ``pdf``)."""
     lines = text.split("\n")
-    try:
-        labels = line_sections(parse_html(html))
-    except Exception:  # a section label is a courtesy: never fail a diff for it
-        labels = []
+    labels = line_sections(document) if document is not None else []
     if len(labels) != len(lines):
         labels = [""] * len(lines)
     words = [(m.group(0), n) for n, line in enumerate(lines) for m in _WORD.finditer(line)]

@@ -15,4 +15,6 @@ def is_series_file(path: Path) -> bool:
         data = load_yaml(path).data
     except CircolariError:
         return False
-    return isinstance(data, dict) and data.get("tipo") == "circolare" and "serie" in data
+    from circolari.kinds.circolare import CIRCOLARE
+
+    return isinstance(data, dict) and data.get("tipo") == CIRCOLARE.name and "serie" in data

@@ -133,7 +133,7 @@ def _addressed(act, doc, registry, problems: list[Problem]):
 
 def _letter(index: int, row: Row, act, registry, allowed: set | None, seen: dict, table: Table,
             problems: list[Problem]) -> Letter | None:
-    from circolari.registry.registry import _suggest
+    from circolari.registry.registry import suggest
 
     serie = act.serie
     column = serie.colonna_ente
@@ -151,7 +151,7 @@ def _letter(index: int, row: Row, act, registry, allowed: set | None, seen: dict
         ident = str(ident).strip()
         located = registry.by_id.get(ident)
         if located is None:
-            problem(f"ente «{ident}» non presente nel registro", column, _suggest(ident, registry.by_id))
+            problem(f"ente «{ident}» non presente nel registro", column, suggest(ident, registry.by_id))
         elif ident in seen:
             problem(f"ente «{ident}» ripetuto (già alla riga {seen[ident]})", column,
                     "una sola riga per ente: una lettera ciascuno")

@@ -15,42 +15,33 @@ from circolari.errors import CircolariError
 from circolari.series.diff import Change, changes, snapshot
 
 
-def render_for_review(act: Path, project):
-    """The act rendered as the pack shows it: a series as its first letter, any other act as itself."""
-    from circolari.render import render_act
-
-    if not _is_series(act):
-        return render_act(act, project)
+def render_for_review(loaded, project, registry, *, name: str):
+    """The act (``loaded``: act and document) as the pack shows it: a series as its first letter,
+    any other act as itself."""
     from circolari.render import render_loaded
-    from circolari.series.letters import letter_act
-    from circolari.series.run import load_series
+    from circolari.series.letters import letter_act, plan
 
-    loaded, doc, result = load_series(act, project)
+    act, doc = loaded
+    if getattr(act, "serie", None) is None or registry is None:
+        return render_loaded(act, doc, project, name=name)
+    result = plan(act, doc, registry)
+    if result.errors:
+        raise CircolariError(result.problems)
     if not result.letters:
-        return render_act(act, project)
-    return render_loaded(letter_act(loaded, result.letters[0]), doc, project, name=Path(act).stem)
+        return render_loaded(act, doc, project, name=name)
+    return render_loaded(letter_act(act, result.letters[0]), doc, project, name=name)
 
 
-def _is_series(act: Path) -> bool:
-    from circolari.series.detect import is_series_file
-
-    return is_series_file(Path(act))
-
-
-def current(act: Path, project, registry) -> dict | None:
+def current(loaded, registry) -> dict | None:
     """The series' snapshot now, or None (not a series, or a table with errors: ``check`` shows them)."""
-    from circolari.input.acts import load_act
     from circolari.series.letters import plan
 
-    if registry is None:
+    if registry is None or loaded is None:
         return None
-    try:
-        loaded, doc = load_act(act)
-    except CircolariError:
+    act, doc = loaded
+    if getattr(act, "serie", None) is None:
         return None
-    if getattr(loaded, "serie", None) is None:
-        return None
-    result = plan(loaded, doc, registry)
+    result = plan(act, doc, registry)
     return None if result.errors else snapshot(result.letters)
 
 

@@ -22,7 +22,7 @@ from circolari.series.parallel import parallel_map
 def load_series(path: Path, project):
     """(act, doc, plan) of a valid series; every table problem at once otherwise."""
     from circolari.input.acts import load_act
-    from circolari.render import load_registry
+    from circolari.registry.registry import load_registry
 
     act, doc = load_act(path)
     result = plan(act, doc, load_registry(project.recipients))
@@ -60,7 +60,7 @@ def _common_key(path: Path, act, project) -> str:
     """What every letter depends on besides its row: act file, templates, letterhead, program."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from circolari.compose.circolare import TEMPLATE
+    from circolari.kinds.circolare import CIRCOLARE
     from circolari.input.profiles import profile_path
     from circolari.render import _template_files
 
@@ -68,7 +68,7 @@ def _common_key(path: Path, act, project) -> str:
         program = version("circolari")
     except PackageNotFoundError:
         program = "?"
-    files = [path, *_template_files(project.templates, TEMPLATE), profile_path(project.templates, act.intestazione)]
+    files = [path, *_template_files(project.templates, CIRCOLARE.template), profile_path(project.templates, act.intestazione)]
     return sha256(json.dumps([program, *[sha256(Path(f).read_bytes()) for f in files]]).encode())
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from circolari.compose.italian import data_breve
+
 _ITALIAN_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
 
@@ -63,5 +65,5 @@ def convert(value, kind: str):
 def show(value) -> str:
     """A cell as the clerk typed it, for messages."""
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y")
+        return data_breve(value)
     return str(value)

@@ -89,7 +89,9 @@ def open_for_signing(src: Path, raw: bytes):
     from pyhanko.pdf_utils.misc import PdfError
 
     try:
-        return _pdfa_writer_class()(BytesIO(raw), strict=False)
+        from circolari.signature.pyhanko_compat import pdfa_writer_class
+
+        return pdfa_writer_class()(BytesIO(raw), strict=False)
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise fail(f"il PDF è danneggiato o troncato: {exc}", file=src,
                    hint="rigenerare il PDF con «circolari»") from None
@@ -259,49 +261,3 @@ def _stamp_font() -> bytes:
     out = BytesIO()
     subset.save_font(font, out, options)
     return out.getvalue()
-
-
-def _pdfa_writer_class():
-    """IncrementalPdfFileWriter that keeps Info and XMP in step (PDF/A)."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.metadata.model import VENDOR
-
-    from circolari.pdf.xmp import bump_xmp, pdf_date
-
-    class PdfaIncrementalWriter(IncrementalPdfFileWriter):
-        # PDF/A-2 is PDF 1.7: pyHanko would declare 2.0 for ECDSA (ISO 32002).
-        def ensure_output_version(self, version):
-            super().ensure_output_version(min(tuple(version), (1, 7)))
-
-        def register_extension(self, ext):
-            if str(ext.base_version) != "/2.0":
-                super().register_extension(ext)
-
-        def _update_meta(self):
-            when = datetime.now(timezone.utc).astimezone().replace(microsecond=0)
-            producer = VENDOR
-            if self._info is not None:
-                info = self._info.get_object()
-                old = str(info.get("/Producer", "")) if "/Producer" in info else ""
-                producer = old if VENDOR in old else "; ".join(p for p in (old, VENDOR) if p)
-                info["/Producer"] = generic.TextStringObject(producer)
-                info["/ModDate"] = generic.TextStringObject(pdf_date(when))
-                self.mark_update(self._info)
-            if "/Metadata" not in self.root:
-                return
-            old_xmp = self.root["/Metadata"].data
-            stream = generic.StreamObject(
-                {"/Type": generic.pdf_name("/Metadata"), "/Subtype": generic.pdf_name("/XML")},
-                stream_data=bump_xmp(old_xmp, modified=when, producer=producer),
-            )
-            ref = self.root.raw_get("/Metadata")
-            if isinstance(ref, generic.IndirectObject):  # same object number: no orphan copy
-                self.objects[(ref.generation, ref.idnum)] = stream
-            else:
-                self.root["/Metadata"] = self.add_object(stream)
-                self.update_root()
-
-    return PdfaIncrementalWriter
-
-

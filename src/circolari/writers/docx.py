@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
+from typing import assert_never
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
@@ -25,6 +26,8 @@ from docx.shared import Pt
 
 from circolari.document import styles as S
 from circolari.writers.docx_base import new_document, package_bytes
+from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph_properties, remove_paragraph,
+                                           row_properties, story_container, style_id, table_properties)
 from circolari.writers.docx_package import finish_package, prepare_shared
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
@@ -183,13 +186,13 @@ def _add_run(paragraph, text: str, *, bold: bool = False, italic: bool = False,
         if text.strip() != text:
             t.set(qn("xml:space"), "preserve")
         r.append(t)
-    paragraph._p.append(r)
+    paragraph_element(paragraph).append(r)
 
 
 def _set_style(paragraph, style_id: str) -> None:
     """Set a paragraph style by id, as python-docx's ``_p.style`` does, on a paragraph without
     paragraph properties yet (a new one) without its schema-order lookups."""
-    p = paragraph._p
+    p = paragraph_element(paragraph)
     if p.pPr is not None:
         p.style = style_id
         return
@@ -208,7 +211,7 @@ def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
             rpr.append(OxmlElement("w:b"))
             r.append(rpr)
         r.append(child)
-        paragraph._p.append(r)
+        paragraph_element(paragraph).append(r)
 
     def char(kind):
         el = OxmlElement("w:fldChar")
@@ -241,53 +244,58 @@ class _Writer:
 
     def inlines(self, paragraph, inlines):
         for item in inlines:
-            if isinstance(item, Run):
-                _add_run(paragraph, item.text, bold=item.bold, italic=item.italic, underline=item.underline)
-            elif isinstance(item, Break):
-                paragraph.add_run().add_break(WD_BREAK.LINE)
-            elif isinstance(item, Field):
-                if item.kind in _FIELD_CODE:
+            match item:
+                case Run():
+                    _add_run(paragraph, item.text, bold=item.bold, italic=item.italic, underline=item.underline)
+                case Break():
+                    paragraph.add_run().add_break(WD_BREAK.LINE)
+                case Field() if item.kind in _FIELD_CODE:
                     _add_field(paragraph, _FIELD_CODE[item.kind], "1", item.bold)
-                elif item.kind == "act-pages":
+                case Field() if item.kind == "act-pages":
                     # NUMPAGES, which Word and LibreOffice recompute; its cached result the PDF's figure
                     value = self.fields[item.kind]
                     _add_field(paragraph, "NUMPAGES", str(value), item.bold)
                     if item.unit:
                         _add_run(paragraph, " " + item.text(value).split(" ", 1)[1], bold=item.bold)
-                else:
+                case Field():
                     _add_run(paragraph, item.text(self.fields[item.kind]), bold=item.bold)
+                case _:
+                    assert_never(item)
 
     def blocks(self, container, blocks, level: int = 0, numbering: tuple[int, int] | None = None):
         """Write ``blocks`` into ``container`` (document body, header, footer or cell)."""
         written = []
         for block in blocks:
-            if isinstance(block, Paragraph):
-                p = self.paragraph(container, block.style)
-                self.inlines(p, block.inlines)
-                if numbering:
-                    self._number(p, *numbering)
-                    numbering = None  # only the item's first paragraph carries the marker
-                elif level:
-                    p.paragraph_format.left_indent = Pt(level * S.LIST_INDENT)
-                written.append(p)
-            elif isinstance(block, ListBlock):
-                num_id = self.numbering.new_list(block.kind, block.start)
-                for item in block.items:
-                    written += self.blocks(container, item, level + 1, (num_id, level))
-            elif isinstance(block, Table):
-                self.table(container, block)
-            elif isinstance(block, Group):
-                if block.signature:
-                    self.keep_tail(written)
-                inner = self.blocks(container, block.blocks, level)
-                for p in inner[:-1]:
-                    p.paragraph_format.keep_with_next = True
-                written += inner
-            elif isinstance(block, Columns):
-                self.columns(container, block)
-            elif isinstance(block, PageBreak):
-                p = container.add_paragraph()
-                p.add_run().add_break(WD_BREAK.PAGE)
+            match block:
+                case Paragraph():
+                    p = self.paragraph(container, block.style)
+                    self.inlines(p, block.inlines)
+                    if numbering:
+                        self._number(p, *numbering)
+                        numbering = None  # only the item's first paragraph carries the marker
+                    elif level:
+                        p.paragraph_format.left_indent = Pt(level * S.LIST_INDENT)
+                    written.append(p)
+                case ListBlock():
+                    num_id = self.numbering.new_list(block.kind, block.start)
+                    for item in block.items:
+                        written += self.blocks(container, item, level + 1, (num_id, level))
+                case Table():
+                    self.table(container, block)
+                case Group():
+                    if block.signature:
+                        self.keep_tail(written)
+                    inner = self.blocks(container, block.blocks, level)
+                    for p in inner[:-1]:
+                        p.paragraph_format.keep_with_next = True
+                    written += inner
+                case Columns():
+                    self.columns(container, block)
+                case PageBreak():
+                    p = container.add_paragraph()
+                    p.add_run().add_break(WD_BREAK.PAGE)
+                case _:
+                    assert_never(block)
         return written
 
     def keep_tail(self, written) -> None:
@@ -295,7 +303,7 @@ class _Writer:
         with it too (Word carries its last lines over, two at least with widow control)."""
         keeping = {self.style_ids[name] for name, st in S.STYLES.items() if st.keep_with_next}
         for paragraph in reversed(written):
-            if paragraph._p.style not in keeping:
+            if style_id(paragraph) not in keeping:
                 paragraph.paragraph_format.keep_with_next = True
                 return
 
@@ -306,7 +314,7 @@ class _Writer:
         return paragraph
 
     def _number(self, paragraph, num_id: int, level: int):
-        ppr = paragraph._p.get_or_add_pPr()
+        ppr = paragraph_properties(paragraph)
         num_pr = OxmlElement("w:numPr")
         ilvl = OxmlElement("w:ilvl")
         ilvl.set(qn("w:val"), str(level))
@@ -334,7 +342,7 @@ class _Writer:
         cell_style = self.style_ids["tabella"]
         rows = table.rows
         header = rows[0]
-        tr_pr = header._tr.get_or_add_trPr()
+        tr_pr = row_properties(header)
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
         tr_pr.append(repeat)
@@ -342,7 +350,7 @@ class _Writer:
             self._cell(cell, column.header, head_style, column.align, width)
         for row, values in zip(rows[1:], block.rows):
             no_split = OxmlElement("w:cantSplit")
-            row._tr.get_or_add_trPr().append(no_split)
+            row_properties(row).append(no_split)
             for cell, value, column, width in zip(row.cells, values, block.columns, widths):
                 self._cell(cell, value, cell_style, column.align, width)
 
@@ -361,20 +369,19 @@ class _Writer:
             el = OxmlElement(f"w:{edge}")
             el.set(qn("w:val"), "nil")
             borders.append(el)
-        table._tbl.tblPr.append(borders)
+        table_properties(table).append(borders)
         for cell, column in zip(table.rows[0].cells, block.columns):
             self.blocks(cell, column)
             first = cell.paragraphs[0]
             if not first.text and len(cell.paragraphs) > 1:
-                first._p.getparent().remove(first._p)
+                remove_paragraph(first)
 
 
 def _add_table(container, rows: int, cols: int):
     """Document and cells take (rows, cols); headers and footers also need the width."""
     from docx.document import Document as WordDocument
-    from docx.table import _Cell
 
-    if isinstance(container, (WordDocument, _Cell)):
+    if isinstance(container, WordDocument) or is_cell(container):
         return container.add_table(rows, cols)
     return container.add_table(rows, cols, Pt(S.TEXT_WIDTH))
 
@@ -393,7 +400,7 @@ def _cell_margins(table, padding: dict[str, float]) -> None:
         el.set(qn("w:w"), str(round(points * 20)))
         el.set(qn("w:type"), "dxa")
         margins.append(el)
-    tbl_pr = table._tbl.tblPr
+    tbl_pr = table_properties(table)
     look = tbl_pr.find(qn("w:tblLook"))
     if look is None:
         tbl_pr.append(margins)
@@ -404,15 +411,12 @@ def _cell_margins(table, padding: dict[str, float]) -> None:
 def _furnish(writer: _Writer, part, blocks, *, gap: float = 0.0):
     """Fill a header or footer part with ``blocks``; ``gap`` (a header's) below its last paragraph,
     so that a header taller than the top margin pushes the body down as in the PDF."""
-    from docx.blkcntnr import BlockItemContainer
-
     part.is_linked_to_previous = False
-    definition = part._get_or_add_definition()
-    part = BlockItemContainer(definition.element, definition)  # python-docx's proxy looks it up at each use
+    part = story_container(part)
     default = part.paragraphs[0]
     writer.blocks(part, blocks)
     if not default.text and len(part.paragraphs) > 1:
-        default._p.getparent().remove(default._p)
+        remove_paragraph(default)
     if not blocks:  # nothing to show: a 1 pt line that takes no room from the body
         _spacer(default, 1)
     elif gap:
@@ -443,7 +447,7 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     writer = _Writer(document, style_ids, fields)
     if document.paragraphs:
         first = document.paragraphs[0]
-        first._p.getparent().remove(first._p)
+        remove_paragraph(first)
     if doc.first_header:
         section.different_first_page_header_footer = True
         _furnish(writer, section.first_page_header, doc.first_header, gap=S.FURNITURE_GAP)

@@ -18,9 +18,9 @@ from functools import lru_cache
 from docx import Document as _template_document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.part import Part, XmlPart
-from docx.opc.pkgwriter import _ContentTypesItem
 from docx.package import Package
 
+from circolari.writers.docx_compat import content_types_xml
 from circolari.writers.zip_writer import Member, write_zip
 
 _CONTENT_TYPES = "[Content_Types].xml"
@@ -85,7 +85,7 @@ def package_bytes(document) -> bytes:
     package = document.part.package
     base = package.circolari_base
     parts = list(package.iter_parts())
-    members = [Member.of(_CONTENT_TYPES, _ContentTypesItem.from_parts(parts).blob),
+    members = [Member.of(_CONTENT_TYPES, content_types_xml(parts)),
                Member.of("_rels/.rels", package.rels.xml)]
     for part in parts:
         shared = part in base.shared

@@ -28,6 +28,7 @@ from docx.oxml.ns import qn
 
 from circolari import __version__
 from circolari.document import styles as S
+from circolari.writers.docx_compat import set_part_blob
 
 LANGUAGE = "it-IT"
 FONT_FAMILY = S.DOCX_FONT
@@ -88,11 +89,11 @@ def _embed_fonts(document) -> None:
     for number, (face, key, blob) in enumerate(_faces(), start=1):
         part = Part(PackURI(f"/word/fonts/font{number}.odttf"), OBFUSCATED_FONT, blob, document.part.package)
         embeds.append(f'<w:{FACES[face]} r:id="{table.relate_to(part, RT.FONT)}" w:fontKey="{key}"/>')
-    table._blob = (
+    set_part_blob(table, (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         f'<w:fonts xmlns:w="{_W}" xmlns:r="{_R}">'
         f'<w:font w:name="{escape(FONT_FAMILY, quote=False)}"><w:charset w:val="00"/><w:family w:val="swiss"/>'
-        f'<w:pitch w:val="variable"/>{"".join(embeds)}</w:font></w:fonts>').encode("utf-8")
+        f'<w:pitch w:val="variable"/>{"".join(embeds)}</w:font></w:fonts>').encode("utf-8"))
     settings = document.settings.element
     if settings.find(qn("w:embedTrueTypeFonts")) is None:
         embed = OxmlElement("w:embedTrueTypeFonts")
@@ -136,7 +137,7 @@ def body_counts(document) -> dict[str, int]:
 def _app_properties(document, pages: int) -> None:
     counts = body_counts(document)
     app = document.part.package.part_related_by(RT.EXTENDED_PROPERTIES)
-    app._blob = (
+    set_part_blob(app, (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
         '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
@@ -146,4 +147,4 @@ def _app_properties(document, pages: int) -> None:
         f"<Paragraphs>{counts['paragraphs']}</Paragraphs><ScaleCrop>false</ScaleCrop>"
         "<LinksUpToDate>false</LinksUpToDate>"
         f"<CharactersWithSpaces>{counts['characters_with_spaces']}</CharactersWithSpaces>"
-        "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>").encode("utf-8")
+        "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>").encode("utf-8"))

@@ -17,10 +17,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
+from typing import assert_never
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether,
                                 ListItem, PageBreak, PageTemplate, Table, TableStyle)
 from reportlab.platypus import Paragraph as RLParagraph
@@ -29,8 +29,10 @@ from circolari.document import styles as S
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak as DocPageBreak,
                         Paragraph, Run)
 from circolari.document.tree import Table as DocTable
+from circolari.document.tree import all_inlines
 from circolari.writers.pdf_keep import keep_tail
 from circolari.writers.pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
+from circolari.writers.reportlab_compat import deferred_pages_canvas
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
 
@@ -80,27 +82,8 @@ def missing_characters(doc: Document) -> dict[str, str]:
                     if ord(char) not in covered and not char.isspace() and char not in missing:
                         missing[char] = item.text
 
-    def walk(blocks):
-        for block in blocks:
-            if isinstance(block, Paragraph):
-                visit(block.inlines)
-            elif isinstance(block, ListBlock):
-                for item in block.items:
-                    walk(item)
-            elif isinstance(block, DocTable):
-                for column in block.columns:
-                    visit(column.header)
-                for row in block.rows:
-                    for cell in row:
-                        visit(cell)
-            elif isinstance(block, Group):
-                walk(block.blocks)
-            elif isinstance(block, Columns):
-                for column in block.columns:
-                    walk(column)
-
-    for part in (doc.first_header, doc.header, doc.body, doc.footer):
-        walk(part)
+    for inlines in all_inlines(doc):
+        visit(inlines)
     if doc.title:
         visit([Run(doc.title)])
     return missing
@@ -123,20 +106,23 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
     """Inline runs to ReportLab's paragraph markup; every text is escaped."""
     parts = []
     for item in inlines:
-        if isinstance(item, Run):
-            text = escape(item.text, quote=False)
-            if item.underline:
-                text = f"<u>{text}</u>"
-            if item.italic:
-                text = f"<i>{text}</i>"
-            if item.bold:
-                text = f"<b>{text}</b>"
-            parts.append(text)
-        elif isinstance(item, Break):
-            parts.append("<br/>")
-        elif isinstance(item, Field):
-            value = escape(item.text((fields or {}).get(item.kind, 0)), quote=False)
-            parts.append(f"<b>{value}</b>" if item.bold else value)
+        match item:
+            case Run():
+                text = escape(item.text, quote=False)
+                if item.underline:
+                    text = f"<u>{text}</u>"
+                if item.italic:
+                    text = f"<i>{text}</i>"
+                if item.bold:
+                    text = f"<b>{text}</b>"
+                parts.append(text)
+            case Break():
+                parts.append("<br/>")
+            case Field():
+                value = escape(item.text((fields or {}).get(item.kind, 0)), quote=False)
+                parts.append(f"<b>{value}</b>" if item.bold else value)
+            case _:
+                assert_never(item)
     return "".join(parts)
 
 
@@ -472,35 +458,38 @@ class _Writer:
     def flowables(self, blocks, level: int = 0) -> list:
         out = []
         for block in blocks:
-            if isinstance(block, Paragraph):
-                elem = self.tags.paragraph(block.style) if self.tagging else None
-                if any(isinstance(i, Field) and i.kind in LAYOUT_FIELDS for i in block.inlines):
-                    out.append(_DeferredParagraph(block, self.deferred, elem))
-                else:
-                    out.append(self.paragraph(markup(block.inlines, self.fields), paragraph_style(block.style), elem))
-            elif isinstance(block, ListBlock):
-                numbering = {"bullet": "Disc", "decimal": "Decimal", "alpha": "LowerAlpha"}[block.kind]
-                with self.under("L", O="List", ListNumbering=numbering):
-                    self.add_list(out, block, level)
-            elif isinstance(block, DocTable):
-
-                out += self.table(block)
-            elif isinstance(block, Group):
-                inner = self.flowables(block.blocks, level)
-                if block.signature:
-                    inner = [self.signature_anchor(block, top=True), *inner,
-                             self.signature_anchor(block, top=False)]
-                    if self.tagging:
-                        self.tags.add("Form", form=block.signature)  # the field, placed when finished
-                out.append(KeepTogether(inner))
-                if block.signature:
-                    keep_tail(out)  # never alone on a page: see pdf_keep
-            elif isinstance(block, Columns):
-                out.append(self.columns(block))
-            elif isinstance(block, DocPageBreak):
-                out.append(PageBreak())
-                if block.annex:
-                    out.append(_Anchor(self.mark_annex))
+            match block:
+                case Paragraph():
+                    elem = self.tags.paragraph(block.style) if self.tagging else None
+                    if any(isinstance(i, Field) and i.kind in LAYOUT_FIELDS for i in block.inlines):
+                        out.append(_DeferredParagraph(block, self.deferred, elem))
+                    else:
+                        out.append(self.paragraph(markup(block.inlines, self.fields), paragraph_style(block.style),
+                                                  elem))
+                case ListBlock():
+                    numbering = {"bullet": "Disc", "decimal": "Decimal", "alpha": "LowerAlpha"}[block.kind]
+                    with self.under("L", O="List", ListNumbering=numbering):
+                        self.add_list(out, block, level)
+                case DocTable():
+                    out += self.table(block)
+                case Group():
+                    inner = self.flowables(block.blocks, level)
+                    if block.signature:
+                        inner = [self.signature_anchor(block, top=True), *inner,
+                                 self.signature_anchor(block, top=False)]
+                        if self.tagging:
+                            self.tags.add("Form", form=block.signature)  # the field, placed when finished
+                    out.append(KeepTogether(inner))
+                    if block.signature:
+                        keep_tail(out)  # never alone on a page: see pdf_keep
+                case Columns():
+                    out.append(self.columns(block))
+                case DocPageBreak():
+                    out.append(PageBreak())
+                    if block.annex:
+                        out.append(_Anchor(self.mark_annex))
+                case _:
+                    assert_never(block)
         return out
 
     def mark_annex(self, page, x, y):
@@ -674,30 +663,12 @@ class _Writer:
             PageTemplate("first", [frame(first_h)], onPage=first_page, autoNextPageTemplate="later"),
             PageTemplate("later", [frame(later_h)], onPage=later_page),
         ])
-        writer = self
+        def finish_page(canvas, number: int, total: int):
+            self.layout.pages = total
+            self.draw_footer(canvas, number, total)
+            self.draw_deferred(canvas, number)
 
-        class _FurnishedCanvas(Canvas):
-            """Defers each page until the page count is known, then draws its footer."""
-
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                self._pages = []
-
-            def showPage(self):
-                self._pages.append(dict(self.__dict__))
-                self._startPage()
-
-            def save(self):
-                total = len(self._pages)
-                writer.layout.pages = total
-                for number, state in enumerate(self._pages, start=1):
-                    self.__dict__.update(state)
-                    writer.draw_footer(self, number, total)
-                    writer.draw_deferred(self, number)
-                    Canvas.showPage(self)
-                Canvas.save(self)
-
-        template.build(self.flowables(self.doc.body), canvasmaker=_FurnishedCanvas)
+        template.build(self.flowables(self.doc.body), canvasmaker=deferred_pages_canvas(finish_page))
         return buffer.getvalue()
 
 

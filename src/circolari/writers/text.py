@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
 
@@ -9,12 +11,15 @@ from circolari.document.tree import (Break, Columns, Document, Field, Group, Lis
 def inline_text(inlines, fields: dict[str, int] | None = None) -> str:
     out = []
     for item in inlines:
-        if isinstance(item, Run):
-            out.append(item.text)
-        elif isinstance(item, Break):
-            out.append("\n")
-        elif isinstance(item, Field):
-            out.append(item.text(fields[item.kind]) if fields and item.kind in fields else "#")
+        match item:
+            case Run():
+                out.append(item.text)
+            case Break():
+                out.append("\n")
+            case Field():
+                out.append(item.text(fields[item.kind]) if fields and item.kind in fields else "#")
+            case _:
+                assert_never(item)
     return "".join(out)
 
 
@@ -27,27 +32,30 @@ def _marker(kind: str, n: int) -> str:
 def block_lines(blocks, indent: str = "", fields=None) -> list[str]:
     lines: list[str] = []
     for block in blocks:
-        if isinstance(block, Paragraph):
-            lines += [indent + line for line in inline_text(block.inlines, fields).split("\n")]
-        elif isinstance(block, ListBlock):
-            for n, item in enumerate(block.items, start=block.start):
-                inner = block_lines(item, indent + "   ", fields)
-                marker = _marker(block.kind, n)
-                if inner:
-                    inner[0] = indent + marker + " " + inner[0][len(indent) + 3:]
-                lines += inner
-        elif isinstance(block, Table):
-            if block.title:
-                lines.append(indent + block.title)
-            lines.append(indent + " | ".join(inline_text(c.header) for c in block.columns))
-            lines += [indent + " | ".join(inline_text(cell) for cell in row) for row in block.rows]
-        elif isinstance(block, Group):
-            lines += block_lines(block.blocks, indent, fields)
-        elif isinstance(block, Columns):
-            for column in block.columns:
-                lines += block_lines(column, indent, fields)
-        elif isinstance(block, PageBreak):
-            lines.append("")
+        match block:
+            case Paragraph():
+                lines += [indent + line for line in inline_text(block.inlines, fields).split("\n")]
+            case ListBlock():
+                for n, item in enumerate(block.items, start=block.start):
+                    inner = block_lines(item, indent + "   ", fields)
+                    marker = _marker(block.kind, n)
+                    if inner:
+                        inner[0] = indent + marker + " " + inner[0][len(indent) + 3:]
+                    lines += inner
+            case Table():
+                if block.title:
+                    lines.append(indent + block.title)
+                lines.append(indent + " | ".join(inline_text(c.header) for c in block.columns))
+                lines += [indent + " | ".join(inline_text(cell) for cell in row) for row in block.rows]
+            case Group():
+                lines += block_lines(block.blocks, indent, fields)
+            case Columns():
+                for column in block.columns:
+                    lines += block_lines(column, indent, fields)
+            case PageBreak():
+                lines.append("")
+            case _:
+                assert_never(block)
     return lines
 
 

@@ -1,0 +1,37 @@
+"""ReportLab's private page hook (``writers/reportlab_compat.py``): an upgrade that breaks it fails here."""
+
+from __future__ import annotations
+
+import io
+
+
+def test_reportlab_start_page_gives_a_fresh_page():
+    from circolari.writers.reportlab_compat import check
+
+    check()
+
+
+def test_deferred_pages_canvas_finishes_every_page_with_the_total():
+    from pypdf import PdfReader
+
+    from circolari.writers.reportlab_compat import deferred_pages_canvas
+
+    calls = []
+
+    def finish(canvas, number, total):
+        calls.append((number, total))
+        canvas.drawString(72, 40, f"pagina {number} di {total}")
+
+    buffer = io.BytesIO()
+    canvas = deferred_pages_canvas(finish)(buffer)
+    for number in (1, 2, 3):
+        canvas.drawString(72, 700, f"corpo {number}")
+        canvas.showPage()
+    assert buffer.getvalue() == b""  # nothing written before save
+    canvas.save()
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(buffer.getvalue())).pages]
+    assert len(pages) == 3
+    for number, text in enumerate(pages, start=1):
+        assert f"corpo {number}" in text and f"pagina {number} di 3" in text
+        assert all(f"corpo {other}" not in text for other in (1, 2, 3) if other != number)
