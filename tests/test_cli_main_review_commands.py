@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 
-from conftest import run_cli
+from conftest import pdf_text, run_cli
 
 DGR = "dgr-xi-3681-2020"
 NOTA = "nota-plasma-iperimmune-2020"
@@ -39,7 +39,7 @@ def test_diff_of_two_versions_shows_words_pages_and_sections(project):
     assert re.search(r"pagina 1, frontespizio\n.*MATTINZOLI \[-SILVIA PIANI-\] FABIO", out)
     assert re.search(r"pagina 3, premessa 10 \(RITENUTO\)\n.*una tariffa di \[-190-\] \{\+200\+\} euro al giorno", out)
     assert re.search(r"pagina 4, punto 2 del dispositivo\n.*\[-190-\] \{\+200\+\}", out)
-    assert re.search(r"pagina 5, 1\) CURE SUB-ACUTE.*paragrafo 6\n", out)
+    assert re.search(r"pagina 5, Allegato 1, 1\) CURE SUB-ACUTE.*paragrafo 6\n", out)
     assert "4 modifiche: 5 parole tolte, 3 aggiunte." in out
     page = html.read_text(encoding="utf-8")
     assert page.count("<ins id=") == 3 and page.count("<del id=") == 4 and ">200</ins>" in page and ">190</del>" in page
@@ -85,8 +85,51 @@ def test_preview_writes_pages_and_index(project):
     pngs = sorted(folder.glob("pagina-*.png"))
     assert len(pngs) == 3 and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert all(f'src="{p.name}"' in index for p in pngs) and f'href="{NOTA}.html"' in index
+    assert all(f'src="{p.name}?v=' in index for p in pngs) and f'href="{NOTA}.html"' in index
     assert (folder / f"{NOTA}.html").is_file() and (folder / "stile.css").is_file()
+
+
+def test_preview_html_has_the_pdf_font_and_page_figures(project):
+    from circolari.document.styles import FONT_FACES, font_file
+
+    act = project / "examples" / f"{DGR}.yaml"
+    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
+    folder = project / "out" / DGR / "preview"
+    pdf = " ".join(pdf_text(folder / f"{DGR}.pdf"))
+    figures = re.search(r"L'atto si compone di (\d+ pagine) di cui (\d+ pagine) di allegati", pdf)
+    assert figures and figures.group(1) == "7 pagine", pdf[:400]
+    html = re.sub(r"<[^>]+>", " ", (folder / f"{DGR}.html").read_text(encoding="utf-8"))
+    html = " ".join(html.split())
+    assert f"L'atto si compone di {figures.group(1)} di cui {figures.group(2)} di allegati" in html
+    assert run_cli("preview", project / "examples" / f"{NOTA}.yaml", "--out", project / "out", cwd=project).exit_code == 0
+    nota = (project / "out" / NOTA / "preview" / f"{NOTA}.html").read_text(encoding="utf-8")
+    assert re.search(r'pagina <span data-campo="page">3</span> di <span data-campo="pages">3</span>', nota)
+    assert "pagina 3 di 3" in " ".join(pdf_text(project / "out" / NOTA / "preview" / f"{NOTA}.pdf"))
+    css = (folder / "stile.css").read_text(encoding="utf-8")
+    for face in FONT_FACES:
+        copy = folder / "caratteri" / f"TitilliumWeb-{face}.ttf"
+        assert copy.read_bytes() == font_file(face).read_bytes()
+        assert f"url('caratteri/{copy.name}')" in css
+    assert "font-family: 'Titillium Web'" in css
+
+
+def test_preview_redraws_only_the_pages_whose_content_changed(project):
+    act = project / "examples" / f"{DGR}.yaml"
+    folder = project / "out" / DGR / "preview"
+    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.glob("pagina-*.png")}
+    assert len(before) == 7
+    _edit(act, "importo: 190", "importo: 195")  # the tariff is cited on pages 3, 4 and 5
+    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
+    after = {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.glob("pagina-*.png")}
+    redrawn = sorted(int(n[7:-4]) for n in after if after[n][0] != before[n][0])
+    assert redrawn == [3, 4, 5]
+    assert all(after[f"pagina-{n}.png"][1] != before[f"pagina-{n}.png"][1] for n in redrawn)
+    text = " ".join(pdf_text(folder / f"{DGR}.pdf"))
+    assert "195" in text and "tariffa di 190" not in text
+    (folder / "pagina-6.png").unlink()  # a picture gone is drawn again
+    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
+    assert (folder / "pagina-6.png").read_bytes() == before["pagina-6.png"][1]
 
 
 def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
@@ -103,6 +146,7 @@ def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
     assert "manca.yaml: errore: esempio non trovato" in page
     assert 'id="rotto" data-stato="errore"' in page and "sintassi YAML non valida" in page
     assert f'id="{DGR}" data-stato="modificato"' in page and ">200</ins>" in page
+    assert "pagina 5, Allegato 1, 1) CURE SUB-ACUTE" in page  # the annex in the change's place
     assert f'id="{NOTA}" data-stato="uguale"' in page
     assert len(list((out / DGR).glob("pagina-*.png"))) == 7
 

@@ -76,7 +76,7 @@ def test_prepare_twice_is_idempotent(tmp_path):
         assert len(j.rows()) == 5 and len(j.events()) == 5
 
 
-def test_builder_splice_equals_generator(tmp_path):
+def test_builder_direct_equals_generator(tmp_path):
     from datetime import datetime
 
     from circolari.mail.manifest import load_render_manifest
@@ -295,6 +295,31 @@ def test_display_names_decode_exactly_and_add_no_address(sender, recipient):
     for name in ("From", "Reply-To"):
         assert [(a.display_name, a.addr_spec) for a in msg[name].addresses] == \
             [(sender, "welfare@regione.pec.test")]
+
+
+@settings(max_examples=120, deadline=None)
+@given(oggetto=_TEXT, denominazione=_NAME, ruolo=st.one_of(st.none(), _NAME),
+       cc=st.booleans(), n_attachments=st.integers(0, 2),
+       rid=st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True))
+def test_direct_build_equals_the_generator_for_any_data(oggetto, denominazione, ruolo, cc,
+                                                        n_attachments, rid):
+    """build() assembles the bytes itself; they must be exactly the stdlib generator's
+    (build_plain), or a message prepared before would change when prepared again."""
+    from datetime import datetime
+
+    from circolari.mail.manifest import Act, Recipient, Sender
+    from circolari.mail.message import Attachment, MessageBuilder
+
+    act = Act(kind="circolare", name="atto", oggetto=oggetto, date="2020-05-20",
+              protocollo="G1.2020.0012345", numero=None)
+    attachments = [Attachment(name=f"allegato {i} città.pdf", data=bytes(range(256)) * 40,
+                              maintype="application", subtype="pdf", role="allegato")
+                   for i in range(n_attachments)]
+    b = MessageBuilder(act, Sender(denominazione="Regione Lombardia", pec="welfare@regione.pec.test"),
+                       attachments, datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
+    rcp = Recipient(id=rid, denominazione=denominazione, ruolo=ruolo,
+                    pec="protocollo@asst-01.pec.test", role="cc" if cc else "to")
+    assert b.build(rcp)[1] == b.build_plain(rcp)
 
 
 def test_adjacent_accented_words_keep_their_space():

@@ -353,3 +353,79 @@ def test_mbox_and_maildir_inside_nested_folders(tmp_path, sent_act):
     assert report.unmatched == [] and len(report.applied) == 4
     with Journal.open_existing(act / "mail") as j:
         assert {x.state for x in j.rows()} == {"delivered"}
+
+
+# -- reading receipts without the full MIME tree ------------------------------------------
+def test_mime_parts_follow_rfc2046_delimiters():
+    from circolari.mail.mime import find_attachment, parts
+
+    body = (b"preambolo\r\n--b\r\n\r\nuno\r\n--b-lungo\r\nancora uno\r\n--b \t\r\n"
+            b"Content-Type: text/plain\r\n\r\ndue\r\n--b--\r\nepilogo\r\n")
+    assert parts(body, "b") == [b"\r\nuno\r\n--b-lungo\r\nancora uno",
+                                b"Content-Type: text/plain\r\n\r\ndue"]
+    assert parts(b"--b\r\n\r\nsenza chiusura\r\n", "b") == [b"\r\nsenza chiusura\r\n"]
+    nested = (b'Content-Type: multipart/mixed; boundary="e"\r\n\r\n--e\r\n'
+              b"Content-Type: message/rfc822\r\n\r\n"
+              b'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\n'
+              b'Content-Disposition: attachment; filename="daticert.xml"\r\n\r\n'
+              b"<dentro-postacert/>\r\n--x--\r\n"
+              b'\r\n--e\r\nContent-Type: multipart/alternative; boundary="i"\r\n\r\n--i\r\n'
+              b'Content-Type: application/xml; name="DatiCert.xml"\r\n'
+              b"Content-Transfer-Encoding: base64\r\n\r\nPHBvc3RhY2VydC8+\r\n--i--\r\n--e--\r\n")
+    # the attached message (postacert.eml) is never entered; names are case-insensitive
+    assert find_attachment(nested, "daticert.xml") == b"<postacert/>"
+
+
+def test_common_signature_check_agrees_with_pyhanko():
+    """The signature fast path decides exactly as pyHanko's validate_sig_integrity: valid,
+    altered content, altered signature; EC and RSA providers."""
+    import email
+    import hashlib
+
+    from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+
+    from circolari.mail import smime
+
+    verifier = smime.Verifier()
+    for signer in ("gestore", "gestore-rsa"):
+        raw = make_receipt("accettazione", "<m@circolari.local>", "a@x.pec.test", signer=signer)
+        data = smime._crlf(raw)
+        content, sig_entity = smime._detached_parts(
+            data, smime.mime.headers(data).get_boundary())
+        der = email.message_from_bytes(sig_entity).get_payload(decode=True)
+        sd = smime._signed_data(der)
+        info = sd["signer_infos"][0]
+        who = verifier._signer(sd)
+        good = hashlib.sha256(content).digest()
+        bad = hashlib.sha256(content + b" ").digest()
+        broken = smime._signed_data(der)
+        sig = bytearray(broken["signer_infos"][0]["signature"].native)
+        sig[len(sig) // 2] ^= 1
+        broken["signer_infos"][0]["signature"] = bytes(sig)
+        cases = [(info, good), (info, bad), (broken["signer_infos"][0], good)]
+        verdicts = [smime._common_integrity(i, who, d) for i, d in cases]
+        assert verdicts == [validate_sig_integrity(i, who.cert, "data", d) for i, d in cases]
+        assert verdicts == [(True, True), (False, True), (True, False)]
+    ok = parse_receipt(make_receipt("accettazione", "<m@circolari.local>", "a@x.pec.test",
+                                    signer="gestore-rsa"), "r.eml", verifier)
+    assert ok.problem is None and "rsa.pec.test" in ok.signer
+
+
+def test_reading_receipts_keeps_the_time_stamp_content_type_known(tmp_path):
+    """asn1crypto freezes its content-type names on first use: reading a receipt must not
+    make 'tst_info' unknown to later code in the same process (a time-stamp request)."""
+    import subprocess
+    import sys
+
+    receipt = tmp_path / "r.eml"
+    receipt.write_bytes(make_receipt("accettazione", "<m@circolari.local>", "a@x.pec.test"))
+    code = ("import sys; from pathlib import Path\n"
+            "from circolari.mail.receipts import parse_receipt\n"
+            "from circolari.mail.smime import Verifier\n"
+            "rec = parse_receipt(Path(sys.argv[1]).read_bytes(), 'r', Verifier())\n"
+            "assert rec.problem is None, rec.problem\n"
+            "from asn1crypto import cms; print(cms.ContentType('tst_info').dotted)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(receipt)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert proc.stdout.strip() == "1.2.840.113549.1.9.16.1.4"

@@ -339,3 +339,43 @@ def test_cli_send_prints_one_progress_line_per_message_off_a_terminal(tmp_path):
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
     assert lines == ["[1/3] asst-01: inviato", "[2/3] asst-02: inviato",
                      "[3/3] areu: inviato"]
+
+
+def test_data_sent_is_synced_before_the_end_of_data(tmp_path, monkeypatch):
+    """Only the data-sent commit needs to be on disk before the end-of-data marker (never
+    twice); send-attempt and sent are not synced one by one."""
+    act, _ = _prepared(tmp_path, n=3)
+    seen = []
+    original = Journal._event
+
+    def spy(self, db, recipient_id, kind, state, detail, at):
+        seen.append((kind, db.execute("PRAGMA synchronous").fetchone()[0]))
+        return original(self, db, recipient_id, kind, state, detail, at)
+
+    monkeypatch.setattr(Journal, "_event", spy)
+    with SmtpServer("ssl") as server:
+        report = send_batch(act, server.settings())
+    assert len(report.sent) == 3
+    full, normal = 2, 1
+    assert seen == [("send-attempt", normal), ("data-sent", full), ("sent", normal)] * 3
+    with Journal.open_existing(act / "mail") as j:      # the setting is restored
+        assert j.db.execute("PRAGMA synchronous").fetchone()[0] == full
+
+
+def test_message_changed_during_the_batch_is_not_sent(tmp_path):
+    """Messages are read again at their turn (memory stays bounded): one altered after the
+    batch started is refused then, not sent."""
+    act, _ = _prepared(tmp_path, n=3)
+    order = [r.recipient_id for r in _states(act).values()]
+
+    def tamper(rid, outcome):
+        if rid == order[0]:
+            path = act / "mail" / f"{order[1]}.eml"
+            path.write_bytes(path.read_bytes().replace(b"Cordiali saluti", b"Saluti"))
+
+    with SmtpServer("ssl") as server:
+        with pytest.raises(CircolariError, match="modificato dopo la preparazione"):
+            send_batch(act, server.settings(), progress=tamper)
+        assert len(server.handler.messages) == 1
+    states = _states(act)
+    assert states[order[0]].state == "sent" and states[order[1]].state == "prepared"

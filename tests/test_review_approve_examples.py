@@ -49,3 +49,17 @@ def test_render_looks_like_approved_pages(act):
     diff = compare_looks(approved, look_of(rendered.files[f"{rendered.name}.pdf"]))
     assert diff.equal, ("le pagine generate differiscono da quelle approvate (se voluto: circolari review "
                         "templates examples, poi circolari approve examples/ --by NOME): " + "; ".join(diff.summary()))
+
+
+def test_bundled_approvals_were_made_with_the_current_templates():
+    """The shipped examples review green: their approvals name the repository's templates (a
+    template edit is approved with the review, then ``circolari approve examples/ --by NAME``)."""
+    from circolari.review.approve import folder_files, folder_hashes, sources_folder
+
+    now = folder_hashes(ROOT / "templates")
+    for act in ACTS:
+        stale = sorted(k for k in now.keys() | approved_record(act)["template"].keys()
+                       if now.get(k) != approved_record(act)["template"].get(k))
+        assert not stale, (f"{act.name}: template cambiati dopo l'approvazione: {', '.join(stale)} (circolari review "
+                           "templates examples, poi circolari approve examples/ --by NOME)")
+        assert folder_files(sources_folder(act)) == folder_files(ROOT / "templates"), act

@@ -40,6 +40,15 @@ def browser(tmp_path_factory):
 
 
 def _images_loaded(driver) -> list[int]:
+    """The decoded width of every image (pictures load lazily: all are asked for first)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_script("Array.from(document.images).forEach(i => { i.loading = 'eager'; });")
+    try:
+        WebDriverWait(driver, 20, 0.1).until(lambda d: d.execute_script(
+            "return Array.from(document.images).every(i => i.complete);"))
+    except Exception:
+        pass  # the widths below say which did not load
     return driver.execute_script(
         "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);")
 
@@ -86,8 +95,17 @@ def test_preview_shows_every_page(project, browser):
     assert "pagina 3 di 3" in browser.find_element("tag name", "body").text
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "preview.png"))
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+        "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")})
     browser.get((folder / f"{act.stem}.html").as_uri())
-    assert "plasma iperimmune" in browser.find_element("tag name", "body").text
+    body = browser.find_element("tag name", "body").text
+    assert "plasma iperimmune" in body and "pagina 3 di 3" in body  # the PDF's figures, not '#'
+    faces = browser.execute_async_script(  # the PDF's font, from the files beside the style sheet
+        "const done = arguments[arguments.length - 1]; document.fonts.ready.then(() => done("
+        "Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family + ' ' + f.weight)));")
+    assert any("Titillium Web" in f for f in faces), faces
+    assert browser.execute_script("return window.__csp;") == []
     browser.save_screenshot(str(SCREENSHOTS / "preview-html.png"))
 
 
@@ -191,7 +209,15 @@ def _page_text(browser):
     return text
 
 
-def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, browser):
+def _html_text(browser, folder, act) -> str:
+    """The text of the preview's HTML copy of the act, read in the browser."""
+    browser.get((folder / f"{act.stem}.html").as_uri())
+    text = browser.find_element("tag name", "body").text
+    browser.get((folder / "index.html").as_uri())
+    return text
+
+
+def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, browser, monkeypatch):
     import threading
 
     from selenium.webdriver.support.ui import WebDriverWait
@@ -203,8 +229,10 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
     folder = project / "out" / act.stem / "preview"
     stop = threading.Event()
     messages: list[str] = []
+    opened: list[Path] = []  # what --open does, once per session
     worker = threading.Thread(target=watch, args=(act, Project.locate(act, out=project / "out"), folder),
-                              kwargs={"report": messages.append, "stop_event": stop}, daemon=True)
+                              kwargs={"report": messages.append, "stop_event": stop, "on_ready": opened.append},
+                              daemon=True)
     worker.start()
     try:
         WebDriverWait(browser, 60, 0.2).until(lambda _: (folder / "index.html").is_file())
@@ -222,10 +250,20 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
         assert "sintassi YAML" in body() and len(browser.window_handles) == 1
         act.write_text(text, encoding="utf-8")
         WebDriverWait(browser, 60, 0.2).until(lambda _: "pagina 3 di 3" in body())
+        # a plain 'preview --open' meanwhile opens no other tab: the open page shows its result
+        calls: list[str] = []
+        monkeypatch.setattr("webbrowser.open", calls.append)
+        act.write_text(text.replace("I migliori saluti", "Cordiali saluti"), encoding="utf-8")
+        result = run_cli("preview", act, "--open", "--out", project / "out", cwd=project)
+        assert result.exit_code == 0 and "già aperta" in result.output and calls == []
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "Cordiali saluti" in _html_text(browser, folder, act))
+        again = run_cli("preview", act, "--watch", "--out", project / "out", cwd=project)
+        assert again.exit_code == 1 and "già in corso" in again.output and calls == []
     finally:
         stop.set()
         worker.join(30)
     assert not worker.is_alive() and any("errore" in m for m in messages)
+    assert opened == [folder / "index.html"] and len(browser.window_handles) == 1
 
 
 def test_diff_panes_scroll_together_and_print_shows_every_change(project, browser):

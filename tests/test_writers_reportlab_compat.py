@@ -35,3 +35,25 @@ def test_deferred_pages_canvas_finishes_every_page_with_the_total():
     for number, text in enumerate(pages, start=1):
         assert f"corpo {number}" in text and f"pagina {number} di 3" in text
         assert all(f"corpo {other}" not in text for other in (1, 2, 3) if other != number)
+
+
+def test_library_privates_only_in_compat_modules():
+    """ReportLab's, python-docx's and pyHanko's private names appear in their compat modules only."""
+    import ast
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "circolari"
+    compat = {src / "writers" / "reportlab_compat.py", src / "writers" / "docx_compat.py",
+              src / "signature" / "pyhanko_compat.py"}
+    private = {"_p", "_tr", "_tbl", "_blob", "_code", "_startPage", "_update_meta", "_info"}
+    found = []
+    for path in sorted(src.rglob("*.py")):
+        if path in compat:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in private:
+                found.append(f"{path.relative_to(src)}:{node.lineno} .{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and not node.module.startswith("circolari"):
+                found += [f"{path.relative_to(src)}:{node.lineno} {node.module}.{a.name}"
+                          for a in node.names if a.name.startswith("_")]
+    assert found == []

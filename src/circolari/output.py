@@ -22,13 +22,14 @@ def _umask() -> int:
     return mask
 
 
-def _temporary(target: Path, data: bytes, *, fsync: bool = False) -> Path:
-    """``data`` in full in a temporary file beside ``target``, with the mode a new file would get
-    (mkstemp's is owner-only: colleagues on a shared folder could not read the act)."""
+def _temporary(target: Path, data: bytes | list[bytes], *, fsync: bool = False) -> Path:
+    """``data`` (bytes, or pieces written one after the other) in full in a temporary file
+    beside ``target``, with the mode a new file would get (mkstemp's is owner-only:
+    colleagues on a shared folder could not read the act)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines(data) if isinstance(data, list) else handle.write(data)
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())

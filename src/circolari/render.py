@@ -34,17 +34,19 @@ class Rendered:
     layout: object = field(default=None, repr=False, compare=False)    # what the PDF layout measured
 
 
-def render_act(path: Path, project: Project) -> Rendered:
-    """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input."""
+def render_act(path: Path, project: Project, *, preview: bool = False) -> Rendered:
+    """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input.
+    ``preview``: only the PDF, the HTML and its style sheet (no DOCX, text or manifest)."""
     path = Path(path)
     name = act_name(path)
     act, doc = load_act(path)
-    return render_loaded(act, doc, project, name=name)
+    return render_loaded(act, doc, project, name=name, preview=preview)
 
 
-def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None) -> Rendered:
+def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None,
+                  preview: bool = False) -> Rendered:
     """Render an act already loaded (a series renders each letter's act this way);
-    ``extra`` goes into the manifest as is."""
+    ``extra`` goes into the manifest as is; ``preview`` as in :func:`render_act`."""
     from circolari.kinds import kind_of
 
     path = doc.path
@@ -65,6 +67,10 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     pdf, layout = write_pdf(document, meta)
     pdf = _finish(pdf, meta, prepared, layout, when)
     fields = layout.fields()
+    if preview:
+        files = {f"{name}.pdf": pdf, f"{name}.html": html.encode("utf-8"), "stile.css": css().encode("utf-8")}
+        return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
+                        document=document, layout=layout)
     files = {
         f"{name}.pdf": pdf,
         f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),

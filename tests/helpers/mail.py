@@ -349,15 +349,20 @@ def pec_signers() -> dict:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     ca_key, key, rogue_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = _certificate("CA PEC di prova", ca_key, "CA PEC di prova", ca_key, True)
     gestore = _certificate("posta-certificata@pec.test", key, "CA PEC di prova", ca_key, False)
+    gestore_rsa = _certificate("posta-certificata@rsa.pec.test", rsa_key, "CA PEC di prova",
+                               ca_key, False)
     rogue = _certificate("posta-certificata@pec.test", rogue_key, "posta-certificata@pec.test",
                          rogue_key, False)
     d = Path(tempfile.mkdtemp(prefix="circolari-pec-ca-"))
     (d / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    return {"gestore": (gestore, key, [ca]), "estraneo": (rogue, rogue_key, []),
-            "ca_pem": d / "ca.pem"}
+    return {"gestore": (gestore, key, [ca]), "gestore-rsa": (gestore_rsa, rsa_key, [ca]),
+            "estraneo": (rogue, rogue_key, []), "ca_pem": d / "ca.pem"}
 
 
 def daticert_xml(tipo: str, msgid: str, address: str, *, errore: str = "nessuno",

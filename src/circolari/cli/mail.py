@@ -245,19 +245,46 @@ def send_cmd(
 @app.command("receipts")
 def receipts_cmd(
     act_dir: Path = ACT_DIR,
-    ricevute: Path = typer.Argument(..., help="Cartella (anche con sottocartelle) di file "
-                                              ".eml, file mbox o Maildir con le ricevute PEC.",
-                                    show_default=False),
+    ricevute: Optional[Path] = typer.Argument(
+        None, help="Cartella (anche con sottocartelle) di file .eml, file mbox o Maildir "
+                   "con le ricevute PEC (oppure --imap).", show_default=False),
+    imap: Optional[str] = typer.Option(
+        None, "--imap", help="Legge le ricevute dalla casella PEC: "
+                             "imaps://utente@server[:porta]/INBOX. Sola lettura; ogni volta "
+                             "solo i messaggi nuovi. La password si legge da "
+                             "CIRCOLARI_IMAP_PASSWORD o viene chiesta; non è mai salvata.",
+        show_default=False),
+    imap_ca: Optional[str] = typer.Option(
+        None, "--imap-ca", help="Certificati CA aggiuntivi (PEM) per il server IMAP, per "
+                                "server interni o di prova.", show_default=False),
+    imap_timeout: float = typer.Option(60.0, "--imap-timeout", min=1,
+                                       help="Secondi di attesa massima per il server IMAP."),
     trust: Optional[Path] = typer.Option(
         None, "--trust", help="File PEM con i certificati dei gestori PEC attendibili: le "
                               "ricevute firmate da altri sono rifiutate.", show_default=False),
 ) -> None:
     """Importa le ricevute PEC firmate (accettazione, consegna, errori) e aggiorna gli
     stati; le ricevute non firmate, alterate o per messaggi mai inviati sono messe da parte."""
-    from circolari.mail.receipts import import_receipts
+    from circolari.errors import fail
 
     def go():
-        report = import_receipts(act_dir, ricevute, trust=trust)
+        if (ricevute is None) == (imap is None):
+            raise fail("indicare da dove leggere le ricevute: una cartella o un file, "
+                       "oppure --imap (non entrambi)", field="RICEVUTE",
+                       hint="es. circolari mail receipts out/<atto>/ RICEVUTE/ oppure "
+                            "--imap imaps://utente@server/INBOX")
+        if imap is not None:
+            from circolari.mail.imap import import_imap, parse_url
+
+            box = parse_url(imap)
+            password = _imap_password(box.user)
+            report = import_imap(act_dir, imap, password, trust=trust, cafile=imap_ca,
+                                 timeout=imap_timeout)
+            typer.echo(f"Messaggi nuovi letti da {box.folder} su {box.host}: {report.read}.")
+        else:
+            from circolari.mail.receipts import import_receipts
+
+            report = import_receipts(act_dir, ricevute, trust=trust)
         typer.echo(f"Ricevute abbinate: {len(report.applied)}, già importate: "
                    f"{len(report.duplicates)}, non abbinate: {len(report.unmatched)}.")
         for source, why in report.unmatched:
@@ -265,6 +292,20 @@ def receipts_cmd(
                        f"{act_dir}/mail/ricevute/non-abbinate/)", err=True)
 
     run_reporting(go)
+
+
+def _imap_password(user: str) -> str:
+    from circolari.errors import fail
+
+    password = os.environ.get("CIRCOLARI_IMAP_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise fail("manca la password della casella PEC (IMAP)",
+                       field="CIRCOLARI_IMAP_PASSWORD",
+                       hint="impostare la variabile CIRCOLARI_IMAP_PASSWORD o eseguire il "
+                            "comando da un terminale per inserirla")
+        password = typer.prompt(f"Password IMAP di {user}", hide_input=True)
+    return password
 
 
 @app.command("status")

@@ -242,26 +242,32 @@ def preview(
 
     project = Project.locate(path, templates=templates, recipients=recipients, out=out)
     if watch:
+        from circolari.input.acts import act_name
+        from circolari.output import inside
         from circolari.review.preview import watch as watch_act
 
-        folder = project.out / path.stem / "preview"
-        if open_:
-            import threading
+        def show(index: Path) -> None:  # once per session: then the page reloads itself
             import webbrowser
 
-            threading.Timer(1.0, lambda: webbrowser.open((folder / "index.html").resolve().as_uri())).start()
+            webbrowser.open(index.resolve().as_uri())
+
         try:
-            watch_act(path, project, folder, report=typer.echo)
+            watch_act(path, project, inside(project.out, act_name(path)) / "preview", report=typer.echo,
+                      on_ready=show if open_ else None)
         except KeyboardInterrupt:
             pass
         return
-    rendered = render_act(path, project)
+    rendered = render_act(path, project, preview=True)
     report(rendered.warnings)
     from circolari.output import inside
+    from circolari.review.preview import watched
 
-    index = write_preview(rendered, inside(project.out, rendered.name) / "preview")
-    typer.echo(f"{path}: {rendered.pages} pagine -> {index}")
-    if open_:
+    folder = inside(project.out, rendered.name) / "preview"
+    live = watched(folder)  # a 'preview --watch' shows this folder: its page refreshes by itself
+    index = write_preview(rendered, folder, refresh=1 if live else None)
+    typer.echo(f"{path}: {rendered.pages} pagine -> {index}"
+               + (" (aggiornata nella pagina già aperta da 'preview --watch')" if live else ""))
+    if open_ and not live:
         import webbrowser
 
         webbrowser.open(index.resolve().as_uri())
@@ -373,18 +379,7 @@ _register_subcommands()
 
 def main() -> None:
     """Console entry point."""
-    _short_lived_process()
+    from circolari.cli.startup import one_command_process
+
+    one_command_process()
     app()
-
-
-def _short_lived_process() -> None:
-    """Settings for a process that runs one command (docs/design.md, "Cold start")."""
-    import gc
-    import os
-
-    # Fewer collections while hundreds of thousands of objects are created by imports and the
-    # layout and live to the end (as mypy does): measured 55 -> 27 ms of a DGR render.
-    gc.set_threshold(20_000, 50, 1000)
-    # pydantic looks for plugins in every installed package's metadata on its first model;
-    # circolari uses none (pydantic's documented switch)
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

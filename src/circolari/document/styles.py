@@ -19,6 +19,15 @@ RIGHT_COLUMN = 250.0  # left indent of the addressees and the signature block
 
 PDF_FONT = "TitilliumWeb"  # embedded in the PDF (installed with the package)
 DOCX_FONT = "Titillium Web"  # the same family, embedded in the DOCX (writers/docx_package.py)
+# The family's four faces: file suffix -> (bold, italic); the files come with fontpkg-titillium-web.
+FONT_FACES = {"Regular": (False, False), "Bold": (True, False), "Italic": (False, True), "BoldItalic": (True, True)}
+
+
+def font_file(face: str):
+    """The TrueType file of one of ``FONT_FACES`` (an importlib resource)."""
+    from importlib.resources import files
+
+    return files("fontpkg_titillium_web") / "files" / f"TitilliumWeb-{face}.ttf"
 
 
 @dataclass(frozen=True)
@@ -114,12 +123,13 @@ def css() -> str:
     """``stile.css`` for the act's HTML preview: the same classes as the browser shows them.
 
     Paragraphs without a class take their container's ``data-p`` style, as in the writers;
-    the footer goes to the end, and page figures (known only to the PDF) show as "#".
+    the footer goes to the end, and page figures (known only to the PDF) show as "#" unless the
+    page holds them (``preview`` fills them in from the PDF's layout).
     """
     rules = [f"body {{ font-family: 'Titillium Web', Arial, sans-serif; max-width: 21cm; margin: 1cm auto; "
              f"padding: 0 {MARGIN_LEFT:.0f}pt; background: #fff; display: flex; flex-direction: column; font-size: 11pt; }}",
              "p { margin: 0; } footer { order: 1; border-top: 1px solid #ddd; margin-top: 24pt; color: #333; }",
-             "span[data-campo]::before { content: '#'; color: #888; }",
+             "span[data-campo]:empty::before { content: '#'; color: #888; }",
              ".colonne { display: flex; gap: 24pt; } .colonna { flex: 1; }",
              "ol[type=a] { list-style-type: lower-alpha; }",
              "table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999; padding: 2pt 4pt; "

@@ -120,6 +120,8 @@ class CircolareKind(ActKind):
                 + (f" del {data_breve(act.data)}" if act.data else ""))
 
     def figures(self, act) -> dict:
+        if act.serie is None:  # the series machinery loads only for a series
+            return dict(act.fatti or {})
         from circolari.series.letters import declared
 
         return {**(act.fatti or {}), **declared(act.serie)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 
 class DaticertError(Exception):
@@ -30,11 +30,19 @@ class Daticert:
     data: str | None = None           # provider's time, ISO 8601 with its zone
 
 
-def _parser():
-    from lxml import etree
+_PARSER = None
 
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True)
+
+def _parser():
+    """One parser for every daticert (its settings never change; lxml resets it per
+    document)."""
+    global _PARSER
+    if _PARSER is None:
+        from lxml import etree
+
+        _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                  dtd_validation=False, huge_tree=False, remove_comments=True)
+    return _PARSER
 
 
 def _text(el) -> str | None:
@@ -51,10 +59,18 @@ def _iso_time(data_el) -> str | None:
     zona = (data_el.get("zona") or "").strip()
     if not (giorno and ora):
         return None
-    if not re.fullmatch(r"[+-]\d{4}", zona):
+    zone = re.fullmatch(r"([+-])(\d\d)(\d\d)", zona)
+    if not zone:
         raise DaticertError(f"daticert.xml: zona oraria «{zona}» non valida")
+    day = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", giorno)
+    hms = re.fullmatch(r"(\d{1,2}):(\d{1,2}):(\d{1,2})", ora)
     try:
-        when = datetime.strptime(f"{giorno} {ora} {zona}", "%d/%m/%Y %H:%M:%S %z")
+        if not (day and hms):
+            raise ValueError
+        sign = -1 if zone.group(1) == "-" else 1
+        offset = timedelta(hours=int(zone.group(2)), minutes=int(zone.group(3)))
+        when = datetime(int(day.group(3)), int(day.group(2)), int(day.group(1)),
+                        *map(int, hms.groups()), tzinfo=timezone(sign * offset))
     except ValueError:
         raise DaticertError(f"daticert.xml: data «{giorno} {ora}» non valida") from None
     return when.isoformat()

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy as email_policy
+from email import quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from circolari.errors import fail
 from circolari.kinds import label as kind_label
-from circolari.mail.headers import set_address, set_text
+from circolari.mail.headers import address_value, set_address, set_text, text_value
 from circolari.mail.manifest import Act, Recipient, Sender
+from circolari.registry.pec import pec_problem
 
 # CRLF line ends; headers carrying data are pre-folded by mail.headers and emitted verbatim.
 POLICY = email_policy.SMTP.clone(refold_source="none")
@@ -123,6 +125,24 @@ def _italian_date(iso: str | None) -> str | None:
     return f"{d}/{m}/{y}"
 
 
+_TEXT_HEAD = ('Content-Type: text/plain; charset="utf-8"\r\n'
+              "Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+
+
+def _field(name: str, value: str) -> str:
+    """A pre-folded header line as the generator writes it (``refold_source='none'``)."""
+    return f"{name}: " + "\r\n".join(value.splitlines()) + "\r\n"
+
+
+def _quoted_printable(text: str) -> bytes:
+    """The text part's body as ``set_content(..., cte='quoted-printable')`` encodes it
+    and the generator writes it (CRLF line ends)."""
+    lines = text.encode("utf-8").splitlines()
+    data = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"),
+                                  POLICY.max_line_length)
+    return re.sub(r"\r\n|\r|\n", "\r\n", data).encode("ascii")
+
+
 class MessageBuilder:
     """Builds the per-recipient messages of one act; shared parts are encoded once."""
 
@@ -143,6 +163,10 @@ class MessageBuilder:
                              disposition="attachment", filename=att.name)
             self._parts.append(part)
         self._encoded_parts = [p.as_bytes(policy=POLICY) for p in self._parts]
+        self._fixed_head = [_field("From", address_value("From", self.from_address)),
+                            _field("Reply-To", address_value("Reply-To", self.from_address)),
+                            _field("Subject", text_value("Subject", self.subject)),
+                            _field("Date", self.date_header)]
 
     def body_text(self, recipient: Recipient) -> str:
         act = self.act
@@ -171,50 +195,68 @@ class MessageBuilder:
 
     def build(self, recipient: Recipient) -> tuple[str, bytes]:
         """Return ``(message_id, raw bytes)`` of the message to ``recipient``."""
+        mid, parts = self.build_parts(recipient)
+        return mid, b"".join(parts)
+
+    def build_parts(self, recipient: Recipient) -> tuple[str, list[bytes]]:
+        """``(message_id, pieces)``: the message is ``b"".join(pieces)``; the large
+        attachment parts are shared, encoded once per batch, never copied.
+
+        The bytes are those the stdlib generator makes of ``build_plain``'s message
+        (a property test checks it for any data), assembled directly: the per-message
+        cost is the template and a few headers, not a MIME tree and its header parser."""
         mid = message_id(self.act, recipient.id, recipient.pec)
-        msg = self._headers_and_text(recipient, mid)
+        head = [self._fixed_head[0], self._fixed_head[1],
+                _field("To", address_value("To", self._to(recipient))),
+                self._fixed_head[2], self._fixed_head[3],
+                _field("Message-ID", mid),
+                _field("X-Circolari-Destinatario",
+                       text_value("X-Circolari-Destinatario", recipient.id)),
+                _field("X-Circolari-Ruolo", self._role(recipient))]
+        text = _quoted_printable(self.body_text(recipient))
         if not self._parts:
-            return mid, msg.as_bytes(policy=POLICY)
-        msg.make_mixed()
+            head.append(_TEXT_HEAD.replace("\r\n\r\n", "\r\nMIME-Version: 1.0\r\n\r\n"))
+            return mid, ["".join(head).encode("ascii"), text]
         # Deterministic boundary: the same inputs give byte-identical .eml files.
         boundary = "=_circolari_" + mid[1:25]
-        msg.set_boundary(boundary)
-        head = msg.as_bytes(policy=POLICY)
-        closing = b"\r\n--" + boundary.encode("ascii") + b"--\r\n"
-        if not head.endswith(closing):  # never expected; fall back to the generator
-            return mid, self.build_plain(recipient)
-        return mid, self._splice(head, boundary.encode("ascii"))
+        head.append(f'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; '
+                    f'boundary="{boundary}"\r\n\r\n--{boundary}\r\n{_TEXT_HEAD}')
+        out = ["".join(head).encode("ascii"), text]
+        delimiter = f"\r\n--{boundary}\r\n".encode("ascii")
+        for part in self._encoded_parts:
+            out += [delimiter, part]
+        out.append(f"\r\n--{boundary}--\r\n".encode("ascii"))
+        return mid, out
+
+    @staticmethod
+    def _to(recipient: Recipient) -> Address:
+        name = clean_header_text(recipient.denominazione)
+        if pec_problem(recipient.pec) is None:
+            # Already a plain dot-atom address (the manifest's check): the same Address
+            # as from addr_spec, without running the header parser once per message.
+            local, _, domain = recipient.pec.rpartition("@")
+            return Address(display_name=name, username=local, domain=domain)
+        return Address(display_name=name, addr_spec=recipient.pec)   # parsed, or refused
+
+    @staticmethod
+    def _role(recipient: Recipient) -> str:
+        return "per conoscenza" if recipient.per_conoscenza else "destinatario"
 
     def _headers_and_text(self, recipient: Recipient, mid: str) -> EmailMessage:
         msg = EmailMessage(policy=POLICY)
         set_address(msg, "From", self.from_address)
         set_address(msg, "Reply-To", self.from_address)
-        set_address(msg, "To", Address(display_name=clean_header_text(recipient.denominazione),
-                                       addr_spec=recipient.pec))
+        set_address(msg, "To", self._to(recipient))
         set_text(msg, "Subject", self.subject)
         # Plain ASCII values (a formatted date, our Message-ID, a recipient id checked by
         # the manifest): stored as they are, without the header parser's cost.
         msg.set_raw("Date", self.date_header)
         msg.set_raw("Message-ID", mid)
         set_text(msg, "X-Circolari-Destinatario", recipient.id)
-        msg.set_raw("X-Circolari-Ruolo",
-                    "per conoscenza" if recipient.per_conoscenza else "destinatario")
+        msg.set_raw("X-Circolari-Ruolo", self._role(recipient))
         msg.set_content(self.body_text(recipient), subtype="plain", charset="utf-8",
                         cte="quoted-printable")
         return msg
-
-    def _splice(self, head: bytes, boundary: bytes) -> bytes:
-        """Append the pre-encoded attachment parts to a multipart holding only the text.
-
-        Produces exactly what the generator would for the full message (tested), but
-        the large base64 parts are serialised once per batch instead of once per message.
-        """
-        closing = b"--" + boundary + b"--\r\n"
-        out = [head[: -len(closing)]]
-        for part in self._encoded_parts:
-            out += [b"--", boundary, b"\r\n", part, b"\r\n"]
-        out.append(closing)
-        return b"".join(out)
 
     def build_plain(self, recipient: Recipient) -> bytes:
         """Reference build through the generator alone (used by the tests)."""

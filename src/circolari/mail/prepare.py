@@ -9,6 +9,7 @@ would differ from what was sent, prepare refuses.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
-from circolari.output import sha256
 from circolari.mail.files import exclusive_lock, temporary_file, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
@@ -36,6 +36,13 @@ class PrepareReport:
     kept: list[str] = field(default_factory=list)         # already sent: left as they are
     withdrawn: list[str] = field(default_factory=list)    # no longer in the act
     warnings: list[str] = field(default_factory=list)
+
+
+def _sha256_of(pieces: list[bytes]) -> str:
+    h = hashlib.sha256()
+    for piece in pieces:
+        h.update(piece)
+    return h.hexdigest()
 
 
 def mail_dir_of(act_dir: Path) -> Path:
@@ -78,11 +85,11 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
         conflicts: list[Problem] = []
         try:
             for seq, rcp in enumerate(manifest.recipients):
-                mid, raw = builder.build(rcp)
-                if len(raw) > MAX_MESSAGE_BYTES:
+                mid, raw = builder.build_parts(rcp)     # pieces: nothing large copied
+                if sum(map(len, raw)) > MAX_MESSAGE_BYTES:
                     raise fail("il messaggio supera il limite di 30 MB di un messaggio PEC",
                                file=signed, hint="ridurre gli allegati")
-                digest = sha256(raw)
+                digest = _sha256_of(raw)
                 old = existing.get(rcp.id)
                 if old is None or old.state == "prepared":
                     action = "unchanged" if old and old.eml_sha256 == digest and \
@@ -166,6 +173,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
             (mail_dir / f"{rid}.eml").unlink(missing_ok=True)
 
         rows = {r.recipient_id: r for r in journal.rows()}
+        hashes = [{"name": a.name, "sha256": a.sha256} for a in attachments]   # once
         mail_manifest = {
             "format": 1,
             "act": manifest.act.__dict__,
@@ -179,8 +187,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
                 {"id": r.recipient_id, "address": r.address, "role": r.role,
                  "denominazione": r.denominazione, "file": r.eml,
                  "message_id": r.message_id, "sha256": r.eml_sha256,
-                 "attachments": [{"name": a.name, "sha256": a.sha256}
-                                 for a in attachments]}
+                 "attachments": hashes}
                 for r in sorted(rows.values(), key=lambda r: r.seq)],
         }
         write_atomic(mail_dir / "manifest.json",

@@ -24,7 +24,7 @@ from email import policy as email_policy
 from pathlib import Path
 
 from circolari.errors import fail
-from circolari.mail import daticert
+from circolari.mail import daticert, mime
 from circolari.output import sha256
 from circolari.mail.files import exclusive_lock, write_atomic
 from circolari.mail.journal import RANK, Journal, now
@@ -69,6 +69,7 @@ class ImportReport:
     applied: list[tuple[str, str, str]] = field(default_factory=list)  # (rid, tipo, state)
     duplicates: list[str] = field(default_factory=list)
     unmatched: list[tuple[str, str]] = field(default_factory=list)     # (source, reason)
+    read: int | None = None     # messages read from an IMAP folder (None: files)
 
 
 def _norm_id(value: str | None) -> str | None:
@@ -79,21 +80,6 @@ def _norm_id(value: str | None) -> str | None:
     if m:
         return m.group(0)
     return f"<{value.strip('<> ')}>" if value.strip("<> ") else None
-
-
-def _walk(part):
-    """Parts of a message, without descending into attached messages (postacert.eml)."""
-    yield part
-    if part.is_multipart() and part.get_content_maintype() == "multipart":
-        for sub in part.get_payload():
-            yield from _walk(sub)
-
-
-def _daticert_bytes(msg) -> bytes | None:
-    for part in _walk(msg):
-        if (part.get_filename() or "").lower() == "daticert.xml":
-            return part.get_payload(decode=True)
-    return None
 
 
 def parse_receipt(raw: bytes, source: str, verifier: Verifier) -> Receipt:
@@ -109,9 +95,8 @@ def parse_receipt(raw: bytes, source: str, verifier: Verifier) -> Receipt:
         return rec
     rec.signer, rec.trusted = signed.signer, signed.trusted
     try:
-        inner = email.message_from_bytes(signed.content, policy=email_policy.compat32)
         outer = signed.outer
-        xml = _daticert_bytes(inner)
+        xml = mime.find_attachment(signed.content, "daticert.xml")
     except Exception as exc:
         rec.problem = f"contenuto firmato illeggibile ({exc.__class__.__name__})"
         return rec
@@ -206,8 +191,14 @@ class _Subjects:
     def __init__(self, mail_dir: Path):
         self.mail_dir = mail_dir
         self.decoded: dict[bytes, str] = {}
+        self.by_file: dict[str, str | None] = {}
 
     def __call__(self, row) -> str | None:
+        if row.eml not in self.by_file:
+            self.by_file[row.eml] = self._read(row)
+        return self.by_file[row.eml]
+
+    def _read(self, row) -> str | None:
         raw = b""
         try:
             with open(self.mail_dir / row.eml, "rb") as f:
@@ -230,10 +221,18 @@ class _Subjects:
         return self.decoded[raw]
 
 
-def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
+@dataclass
+class _Facts:
+    """What the matching needs from the journal, read once per import (under its lock)."""
+    sender: str | None
+    transmitted: set[str]         # recipients with a data-sent event
+    subject_of: _Subjects
+
+
+def _mismatch(facts: _Facts, row, rec: Receipt) -> str | None:
     """Why the signed daticert does not describe this journal's message, if it does not."""
     d = rec.dati
-    if not d.mittente or not _same(d.mittente, journal.meta("sender")):
+    if not d.mittente or not _same(d.mittente, facts.sender):
         return f"mittente «{d.mittente}» diverso dal mittente dell'invio"
     if rec.tipo in PER_RECIPIENT:
         if not _same(d.consegna, row.address):
@@ -241,10 +240,10 @@ def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
                     f"messaggio ({row.address})")
     elif not any(_same(x, row.address) for x in d.destinatari):
         return f"il messaggio a {row.address} non è tra i destinatari della ricevuta"
-    subject = subject_of(row)
+    subject = facts.subject_of(row)
     if d.oggetto is not None and subject is not None and not _same(d.oggetto, subject):
         return "oggetto della ricevuta diverso da quello del messaggio inviato"
-    if not journal.was_transmitted(row.recipient_id):
+    if row.recipient_id not in facts.transmitted:
         return ("ricevuta per un messaggio che questo giornale non ha mai trasmesso "
                 "(es. un invio di prova precedente): non applicata")
     return None
@@ -253,24 +252,30 @@ def _mismatch(journal: Journal, row, rec: Receipt, subject_of) -> str | None:
 BATCH = 200   # receipts made durable together: one disk flush and one commit per batch
 
 
-def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -> ImportReport:
+def import_receipts(act_dir: Path, source, *, trust: Path | None = None,
+                    verifier: Verifier | None = None, finish=None) -> ImportReport:
+    """Import receipts from ``source``: a path (``read_source``) or an iterable of
+    ``(source name, raw bytes)``. ``finish(journal, db)`` runs in the last transaction
+    (the IMAP import records its high-water mark there)."""
     mail_dir = mail_dir_of(act_dir)
     report = ImportReport()
-    verifier = Verifier(trust)
+    verifier = verifier or Verifier(trust)
     journal = Journal.open_existing(mail_dir)
+    messages = read_source(Path(source)) if isinstance(source, (str, Path)) else source
     store = mail_dir / "ricevute"
-    subject_of = _Subjects(mail_dir)
     with exclusive_lock(mail_dir), journal:
+        facts = _Facts(sender=journal.meta("sender"), transmitted=journal.transmitted(),
+                       subject_of=_Subjects(mail_dir))
         batch: list[tuple[object, Receipt, str]] = []
         keys: set[str] = set()
-        for name, raw in read_source(Path(source)):
+        for name, raw in messages:
             rec = parse_receipt(raw, name, verifier)
             row = None
             reason = rec.problem
             if reason is None:
                 row = journal.by_message_id(rec.msgid)
                 reason = (f"nessun messaggio con Message-ID {rec.msgid}" if row is None
-                          else _mismatch(journal, row, rec, subject_of))
+                          else _mismatch(facts, row, rec))
             if reason is not None:
                 base = store / "non-abbinate" / sha256(raw)[:16]
                 write_atomic(base.with_suffix(".eml"), raw)
@@ -289,7 +294,7 @@ def import_receipts(act_dir: Path, source: Path, *, trust: Path | None = None) -
             batch.append((row, rec, evidence.relative_to(mail_dir).as_posix()))
             if len(batch) >= BATCH:
                 _commit(journal, store, batch, report)
-        _commit(journal, store, batch, report)
+        _commit(journal, store, batch, report, finish)
     return report
 
 
@@ -312,16 +317,20 @@ def _flush(folder: Path) -> None:
         os.close(fd)
 
 
-def _commit(journal: Journal, store: Path, batch: list, report: ImportReport) -> None:
+def _commit(journal: Journal, store: Path, batch: list, report: ImportReport,
+            finish=None) -> None:
     """Evidence on disk first, then the batch's effects in one transaction."""
-    if not batch:
+    if not batch and finish is None:
         return
-    _flush(store)
+    if batch:
+        _flush(store)
     with journal.transaction() as db:
         for row, rec, evidence in batch:
             current = journal.row(row.recipient_id)   # earlier receipts of this batch
             state = _apply(journal, db, current, rec, evidence)
             report.applied.append((row.recipient_id, rec.tipo, state))
+        if finish is not None:
+            finish(journal, db)
     batch.clear()
 
 

@@ -58,24 +58,26 @@ def parse_rate(text: str | None) -> float | None:
     return value
 
 
-def _load(mail_dir: Path, journal: Journal) -> dict[str, bytes]:
-    """Read and verify every message still to send, before opening any connection."""
-    data: dict[str, bytes] = {}
-    for row in journal.rows():
-        if row.state != "prepared":
-            continue
-        path = mail_dir / row.eml
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise fail("messaggio preparato mancante", file=path,
-                       hint="rieseguire 'circolari mail prepare'") from None
-        if sha256(raw) != row.eml_sha256:
-            raise fail("il messaggio è stato modificato dopo la preparazione", file=path,
-                       hint="rieseguire 'circolari mail prepare' (i file .eml non vanno "
-                            "modificati a mano)")
-        data[row.recipient_id] = raw
-    return data
+def _payload(mail_dir: Path, row: Row) -> bytes:
+    """The prepared message of ``row``, checked against the journal's hash."""
+    path = mail_dir / row.eml
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("messaggio preparato mancante", file=path,
+                   hint="rieseguire 'circolari mail prepare'") from None
+    if sha256(raw) != row.eml_sha256:
+        raise fail("il messaggio è stato modificato dopo la preparazione", file=path,
+                   hint="rieseguire 'circolari mail prepare' (i file .eml non vanno "
+                        "modificati a mano)")
+    return raw
+
+
+def _check_all(mail_dir: Path, queue: list[Row]) -> None:
+    """Every message still to send is present and intact, before any connection (each is
+    read again, and checked again, when its turn comes: memory stays bounded)."""
+    for row in queue:
+        _payload(mail_dir, row)
 
 
 def resolve_interrupted(journal: Journal, *, resend_uncertain: bool, dry_run: bool,
@@ -127,7 +129,7 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
             return report
         if not queue:
             return report
-        payloads = _load(mail_dir, journal)
+        _check_all(mail_dir, queue)
         conn: Connection | None = link.conn if link else None
         interval = 60.0 / rate_per_min if rate_per_min else 0.0
         next_start = link.next_start if link else 0.0
@@ -140,6 +142,7 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                     if wait > 0:
                         sleep(wait)
                     next_start = time.monotonic() + interval
+                payload = _payload(mail_dir, row)
                 attempts = row.attempts
                 tries = 0
                 outcome = None
@@ -150,10 +153,13 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                             conn = Connection(settings)
                             conn.open()
                         attempts += 1
+                        # Not synced: lost only with a power cut before data-sent, when
+                        # the server holds at most an unfinished transaction.
                         journal.change(rid, "send-attempt", f"tentativo {attempts}",
                                        state="sending", transmitted=0, attempts=attempts,
-                                       sending_at=NOW)
-                        reply = conn.send(sender, row.address, payloads[rid],
+                                       sending_at=NOW, durable=False)
+                        # Synced before the end-of-data marker: never sent twice.
+                        reply = conn.send(sender, row.address, payload,
                                           lambda: journal.change(rid, "data-sent",
                                                                  transmitted=1))
                     except TransientError as exc:
@@ -208,8 +214,10 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                         outcome = "failed"
                     else:
                         in_a_row_421 = 0
+                        # Not synced: a power cut can only turn it back into "incerto"
+                        # (data-sent is on disk), never into a resend.
                         journal.change(rid, "sent", reply, state="sent", sent_at=NOW,
-                                       smtp_reply=reply, last_error=None)
+                                       smtp_reply=reply, last_error=None, durable=False)
                         report.sent.append(rid)
                         outcome = "sent"
                 if progress is not None:

@@ -20,10 +20,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email import policy as email_policy
-from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.mail import mime
 from circolari.signature.pyhanko_lazy import lazy_packages
 
 lazy_packages()  # before any pyhanko.sign import: verifying loads no signer and no aiohttp
@@ -42,36 +42,23 @@ class Signed:
 
 
 def _crlf(data: bytes) -> bytes:
+    if data.count(b"\n") == data.count(b"\r\n"):
+        return data                     # already CRLF throughout: no copy
     return re.sub(rb"\r?\n", b"\r\n", data)
 
 
-def _detached_parts(raw: bytes, boundary: str) -> tuple[bytes, bytes]:
-    """(first part's exact bytes, second part's raw entity) of a multipart body."""
-    data = _crlf(raw)
-    head_end = data.find(b"\r\n\r\n")
-    if head_end < 0:
+def _detached_parts(data: bytes, boundary: str) -> tuple[bytes, bytes]:
+    """(first part's exact bytes, second part's raw entity) of a CRLF multipart."""
+    if data.find(b"\r\n\r\n") < 0:
         raise Refused("messaggio firmato malformato (intestazioni senza corpo)")
-    delim = b"\r\n--" + boundary.encode("ascii", "replace")
-    body = b"\r\n" + data[head_end + 4:]
-    starts = []
-    pos = 0
-    while True:
-        i = body.find(delim, pos)
-        if i < 0:
-            break
-        j = i + len(delim)
-        starts.append((i, j))
-        pos = j
-    if len(starts) < 3:
+    found = mime.parts(mime.split_head(data)[1], boundary)
+    if len(found) < 2:
         raise Refused("messaggio firmato malformato (parti mancanti)")
-    def part(k):
-        a = body.find(b"\r\n", starts[k][1]) + 2   # after the delimiter line
-        return body[a:starts[k + 1][0]]
-    return part(0), part(1)
+    return found[0], found[1]
 
 
 def _signed_data(der: bytes):
-    from asn1crypto import cms
+    from asn1crypto import cms, tsp  # noqa: F401  (before any CMS use: see circolari.p7m)
 
     try:
         info = cms.ContentInfo.load(der)
@@ -84,22 +71,91 @@ def _signed_data(der: bytes):
         raise Refused("firma S/MIME illeggibile (non è una struttura CMS firmata)") from None
 
 
+@dataclass
+class _Signer:
+    """What a provider's certificates give, worked out once per certificate set."""
+    cert: object            # asn1crypto x509.Certificate
+    others: list
+    subject: str
+    key: object = None      # the public key, loaded (None: not loadable here)
+
+
+_COMMON_ATTRS = {"content_type", "message_digest", "signing_time", "smime_capabilities"}
+
+
+def _common_integrity(info, signer: _Signer, digest: bytes) -> tuple[bool, bool] | None:
+    """``(intact, valid)`` for the common shape of a provider's signature, as pyHanko's
+    ``validate_sig_integrity`` decides it, with the signer's key loaded once: signed
+    attributes that are only content-type (data), message-digest, signing-time and
+    S/MIME capabilities, each once; RSA PKCS#1 v1.5 or ECDSA with SHA-1/2. Anything
+    else (no signed attributes, algorithm protection, signing-certificate attributes,
+    PSS, ...) returns None and is left to pyHanko."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    from asn1crypto import core
+
+    attrs = info["signed_attrs"]
+    if signer.key is None or isinstance(attrs, core.Void) or not len(attrs):
+        return None
+    found = {}
+    for attr in attrs:
+        name, values = attr["type"].native, attr["values"]
+        if name not in _COMMON_ATTRS or name in found or len(values) != 1:
+            return None
+        found[name] = values[0]
+    if "content_type" not in found or "message_digest" not in found \
+            or found["content_type"].native != "data":
+        return None
+    algorithm = info["signature_algorithm"]
+    try:
+        mechanism = algorithm.signature_algo
+    except ValueError:
+        return None
+    try:
+        hash_name = algorithm.hash_algo
+    except ValueError:
+        hash_name = info["digest_algorithm"]["algorithm"].native
+    md = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+          "sha384": hashes.SHA384, "sha512": hashes.SHA512}.get(hash_name)
+    if md is None:
+        return None
+    signature, signed = info["signature"].native, attrs.untag().dump()
+    try:
+        if mechanism == "rsassa_pkcs1v15" and isinstance(signer.key, rsa.RSAPublicKey):
+            signer.key.verify(signature, signed, padding.PKCS1v15(), md())
+        elif mechanism == "ecdsa" and isinstance(signer.key, ec.EllipticCurvePublicKey):
+            signer.key.verify(signature, signed, ec.ECDSA(md()))
+        else:
+            return None
+        valid = True
+    except InvalidSignature:
+        valid = False
+    return found["message_digest"].native == digest, valid
+
+
 class Verifier:
-    """Checks receipts' signatures; trust decisions are cached per certificate."""
+    """Checks receipts' signatures. A provider signs every receipt with the same
+    certificate: finding the signer among the certificates, its name and the trust
+    decision are worked out once per certificate set and signer, not per receipt; each
+    signature and digest is still verified."""
 
     def __init__(self, trust: Path | None = None):
         self.roots = _load_bundle(trust) if trust else None
         self._trust_cache: dict[bytes, str | None] = {}
+        self._signers: dict[tuple[bytes, bytes], _Signer] = {}
 
     def verify(self, raw: bytes) -> Signed:
         # Headers only: the body is read from the raw bytes, never re-parsed whole.
-        msg = BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
+        data = _crlf(raw)
+        msg = mime.headers(data)
         ctype = msg.get_content_type()
         if ctype == "multipart/signed":
             boundary = msg.get_boundary()
             if not boundary:
                 raise Refused("messaggio firmato malformato (manca il boundary)")
-            content, sig_entity = _detached_parts(raw, boundary)
+            content, sig_entity = _detached_parts(data, boundary)
             sig_part = email.message_from_bytes(sig_entity, policy=email_policy.compat32)
             if sig_part.get_content_type() not in ("application/pkcs7-signature",
                                                    "application/x-pkcs7-signature"):
@@ -109,7 +165,8 @@ class Verifier:
             if sd["encap_content_info"]["content"].native is not None:
                 raise Refused("firma S/MIME non staccata in un messaggio multipart/signed")
         elif ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
-            sd = _signed_data(msg.get_payload(decode=True) or b"")
+            whole = email.message_from_bytes(data, policy=email_policy.compat32)
+            sd = _signed_data(whole.get_payload(decode=True) or b"")
             content = sd["encap_content_info"]["content"].native
             if not content:
                 raise Refused("firma S/MIME senza contenuto")
@@ -118,18 +175,36 @@ class Verifier:
         signer = self._check(sd, content)
         return Signed(content=_crlf(content), signer=signer[0], trusted=signer[1], outer=msg)
 
+    def _signer(self, sd) -> _Signer:
+        from pyhanko.sign.validation.generic_cms import extract_certs_for_validation
+
+        key = (sd["certificates"].dump(), sd["signer_infos"][0]["sid"].dump())
+        found = self._signers.get(key)
+        if found is None:
+            try:
+                certs = extract_certs_for_validation(sd)
+                cert = certs.signer_cert
+            except Exception:
+                raise Refused("certificato del firmatario assente dalla firma") from None
+            try:
+                from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+                public_key = load_der_public_key(cert.public_key.dump())
+            except Exception:           # e.g. an RSA-PSS-only key: pyHanko handles it
+                public_key = None
+            found = _Signer(cert=cert, others=list(certs.other_certs),
+                            subject=cert.subject.human_friendly, key=public_key)
+            self._signers[key] = found
+        return found
+
     def _check(self, sd, content: bytes) -> tuple[str, bool | None]:
-        from pyhanko.sign.validation.generic_cms import (extract_certs_for_validation,
-                                                         validate_sig_integrity)
+        from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
         infos = sd["signer_infos"]
         if len(infos) != 1:
             raise Refused("la ricevuta deve avere esattamente una firma")
-        try:
-            certs = extract_certs_for_validation(sd)
-            cert = certs.signer_cert
-        except Exception:
-            raise Refused("certificato del firmatario assente dalla firma") from None
+        signer = self._signer(sd)
+        cert = signer.cert
         info = infos[0]
         algo = info["digest_algorithm"]["algorithm"].native
         try:
@@ -137,17 +212,18 @@ class Verifier:
         except (ValueError, TypeError):
             raise Refused(f"algoritmo di impronta non supportato ({algo})") from None
         try:
-            intact, valid = validate_sig_integrity(info, cert, "data", digest)
+            verdict = _common_integrity(info, signer, digest)
+            intact, valid = verdict or validate_sig_integrity(info, cert, "data", digest)
         except Exception as exc:
             raise Refused(f"firma S/MIME non verificabile ({exc.__class__.__name__})") from None
         if not intact:
             raise Refused("firma S/MIME non valida: il contenuto è stato alterato")
         if not valid:
             raise Refused("firma S/MIME non valida: la firma non corrisponde al certificato")
-        subject = cert.subject.human_friendly
+        subject = signer.subject
         if self.roots is None:
             return subject, None
-        problem = self._trusted(cert, list(certs.other_certs), info)
+        problem = self._trusted(cert, signer.others, info)
         if problem:
             raise Refused(f"firmatario non attendibile ({subject}): {problem}")
         return subject, True

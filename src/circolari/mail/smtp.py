@@ -22,6 +22,7 @@ import ssl
 from dataclasses import dataclass, field
 
 from circolari.errors import fail
+from circolari.mail.tls import client_context
 
 LOCAL_HOSTNAME = "circolari.local"
 
@@ -108,17 +109,9 @@ class Connection:
         self.settings = settings
         self.smtp: smtplib.SMTP | None = None
 
-    def _context(self) -> ssl.SSLContext:
-        try:
-            return ssl.create_default_context(cafile=self.settings.cafile or None)
-        except (OSError, ssl.SSLError) as exc:
-            raise fail(f"certificati CA non leggibili ({exc})", file=self.settings.cafile,
-                       field="CIRCOLARI_SMTP_CAFILE",
-                       hint="indicare un file PEM di certificati CA") from None
-
     def open(self) -> None:
         s = self.settings
-        ctx = self._context()
+        ctx = client_context(s.cafile, field="CIRCOLARI_SMTP_CAFILE")
         try:
             if s.security == "ssl":
                 self.smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=LOCAL_HOSTNAME,

@@ -80,9 +80,9 @@ def _sha256(text: str) -> str:
 
 
 def csp(styles: tuple[str, ...] = (CSS,)) -> str:
-    """The policy of every generated page: hashed scripts and styles only, images beside the page."""
+    """The policy of every generated page: hashed scripts and styles only, images and fonts beside the page."""
     scripts = " ".join(_sha256(s) for s in SCRIPTS.values())
-    return ("default-src 'none'; img-src 'self' file: data:; style-src 'self' file: "
+    return ("default-src 'none'; img-src 'self' file: data:; font-src 'self' file:; style-src 'self' file: "
             + " ".join(_sha256(s) for s in styles)
             + f"; script-src {scripts}; base-uri 'none'; form-action 'none'; object-src 'none'")
 

@@ -122,7 +122,7 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
     from circolari.review.pages import compare_looks, look_diff_html, look_of
     from circolari.review.checks import load_and_check
     from circolari.review.diff import compare, html_fragment, rendered_words, text_words
-    from circolari.review.preview import page_images
+    from circolari.review.preview import pictures
     from circolari.series.review import (current as series_current, render_for_review, section as series_section,
                                          summary as series_summary)
 
@@ -143,7 +143,7 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
     folder.mkdir(parents=True, exist_ok=True)
     thumbs = []
     pdf = rendered.files[f"{name}.pdf"]
-    images = page_images(pdf, scale=0.8)
+    images = [png for _, png in pictures(pdf, scale=0.8)]
     for number, png in enumerate(images, start=1):
         (folder / f"pagina-{number}.png").write_bytes(png)
         image = url(name, f"pagina-{number}.png")

@@ -2,62 +2,173 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from circolari.review.html import csp_meta, escape, page, url
 
 
 def page_images(pdf: bytes, *, scale: float = 1.5, grey: bool = False, compress: int = 6) -> list[bytes]:
-    """One PNG per page (scale 1 = 72 dpi), in shades of grey if ``grey``; ``compress`` 0-9
-    (PNG encoding is most of the time: ``preview --watch`` uses 1)."""
+    """One PNG per page (scale 1 = 72 dpi), in shades of grey if ``grey``, encoded by Pillow
+    (``compress`` 0-9): the approvals' page goldens, whose bytes the records hash."""
     import io
 
-    import pypdfium2 as pdfium
-
     images = []
-    document = pdfium.PdfDocument(pdf)
-    try:
-        for index in range(len(document)):
-            pdf_page = document[index]
-            bitmap = pdf_page.render(scale=scale, grayscale=grey)
-            buffer = io.BytesIO()
-            image = bitmap.to_pil()
-            (image.convert("L") if grey else image).save(buffer, format="PNG", optimize=False, compress_level=compress)
-            images.append(buffer.getvalue())
-            bitmap.close()
-            pdf_page.close()
-    finally:
-        document.close()
+    for bitmap in _bitmaps(pdf, None, scale=scale, grey=grey):
+        buffer = io.BytesIO()
+        image = bitmap.to_pil()
+        (image.convert("L") if grey else image).save(buffer, format="PNG", optimize=False, compress_level=compress)
+        images.append(buffer.getvalue())
     return images
 
 
+def pictures(pdf: bytes, numbers=None, *, scale: float = 1.5):
+    """(page number from 1, PNG) of the pages ``numbers`` (every page if None), in order, with
+    the fast encoder (``png.py``: grey when the page has no colour)."""
+    from circolari.review.png import png
+
+    numbers = list(numbers) if numbers is not None else None
+    for index, bitmap in enumerate(_bitmaps(pdf, numbers, scale=scale, rgb=True)):
+        yield (numbers[index] if numbers is not None else index + 1), png(bitmap)
+
+
+def _bitmaps(pdf: bytes, numbers, *, scale: float, grey: bool = False, rgb: bool = False):
+    """The pypdfium2 bitmaps of the pages ``numbers`` (every page if None), in order."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for number in (range(1, len(document) + 1) if numbers is None else numbers):
+            pdf_page = document[number - 1]
+            bitmap = pdf_page.render(scale=scale, grayscale=grey, rev_byteorder=rgb)
+            try:
+                yield bitmap
+            finally:
+                bitmap.close()
+                pdf_page.close()
+    finally:
+        document.close()
+
+
+PAGES_RECORD = "pagine.json"  # the key of each pagina-N.png (page_keys), to redraw only what changed
+SCALE = 1.5
+
+
+def write_pages(pdf: bytes, folder: Path) -> list[str]:
+    """``pagina-N.png`` for every page of ``pdf``, redrawing only the pages whose content
+    changed since the last call (``page_keys``); return the keys."""
+    import json
+
+    from circolari.output import write_atomic
+    from circolari.review.page_keys import page_keys
+
+    keys = page_keys(pdf)
+    record = folder / PAGES_RECORD
+    try:
+        old = json.loads(record.read_text(encoding="utf-8"))
+        old = old["pagine"] if old.get("scala") == SCALE else []
+    except (OSError, ValueError, AttributeError, KeyError):
+        old = []
+    record.unlink(missing_ok=True)  # until the pictures below are written
+    stale = [n for n, key in enumerate(keys, start=1)
+             if n > len(old) or old[n - 1] != key or not (folder / f"pagina-{n}.png").is_file()]
+    for number, png in pictures(pdf, stale, scale=SCALE):
+        write_atomic(folder / f"pagina-{number}.png", png)
+    for extra in folder.glob("pagina-*.png"):
+        number = extra.stem.partition("-")[2]
+        if not (number.isdigit() and 1 <= int(number) <= len(keys)):
+            extra.unlink()
+    write_atomic(record, json.dumps({"scala": SCALE, "pagine": keys}).encode("utf-8"))
+    return keys
+
+
 def write_preview(rendered, folder: Path, *, refresh: int | None = None) -> Path:
-    """Write the HTML rendering, the PDF, the page pictures and ``index.html`` into ``folder``;
-    return the index. ``refresh`` (seconds): the page reloads itself (``preview --watch``)."""
+    """Write the HTML rendering (in the PDF's font, with the PDF's page figures), the PDF, the
+    page pictures and ``index.html`` into ``folder``; return the index. ``refresh`` (seconds):
+    the page reloads itself (``preview --watch``)."""
+    from circolari.output import write_atomic
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("pagina-*.png"):
-        old.unlink()
     name = rendered.name
-    (folder / f"{name}.html").write_bytes(with_policy(rendered.files[f"{name}.html"]))
-    (folder / "stile.css").write_bytes(rendered.files["stile.css"])
-    (folder / f"{name}.pdf").write_bytes(rendered.files[f"{name}.pdf"])  # the PDF shown, never a stale one
-    images = page_images(rendered.files[f"{name}.pdf"], compress=1 if refresh else 6)
+    pdf = rendered.files[f"{name}.pdf"]
+    html = fill_page_figures(rendered.files[f"{name}.html"].decode("utf-8"), rendered.pages, rendered.layout.fields())
+    write_atomic(folder / f"{name}.html", with_policy(html.encode("utf-8")))
+    write_atomic(folder / "stile.css", font_faces(folder) + rendered.files["stile.css"])
+    write_atomic(folder / f"{name}.pdf", pdf)  # the PDF shown, never a stale one
+    keys = write_pages(pdf, folder)
+    width, height = _picture_size(pdf)
     figures = []
-    for number, png in enumerate(images, start=1):
-        file = f"pagina-{number}.png"
-        (folder / file).write_bytes(png)
-        figures.append(f'<figure><a href="{file}"><img src="{file}" alt="pagina {number}"></a>'
-                       f'<figcaption>pagina {number} di {len(images)}</figcaption></figure>')
+    for number, key in enumerate(keys, start=1):
+        file = url(f"pagina-{number}.png") + f"?v={key[:12]}"  # a redrawn page is fetched again
+        figures.append(f'<figure><a href="{file}"><img src="{file}" alt="pagina {number}" loading="lazy" '
+                       f'width="{width}" height="{height}"></a>'
+                       f'<figcaption>pagina {number} di {len(keys)}</figcaption></figure>')
     problems = rendered.warnings
     body = (f'<nav class="indice"><a href="{url(name + ".html")}">testo in HTML</a>'
             f'<a href="{url(name + ".pdf")}">PDF di queste pagine</a></nav>\n'
             + (f'<h2>Avvisi</h2>{_list(problems)}' if problems else "")
             + f'<h2>Pagine del PDF</h2>\n<div class="pagine grandi">{"".join(figures)}</div>')
     index = folder / "index.html"
-    pages = f"{len(images)} pagin{'a' if len(images) == 1 else 'e'}"
+    pages = f"{len(keys)} pagin{'a' if len(keys) == 1 else 'e'}"
     write_index(index, page(f"Anteprima: {name}", pages, body), refresh)
     return index
+
+
+def _picture_size(pdf: bytes) -> tuple[int, int]:
+    """The first page picture's size in pixels (the browser keeps room for pictures not loaded yet)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        width, height = document.get_page_size(0) if len(document) else (595, 842)
+    finally:
+        document.close()
+    return round(width * SCALE), round(height * SCALE)
+
+
+_FIELD = re.compile(r"<span\b([^<>]*)>\s*</span>")
+_ATTR = re.compile(r'\b(data-campo|data-unita)="([^"]*)"')
+
+
+def fill_page_figures(html: str, pages: int, fields: dict[str, int]) -> str:
+    """The act's HTML with the PDF layout's figures in its empty ``data-campo`` spans: page
+    counts as the PDF prints them; the page number of the footer (shown once, at the end) is the
+    last page's."""
+    from circolari.document.tree import Field
+
+    values = {"page": pages, "pages": pages, **fields}
+
+    def fill(match: re.Match) -> str:
+        attrs = dict(_ATTR.findall(match.group(1)))
+        value = values.get(attrs.get("data-campo", ""))
+        if value is None:
+            return match.group(0)
+        unit = tuple(attrs["data-unita"].split("/", 1)) if "/" in attrs.get("data-unita", "") else None
+        return f"<span{match.group(1)}>{escape(Field(attrs['data-campo'], unit=unit).text(value))}</span>"
+
+    return _FIELD.sub(fill, html)
+
+
+FONTS_FOLDER = "caratteri"
+
+
+def font_faces(folder: Path) -> bytes:
+    """Copy the PDF's font files beside the style sheet (once) and return their ``@font-face`` rules."""
+    from circolari.output import write_atomic
+    from circolari.document.styles import DOCX_FONT, FONT_FACES, font_file
+
+    rules = []
+    for face, (bold, italic) in FONT_FACES.items():
+        source, target = font_file(face), folder / FONTS_FOLDER / f"TitilliumWeb-{face}.ttf"
+        data = source.read_bytes()
+        if not target.is_file() or target.stat().st_size != len(data):
+            target.parent.mkdir(exist_ok=True)
+            write_atomic(target, data)
+        rules.append(f"@font-face {{ font-family: '{DOCX_FONT}'; src: url('{FONTS_FOLDER}/{target.name}') "
+                     f"format('truetype'); font-weight: {'bold' if bold else 'normal'}; "
+                     f"font-style: {'italic' if italic else 'normal'}; }}\n")
+    return "".join(rules).encode("utf-8")
 
 
 def write_index(index: Path, html: str, refresh: int | None) -> None:
@@ -75,7 +186,8 @@ def write_error(folder: Path, name: str, problems, *, refresh: int | None = None
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    old = sorted(folder.glob("pagina-*.png"), key=lambda p: int(p.stem.split("-")[1]))
+    old = sorted((p for p in folder.glob("pagina-*.png") if p.stem.partition("-")[2].isdigit()),
+                 key=lambda p: int(p.stem.partition("-")[2]))
     figures = "".join(f'<figure><img src="{url(p.name)}" alt="{escape(p.name)}"><figcaption>{escape(p.stem)} '
                       "(versione precedente)</figcaption></figure>" for p in old)
     body = (f'<section class="scheda errore-anteprima"><h2>L\'atto non può essere generato</h2>'
@@ -86,33 +198,60 @@ def write_error(folder: Path, name: str, problems, *, refresh: int | None = None
     return index
 
 
-def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, refresh: int = 1) -> None:
+def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, refresh: int = 1,
+          on_ready=None) -> None:
     """Re-render the act and rewrite its preview at every save of the act, its folder's tables,
-    the templates or the registry, until ``stop_event`` is set (or Ctrl-C)."""
+    the templates or the registry, until ``stop_event`` is set (or Ctrl-C). ``on_ready(index)``
+    is called once, after the first render (``--open`` opens the browser there, once: the page
+    then reloads itself). One session per preview folder: the folder stays locked meanwhile."""
     import watchfiles
 
     from circolari.errors import CircolariError
+    from circolari.output import locked
     from circolari.render import render_act
 
-    act = Path(act)
+    act, folder = Path(act), Path(folder)
 
-    def once() -> None:
+    def once() -> Path:
         try:
-            rendered = render_act(act, project)
+            rendered = render_act(act, project, preview=True)
         except CircolariError as exc:
-            write_error(folder, act.stem, exc.problems, refresh=refresh)
             report(f"{act}: errore, vedere l'anteprima")
-            return
-        write_preview(rendered, folder, refresh=refresh)
+            return write_error(folder, act.stem, exc.problems, refresh=refresh)
+        index = write_preview(rendered, folder, refresh=refresh)
         report(f"{act}: {rendered.pages} pagine aggiornate")
+        return index
 
-    once()
-    roots = {act.parent.resolve(), Path(project.templates).resolve(), Path(project.recipients).resolve()}
-    out = Path(folder).resolve()
-    for changes in watchfiles.watch(*sorted(r for r in roots if r.is_dir()), stop_event=stop_event,
-                                    debounce=200, step=50, rust_timeout=500, yield_on_timeout=False):
-        if any(not Path(path).resolve().is_relative_to(out) for _, path in changes):
-            once()
+    folder.mkdir(parents=True, exist_ok=True)
+    with locked(folder, message="un'anteprima --watch di questo atto è già in corso",
+                hint="usare la pagina già aperta, che si aggiorna da sola, o chiudere l'altra anteprima (Ctrl-C)"):
+        index = once()
+        if on_ready is not None:
+            on_ready(index)
+        roots = {act.parent.resolve(), Path(project.templates).resolve(), Path(project.recipients).resolve()}
+        out = folder.resolve()
+        for changes in watchfiles.watch(*sorted(r for r in roots if r.is_dir()), stop_event=stop_event,
+                                        debounce=200, step=50, rust_timeout=500, yield_on_timeout=False):
+            if any(not Path(path).resolve().is_relative_to(out) for _, path in changes):
+                once()
+
+
+def watched(folder: Path) -> bool:
+    """Is a ``preview --watch`` session showing this folder (it holds the folder's lock)?"""
+    import fcntl
+    import os
+
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock taken here
+    return False
 
 
 def with_policy(html: bytes) -> bytes:

@@ -31,18 +31,33 @@ def _short(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
+_ANNEX = re.compile(r"ALLEGATO\s+(\S+)(?:\s*[–-]\s*(.+))?", re.IGNORECASE)
+
+
+def annex_label(title: str) -> str:
+    """'Allegato 1' (with its title, shortened, when it has one) from the annex heading."""
+    match = _ANNEX.match(" ".join(title.split()))
+    if not match:
+        return _short(title, 40)
+    number, name = match.groups()
+    return f"Allegato {number}" + (f" «{_short(name, 40)}»" if name else "")
+
+
 def _sections(document) -> list[tuple[str, list]]:
-    """(section label, blocks) in body order."""
+    """(section label, blocks) in body order; inside an annex every label starts with 'Allegato N'."""
     out: list[tuple[str, list]] = []
-    heading, premessa, paragraph = None, 0, 0
+    heading, premessa, paragraph, annex = None, 0, 0, ""
     current = "inizio"
     for block in document.body:
         match block:
             case Paragraph():
                 style, text = block.style, block.text
-                if style in _HEADINGS:
+                if style == "allegato-titolo":
+                    annex, heading, paragraph = annex_label(text), None, 0
+                    current = annex
+                elif style in _HEADINGS:
                     heading, paragraph = _short(text), 0
-                    current = "DELIBERA" if style == "delibera" else heading
+                    current = "DELIBERA" if style == "delibera" else ", ".join(x for x in (annex, heading) if x)
                 elif style == "premessa" and block.inlines and isinstance(block.inlines[0], Run) and block.inlines[0].bold:
                     premessa += 1
                     current = f"premessa {premessa} ({block.inlines[0].text.strip()})"
@@ -54,7 +69,7 @@ def _sections(document) -> list[tuple[str, list]]:
                     current = {"oggetto": "oggetto", "data": "data e protocollo", "saluti": "saluti"}[style]
                 elif style in ("corpo", "dispositivo"):
                     paragraph += 1
-                    current = f"{heading + ', ' if heading else ''}paragrafo {paragraph}"
+                    current = ", ".join(x for x in (annex, heading, f"paragrafo {paragraph}") if x)
                 out.append((current, [block]))
             case ListBlock() if block.items and any(
                     isinstance(b, Paragraph) and b.style == "dispositivo" for b in block.items[0]):
@@ -62,7 +77,8 @@ def _sections(document) -> list[tuple[str, list]]:
                     out.append((f"punto {number} del dispositivo", [ListBlock(block.kind, [item], number)]))
                 current = "dopo il dispositivo"
             case Table():
-                out.append((f"tabella «{_short(block.title, 40)}»" if block.title else f"{current}, tabella", [block]))
+                table = f"tabella «{_short(block.title, 40)}»" if block.title else None
+                out.append((", ".join(x for x in (annex, table) if x) if table else f"{current}, tabella", [block]))
             case Group() if block.signature:
                 out.append(("firma", [block]))
             case Columns() if current == "inizio":

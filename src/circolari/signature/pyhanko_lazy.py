@@ -7,7 +7,7 @@ aiohttp, yarl and asyncio's HTTP stack (~0.15 s of the ~0.5 s of a cold ``circol
 names resolved on first use (PEP 562 ``__getattr__``) instead of at import. The names come from
 the package's own ``__init__.py``; when it holds anything but ``from .sub import names`` (and
 ``__all__``), the package is imported as usual: a pyHanko upgrade can only cost speed, which
-``tests/test_lazy_imports.py`` reports.
+``tests/test_signature_pyhanko_lazy.py`` reports.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from functools import lru_cache
-from importlib.resources import files
 from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -50,10 +49,9 @@ def obfuscate(font: bytes, key: str) -> bytes:
 @lru_cache(maxsize=1)
 def _faces() -> tuple[tuple[str, str, bytes], ...]:
     """(face, fontKey, obfuscated bytes) of each embedded face; keys derive from the font data."""
-    folder = files("fontpkg_titillium_web") / "files"
     out = []
     for face in FACES:
-        data = (folder / f"TitilliumWeb-{face}.ttf").read_bytes()
+        data = S.font_file(face).read_bytes()
         key = "{" + str(uuid.UUID(bytes=hashlib.sha256(data).digest()[:16])).upper() + "}"
         out.append((face, key, obfuscate(data, key)))
     return tuple(out)

@@ -40,16 +40,13 @@ _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA
 @lru_cache(maxsize=1)
 def register_fonts() -> str:
     """Register the embedded TrueType family once; return its name."""
-    from importlib.resources import files
-
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    folder = files("fontpkg_titillium_web") / "files"
     faces = {"": "Regular", "-Bold": "Bold", "-Italic": "Italic", "-BoldItalic": "BoldItalic"}
     for suffix, face in faces.items():
-        pdfmetrics.registerFont(TTFont(S.PDF_FONT + suffix, str(folder / f"TitilliumWeb-{face}.ttf")))
+        pdfmetrics.registerFont(TTFont(S.PDF_FONT + suffix, str(S.font_file(face))))
     for bold, italic, suffix in ((0, 0, ""), (1, 0, "-Bold"), (0, 1, "-Italic"), (1, 1, "-BoldItalic")):
         addMapping(S.PDF_FONT, bold, italic, S.PDF_FONT + suffix)
     return S.PDF_FONT
@@ -198,19 +195,19 @@ class _LongParagraph(Flowable):
         return self._pieces[width]
 
     def _lay_out(self, width: float) -> list[tuple[TaggedParagraph, float]]:
-        from reportlab.platypus.paragraph import _getFragWords, _processed_frags
+        from circolari.writers.reportlab_compat import frag_words, line_is_finished
 
         inner = ParagraphStyle(f"{self.style.name}-pezzo", parent=self.style, spaceBefore=0,
                                spaceAfter=0, keepWithNext=0, allowWidows=1, allowOrphans=1)
         if len(self.frags) == 1:  # one style: text cut at spaces, on ReportLab's fast path
             chunks = self._chunks()
         else:  # mixed styles: ReportLab's list of words (each a list of styled parts), cut into slices
-            words = _getFragWords(self.frags, width)
+            words = frag_words(self.frags, width)
             step = _PIECE_CHARS // 6
             chunks = (words[i:i + step] for i in range(0, len(words), step))
         pieces, pending = [], []
         for chunk in chunks:
-            if pending and not _processed_frags(pending):  # the unfinished line starts the next piece
+            if pending and not line_is_finished(pending):  # the unfinished line starts the next piece
                 chunk = [chunk[0].clone(text=pending[0].text + chunk[0].text)]
                 pending = []
             para = self._piece(inner, pending + chunk)

@@ -22,6 +22,7 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import BulletDrawer
 
 from circolari.document import styles as S
+from circolari.writers.reportlab_compat import emit
 
 # Heading level wanted per style (document/styles.py); a level never exceeds the previous heading's plus one.
 HEADINGS = {name: st.heading for name, st in S.STYLES.items() if st.heading}
@@ -87,25 +88,25 @@ class Tagger:
     # -- drawing ------------------------------------------------------------
     def begin(self, canv, elem: Elem) -> None:
         if elem is ARTIFACT:
-            canv._code.append("/Artifact BMC")
+            emit(canv, "/Artifact BMC")
             return
         page = canv.getPageNumber()
         mcid = self._mcids.get(page, 0)
         self._mcids[page] = mcid + 1
         elem.kids.append((page, mcid))
-        canv._code.append(f"/{elem.role} <</MCID {mcid}>> BDC")
+        emit(canv, f"/{elem.role} <</MCID {mcid}>> BDC")
 
 
 def end(canv) -> None:
-    canv._code.append("EMC")
+    emit(canv, "EMC")
 
 
 @contextmanager
 def artifact(canv, kind: str = "Pagination"):
     """Everything drawn inside is page furniture, not content."""
-    canv._code.append(f"/Artifact <</Type /{kind}>> BDC")
+    emit(canv, f"/Artifact <</Type /{kind}>> BDC")
     yield
-    canv._code.append("EMC")
+    emit(canv, "EMC")
 
 
 class TaggedParagraph(RLParagraph):

@@ -1,0 +1,37 @@
+"""Runs and paragraph styles written without python-docx's setters are the XML its setters write."""
+
+from __future__ import annotations
+
+import itertools
+
+import docx
+from lxml import etree
+
+from circolari.writers.docx import _add_run, _set_style
+
+
+def xml(paragraph) -> bytes:
+    return etree.tostring(paragraph._p)
+
+
+def test_runs_are_the_xml_of_python_docx_setters():
+    document = docx.Document()
+    texts = ["testo", " spazio prima", "spazio dopo ", "a\tb", "riga\nnuova", "cr\rx", ""]
+    for text, (bold, italic, underline) in itertools.product(texts, itertools.product((False, True), repeat=3)):
+        ours, theirs = document.add_paragraph(), document.add_paragraph()
+        _add_run(ours, text, bold=bold, italic=italic, underline=underline)
+        run = theirs.add_run(text)
+        run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
+        assert xml(ours) == xml(theirs), (text, bold, italic, underline)
+
+
+def test_style_is_the_xml_of_python_docx_setter():
+    document = docx.Document()
+    ours, theirs = document.add_paragraph(), document.add_paragraph()
+    _set_style(ours, "CircCorpo")
+    theirs._p.style = "CircCorpo"
+    assert xml(ours) == xml(theirs)
+    ours.paragraph_format.keep_with_next = theirs.paragraph_format.keep_with_next = True
+    _set_style(ours, "CircTabella")  # paragraph properties already there
+    theirs._p.style = "CircTabella"
+    assert xml(ours) == xml(theirs)
