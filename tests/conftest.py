@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOTA = EXAMPLES / "nota-plasma-iperimmune-2020.yaml"
+DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 
 
 def run_cli(*args: str, cwd: Path | None = None):
@@ -27,6 +29,33 @@ def run_cli(*args: str, cwd: Path | None = None):
         return CliRunner().invoke(app, [str(a) for a in args])
     finally:
         os.chdir(old)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_temp_folder(tmp_path_factory):
+    """User caches (circolari's compiled templates: ``$XDG_CACHE_HOME/circolari/jinja``) go to the
+    session's temp folder, for the CLI run in-process and in subprocesses alike, never ``~/.cache``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_click_command():
+    """Build circolari's click command once per session, not at every in-process invocation.
+
+    Typer rebuilds it on each ``CliRunner.invoke`` (it inspects the signature and type hints of
+    every command: tens of milliseconds, hundreds of invocations). Other apps are built as before.
+    """
+    import typer.testing
+
+    from circolari.cli.main import app
+
+    build = typer.testing._get_command  # fails loudly here if a typer upgrade renames it
+    command = build(app)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(typer.testing, "_get_command", lambda given: command if given is app else build(given))
+        yield
 
 
 def pdf_text(path: Path) -> list[str]:
@@ -58,13 +87,50 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@dataclass
+class Reference:
+    """A reference act rendered through the CLI, with the document tree and fields its text
+    writer was given (what a reader should find in the PDF, in reading order)."""
+
+    folder: Path
+    pdf: Path
+    doc: object
+    fields: dict
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture(scope="session")
-def nota_out(tmp_path_factory) -> Path:
-    """The reference circular rendered once through the CLI."""
-    out = tmp_path_factory.mktemp("out")
-    result = run_cli("render", NOTA, "--out", out)
+def reference(tmp_path_factory) -> dict[str, Reference]:
+    """Both reference acts ("circolare", "delibera") rendered once for the session. Read-only:
+    a test that changes an output works on a copy (checked when the session ends)."""
+    from circolari.writers import text as text_writer
+
+    out = tmp_path_factory.mktemp("riferimento")
+    seen = {}
+    original = text_writer.write_text
+
+    def spy(doc, fields=None):
+        seen[doc.kind] = (doc, fields)
+        return original(doc, fields)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(text_writer, "write_text", spy)
+        result = run_cli("render", NOTA, DGR, "--out", out)
     assert result.exit_code == 0, result.output
-    return out / NOTA.stem
+    acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind])
+            for kind, act in (("circolare", NOTA), ("delibera", DGR))}
+    before = _files(out)
+    yield acts
+    assert _files(out) == before, "a test changed the shared reference renders: work on a copy"
+
+
+@pytest.fixture(scope="session")
+def nota_out(reference) -> Path:
+    """The reference circular's output folder."""
+    return reference["circolare"].folder
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +139,22 @@ def pki(tmp_path_factory):
     from helpers.pki import make_pki
 
     return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def asst_series(tmp_path_factory) -> tuple[Path, Path]:
+    """(project, series folder): the ASST letter series (helpers.series, CSV table) rendered once
+    with two jobs; tests that change it work on a copy."""
+    from helpers.series import rows, write_act, write_csv
+
+    project = tmp_path_factory.mktemp("serie")
+    for name in ("templates", "recipients"):
+        shutil.copytree(ROOT / name, project / name)
+    act = write_act(project, "riparto.csv")
+    write_csv(project / "atti" / "riparto.csv", rows(project))
+    result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
+    assert result.exit_code == 0, result.output
+    return project, project / "out" / "riparto"
 
 
 def docx_paragraphs(path: Path):

@@ -83,6 +83,15 @@ def test_compiled_template_cache_depends_on_the_filters(tmp_path, monkeypatch):
     assert compose._bytecode_cache({"md": lambda text: text}).directory == plain.directory
 
 
+def test_compiled_templates_of_the_tests_stay_in_the_session_temp_folder(nota_out, tmp_path_factory):
+    """The suite never writes the user's ~/.cache: conftest points XDG_CACHE_HOME at its temp folder."""
+    from circolari.compose.jinja import environment
+
+    cache = Path(environment((ROOT / "templates").resolve()).bytecode_cache.directory)
+    assert cache.is_relative_to(tmp_path_factory.getbasetemp())
+    assert any(cache.glob("*.cache")), "the reference render compiled no template into the cache"
+
+
 def test_folder_render_skips_a_yaml_table_kept_beside_its_act(project):
     (project / "examples" / "righe.yaml").write_text("# tabella\n- [A1, aut, uno]\n- [A2, aut, due]\n",
                                                      encoding="utf-8")

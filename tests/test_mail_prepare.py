@@ -274,7 +274,7 @@ def _builder(oggetto, protocollo, sender_name, recipient_name):
     return email.message_from_bytes(raw, policy=policy.default)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(oggetto=_TEXT, protocollo=st.one_of(st.none(), st.just("G1.2020.0012345")))
 def test_subject_decodes_to_the_exact_oggetto(oggetto, protocollo):
     msg = _builder(oggetto, protocollo, "Regione Lombardia", "ASST di prova")
@@ -285,7 +285,7 @@ def test_subject_decodes_to_the_exact_oggetto(oggetto, protocollo):
 _NAME = _TEXT.filter(lambda t: len(t.encode("utf-8")) <= 600)   # a denominazione
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(sender=_NAME, recipient=_NAME)
 def test_display_names_decode_exactly_and_add_no_address(sender, recipient):
     msg = _builder("Oggetto", None, sender, recipient)

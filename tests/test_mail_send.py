@@ -10,6 +10,8 @@ import time
 from email import policy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
@@ -379,3 +381,17 @@ def test_message_changed_during_the_batch_is_not_sent(tmp_path):
         assert len(server.handler.messages) == 1
     states = _states(act)
     assert states[order[0]].state == "sent" and states[order[1]].state == "prepared"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b".", b"..", b"\r", b"\n", b"\r\n", b" ", b"x.y",
+                                 b"\r\n.\r\n"]), max_size=30).map(b"".join))
+def test_dot_stuffing_shortcut_equals_the_full_rewrite(data):
+    """dot_stuff skips its rewrites when the message needs none; the result is always
+    the full rewrite's (CRLF everywhere, leading dots doubled, final CRLF)."""
+    import re
+
+    from circolari.mail.smtp import dot_stuff
+
+    full = re.sub(rb"(?m)^\.", b"..", re.sub(rb"\r\n|\n|\r", b"\r\n", data))
+    assert dot_stuff(data) == (full if full.endswith(b"\r\n") else full + b"\r\n")

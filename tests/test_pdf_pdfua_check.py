@@ -12,16 +12,11 @@ from pikepdf import Name
 
 from circolari.pdf.pdfa import PdfMeta, finish_pdf
 from circolari.pdf.pdfa_check import check_pdfa
-from conftest import EXAMPLES, run_cli
-
-DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 
 
 @pytest.fixture(scope="module")
-def dgr_pdf(tmp_path_factory) -> bytes:
-    out = tmp_path_factory.mktemp("out")
-    assert run_cli("render", DGR, "--out", out).exit_code == 0
-    return (out / DGR.stem / f"{DGR.stem}.pdf").read_bytes()
+def dgr_pdf(reference) -> bytes:
+    return reference["delibera"].pdf.read_bytes()
 
 
 def elements(doc):

@@ -13,9 +13,8 @@ from pypdf import PdfReader
 
 from circolari.input.acts import load_act
 from circolari.compose.placeholders import expand_data
-from conftest import EXAMPLES, assert_in_order, normalise, pdf_text, run_cli
+from conftest import DGR, EXAMPLES, assert_in_order, normalise, pdf_text
 
-DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 # the act as printed: its figures, cited in the text as [[nome]], written out
 ACT = expand_data(yaml.safe_load(DGR.read_text(encoding="utf-8")), load_act(DGR)[0].fatti)
 ROWS = list(csv.reader((EXAMPLES / "dgr-xi-3681-2020-requisiti.csv").open(encoding="utf-8"), delimiter="\t"))[1:]
@@ -57,11 +56,8 @@ def expected_sequence() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def dgr_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    result = run_cli("render", DGR, "--out", out)
-    assert result.exit_code == 0, result.output
-    return out / DGR.stem
+def dgr_out(reference):
+    return reference["delibera"].folder
 
 
 def without_running_header(page: str) -> str:

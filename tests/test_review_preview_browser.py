@@ -180,6 +180,15 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     assert "aspetto diverso: pagina 3" in badge.text
     assert browser.execute_script("return getComputedStyle(arguments[0]).color;", badge) == "rgb(198, 40, 40)"
     assert "approvato da Revisore di prova il" in section.text
+    import json
+
+    record = json.loads((project / "examples" / "approvati" / f"{act.stem}.json").read_text(encoding="utf-8"))
+    registro = section.find_element("css selector", "details.registro")
+    registro.find_element("tag name", "summary").click()  # the approval record, unfolded
+    assert "Revisore di prova" in registro.text and "1 cambiato da allora" in registro.text
+    changed = registro.find_element("css selector", 'tr[data-stato="cambiato"]')
+    assert "circolare.html.j2" in changed.text and record["template"]["circolare.html.j2"][:12] in changed.text
+    assert record["hash_atto"][:12] in registro.text
     pair = section.find_element("css selector", '.confronto-pagina[data-pagina="3"]')
     images = pair.find_elements("tag name", "img")
     assert len(images) == 2 and all(browser.execute_script("return arguments[0].naturalWidth;", i) > 0 for i in images)

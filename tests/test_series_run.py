@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -144,8 +145,10 @@ def test_render_killed_midway_completes_on_rerun_without_redoing_finished_letter
         while process.poll() is None and len(list(out.glob("*/manifest.json"))) < 3:
             time.sleep(0.005)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # the render may have ended on its own
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    assert process.returncode == -signal.SIGKILL, "the render ended before it could be killed midway"
     folders = [f for f in out.iterdir() if f.is_dir()]
     done = {f.name: (f / f"riparto-{f.name}.pdf").stat().st_ino for f in folders if _complete(f)}
     assert len(done) >= 3

@@ -1,4 +1,4 @@
-"""A rendered series signed in one go (resumable), verified as a folder, and prepared for PEC letter by letter."""
+"""A asst_series series signed in one go (resumable), verified as a folder, and prepared for PEC letter by letter."""
 
 from __future__ import annotations
 
@@ -17,32 +17,17 @@ import shutil
 import pytest
 
 from conftest import run_cli
-from helpers.series import asst, make_p12, rows, write_act, write_csv
+from helpers.series import asst, make_p12
 
 PASSWORD = "segreta"
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> tuple[Path, Path]:
-    """(project, series folder): the ASST series rendered once for this module; tests work on copies."""
-    from conftest import ROOT
-
-    project = tmp_path_factory.mktemp("serie")
-    for name in ("templates", "recipients"):
-        shutil.copytree(ROOT / name, project / name)
-    act = write_act(project, "riparto.csv")
-    write_csv(project / "atti" / "riparto.csv", rows(project))
-    result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
-    assert result.exit_code == 0, result.output
-    return project, project / "out" / "riparto"
-
-
 @pytest.fixture
-def series(rendered, tmp_path, monkeypatch) -> Path:
+def series(asst_series, tmp_path, monkeypatch) -> Path:
     """A private copy of the rendered series (``keep``: only its first letters)."""
     monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", PASSWORD)
     folder = tmp_path / "out" / "riparto"
-    shutil.copytree(rendered[1], folder)
+    shutil.copytree(asst_series[1], folder)
     return folder
 
 
@@ -53,19 +38,19 @@ def _keep(folder: Path, n: int) -> None:
     (folder / "serie.json").write_text(json.dumps(listing), encoding="utf-8")
 
 
-def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter(series, rendered, tmp_path):
+def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter(series, asst_series, tmp_path):
     p12, ca = make_p12(tmp_path)
-    signed = run_cli("sign", series, "--p12", p12, "--jobs", "2", cwd=rendered[0])
+    signed = run_cli("sign", series, "--p12", p12, "--jobs", "2", cwd=asst_series[0])
     assert signed.exit_code == 0, signed.output
-    bodies = asst(rendered[0])
+    bodies = asst(asst_series[0])
     assert f"{len(bodies)} lettere ({len(bodies)} firmate ora, 0 già firmate)" in signed.output
-    verified = run_cli("verify", series, "--trust", ca, cwd=rendered[0])
+    verified = run_cli("verify", series, "--trust", ca, cwd=asst_series[0])
     assert verified.exit_code == 0, verified.output
     assert f"{len(bodies)} lettere: {len(bodies)} valide" in verified.output and "Esito: VALIDO" in verified.output
-    again = run_cli("sign", series, "--p12", p12, cwd=rendered[0])
+    again = run_cli("sign", series, "--p12", p12, cwd=asst_series[0])
     assert f"(0 firmate ora, {len(bodies)} già firmate)" in again.output
 
-    prepared = run_cli("mail", "prepare", series, cwd=rendered[0])
+    prepared = run_cli("mail", "prepare", series, cwd=asst_series[0])
     reachable = [e for e in bodies if e.pec and e.verificato]
     for ente in bodies:
         if ente not in reachable:  # a letter without a verified PEC is refused, by row, the others prepared
@@ -86,32 +71,32 @@ def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter
         assert [m["id"] for m in manifest["messages"]] == [ente.id]
 
 
-def test_verify_of_a_series_with_an_unsigned_letter_is_not_valid(series, rendered, tmp_path):
+def test_verify_of_a_series_with_an_unsigned_letter_is_not_valid(series, asst_series, tmp_path):
     p12, ca = make_p12(tmp_path)
     _keep(series, 2)
-    assert run_cli("sign", series, "--p12", p12, cwd=rendered[0]).exit_code == 0
-    first = asst(rendered[0])[0].id
+    assert run_cli("sign", series, "--p12", p12, cwd=asst_series[0]).exit_code == 0
+    first = asst(asst_series[0])[0].id
     (series / first / f"riparto-{first}.firmato.pdf").unlink()
-    result = run_cli("verify", series, "--trust", ca, cwd=rendered[0])
+    result = run_cli("verify", series, "--trust", ca, cwd=asst_series[0])
     assert result.exit_code == 1
     assert f"({first}): NON FIRMATO" in result.output and "Esito: NON VALIDO" in result.output
     assert "2 lettere: 1 valide, 0 non verificabili, 0 non valide, 1 non firmate." in result.output
 
 
-def test_series_sign_with_wrong_password_stops_before_signing_anything(series, rendered, tmp_path, monkeypatch):
+def test_series_sign_with_wrong_password_stops_before_signing_anything(series, asst_series, tmp_path, monkeypatch):
     p12, _ = make_p12(tmp_path)
     monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", "sbagliata")
-    result = run_cli("sign", series, "--p12", p12, cwd=rendered[0])
+    result = run_cli("sign", series, "--p12", p12, cwd=asst_series[0])
     assert result.exit_code == 1 and "password del certificato errata" in result.output
     assert not list(series.glob("*/*.firmato.pdf"))
 
 
-def test_mail_prepare_of_a_series_refuses_signed_option(series, rendered):
-    result = run_cli("mail", "prepare", series, "--signed", "x.pdf", cwd=rendered[0])
+def test_mail_prepare_of_a_series_refuses_signed_option(series, asst_series):
+    result = run_cli("mail", "prepare", series, "--signed", "x.pdf", cwd=asst_series[0])
     assert result.exit_code == 1 and "per una serie di lettere non si indica --signed" in result.output
 
 
-def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, rendered, tmp_path):
+def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, asst_series, tmp_path):
     from circolari.series.manifest import letters
     from circolari.series.sign import signed_over_current
 
@@ -119,7 +104,7 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ren
     command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "sign", str(series),
                "--p12", str(p12), "--jobs", "1"]
     env = {**os.environ, "CIRCOLARI_P12_PASSWORD": PASSWORD}
-    process = subprocess.Popen(command, cwd=rendered[0], env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=asst_series[0], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         while process.poll() is None and len(list(series.glob("*/*.firmato.pdf"))) < 3:
@@ -131,7 +116,7 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ren
     done = {e.ente: e.signed.stat().st_ino for e in entries if e.signed.exists()}
     assert len(done) >= 3
     assert all(signed_over_current(e) for e in entries if e.ente in done), "a half-written signed letter"
-    result = run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=rendered[0])
+    result = run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=asst_series[0])
     assert result.exit_code == 0, result.output
     assert f"({len(entries) - len(done)} firmate ora, {len(done)} già firmate)" in result.output
     assert all(e.signed.stat().st_ino == done[e.ente] for e in entries if e.ente in done)

@@ -14,9 +14,8 @@ from helpers.pki import PASSWORD
 from circolari.pdf.pdfa_check import check_pdfa
 from circolari.signature.pades import sign_pdf
 from circolari.signature.verify import verify_file
-from conftest import EXAMPLES, NOTA, run_cli
+from conftest import DGR, NOTA, run_cli
 
-DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 ACTS = {"circolare": (NOTA, "Firma_DirettoreGenerale", "LUIGI CAJAZZO",
                       "plasma iperimmune anti SARS-CoV-2 e sperimentazioni cliniche in Regione Lombardia."),
         "delibera": (DGR, "Firma_Segretario", "ENRICO GASPARINI",
@@ -24,11 +23,8 @@ ACTS = {"circolare": (NOTA, "Firma_DirettoreGenerale", "LUIGI CAJAZZO",
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    for act, *_ in ACTS.values():
-        assert run_cli("render", act, "--out", out).exit_code == 0
-    return {kind: out / act.stem / f"{act.stem}.pdf" for kind, (act, *_) in ACTS.items()}
+def rendered(reference):
+    return {kind: reference[kind].pdf for kind in ACTS}
 
 
 @pytest.mark.parametrize("kind", ACTS)
@@ -42,6 +38,27 @@ def test_rendered_pdf_is_pdfa_2a_and_pdfua_1(rendered, kind):
         assert meta["pdfuaid:part"] == "1"
         assert meta["dc:title"] == ACTS[kind][3] == str(doc.docinfo["/Title"])
         assert "/Encrypt" not in doc.trailer and len(doc.trailer.ID) == 2
+
+
+# What pikepdf's validator (PDF/A-1b/2b/3b only, no extension schemas) cannot read in a tagged act
+# that declares PDF/UA-1: the extension schema describing pdfuaid, and conformance level A.
+BEYOND_PIKEPDF = [
+    ("ISO_19005_2:6.6.2.3.1-1", "violation",
+     "XMP namespace pdfaExtension=http://www.aiim.org/pdfa/ns/extension/ is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP namespace pdfaProperty=http://www.aiim.org/pdfa/ns/property# is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP namespace pdfaSchema=http://www.aiim.org/pdfa/ns/schema# is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP property pdfaExtension:schemas is not permitted"),
+    ("ISO_19005_2:6.6.2.3.1-1", "violation", "XMP property pdfuaid:part is not permitted"),
+    ("ISO_19005_2:6.6.4-3", "violation", "pdfaid:conformance is 'A', expected 'B'"),
+]
+
+
+@pytest.mark.parametrize("kind", ACTS)
+def test_pikepdf_validator_finds_nothing_but_what_it_cannot_read_in_the_act_without_its_form(
+        rendered, kind, tmp_path):
+    from helpers.pdfa import pikepdf_report
+
+    assert pikepdf_report(rendered[kind].read_bytes(), tmp_path) == BEYOND_PIKEPDF
 
 
 def _field_and_words(pdf_path, field_name):

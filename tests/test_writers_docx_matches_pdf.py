@@ -13,16 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, NOTA, ROOT, run_cli
+from conftest import DGR, NOTA, ROOT, run_cli
 
-DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> dict[str, Path]:
-    """The reference acts, and the DGR with a 168-row table (its real rows six times over)."""
+def rendered(reference, tmp_path_factory) -> dict[str, Path]:
+    """The reference acts' folders, and the DGR with a 168-row table (its real rows six times over)."""
     work = tmp_path_factory.mktemp("docx")
     for name in ("templates", "recipients", "examples"):
         shutil.copytree(ROOT / name, work / name)
@@ -36,10 +35,10 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     (work / "examples" / "dgr-168-righe.yaml").write_text(
         dgr.replace("dgr-xi-3681-2020-requisiti.csv", "tabella-168.csv"), encoding="utf-8")
     out = work / "out"
-    acts = [work / "examples" / NOTA.name, work / "examples" / DGR.name, work / "examples" / "dgr-168-righe.yaml"]
-    result = run_cli("render", *acts, "--out", out, cwd=work)
+    result = run_cli("render", work / "examples" / "dgr-168-righe.yaml", "--out", out, cwd=work)
     assert result.exit_code == 0, result.output
-    return {act.stem: out / act.stem for act in acts}
+    return {NOTA.stem: reference["circolare"].folder, DGR.stem: reference["delibera"].folder,
+            "dgr-168-righe": out / "dgr-168-righe"}
 
 
 def _pages(pdf: Path) -> int:

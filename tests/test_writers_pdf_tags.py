@@ -13,29 +13,12 @@ from helpers.pki import PASSWORD
 from circolari.pdf.pdfa_check import check_pdfa
 from circolari.signature.pades import sign_pdf
 from circolari.writers import text as text_writer
-from conftest import EXAMPLES, NOTA, run_cli
-
-DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 
 
 @pytest.fixture(scope="module")
-def acts(tmp_path_factory):
-    """Both reference acts rendered through the CLI, with the document tree each was made from."""
-    out = tmp_path_factory.mktemp("out")
-    seen = {}
-    original = text_writer.write_text
-
-    def spy(doc, fields=None):
-        seen[doc.kind] = (doc, fields)
-        return original(doc, fields)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(text_writer, "write_text", spy)
-        for act in (NOTA, DGR):
-            result = run_cli("render", act, "--out", out)
-            assert result.exit_code == 0, result.output
-    return {kind: (out / act.stem / f"{act.stem}.pdf", *seen[kind])
-            for kind, act in (("circolare", NOTA), ("delibera", DGR))}
+def acts(reference):
+    """Both reference acts: (PDF, document tree, fields) by kind."""
+    return {kind: (ref.pdf, ref.doc, ref.fields) for kind, ref in reference.items()}
 
 
 def reading_order_text(doc, fields) -> str:
@@ -175,14 +158,11 @@ def test_docx_headings_have_word_outline_levels(acts, kind, headings):
     assert levels["corpo" if kind == "circolare" else "premessa"] is None
 
 
-def test_series_letters_are_tagged(project):
-    from helpers.series import rows, write_act, write_csv
+def test_series_letters_are_tagged(asst_series):
+    from helpers.series import rows
 
-    act = write_act(project, "riparto.csv")
-    write_csv(project / "atti" / "riparto.csv", rows(project))
-    result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
-    assert result.exit_code == 0, result.output
-    letters = sorted((project / "out" / "riparto").glob("*/*.pdf"))
+    project, series = asst_series
+    letters = sorted(series.glob("*/*.pdf"))
     assert len(letters) == len(rows(project))
     for pdf in letters[:2]:
         assert check_pdfa(pdf) == [] and unmarked_text(pdf) == [] and mcid_problems(pdf) == []

@@ -65,9 +65,8 @@ def finished(pages: int = 2, signature: SignatureSpot | None = SPOT, **kwargs) -
 
 
 def qpdf_check(data: bytes, tmp_path) -> str | None:
-    """qpdf --check output if it fails, None if it passes (or qpdf is missing)."""
-    if shutil.which("qpdf") is None:
-        return None
+    """qpdf --check output if it fails, None if it passes; qpdf missing fails the test."""
+    assert shutil.which("qpdf"), "qpdf non installato (pacchetto Debian qpdf, installato da .ci/run)"
     path = tmp_path / "qpdf-check.pdf"
     path.write_bytes(data)
     run = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
@@ -82,13 +81,12 @@ def assert_pdfa(data: bytes, tmp_path) -> None:
     assert problem is None, problem
 
 
-def pikepdf_findings(data: bytes, tmp_path) -> list[tuple[str, str]]:
-    """(rule, kind) from pikepdf's PDF/A-2b validator on a copy without the form (it does not
-    cover AcroForm); pytest skips where its optional dependencies are missing."""
+def pikepdf_report(data: bytes, tmp_path) -> list[tuple[str, str, str]]:
+    """(rule, kind, message) from pikepdf's PDF/A-2b validator (``pikepdf[pdfa]``, a test
+    dependency) on a copy without the form: it does not cover AcroForm."""
     import pikepdf
-    import pytest
+    from pikepdf import pdfa
 
-    validator = pytest.importorskip("pikepdf.pdfa")
     copy = tmp_path / "senza-modulo.pdf"
     with pikepdf.open(BytesIO(data)) as doc:
         if "/AcroForm" in doc.Root:
@@ -98,4 +96,9 @@ def pikepdf_findings(data: bytes, tmp_path) -> list[tuple[str, str]]:
                 page.obj.Annots = pikepdf.Array(
                     [a for a in page.obj.Annots if a.get("/Subtype") != "/Widget"])
         doc.save(copy)
-    return sorted((f.rule, f.kind) for f in validator.validate_written(copy, "2b").findings)
+    return sorted((f.rule, f.kind, f.message) for f in pdfa.validate_written(copy, "2b").findings)
+
+
+def pikepdf_findings(data: bytes, tmp_path) -> list[tuple[str, str]]:
+    """(rule, kind) of each finding of ``pikepdf_report``."""
+    return [(rule, kind) for rule, kind, _ in pikepdf_report(data, tmp_path)]

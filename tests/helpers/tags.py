@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -39,7 +40,18 @@ def struct_tree(pdf: Path, text: bool = True) -> Node:
 
     Without ``text``, ``pdfinfo -struct``: poppler extracts each element's text by going
     over its page again, which takes minutes for thousands of table cells.
+    The tree is read once per file content (several tests read the same act); treat it as read-only.
     """
+    key = (hashlib.sha256(pdf.read_bytes()).digest(), text)
+    if key not in _TREES:
+        _TREES[key] = _read_struct_tree(pdf, text)
+    return _TREES[key]
+
+
+_TREES: dict[tuple[bytes, bool], Node] = {}  # by content: a handful of acts per test session
+
+
+def _read_struct_tree(pdf: Path, text: bool) -> Node:
     option = "-struct-text" if text else "-struct"
     out = subprocess.run(["pdfinfo", option, str(pdf)], capture_output=True, text=True, check=True).stdout
     root = Node("")

@@ -9,7 +9,6 @@ time; only the part sought is decoded. Input is CRLF (``smime`` canonicalises it
 
 from __future__ import annotations
 
-import email
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
 
@@ -68,17 +67,20 @@ def find_attachment(entity: bytes, filename: str) -> bytes | None:
     """The decoded content of the first part named ``filename`` (Content-Disposition
     or Content-Type name), in this entity or its nested multiparts; attached messages
     (``message/rfc822``, e.g. postacert.eml) are not entered."""
-    block = split_head(entity)[0].lower()
+    end = entity.find(b"\r\n\r\n")
+    block = (entity if end < 0 else entity[:end]).lower()
     if not any(token in block for token in (filename.lower().encode("ascii", "replace"),
                                              b"multipart", b"*=", b"=?")):
         return None        # neither named so (plainly or encoded) nor a multipart
-    msg = headers(entity)
+    head, body = split_head(entity)
+    msg = _HEADERS.parsebytes(head + b"\r\n")
     if (msg.get_filename() or "").lower() == filename.lower():
-        return email.message_from_bytes(entity, policy=email_policy.compat32) \
-            .get_payload(decode=True)
-    if msg.get_content_maintype() != "multipart" or not msg.get_boundary():
+        msg.set_payload(body)            # decoded by its Content-Transfer-Encoding
+        return msg.get_payload(decode=True)
+    boundary = msg.get_boundary()
+    if msg.get_content_maintype() != "multipart" or not boundary:
         return None
-    for part in parts(split_head(entity)[1], msg.get_boundary()):
+    for part in parts(body, boundary):
         found = find_attachment(part, filename)
         if found is not None:
             return found

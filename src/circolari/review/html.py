@@ -49,6 +49,9 @@ ol.modifiche { font-size: 13px; } ol.modifiche li { margin: 3px 0; }
 .dove { color: #555; font-style: italic; }
 nav.indice a { margin-right: 12px; }
 ul.sintesi { font-size: 14px; }
+details.registro { font-size: 13px; margin: 6px 0; } table.impronte { border-collapse: collapse; font-size: 12px; }
+table.impronte td, table.impronte th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
+table.impronte tr[data-stato="cambiato"], table.impronte tr[data-stato="nuovo"], table.impronte tr[data-stato="tolto"] { color: #c62828; font-weight: bold; }
 @media print {
   body { background: #fff; } header.barra { background: #fff; color: #000; border-bottom: 2px solid #000; }
   .affiancati { display: block; } .affiancati > div { max-height: none; overflow: visible; border: 0; }

@@ -118,7 +118,8 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
     from circolari.input.acts import act_name, refuse_citation_errors
-    from circolari.review.approve import approved_by, approved_look, approved_path, approved_record, approved_text
+    from circolari.review.approve import (approved_by, approved_look, approved_path, approved_record, approved_text,
+                                          folder_hashes)
     from circolari.review.pages import compare_looks, look_diff_html, look_of
     from circolari.review.checks import load_and_check
     from circolari.review.diff import compare, html_fragment, rendered_words, text_words
@@ -165,10 +166,11 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         old_look = approved_look(act)
         if record is not None:
             entry.approved_by = approved_by(record)
+            look_html = record_html(record, folder_hashes(project.templates))
         if old_look is not None:
             looks = compare_looks(old_look, look_of(pdf))
             entry.look = looks.summary()
-            look_html = look_diff_html(looks, folder, name)
+            look_html += look_diff_html(looks, folder, name)
         if series is not None:  # a letter series: the figures body by body against the approved table
             found, series_html = series_section(series, record.get("serie") if record else None)
             entry.look += series_summary(found)
@@ -178,6 +180,29 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
             f'<h3>Controlli</h3>{problems_list(entry.problems)}\n'
             f'<h3>Differenze dal testo approvato</h3>{diff_html}{series_html}')
     return entry, _section(entry, body)
+
+
+def record_html(record: dict, templates: dict[str, str]) -> str:
+    """The approval record, folded: who and when, the act's and pack's hashes, pages, signature
+    fields, and each approved template file's hash beside what it is now."""
+    approved = record.get("template") or {}
+    state = {name: ("uguale" if templates.get(name) == digest else "cambiato" if name in templates else "tolto")
+             for name, digest in approved.items()}
+    state.update({name: "nuovo" for name in templates if name not in approved})
+    rows = "".join(f'<tr data-stato="{attr(state[name])}"><td>{escape(name)}</td>'
+                   f'<td><code>{escape(str(approved.get(name, ""))[:12])}</code></td><td>{escape(state[name])}</td></tr>'
+                   for name in sorted(state))
+    facts = [("approvato da", record.get("approvato_da")), ("data", record.get("data")),
+             ("impronta dell'atto", str(record.get("hash_atto", ""))[:12]),
+             ("impronta del pacchetto revisionato", str(record.get("pacchetto", ""))[:12]),
+             ("pagine", record.get("numero_pagine")), ("campi firma", ", ".join(record.get("campi_firma") or []) or "nessuno")]
+    items = "".join(f"<li>{escape(label)}: <strong>{escape(str(value))}</strong></li>" for label, value in facts)
+    changed = sum(1 for v in state.values() if v != "uguale")
+    return (f'<details class="registro"><summary>Registro di approvazione ({len(approved)} file di template'
+            + (f", {changed} cambiat{'o' if changed == 1 else 'i'} da allora" if changed else ", nessuno cambiato")
+            + ')</summary>'
+            f'<ul>{items}</ul><table class="impronte"><tr><th>file</th><th>impronta approvata (SHA-256)</th>'
+            f'<th>ora</th></tr>{rows}</table></details>')
 
 
 _BADGE = {"uguale": ("ok", "uguale all'approvato"), "modificato": ("ko", "modificato"),
