@@ -12,7 +12,7 @@ demo: $(VENV)/.installed
 	$(BIN)/circolari render examples/serie/
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one worker per core, a test file per worker
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

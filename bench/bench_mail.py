@@ -10,6 +10,7 @@ process so that client and server do not share one interpreter lock.
 from __future__ import annotations
 
 import multiprocessing as mp
+import shutil
 import statistics
 import sys
 import tempfile
@@ -93,6 +94,7 @@ def _prepare_child(queue, n, pad) -> None:
     for i in range(n):
         write_atomic(tmp / "floor" / f"{i}.eml", data)
     floor = time.perf_counter() - t0
+    shutil.rmtree(tmp, ignore_errors=True)
     queue.put((t, peak, base, size, floor, cpu))
 
 
@@ -129,6 +131,7 @@ def _receipts(n: int) -> tuple[float, float, int]:
     t0, c0 = time.perf_counter(), time.process_time()
     report = import_receipts(act, tmp / "ricevute.mbox")
     t, cpu = time.perf_counter() - t0, time.process_time() - c0
+    shutil.rmtree(tmp, ignore_errors=True)
     return t, floor, len(report.applied), cpu
 
 
@@ -171,10 +174,12 @@ def _send(n: int, ctx) -> tuple[float, float, int]:
             smtp.sendmail(h.USER, ["x@y.pec.test"], f.read_bytes())
         smtp.quit()
         rival = time.perf_counter() - t0
+        commits = _synced_commits(tmp, n)
     finally:
         stop.set()
         proc.join(10)
-    return t_send, rival, len(report.sent), cpu, _synced_commits(tmp, n)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return t_send, rival, len(report.sent), cpu, commits
 
 
 def _synced_commits(folder: Path, n: int) -> float:
