@@ -124,20 +124,20 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ass
     assert not list(series.glob("*/.*.tmp"))
 
 
-def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(series, rendered, tmp_path):
+def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(series, asst_series, tmp_path):
     from helpers.mail import SmtpServer
     from typer.testing import CliRunner
 
     from circolari.cli.mail import app
     from circolari.mail.journal import Journal
 
-    reachable = [e for e in asst(rendered[0]) if e.pec and e.verificato][:4]
+    reachable = [e for e in asst(asst_series[0]) if e.pec and e.verificato][:4]
     listing = json.loads((series / "serie.json").read_text(encoding="utf-8"))
     listing["lettere"] = [item for item in listing["lettere"] if item["ente"] in {e.id for e in reachable}]
     (series / "serie.json").write_text(json.dumps(listing), encoding="utf-8")
     p12, _ = make_p12(tmp_path)
-    assert run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=rendered[0]).exit_code == 0
-    assert run_cli("mail", "prepare", series, cwd=rendered[0]).exit_code == 0
+    assert run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=asst_series[0]).exit_code == 0
+    assert run_cli("mail", "prepare", series, cwd=asst_series[0]).exit_code == 0
     refused = reachable[1]
     rows = {item["ente"]: item["riga"] for item in listing["lettere"]}
     with SmtpServer("ssl") as server:
