@@ -2,7 +2,8 @@
 
 - ``<act>.txt``: the approved text; ``<act>/pagina-N.png``: the approved pages (grey, small);
 - ``<act>.json``: who approved and when, the hashes of the act, of every template and letterhead
-  file, of the review pack, of the text and of each page, the page count and signature fields;
+  file, of the review pack, of the text and of each page, the page count and signature fields
+  (and, for a letter series, each body's figures: ``series/review.py``);
 - ``template/``: the approved templates' sources, for the next review's source diff.
 
 ``approve`` only records what a review pack showed: the act and the templates must be those
@@ -129,9 +130,9 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
     from circolari.registry.registry import Registry
     from circolari.input.acts import act_name, refuse_citation_errors
-    from circolari.render import render_loaded
     from circolari.review.checks import load_and_check
     from circolari.review.pages import look_of
+    from circolari.series.review import current as series_current, render_for_review
 
     reviewed = pack_record(pack)
     index = Path(pack) / "index.html"
@@ -158,7 +159,7 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             continue
         try:
             refuse_citation_errors(*loaded)
-            rendered = render_loaded(*loaded, project, name=act_name(act))
+            rendered = render_for_review(loaded, project, registry, name=act_name(act))
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
@@ -172,6 +173,9 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             "pacchetto": pack_hash, "hash_testo": sha256(text.encode("utf-8")),
             "numero_pagine": len(look.pages), "hash_pagine": look.hashes, "campi_firma": look.fields,
         }
+        series = series_current(loaded, registry)
+        if series is not None:  # a letter series: each body's figures, for the next review (series/review.py)
+            record["serie"] = series
         try:
             before, approved = approved_record(act), approved_text(act)
         except CircolariError as exc:
