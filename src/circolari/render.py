@@ -11,9 +11,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from circolari.input.acts import act_name, load_act
-from circolari.compose.jinja import render_template
+from circolari.compose.jinja import render_template, source_line
 from circolari.errors import CircolariError, Problem, fail
-from circolari.output import inside, sha256, write_all
+from circolari.folder_swap import replace_folder
+from circolari.output import inside, sha256
 from circolari.document.parse import parse_html
 from circolari.input.project import Project
 from circolari.input.drafting import drafting_problems
@@ -54,7 +55,9 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     prepared.warnings += drafting_problems(act, doc)
 
     html = render_template(project.templates, prepared.template, prepared.context)
-    document = parse_html(html, source=str(project.templates / prepared.template))
+    sources = template_files(project.templates, prepared.template)
+    document = parse_html(html, source=str(project.templates / prepared.template),
+                          locate=lambda start_tag, tag: source_line(sources, start_tag, tag))
     meta = {"title": document.title, "author": document.meta.get("author", ""),
             "subject": document.meta.get("subject", "")}
 
@@ -78,7 +81,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
-    inputs = [path, *template_files(project.templates, prepared.template), *prepared.inputs]
+    inputs = [path, *sources, *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
                     document=document, layout=layout)
@@ -134,10 +137,10 @@ def _finish(pdf: bytes, meta: dict, prepared, layout, when: dt.datetime) -> byte
 
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder: Path | None = None) -> list[Path]:
-    """Write into ``out/<name>/`` (or ``folder``); an issued act's PDF/DOCX are protected."""
+    """Replace ``out/<name>/`` (or ``folder``) at once; an issued act's PDF/DOCX are protected."""
     protected = {n for n in rendered.files if n.endswith((".pdf", ".docx"))} if rendered.issued else set()
     target = Path(folder) if folder is not None else inside(out, rendered.name)
-    return write_all(target, rendered.files, protected=protected, force=force, last="manifest.json")
+    return replace_folder(target, rendered.files, protected=protected, force=force)
 
 
 def template_files(templates: Path, name: str) -> list[Path]:

@@ -21,6 +21,10 @@ def table_rows(table: Tabella, act: YamlDoc, at: tuple) -> list[list[str]]:
         raise fail(f"il file della tabella «{table.file}» è fuori dalla cartella del progetto ({path})",
                    file=act.path, line=act.line_of(at + ("file",)), field="file",
                    hint=f"copiarlo in {root} e indicarne il percorso relativo all'atto")
+    if path.exists() and not path.is_file():
+        raise fail(f"il file della tabella «{table.file}» è una cartella, una coda FIFO o un dispositivo ({path})",
+                   file=act.path, line=act.line_of(at + ("file",)), field="file",
+                   hint="indicare un file .csv o .yaml")
     if not path.is_file():
         raise fail(f"file della tabella «{table.file}» non trovato ({path})", file=act.path,
                    line=act.line_of(at + ("file",)), field="file",

@@ -163,6 +163,6 @@ def apply(registry: Registry, changes: list[Change]) -> list[Path]:
     contents = {path.name: edit_entries(path, read_text(path), edits).encode("utf-8")
                 for path, edits in by_file.items()}
     if contents:
-        write_all(registry.folder, contents, force=True)
+        write_all(registry.folder, contents)
     return [registry.folder / name for name in contents]
 

@@ -131,9 +131,10 @@ def load_and_check(path: Path, project, registry=None, *, today: dt.date | None 
                    used: set[str] | None = None) -> tuple[tuple | None, list[Problem]]:
     """((act, doc) or None when it does not load, every problem): one load serves the check and
     a render after it (``render.render_loaded``)."""
-    from circolari.input.acts import load_act
+    from circolari.input.acts import act_name, load_act
 
     try:
+        act_name(path)                   # the name render would refuse (not UTF-8, unsafe)
         act, doc = load_act(path, check_fatti=False)
     except CircolariError as exc:
         return None, exc.problems

@@ -97,8 +97,6 @@ def _make(task) -> Outcome:
     extra = {"serie": {"nome": Path(doc.path).stem, "tabella": table, "riga": letter.row,
                        "valori": letter.values(), "chiave": key}}
     try:
-        for stale in Path(folder).glob(".*.tmp"):  # left by a run that was killed
-            stale.unlink(missing_ok=True)
         rendered = render_loaded(letter_act(act, letter), doc, project, name=name, extra=extra)
         write_rendered(rendered, project.out, force=_WORKER["force"], folder=Path(folder))
     except CircolariError as exc:
