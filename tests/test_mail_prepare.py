@@ -318,7 +318,7 @@ def test_direct_build_equals_the_generator_for_any_data(oggetto, denominazione, 
     b = MessageBuilder(act, Sender(denominazione="Regione Lombardia", pec="welfare@regione.pec.test"),
                        attachments, datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
     rcp = Recipient(id=rid, denominazione=denominazione, ruolo=ruolo,
-                    pec="protocollo@asst-01.pec.test", role="cc" if cc else "to")
+                    pec="protocollo@asst-01.pec.test", per_conoscenza=cc)
     assert b.build(rcp)[1] == b.build_plain(rcp)
 
 

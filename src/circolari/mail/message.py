@@ -25,7 +25,7 @@ from circolari.input.files import regular_file
 from circolari.kinds import label as kind_label
 from circolari.mail.headers import address_value, set_address, set_text, text_value
 from circolari.mail.manifest import Act, Recipient, Sender
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 
 # CRLF line ends; headers carrying data are pre-folded by mail.headers and emitted verbatim.
 POLICY = email_policy.SMTP.clone(refold_source="none")
