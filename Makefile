@@ -1,6 +1,6 @@
 # Two commands for a fresh machine (Python 3.11+ with venv):
 #   make demo   install circolari in .venv and render the bundled examples into out/
-#   make test   install the test extras and run the test suite
+#   make test   install the test extras, lint (ruff, config in pyproject.toml) and run the test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +12,8 @@ demo: $(VENV)/.installed
 	$(BIN)/circolari render examples/serie/
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one worker per core, a test file per worker
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

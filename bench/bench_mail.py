@@ -117,7 +117,7 @@ def _receipts(n: int) -> tuple[float, float, int]:
         with j.transaction() as db:
             at = now()
             for r in rows:
-                j._event(db, r.recipient_id, "data-sent", "sending", None, at)
+                j.record_event(db, r.recipient_id, "data-sent", "sending", None, at)
                 db.execute("UPDATE messages SET state = 'sent', sent_at = ? "
                            "WHERE recipient_id = ?", (at, r.recipient_id))
     box = mailbox.mbox(str(tmp / "ricevute.mbox"))

@@ -64,7 +64,8 @@ def main() -> None:
             start = time.perf_counter()
             write_preview(render_act(act, setup, preview=True), folder, refresh=1)
             every.append(time.perf_counter() - start)
-    ms = lambda xs: f"min {min(xs) * 1000:.0f} ms, mediana {statistics.median(xs) * 1000:.0f} ms"
+    def ms(xs):
+        return f"min {min(xs) * 1000:.0f} ms, mediana {statistics.median(xs) * 1000:.0f} ms"
     print(f"carico della macchina: {os.getloadavg()[0]:.1f}")
     print(f"review di 2 esempi: min {min(reviews):.2f} s, mediana {statistics.median(reviews):.2f} s "
           f"(obiettivo < {REVIEW_GOAL:.0f} s; render degli stessi: min {min(renders):.2f} s) "

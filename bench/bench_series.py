@@ -69,10 +69,25 @@ def one_letter_seconds(project: Path) -> float:
     return best
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, float] = {}
+
+
 def run(command: list[str], cwd: Path, env: dict) -> tuple[float, subprocess.CompletedProcess]:
-    start = time.perf_counter()
+    """Wall seconds and result of ``command``; its CPU seconds (all its processes) in ``CPU[command[3]]``."""
+    cpu, start = _children_cpu(), time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    return time.perf_counter() - start, result
+    seconds = time.perf_counter() - start
+    CPU[command[3]] = _children_cpu() - cpu
+    return seconds, result
+
+
+def load() -> str:
+    return "carico della macchina (media 1 min) {:.1f} su {} core".format(os.getloadavg()[0], os.cpu_count())
 
 
 def rival(folder: Path) -> float | None:
@@ -115,6 +130,7 @@ def main() -> None:
                "CIRCOLARI_P12_PASSWORD": "segreta"}
         cli = [sys.executable, "-m", "circolari"]
         floor = one_letter_seconds(project)
+        print(f"prima della misura: {load()}")
         seconds, result = run([*cli, "render", "atti/serie.yaml", "--jobs", str(JOBS)], project, env)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         letters = len(list((project / "out" / "serie").glob("*/serie-*.pdf"))) + \
@@ -124,7 +140,8 @@ def main() -> None:
         failed |= verdict != "OK"
         print(f"render di {N} lettere (PDF/A + DOCX, --jobs {JOBS}): {seconds:.1f} s (obiettivo < {RENDER_GOAL:.0f} s; "
               f"pavimento {floor * N / JOBS:.1f} s = {floor * 1000:.0f} ms per lettera x {N} / {JOBS}) {verdict}; "
-              f"{seconds / N * 1000:.1f} ms per lettera; {letters} file PDF e DOCX; codice {result.returncode}")
+              f"{seconds / N * 1000:.1f} ms per lettera; {letters} file PDF e DOCX; codice {result.returncode}; "
+              f"CPU {CPU['render']:.1f} s ({CPU['render'] / N * 1000:.1f} ms per lettera); {load()}")
         print(f"memoria massima di un processo: {peak_mb:.0f} MB (obiettivo < {MEMORY_GOAL_MB} MB) "
               f"{'OK' if peak_mb < MEMORY_GOAL_MB else 'NON RAGGIUNTO'}")
         failed |= peak_mb >= MEMORY_GOAL_MB
@@ -137,8 +154,8 @@ def main() -> None:
         verdict = "OK" if result.returncode == 0 and signed == N and seconds < SIGN_GOAL else "NON RAGGIUNTO"
         failed |= verdict != "OK"
         print(f"firma di {N} lettere (PAdES, --jobs {JOBS}): {seconds:.1f} s (obiettivo < {SIGN_GOAL:.0f} s) {verdict}; "
-              f"{seconds / N * 1000:.1f} ms per lettera; {signed} firmate; codice {result.returncode}")
-        ours = None
+              f"{seconds / N * 1000:.1f} ms per lettera; {signed} firmate; codice {result.returncode}; "
+              f"CPU {CPU['sign']:.1f} s ({CPU['sign'] / N * 1000:.1f} ms per lettera); {load()}")
         rival_seconds = rival(Path(tmp))
         if rival_seconds is None:
             print("docxtpl + LibreOffice: non installati, confronto non eseguito")

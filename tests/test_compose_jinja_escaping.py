@@ -80,7 +80,7 @@ def test_characters_the_pdf_font_lacks_are_refused_with_their_line(project):
     act.write_text(text, encoding="utf-8")
     result = run_cli("render", act, "--out", project / "out", cwd=project)
     assert result.exit_code == 1
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("saluti:"))
+    line = next(i for i, text_line in enumerate(text.splitlines(), 1) if text_line.startswith("saluti:"))
     assert f"{act}:{line}: errore: campo 'saluti': il carattere «😀» (U+1F600) non esiste" in result.output
     assert "«漢» (U+6F22)" in result.output
     assert not (project / "out").exists()

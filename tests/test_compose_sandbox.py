@@ -49,6 +49,25 @@ def test_template_head_allows_only_title_meta_and_generated_stylesheet(project, 
     _refused(result, project, "circolare.html.j2", f"<{tag}> non ammesso in <head>", ":10")
 
 
+def test_template_head_error_names_the_template_line_not_the_composed_line(project):
+    """A multi-line Jinja comment before <head> makes the composed HTML shorter than the template:
+    the message must give the template's line, not the output's."""
+    template = project / "templates" / "circolare.html.j2"
+    lines = template.read_text(encoding="utf-8").split("\n")
+    lines[2:2] = ["{#", " commento", " su più", " righe", "#}"]
+    lines.insert(lines.index("</head>"), '<script src="http://example.invalid/x.js"></script>')
+    template.write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli("render", project / "examples" / "nota-plasma-iperimmune-2020.yaml",
+                     "--out", project / "out", cwd=project)
+    _refused(result, project, f"circolare.html.j2:{lines.index('</head>')}: errore: <script> non ammesso in <head>")
+
+
+def test_template_head_error_in_an_included_template_names_that_file(project):
+    result = _render_with(project, head='{% include "_testa.html.j2" %}',
+                          extra={"_testa.html.j2": '<meta charset="utf-8">\n<base href="http://example.invalid/">\n'})
+    _refused(result, project, "_testa.html.j2:2: errore: <base> non ammesso in <head>")
+
+
 def test_template_script_outside_head_and_body_is_refused(project):
     template = project / "templates" / "circolare.html.j2"
     template.write_text("<script>alert(1)</script>\n" + template.read_text(encoding="utf-8"), encoding="utf-8")

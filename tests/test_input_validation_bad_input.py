@@ -106,7 +106,8 @@ def test_template_with_a_bad_number_is_located(project):
     template.write_text(template.read_text(encoding="utf-8").replace(
         'data-width="{{ c.larghezza }}"', 'data-width="largo"'), encoding="utf-8")
     output = render_fails(project, project / "examples" / "dgr-xi-3681-2020.yaml")
-    assert "data-width=«largo» non è un numero" in output and "delibera.html.j2" in output
+    line = next(n for n, text in enumerate(template.read_text(encoding="utf-8").splitlines(), 1) if "largo" in text)
+    assert f"_tabella.html.j2:{line}: errore: data-width=«largo» non è un numero" in output  # where it is written
 
 
 def test_allowed_values_hint_is_in_italian(project):

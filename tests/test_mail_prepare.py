@@ -268,7 +268,7 @@ def _builder(oggetto, protocollo, sender_name, recipient_name):
     b = MessageBuilder(act, Sender(denominazione=sender_name, pec="welfare@regione.pec.test"),
                        [], datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
     rcp = Recipient(id="asst-01", denominazione=recipient_name, ruolo=None,
-                    pec="protocollo@asst-01.pec.test", role="to")
+                    pec="protocollo@asst-01.pec.test", per_conoscenza=False)
     raw = b.build(rcp)[1]
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))  # RFC 5322 hard limit
     return email.message_from_bytes(raw, policy=policy.default)
@@ -318,7 +318,7 @@ def test_direct_build_equals_the_generator_for_any_data(oggetto, denominazione, 
     b = MessageBuilder(act, Sender(denominazione="Regione Lombardia", pec="welfare@regione.pec.test"),
                        attachments, datetime(2020, 5, 20, 10, 0).astimezone(), ROOT / "templates")
     rcp = Recipient(id=rid, denominazione=denominazione, ruolo=ruolo,
-                    pec="protocollo@asst-01.pec.test", role="cc" if cc else "to")
+                    pec="protocollo@asst-01.pec.test", per_conoscenza=cc)
     assert b.build(rcp)[1] == b.build_plain(rcp)
 
 
@@ -372,7 +372,7 @@ def test_manifest_problems_are_all_reported_by_field(tmp_path):
     data["recipients"][0]["id"] = "../evil"
     data["recipients"][1]["id"] = "asst-03"
     del data["recipients"][1]["denominazione"]
-    data["recipients"][2].update(pec=None, role="bcc")
+    data["recipients"][2].update(pec=None, per_conoscenza="no")
     data["recipients"].append("asst-05")
     (act / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CircolariError) as err:
@@ -386,7 +386,7 @@ def test_manifest_problems_are_all_reported_by_field(tmp_path):
         "recipients[0].id": "identificativo «../evil» non valido",
         "recipients[1].denominazione": "valore mancante",
         "recipients[2].pec": "indirizzo PEC mancante",
-        "recipients[2].role": "ruolo 'bcc' non valido",
+        "recipients[2].per_conoscenza": "atteso true o false, trovato 'no'",
         "recipients[4]": "atteso un oggetto",
         "recipients[2].id": "identificativo «asst-03» ripetuto (già in recipients[1])",
     }

@@ -174,7 +174,7 @@ def test_status_csv_defuses_formulas(tmp_path):
     names = ["=HYPERLINK(\"http://x.test\",\"clic\")", "+1+1", "-2+3", "@SUM(A1)",
              "\tTab", "\rCR", "Azienda normale"]
     recips = [{"id": f"r{i}", "denominazione": n, "ruolo": None,
-               "pec": f"protocollo@asst-{i:02d}.pec.test", "role": "to"}
+               "pec": f"protocollo@asst-{i:02d}.pec.test", "per_conoscenza": False}
               for i, n in enumerate(names)]
     act = make_act(tmp_path, recips=recips)
     prepare(act, signed_pdf(tmp_path))

@@ -348,13 +348,13 @@ def test_data_sent_is_synced_before_the_end_of_data(tmp_path, monkeypatch):
     twice); send-attempt and sent are not synced one by one."""
     act, _ = _prepared(tmp_path, n=3)
     seen = []
-    original = Journal._event
+    original = Journal.record_event
 
     def spy(self, db, recipient_id, kind, state, detail, at):
         seen.append((kind, db.execute("PRAGMA synchronous").fetchone()[0]))
         return original(self, db, recipient_id, kind, state, detail, at)
 
-    monkeypatch.setattr(Journal, "_event", spy)
+    monkeypatch.setattr(Journal, "record_event", spy)
     with SmtpServer("ssl") as server:
         report = send_batch(act, server.settings())
     assert len(report.sent) == 3

@@ -91,29 +91,51 @@ def test_table_file_outside_the_project_is_refused(project, tmp_path_factory, wh
     assert not (project / "out").exists()
 
 
-def test_render_writes_the_manifest_last(project, monkeypatch):
-    """A render interrupted between renames leaves no manifest, never an old one beside new files."""
+def test_render_failing_midway_leaves_the_old_act_folder(project, monkeypatch):
+    """A write failing after some new files are written changes nothing in the act folder."""
     from circolari import output
 
     assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
     folder = project / "out" / "nota-plasma-iperimmune-2020"
-    order = []
-    real = os.replace
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    real, calls = output.temporary_file, []
 
-    def replace(src, dst):
-        order.append(Path(dst).name)
-        if Path(dst).name.endswith(".docx"):
-            assert not (folder / "manifest.json").exists(), "old manifest still beside new files"
-            raise OSError(errno.EIO, "simulated crash")
-        return real(src, dst)
+    def temporary(target, data, **kwargs):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(errno.EIO, "simulated crash", str(target))
+        return real(target, data, **kwargs)
 
-    monkeypatch.setattr(output.os, "replace", replace)
-    fails(project, "render", NOTA, "--out", project / "out")
-    assert not (folder / "manifest.json").exists()
-    assert not list(folder.glob(".*.tmp"))
-    monkeypatch.setattr(output.os, "replace", real)
+    monkeypatch.setattr("circolari.folder_swap.temporary_file", temporary)
+    (project / NOTA).write_text((project / NOTA).read_text(encoding="utf-8").replace("oggetto: plasma", "oggetto: Plasma"),
+                                encoding="utf-8")
+    assert "errore di lettura o scrittura del disco" in fails(project, "render", NOTA, "--out", project / "out")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert not list((project / "out").rglob("*.tmp"))
+
+
+def test_act_folder_is_replaced_where_the_system_cannot_swap_folders(project, monkeypatch):
+    """Without renameat2's exchange: two renames; other commands' files are kept."""
+    monkeypatch.setattr("circolari.folder_swap._exchange", lambda a, b: False)
     assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
-    assert (folder / "manifest.json").exists()
+    folder = project / "out" / "nota-plasma-iperimmune-2020"
+    (folder / "nota-plasma-iperimmune-2020.firmato.pdf").write_bytes(b"firmato")
+    assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
+    assert (folder / "nota-plasma-iperimmune-2020.firmato.pdf").read_bytes() == b"firmato"
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["nota-plasma-iperimmune-2020"]
+
+
+def test_render_stopped_between_the_two_renames_puts_the_old_folder_back(project):
+    """Where folders are replaced by two renames, a render killed between them left no act folder
+    but the old one set aside: the next render puts it back (with the files of other commands)."""
+    assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
+    folder = project / "out" / "nota-plasma-iperimmune-2020"
+    (folder / "nota-plasma-iperimmune-2020.firmato.pdf").write_bytes(b"firmato")
+    folder.rename(folder.with_name(".nota-plasma-iperimmune-2020.old-abcd1234.tmp"))
+    (project / "out" / ".nota-plasma-iperimmune-2020.new-abcd1234.tmp").mkdir()
+    assert run_cli("render", NOTA, "--out", project / "out", cwd=project).exit_code == 0
+    assert (folder / "nota-plasma-iperimmune-2020.firmato.pdf").read_bytes() == b"firmato"
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["nota-plasma-iperimmune-2020"]
 
 
 def test_stale_temporary_files_are_removed(project):
@@ -143,12 +165,12 @@ def test_concurrent_render_of_the_same_act_is_refused(project):
 @pytest.mark.parametrize("code, words", [(errno.ENOSPC, "disco pieno"), (errno.EROFS, "sola lettura"),
                                          (errno.EACCES, "permesso negato")])
 def test_os_errors_while_writing_are_italian_messages(project, monkeypatch, code, words):
-    from circolari import output
+    from circolari import folder_swap
 
     def broken(target, data, **kwargs):
         raise OSError(code, os.strerror(code), str(target))
 
-    monkeypatch.setattr(output, "_temporary", broken)
+    monkeypatch.setattr(folder_swap, "temporary_file", broken)
     output_text = fails(project, "render", NOTA, "--out", project / "out")
     assert words in output_text
     assert "out" in output_text

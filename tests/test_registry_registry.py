@@ -25,7 +25,7 @@ def test_group_list_shows_pec_addresses():
 
 
 def test_reference_defects_are_not_carried(tmp_path):
-    from circolari.registry.pec import pec_problem
+    from circolari.model.pec import pec_problem
 
     assert "spazi" in pec_problem("hsr sanraffaele@hsr.postecert.it")
     assert pec_problem("direzione.amministrativa@asst-") is not None

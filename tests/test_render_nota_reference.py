@@ -131,4 +131,4 @@ def test_manifest_lists_every_output_with_its_hash(nota_out, suffix):
     data = (nota_out / entry["name"]).read_bytes()
     assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["size"] == len(data)
     assert len(manifest["recipients"]) == 34
-    assert [r["role"] for r in manifest["recipients"]].count("cc") == 1
+    assert [r["per_conoscenza"] for r in manifest["recipients"]].count(True) == 1

@@ -142,14 +142,14 @@ def test_render_killed_midway_completes_on_rerun_without_redoing_finished_letter
     process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     try:
-        while process.poll() is None and len(list(out.glob("*/manifest.json"))) < 3:
+        while process.poll() is None and len([m for m in out.glob("*/manifest.json") if not m.parent.name.startswith(".")]) < 3:
             time.sleep(0.005)
     finally:
         with contextlib.suppress(ProcessLookupError):  # the render may have ended on its own
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     assert process.returncode == -signal.SIGKILL, "the render ended before it could be killed midway"
-    folders = [f for f in out.iterdir() if f.is_dir()]
+    folders = [f for f in out.iterdir() if f.is_dir() and not f.name.startswith(".")]  # not a killed write
     done = {f.name: (f / f"riparto-{f.name}.pdf").stat().st_ino for f in folders if _complete(f)}
     assert len(done) >= 3
     for pdf in out.glob("*/*.pdf"):
@@ -161,7 +161,7 @@ def test_render_killed_midway_completes_on_rerun_without_redoing_finished_letter
     for name, inode in done.items():
         assert (out / name / f"riparto-{name}.pdf").stat().st_ino == inode, f"{name} was made again"
     assert all(_complete(out / e.id) for e in asst(project))
-    assert not list(out.glob("*/.*.tmp"))
+    assert not list(out.glob("*/.*.tmp")) and not list(out.glob(".*.tmp"))
 
 
 @pytest.mark.parametrize("text, value", [("1.234,50", "1234.50"), ("1234,5", "1234.5"), ("1.234", "1234"),
@@ -210,3 +210,61 @@ def test_diff_of_two_tables_of_a_series_shows_each_body_that_changes(project):
     assert data[0][0] not in out
     same = run_cli("diff", act, project / "atti" / "riparto.xlsx", cwd=project)
     assert same.exit_code == 0 and "0 lettere con cifre diverse" in same.output
+
+
+def test_series_letter_is_byte_identical_to_the_same_letter_rendered_alone_in_a_new_process(project):
+    """Workers reuse parsed templates, shared DOCX parts and fonts across letters: the bytes must not change."""
+    act = write_act(project, "riparto.csv")
+    write_csv(project / "atti" / "riparto.csv", rows(project))
+    assert run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project).exit_code == 0
+    bodies = asst(project)
+    ente = bodies[len(bodies) // 2].id
+    code = f"""
+import sys
+from pathlib import Path
+from circolari.input.project import Project
+from circolari.render import render_loaded
+from circolari.series.run import load_series
+from circolari.series.letters import letter_act
+project = Project.locate(Path({str(act.parent)!r}))
+act, doc, result = load_series(Path({str(act)!r}), project)
+letter = next(l for l in result.letters if l.ente.id == {ente!r})
+files = render_loaded(letter_act(act, letter), doc, project, name="riparto-{ente}").files
+for ext in ("pdf", "docx"):
+    Path(sys.argv[1], "alone." + ext).write_bytes(files["riparto-{ente}." + ext])
+"""
+    subprocess.run([sys.executable, "-c", code, str(project)], check=True, cwd=project,
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    for ext in ("pdf", "docx"):
+        alone = (project / f"alone.{ext}").read_bytes()
+        assert (project / "out" / "riparto" / ente / f"riparto-{ente}.{ext}").read_bytes() == alone, ext
+
+
+def test_review_pack_shows_body_by_body_what_the_table_changes_from_the_approved_one(project):
+    act = write_act(project, "riparto.csv")
+    data = rows(project)
+    write_csv(project / "atti" / "riparto.csv", data)
+    pack = project / "out" / "review"
+    first = run_cli("review", project / "templates", act, "--out", pack, cwd=project)
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    bodies = asst(project)
+    assert f"Lettere della serie ({len(bodies)})" in index and "nessuna tabella approvata" in index, first.output
+    approved = run_cli("approve", act, "--by", "Revisore di prova", "--pack", pack, cwd=project)
+    assert approved.exit_code == 0, approved.output
+    record = json.loads((project / "atti" / "approvati" / "riparto.json").read_text(encoding="utf-8"))
+    assert record["serie"][bodies[1].id]["valori"]["importo"] == expected_text(1)[1]
+
+    again = run_cli("review", project / "templates", act, "--out", pack, cwd=project)
+    assert again.exit_code == 0, again.output
+    assert "ogni ente ha le cifre della tabella approvata" in (pack / "index.html").read_text(encoding="utf-8")
+
+    data[0][3], data[1][3] = data[1][3], data[0][3]   # two bodies swap amounts: same total, same act
+    write_csv(project / "atti" / "riparto.csv", data)
+    changed = run_cli("review", project / "templates", act, "--out", pack, cwd=project)
+    assert changed.exit_code == 1, changed.output
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    (first_body, second_body), (first_sum, second_sum) = bodies[:2], (expected_text(0)[1], expected_text(1)[1])
+    assert "2 lettere con cifre diverse" in index
+    assert f"{first_body.id} ({first_body.denominazione})</td><td>2</td><td>importo: {first_sum} → {second_sum}" in index
+    assert f"{second_body.id} ({second_body.denominazione})</td><td>3</td><td>importo: {second_sum} → {first_sum}" in index
+    assert bodies[2].id not in index.split("Differenze dalla tabella approvata")[1]

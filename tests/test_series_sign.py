@@ -122,3 +122,48 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ass
     assert all(e.signed.stat().st_ino == done[e.ente] for e in entries if e.ente in done)
     assert all(signed_over_current(e) for e in entries)
     assert not list(series.glob("*/.*.tmp"))
+
+
+def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(series, asst_series, tmp_path):
+    from helpers.mail import SmtpServer
+    from typer.testing import CliRunner
+
+    from circolari.cli.mail import app
+    from circolari.mail.journal import Journal
+
+    reachable = [e for e in asst(asst_series[0]) if e.pec and e.verificato][:4]
+    listing = json.loads((series / "serie.json").read_text(encoding="utf-8"))
+    listing["lettere"] = [item for item in listing["lettere"] if item["ente"] in {e.id for e in reachable}]
+    (series / "serie.json").write_text(json.dumps(listing), encoding="utf-8")
+    p12, _ = make_p12(tmp_path)
+    assert run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=asst_series[0]).exit_code == 0
+    assert run_cli("mail", "prepare", series, cwd=asst_series[0]).exit_code == 0
+    refused = reachable[1]
+    rows = {item["ente"]: item["riga"] for item in listing["lettere"]}
+    with SmtpServer("ssl") as server:
+        env = {k: v for k, v in server.env().items() if k.startswith("CIRCOLARI_")}
+        trial = CliRunner(env=env).invoke(app, ["send", str(series), "--dry-run"])
+        assert trial.exit_code == 0, trial.output
+        assert "Prova: 4 messaggi da inviare per 4 lettere" in trial.output and not server.handler.messages
+        server.handler.reject[refused.pec] = "550 5.1.1 casella inesistente"
+        sent = CliRunner(env=env).invoke(app, ["send", str(series)])
+        assert sent.exit_code == 1, sent.output
+        assert f"riga {rows[refused.id]} ({refused.id}): {refused.id}: RCPT TO: 550 5.1.1 casella inesistente" in sent.output, sent.output
+        assert "4 lettere: inviati 3, falliti 1" in sent.output
+        assert server.handler.auth_ok == 1, "one connection for the whole series"
+        for ente in reachable:
+            if ente is refused:
+                assert server.handler.count(ente.pec) == 0
+                continue
+            ((recipients, data),) = [m for m in server.handler.messages if ente.pec in m[0]]
+            assert recipients == [ente.pec]
+            message = email.message_from_bytes(data)
+            pdfs = [part for part in message.walk() if part.get_filename("").endswith(".pdf")]
+            letter = series / ente.id / f"riparto-{ente.id}.firmato.pdf"
+            assert [p.get_filename() for p in pdfs] == [letter.name]
+            assert hashlib.sha256(pdfs[0].get_payload(decode=True)).digest() == hashlib.sha256(letter.read_bytes()).digest()
+            with Journal.open_existing(series / ente.id / "mail") as journal:
+                assert [r.state for r in journal.rows()] == ["sent"]
+        again = CliRunner(env=env).invoke(app, ["send", str(series)])
+        assert "inviati 0, falliti 0" in again.output and "già inviati prima: 3" in again.output, again.output
+        assert len(server.handler.messages) == 3, "a letter was sent twice"

@@ -343,7 +343,6 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
     from asn1crypto import keys
     from asn1crypto import x509 as ax
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 

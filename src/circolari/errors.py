@@ -18,7 +18,8 @@ class Problem:
     level: str = "errore"
 
     def format(self) -> str:
-        where = str(self.file) if self.file else ""
+        # a file name that is not UTF-8 (undecodable bytes) is shown escaped, never a UnicodeError
+        where = str(self.file).encode("utf-8", "backslashreplace").decode("utf-8") if self.file else ""
         if self.line:
             where += f":{self.line}"
         text = self.message

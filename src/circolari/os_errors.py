@@ -28,14 +28,33 @@ _MESSAGES = {
 
 def os_problem(exc: OSError, path=None) -> Problem:
     """One located problem for ``exc`` (the path is the error's own, else ``path``)."""
-    message, hint = _MESSAGES.get(exc.errno, (f"errore del sistema ({errno.errorcode.get(exc.errno, exc.errno)})",
-                                              "ripetere il comando; se persiste, segnalarlo"))
+    if exc.errno is None:
+        message, hint = "operazione sul file non riuscita", "controllare il percorso, poi ripetere il comando"
+    else:
+        message, hint = _MESSAGES.get(exc.errno, (f"errore del sistema ({errno.errorcode.get(exc.errno, exc.errno)})",
+                                                  "ripetere il comando; se persiste, segnalarlo"))
     return Problem(message, file=exc.filename or path, hint=hint)
 
 
 def os_failure(exc: OSError, path=None) -> CircolariError:
     """``os_problem`` as an error to raise."""
     return CircolariError(os_problem(exc, path))
+
+
+def disk_state(path) -> int | None:
+    """ENOSPC when the file system holding ``path`` is (nearly) full, EROFS when it is read-only,
+    else None: for errors that do not say why (SQLite's "disk I/O error"), decided by the disk's state."""
+    import os
+
+    try:
+        disk = os.statvfs(path)
+    except OSError:
+        return None
+    if disk.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    if disk.f_bavail * disk.f_frsize < 1024 * 1024:
+        return errno.ENOSPC
+    return None
 
 
 def unicode_failure(exc: UnicodeError, path=None) -> CircolariError:

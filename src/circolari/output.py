@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,17 +17,31 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_STOPPED: set[str] = set()
+
+
+def checkpoint(name: str) -> None:
+    """Fault-injection hook for the kill -9 tests: with ``CIRCOLARI_TEST_STOP=<name>`` the process
+    stops itself (SIGSTOP) the first time it gets here; the test then kills it or lets it go on."""
+    if os.environ.get("CIRCOLARI_TEST_STOP") == name and name not in _STOPPED:
+        _STOPPED.add(name)
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def _temporary(target: Path, data: bytes | list[bytes], *, fsync: bool = False) -> Path:
+def temporary_file(target: Path, data: bytes | list[bytes], *, fsync: bool = False) -> Path:
     """``data`` (bytes, or pieces written one after the other) in full in a temporary file
     beside ``target``, with the mode a new file would get (mkstemp's is owner-only:
     colleagues on a shared folder could not read the act)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _about(exc, target) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.writelines(data) if isinstance(data, list) else handle.write(data)
@@ -34,10 +49,17 @@ def _temporary(target: Path, data: bytes | list[bytes], *, fsync: bool = False) 
                 handle.flush()
                 os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _about(exc, target) from None
         raise
     return Path(tmp)
+
+
+def _about(exc: OSError, target: Path) -> OSError:
+    """``exc`` naming ``target`` (what the clerk knows), not a temporary file or nothing."""
+    return OSError(exc.errno, exc.strerror, str(target)) if exc.errno else exc
 
 
 def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:
@@ -45,9 +67,11 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:
     ``fsync`` flushes to disk first (for what cannot be made again, such as journals and receipts)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary(path, data, fsync=fsync)
+    tmp = temporary_file(path, data, fsync=fsync)
     try:
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _about(exc, path) from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -75,71 +99,72 @@ def inside(base: Path, name: str) -> Path:
 def locked(folder: Path, *, message: str = "un altro comando sta scrivendo questa cartella",
            hint: str = "attendere che finisca, poi ripetere il comando"):
     """Hold an exclusive lock on ``folder`` itself, never waiting (two renders of one act, or two
-    mail commands on one batch, never interleave); ``message`` says who holds it."""
-    import fcntl
-
-    fd = os.open(folder, os.O_RDONLY)
+    mail commands on one batch, never interleave); ``message`` says who holds it. A folder replaced
+    between opening and locking (a render swaps its act folder) is opened and locked again."""
+    fd = _lock(Path(folder), message, hint)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise fail(message, file=folder, hint=hint) from None
         yield
     finally:
         os.close(fd)
 
 
-def _remove_stale(folder: Path, names) -> None:
-    """Temporary files left by an interrupted write of these files (only ours: we hold the lock)."""
-    for name in names:
-        for stale in folder.glob(f".{glob.escape(name)}.*.tmp"):
-            stale.unlink(missing_ok=True)
+def _lock(folder: Path, message: str, hint: str, attempts: int = 5) -> int:
+    import fcntl
+
+    for _ in range(attempts):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        checkpoint("lock-opened")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if _same_inode(fd, folder):
+                checkpoint("locked")
+                return fd
+        except BlockingIOError:
+            os.close(fd)
+            raise fail(message, file=folder, hint=hint) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    raise fail(message, file=folder, hint=hint)
 
 
-def write_all(folder: Path, files: dict[str, bytes], *, protected: set[str] = frozenset(),
-              force: bool = False, last: str | None = None) -> list[Path]:
+def _same_inode(fd: int, folder: Path) -> bool:
     try:
-        return _write_all(Path(folder), files, protected, force, last)
+        here = os.stat(folder)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (here.st_dev, here.st_ino)
+
+
+def write_all(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write ``files`` into ``folder``, all or nothing, under the folder's lock: every file is first
+    written in full to a temporary name beside its target, then all are renamed into place.
+    (An act's output folder is replaced whole instead: ``folder_swap.replace_folder``.)"""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with locked(folder):
+            remove_stale_files(folder, files)
+            temps: dict[str, Path] = {}
+            try:
+                for name, data in files.items():
+                    temps[name] = temporary_file(folder / name, data)
+                for name, tmp in temps.items():
+                    os.replace(tmp, folder / name)
+                return [folder / name for name in files]
+            finally:
+                for tmp in temps.values():
+                    tmp.unlink(missing_ok=True)
     except OSError as exc:
         from circolari.os_errors import os_failure
 
         raise os_failure(exc, folder) from None
 
 
-def _write_all(folder: Path, files: dict[str, bytes], protected, force: bool, last) -> list[Path]:
-    """Write ``files`` into ``folder``, all or nothing, under the folder's lock.
-
-    Every file is first written in full to a temporary name beside its target;
-    only when all are written are they renamed into place, so a failure leaves
-    the folder as it was. ``last`` (the manifest) is removed before the others are
-    renamed and put back after them: a folder whose manifest is missing or does not
-    match its files is unfinished. A file named in ``protected`` (an issued act) that
-    already exists with other content is not replaced unless ``force``.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    with locked(folder):
-        _remove_stale(folder, files)
-        if not force:
-            for name in protected:
-                target = folder / name
-                if target.exists() and (not target.is_file() or target.read_bytes() != files[name]):
-                    raise fail("l'atto risulta già emesso (ha protocollo o numero) e il file esistente è diverso",
-                               file=target, hint="usare --forza per sostituirlo, o cambiare cartella di uscita")
-        for name in files:
-            if (folder / name).is_dir() and not (folder / name).is_symlink():
-                raise fail("al posto del file c'è una cartella", file=folder / name,
-                           hint="spostarla o rimuoverla, poi ripetere il comando")
-        temps: dict[str, Path] = {}
-        try:
-            for name, data in files.items():
-                temps[name] = _temporary(folder / name, data)
-            if last in temps:
-                (folder / last).unlink(missing_ok=True)
-            order = [n for n in temps if n != last] + ([last] if last in temps else [])
-            for name in order:
-                os.replace(temps[name], folder / name)
-            return [folder / name for name in files]
-        finally:
-            for tmp in temps.values():
-                tmp.unlink(missing_ok=True)
+def remove_stale_files(folder: Path, names) -> None:
+    """Temporary files left by an interrupted write of these files (only ours: we hold the lock)."""
+    for name in names:
+        for stale in folder.glob(f".{glob.escape(name)}.*.tmp"):
+            stale.unlink(missing_ok=True)

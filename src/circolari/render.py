@@ -11,12 +11,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from circolari.input.acts import act_name, load_act
-from circolari.compose.jinja import render_template
+from circolari.compose.jinja import render_template, source_line
 from circolari.errors import CircolariError, Problem, fail
-from circolari.output import inside, sha256, write_all
+from circolari.folder_swap import replace_folder
+from circolari.output import inside, sha256
 from circolari.document.parse import parse_html
 from circolari.input.project import Project
-from circolari.review.drafting import drafting_problems
+from circolari.input.drafting import drafting_problems
 from circolari.document.styles import css
 
 
@@ -54,7 +55,9 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     prepared.warnings += drafting_problems(act, doc)
 
     html = render_template(project.templates, prepared.template, prepared.context)
-    document = parse_html(html, source=str(project.templates / prepared.template))
+    sources = template_files(project.templates, prepared.template)
+    document = parse_html(html, source=str(project.templates / prepared.template),
+                          locate=lambda start_tag, tag: source_line(sources, start_tag, tag))
     meta = {"title": document.title, "author": document.meta.get("author", ""),
             "subject": document.meta.get("subject", "")}
 
@@ -78,7 +81,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
-    inputs = [path, *_template_files(project.templates, prepared.template), *prepared.inputs]
+    inputs = [path, *sources, *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
                     document=document, layout=layout)
@@ -87,7 +90,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
 def _refuse_missing_characters(document, doc) -> None:
     """Characters the PDF's font cannot draw are errors, located in the act where possible."""
     from circolari.compose.placeholders import all_strings
-    from circolari.input.validation import _field_name
+    from circolari.input.validation import field_name
     from circolari.writers.pdf import missing_characters
 
     missing = missing_characters(document)
@@ -100,7 +103,7 @@ def _refuse_missing_characters(document, doc) -> None:
             f"il carattere «{char}» (U+{ord(char):04X}) non esiste nel carattere tipografico del PDF "
             f"e non verrebbe stampato (nel testo «{context.strip()[:60]}»)",
             file=doc.path, line=doc.line_of(where) if where else None,
-            field=_field_name(where) if where else None,
+            field=field_name(where) if where else None,
             hint="sostituirlo con un carattere latino o toglierlo"))
     raise CircolariError(problems)
 
@@ -134,13 +137,13 @@ def _finish(pdf: bytes, meta: dict, prepared, layout, when: dt.datetime) -> byte
 
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder: Path | None = None) -> list[Path]:
-    """Write into ``out/<name>/`` (or ``folder``); an issued act's PDF/DOCX are protected."""
+    """Replace ``out/<name>/`` (or ``folder``) at once; an issued act's PDF/DOCX are protected."""
     protected = {n for n in rendered.files if n.endswith((".pdf", ".docx"))} if rendered.issued else set()
     target = Path(folder) if folder is not None else inside(out, rendered.name)
-    return write_all(target, rendered.files, protected=protected, force=force, last="manifest.json")
+    return replace_folder(target, rendered.files, protected=protected, force=force)
 
 
-def _template_files(templates: Path, name: str) -> list[Path]:
+def template_files(templates: Path, name: str) -> list[Path]:
     """``name`` and every template it includes, for the manifest's inputs."""
     from circolari.compose.jinja import environment
 
@@ -180,7 +183,7 @@ def _manifest(name: str, prepared, files: dict[str, bytes], inputs: list[Path],
         "act": {"name": name, **prepared.identity},
         "sender": prepared.sender,
         "recipients": [{"id": r.ente.id, "denominazione": r.ente.denominazione, "ruolo": r.ente.ruolo,
-                        "pec": r.ente.pec, "role": r.role} for r in prepared.recipients],
+                        "pec": r.ente.pec, "per_conoscenza": r.per_conoscenza} for r in prepared.recipients],
         "files": [{"name": n, "sha256": sha256(d), "size": len(d)} for n, d in sorted(files.items())],
         "inputs": [{"path": rel(p), "sha256": sha256(Path(p).read_bytes())} for p in inputs],
         "registry_entries": {"ids": used, "sha256": sha256(json.dumps(entries, sort_keys=True,

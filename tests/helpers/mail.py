@@ -33,10 +33,10 @@ def recipients(n: int = 34) -> list[dict]:
     """n-1 addressees plus one 'per conoscenza' (AREU), fictitious .pec.test domains."""
     out = [{"id": f"asst-{i:02d}", "denominazione": f"ASST di prova {i:02d}",
             "ruolo": "Direttore Generale", "pec": f"protocollo@asst-{i:02d}.pec.test",
-            "role": "to"} for i in range(1, n)]
+            "per_conoscenza": False} for i in range(1, n)]
     out.append({"id": "areu", "denominazione": "AREU - Agenzia Regionale Emergenza Urgenza",
                 "ruolo": "Direttore Generale", "pec": "protocollo@areu.pec.test",
-                "role": "cc"})
+                "per_conoscenza": True})
     return out
 
 

@@ -108,7 +108,9 @@ def make_p12(folder: Path, password: bytes = b"segreta") -> tuple[Path, Path]:
     now = datetime.now(timezone.utc)
 
     def cert(subject, issuer, key, issuer_key, ca):
-        name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        def name(cn):
+            return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
         usage = x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
                               data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
                               encipher_only=False, decipher_only=False)

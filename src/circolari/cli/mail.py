@@ -141,7 +141,11 @@ def send_cmd(
                                       help="auto (barra su terminale, altrimenti righe), "
                                            "bar, plain (una riga per messaggio su stderr)."),
 ) -> None:
-    """Invia i messaggi preparati; si può rilanciare: riprende da dove si è fermato."""
+    """Invia i messaggi preparati; si può rilanciare: riprende da dove si è fermato.
+
+    Per la cartella di una serie di lettere: ogni lettera con il suo giornale, su una sola
+    connessione; ogni ente riceve solo la sua lettera.
+    """
     from circolari.errors import fail
     from circolari.mail.send import parse_rate, send_batch
 
@@ -150,6 +154,14 @@ def send_cmd(
         if progress_mode not in ("auto", "bar", "plain"):
             raise fail(f"modo «{progress_mode}» non valido", field="--progress",
                        hint="auto, bar o plain")
+        from circolari.series.manifest import is_series_folder
+
+        if is_series_folder(act_dir):  # a series: each letter with its own journal, one connection
+            from circolari.cli.series import mail_send
+
+            return mail_send(act_dir, lambda letter: _settings(letter, host, port, security, user, cafile, timeout),
+                             dry_run=dry_run, rate_per_min=per_min, max_attempts=attempts, backoff=backoff,
+                             resend_uncertain=resend_uncertain, stop_after_421=stop_421)
         if dry_run:
             report = send_batch(act_dir, None, dry_run=True,
                                 resend_uncertain=resend_uncertain)

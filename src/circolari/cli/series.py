@@ -1,4 +1,4 @@
-"""What the series adds to the commands: render, sign, verify and mail prepare on a series."""
+"""What the series adds to the commands: render, sign, verify, mail prepare and mail send on a series."""
 
 from __future__ import annotations
 
@@ -86,6 +86,51 @@ def mail_prepare(folder: Path, *, allow_unsigned: bool, allegati: list[Path]) ->
                "ciascuna con la sola lettera del suo ente (in <ente>/mail/).")
     if failed:
         raise typer.Exit(1)
+
+
+def mail_send(folder: Path, settings_for, *, dry_run: bool, **options) -> int:
+    """``circolari mail send`` on a series folder: each letter's messages with its own journal, over
+    one connection (``settings_for(letter folder)``: the SMTP settings, asked once); the exit code."""
+    from circolari.series.mail import journal_of, send_series
+    from circolari.series.manifest import letters
+
+    prepared = [e for e in letters(folder) if journal_of(e).is_file()]
+    settings = settings_for(prepared[0].folder) if prepared and not dry_run else None
+    labels = {"sent": "inviato", "failed": "fallito", "postponed": "rinviato", "uncertain": "esito incerto"}
+    done = [0]
+
+    def progress(rid, outcome):
+        done[0] += 1
+        typer.echo(f"[{done[0]}] {rid}: {labels.get(outcome, outcome)}", err=True)
+
+    results = send_series(folder, settings, dry_run=dry_run, progress=None if dry_run else progress, **options)
+    reports = [r.report for r in results if r.report is not None]
+    trouble = False
+    for r in results:
+        where = f"riga {r.entry.row} ({r.entry.ente})"
+        if r.problems:
+            trouble = True
+            typer.echo(f"{where}: lettera non inviata:", err=True)
+            report(r.problems)
+            continue
+        for row in r.report.planned:
+            typer.echo(f"invierebbe  {where}: {row.recipient_id} {row.address}")
+        for rid, why in [*r.report.failed, *r.report.postponed, *r.report.uncertain]:
+            trouble = True
+            typer.echo(f"{where}: {rid}: {why}", err=True)
+    stopped = len(results) < len(letters(folder))
+    if dry_run:
+        typer.echo(f"Prova: {sum(len(r.planned) for r in reports)} messaggi da inviare per {len(reports)} lettere, "
+                   f"{sum(r.already for r in reports)} già inviati. Nessun messaggio è stato inviato.")
+        return 1 if trouble else 0
+    typer.echo(f"{folder}: {len(results)} lettere: inviati {sum(len(r.sent) for r in reports)}, "
+               f"falliti {sum(len(r.failed) for r in reports)}, rinviati per errori temporanei "
+               f"{sum(len(r.postponed) for r in reports)}, esito incerto {sum(len(r.uncertain) for r in reports)} "
+               f"(già inviati prima: {sum(r.already for r in reports)}).")
+    if stopped:
+        typer.echo("Invio della serie sospeso: rilanciare 'circolari mail send' sulla cartella della serie "
+                   "per riprendere (le lettere già inviate non vengono reinviate).", err=True)
+    return 1 if trouble or stopped else 0
 
 
 def diff(old: Path, new: Path, project) -> bool:

@@ -6,7 +6,6 @@ printed and never compiled, so ``{{ 7*7 }}`` written by a clerk stays text.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -118,3 +117,26 @@ def _template_frame(exc: BaseException, folder: Path, default: Path) -> tuple[Pa
             file, line = Path(code), tb.tb_lineno
         tb = tb.tb_next
     return file, line
+
+
+def source_line(files: list[Path], start_tag: str, tag: str) -> tuple[Path, int] | None:
+    """Where in the template sources ``files`` an element of the composed HTML was written: the first
+    line holding its start tag as composed, else the first holding ``<tag``; None when no line does
+    (an element built by an expression). Errors then name the template's line, not the output's."""
+    import re
+
+    texts = []
+    for file in files:
+        try:
+            texts.append((Path(file), Path(file).read_text(encoding="utf-8")))
+        except (OSError, UnicodeError):
+            continue
+    first = start_tag.splitlines()[0].strip() if start_tag.strip() else ""
+    opening = re.compile(rf"<{re.escape(tag)}(?![\w-])", re.IGNORECASE)
+    tests = ([lambda line: first in line] if first else []) + [opening.search]
+    for test in tests:
+        for file, text in texts:
+            for number, line in enumerate(text.splitlines(), start=1):
+                if test(line):
+                    return file, number
+    return None

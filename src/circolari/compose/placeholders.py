@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Callable, Iterator
 
 from circolari.errors import Problem
-from circolari.input.validation import _field_name
+from circolari.input.validation import field_name
 
 PLACEHOLDER = re.compile(r"(?<!\\)\[\[\s*([^\[\]:\s]*)\s*(?::\s*([^\[\]\s]*)\s*)?\]\]")
 LOCALE = "it_IT"
@@ -117,21 +117,19 @@ def text_line(doc, path: tuple, needle: str) -> int | None:
     return start
 
 
-def problems(act, doc) -> list[Problem]:
-    """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures."""
-    from circolari.kinds import kind_of
+def problems(doc, fatti: dict, markdown: set[tuple]) -> list[Problem]:
+    """Citations of undeclared figures or in the wrong place, totals that do not add up, unused figures.
 
-    kind = kind_of(act)
-    fatti = kind.figures(act)
+    ``fatti``: the figures a citation may name; ``markdown``: the paths of the Markdown fields, the
+    only places where a citation is substituted (both from the act's kind)."""
     found: list[Problem] = []
     cited: set[str] = set()
-    markdown = {path for path, _ in kind.markdown_texts(act)}
     for path, text in all_strings(doc.data):
         for match in PLACEHOLDER.finditer(text):
             name, formato = match.group(1), match.group(2) or None
             cited.add(name)
             line = text_line(doc, path, match.group(0))
-            field = _field_name(path)
+            field = field_name(path)
             if path not in markdown:
                 found.append(Problem(f"citazione {match.group(0)} in un campo che non è testo Markdown: non verrebbe "
                                      "sostituita", file=doc.path, line=line, field=field,
@@ -171,7 +169,9 @@ def _sum_problems(name, fatto, fatti, doc, line) -> list[Problem]:
     if total != fatto.valore:
         from circolari.model.fatti import Fatto
 
-        show = lambda v: format_value(Fatto(**{fatto.tipo: v}), "decimali" if fatto.tipo == "importo" else "numero")
+        def show(value) -> str:
+            return format_value(Fatto(**{fatto.tipo: value}), "decimali" if fatto.tipo == "importo" else "numero")
+
         sums = " + ".join(show(v) for v in values)
         return [Problem(f"il totale «{name}» ({show(fatto.valore)}) non è la somma delle sue parti "
                         f"({sums} = {show(total)})", file=doc.path, line=line, field=f"fatti.{name}")]

@@ -39,6 +39,7 @@ class Element:
     attrs: dict[str, str]
     line: int
     children: list["Element | str"] = field(default_factory=list)
+    raw: str = ""  # the start tag as written in the composed HTML
 
     @property
     def cls(self) -> str:
@@ -52,13 +53,14 @@ class _TreeBuilder(HTMLParser):
         self.stack = [self.root]
 
     def handle_starttag(self, tag, attrs):
-        element = Element(tag, {k: v or "" for k, v in attrs}, self.getpos()[0])
+        element = Element(tag, {k: v or "" for k, v in attrs}, self.getpos()[0], raw=self.get_starttag_text() or "")
         self.stack[-1].children.append(element)
         if tag not in _VOID:
             self.stack.append(element)
 
     def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(Element(tag, {k: v or "" for k, v in attrs}, self.getpos()[0]))
+        self.stack[-1].children.append(Element(tag, {k: v or "" for k, v in attrs}, self.getpos()[0],
+                                               raw=self.get_starttag_text() or ""))
 
     def handle_endtag(self, tag):
         if tag in _VOID:
@@ -73,20 +75,24 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(data)
 
 
-def parse_html(html: str, *, source: str = "template") -> Document:
-    """Parse the composed HTML of an act into a ``Document``."""
+def parse_html(html: str, *, source: str = "template", locate=None) -> Document:
+    """Parse the composed HTML of an act into a ``Document``. ``locate(start_tag, tag)`` gives the
+    template file and line an element was written on (errors name it), or None: the composed line."""
     builder = _TreeBuilder()
     builder.feed(html)
     builder.close()
-    return _Converter(source).document(builder.root)
+    return _Converter(source, locate).document(builder.root)
 
 
 class _Converter:
-    def __init__(self, source: str):
+    def __init__(self, source: str, locate=None):
         self.source = source
+        self.locate = locate
 
     def error(self, element: Element, message: str):
-        return fail(message, file=self.source, line=element.line,
+        found = self.locate(element.raw, element.tag) if self.locate else None
+        file, line = found or (self.source, element.line)
+        return fail(message, file=file, line=line,
                     hint="correggere il template: l'HTML ammesso è descritto in circolari/document/parse.py")
 
     # -- document ------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
-from circolari.model.base import _CONTROL
+from circolari.model.base import CONTROL_CHARS
 from circolari.input.load import load_yaml
 from circolari.input.validation import validate
 from circolari.kinds import KINDS
@@ -52,8 +52,8 @@ def act_name(path: Path) -> str:
     except UnicodeEncodeError:
         raise fail("il nome del file dell'atto non è in codifica UTF-8", file=path,
                    hint="rinominare il file usando lettere, cifre, '-' e '_'") from None
-    if not name or name.startswith(".") or _UNSAFE.search(name) or _CONTROL.search(name):
-        shown = _UNSAFE.sub(lambda m: f"[U+{ord(m.group()):04X}]", _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", name))
+    if not name or name.startswith(".") or _UNSAFE.search(name) or CONTROL_CHARS.search(name):
+        shown = _UNSAFE.sub(lambda m: f"[U+{ord(m.group()):04X}]", CONTROL_CHARS.sub(lambda m: f"[U+{ord(m.group()):04X}]", name))
         raise fail(f"nome del file dell'atto non ammesso: «{shown}»", file=path,
                    hint="il nome diventa la cartella dei file generati: usare lettere, cifre, '-' e '_', "
                         "senza '.' iniziale, es. nota-vaccini.yaml")
@@ -81,9 +81,9 @@ def load_act(path: Path, *, check_fatti: bool = True):
 
 def refuse_citation_errors(act, doc) -> None:
     """Raise the errors of the act's ``[[citations]]`` and declared totals, if any."""
-    from circolari.compose.placeholders import problems as fatti_problems
+    from circolari.kinds import kind_of
 
-    errors = [p for p in fatti_problems(act, doc) if p.level == "errore"]
+    errors = [p for p in kind_of(act).citation_problems(act, doc) if p.level == "errore"]
     if errors:
         raise CircolariError(errors)
 

@@ -11,8 +11,22 @@ from pathlib import Path
 from circolari.errors import fail
 
 
+def regular_file(path: Path, what: str = "file", hint: str = "controllare il percorso") -> Path:
+    """``path``, if it is a regular file (links followed); else a clear error: missing, a folder, or a
+    FIFO or device, which are never read (a FIFO would hang, ``/dev/zero`` would fill the memory)."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise fail(f"{what}: è una cartella, non un file", file=path, hint=hint)
+    if path.exists():
+        raise fail(f"{what}: non è un file normale (è un dispositivo, una coda FIFO o simile)", file=path, hint=hint)
+    raise fail(f"{what} non trovato", file=path, hint=hint)
+
+
 def read_bytes(path: Path) -> bytes:
-    """Read a file or fail with a clear message."""
+    """Read a regular file or fail with a clear message."""
+    regular_file(path)
     try:
         return Path(path).read_bytes()
     except OSError as exc:
@@ -26,7 +40,7 @@ def read_text(path: Path) -> str:
     """Read a UTF-8 text file or fail with a clear message."""
     path = Path(path)
     if path.is_dir():
-        raise fail("è una cartella, non un file", file=path)
+        raise fail("è una cartella, non un file", file=path, hint="al suo posto serve un file: spostarla o rinominarla")
     if not path.exists():
         raise fail("file non trovato", file=path, hint="controllare il percorso")
     if not path.is_file():

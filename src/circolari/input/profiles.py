@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from circolari.errors import fail
@@ -20,4 +21,11 @@ def load_profile(templates: Path, ident: str, *, act: Path | None = None, line: 
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise fail(f"profilo di intestazione «{ident}» non trovato ({path})", file=act, line=line,
                    field="intestazione", hint=f"profili disponibili: {', '.join(known) or 'nessuno'}")
+    stat = path.stat()
+    return _parsed(path.resolve(), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+@lru_cache(maxsize=16)
+def _parsed(path: Path, mtime: int, size: int, inode: int) -> Profilo:
+    """A profile read and validated once per version of its file (a series cites it in every letter)."""
     return validate(Profilo, load_yaml(path))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
 from circolari.input.load import YamlDoc, load_yaml
-from circolari.model.base import _CONTROL
+from circolari.model.base import CONTROL_CHARS
 from circolari.model.delibera import Tabella
 
 
@@ -21,6 +21,10 @@ def table_rows(table: Tabella, act: YamlDoc, at: tuple) -> list[list[str]]:
         raise fail(f"il file della tabella «{table.file}» è fuori dalla cartella del progetto ({path})",
                    file=act.path, line=act.line_of(at + ("file",)), field="file",
                    hint=f"copiarlo in {root} e indicarne il percorso relativo all'atto")
+    if path.exists() and not path.is_file():
+        raise fail(f"il file della tabella «{table.file}» è una cartella, una coda FIFO o un dispositivo ({path})",
+                   file=act.path, line=act.line_of(at + ("file",)), field="file",
+                   hint="indicare un file .csv o .yaml")
     if not path.is_file():
         raise fail(f"file della tabella «{table.file}» non trovato ({path})", file=act.path,
                    line=act.line_of(at + ("file",)), field="file",
@@ -45,7 +49,7 @@ def _project_root(act: Path) -> Path:
 
 
 def _check_cell(value: str, path: Path, line: int | None) -> str:
-    match = _CONTROL.search(value)
+    match = CONTROL_CHARS.search(value)
     if match:
         raise fail(f"la cella contiene il carattere di controllo U+{ord(match.group()):04X}", file=path,
                    line=line, hint="toglierlo dal file")

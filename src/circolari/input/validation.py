@@ -8,7 +8,6 @@ from pydantic import BaseModel, ValidationError
 
 from circolari.errors import CircolariError, Problem, did_you_mean
 from circolari.input.load import YamlDoc
-from circolari.kinds import KINDS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -60,13 +59,14 @@ def _describe(err: dict, allowed_keys: list[str]) -> tuple[str, str | None]:
     return _MESSAGES.get(kind, err["msg"]), hint
 
 
-def _field_name(loc: tuple) -> str:
+def field_name(loc: tuple) -> str:
+    """The dotted field name the clerk knows (``allegati[2].titolo``) for a pydantic error location."""
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1] if parts else ''}[{item + 1}]"]
-        elif "[" in str(item) or str(item) in KINDS:
-            continue  # pydantic's internal union/validator labels
+        elif "[" in str(item):
+            continue  # pydantic's internal validator labels (``function-after[...]``)
         else:
             parts.append(str(item))
     return ".".join(parts)
@@ -88,14 +88,14 @@ def validate_item(model: type[M], doc: YamlDoc, at: tuple) -> M:
         problems = []
         for err in exc.errors():
             loc = at + tuple(err["loc"])
-            data_loc = tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in KINDS))
+            data_loc = tuple(p for p in loc if isinstance(p, int) or "[" not in p)
             keys = _known_keys(model, data_loc[len(at):])
             message, hint = _describe(err, keys)
             line = doc.line_of(data_loc)
             if err["type"] == "missing" and data_loc:
                 line, hint = _where_missing(doc, data_loc, keys) or (line, hint)
             problems.append(Problem(message, file=doc.path, line=line,
-                                    field=_field_name(loc) or None, hint=hint))
+                                    field=field_name(loc) or None, hint=hint))
         raise CircolariError(sorted(problems, key=lambda p: p.line or 0)) from None
 
 

@@ -67,6 +67,12 @@ class ActKind:
         """The figures a citation may name: the declared ``fatti`` (a kind may add its own)."""
         return dict(act.fatti or {})
 
+    def citation_problems(self, act, doc) -> list[Problem]:
+        """Citations of undeclared figures or outside Markdown, totals that do not add up, unused figures."""
+        from circolari.compose.placeholders import problems
+
+        return problems(doc, self.figures(act), {path for path, _ in self.markdown_texts(act)})
+
     def problems(self, act, doc, project, registry, used: set[str]) -> list[Problem]:
         """What ``check`` finds resolving what the renderer would resolve; the registry ids
         reached are added to ``used``. ``registry`` is None when it could not be loaded."""

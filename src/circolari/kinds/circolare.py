@@ -32,11 +32,11 @@ class CircolareContext(TypedDict):
 
 
 @dataclass(frozen=True)
-class Recipient:
-    """A resolved body and whether it is an addressee ("to") or in copy ("cc")."""
+class Addressee:
+    """A resolved body of the act's heading: a destinatario, or per conoscenza (in copy)."""
 
     ente: Ente
-    role: str
+    per_conoscenza: bool
 
 
 def unverified_warnings(entes, doc, field: str | None = None) -> list[Problem]:
@@ -58,7 +58,7 @@ def _profile(act, doc, templates):
     return load_profile(templates, act.intestazione, act=doc.path, line=doc.line_of(("intestazione",)))
 
 
-def circolare_context(act, doc, templates, registry) -> tuple[CircolareContext, list[Recipient], object]:
+def circolare_context(act, doc, templates, registry) -> tuple[CircolareContext, list[Addressee], object]:
     """Return (context, recipients, profile)."""
     profile = _profile(act, doc, templates)
     sel = act.destinatari
@@ -74,7 +74,7 @@ def circolare_context(act, doc, templates, registry) -> tuple[CircolareContext, 
     categories += [f"Al {e.ruolo} {e.denominazione}" for e in to if e.id not in in_groups]
     context = CircolareContext(atto=act, profilo=profile, destinatari=to, per_conoscenza=cc, categorie=categories,
                                firma_campo=signature_field_name(act.firmatario.qualifica))
-    recipients = [Recipient(e, "to") for e in to] + [Recipient(e, "cc") for e in cc]
+    recipients = [Addressee(e, False) for e in to] + [Addressee(e, True) for e in cc]
     return context, recipients, profile
 
 
@@ -122,7 +122,7 @@ class CircolareKind(ActKind):
     def figures(self, act) -> dict:
         if act.serie is None:  # the series machinery loads only for a series
             return dict(act.fatti or {})
-        from circolari.series.letters import declared
+        from circolari.model.serie import declared
 
         return {**(act.fatti or {}), **declared(act.serie)}
 

@@ -111,6 +111,31 @@ class Row:
         return self.state == "sending" and bool(self.transmitted)
 
 
+_SQLITE = {"FULL": 13, "IOERR": 10, "CANTOPEN": 14, "READONLY": 8, "PERM": 3, "BUSY": 5, "LOCKED": 6}
+
+
+def journal_failure(exc: sqlite3.Error, path: Path):
+    """The clerk's message for a SQLite error on the journal, decided by SQLite's error code and,
+    where it does not say why (an I/O error), by the state of the disk: full, read-only or damaged."""
+    import errno
+
+    from circolari.os_errors import disk_state, os_failure
+
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE["FULL"], _SQLITE["IOERR"], _SQLITE["CANTOPEN"], _SQLITE["READONLY"]):
+        state = errno.ENOSPC if code == _SQLITE["FULL"] else disk_state(Path(path).parent)
+        if state is None:
+            state = {_SQLITE["READONLY"]: errno.EROFS, _SQLITE["CANTOPEN"]: errno.EACCES}.get(code, errno.EIO)
+        return os_failure(OSError(state, "", str(path)))
+    if code == _SQLITE["PERM"]:
+        return os_failure(OSError(errno.EACCES, "", str(path)))
+    if code in (_SQLITE["BUSY"], _SQLITE["LOCKED"]):
+        return fail("il giornale degli invii è in uso da un altro comando", file=path,
+                    hint="attendere che finisca, poi ripetere il comando")
+    return fail("il giornale degli invii è danneggiato o non è un giornale di circolari", file=path,
+                hint="non modificarlo a mano; ripristinarlo da una copia")
+
+
 class Journal:
     """One open journal; use as a context manager or call ``close()``."""
 
@@ -127,10 +152,8 @@ class Journal:
             self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise fail(f"il giornale degli invii non è leggibile ({exc})", file=self.path,
-                       hint="non modificarlo a mano; se è danneggiato ripristinarlo "
-                            "da una copia") from None
+        except sqlite3.Error as exc:
+            raise journal_failure(exc, self.path) from None
 
     @classmethod
     def open_existing(cls, mail_dir: Path) -> "Journal":
@@ -146,8 +169,10 @@ class Journal:
     def __enter__(self) -> "Journal":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, exc, traceback) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise journal_failure(exc, self.path) from None
 
     # -- transactions -------------------------------------------------------------
     @contextmanager
@@ -171,8 +196,8 @@ class Journal:
             if not durable:
                 self.db.execute("PRAGMA synchronous=FULL")
 
-    def _event(self, db, recipient_id: str | None, kind: str, state: str | None,
-               detail: str | None, at: str) -> None:
+    def record_event(self, db, recipient_id: str | None, kind: str, state: str | None,
+                     detail: str | None, at: str) -> None:
         db.execute("INSERT INTO events (at, recipient_id, kind, state, detail) "
                    "VALUES (?, ?, ?, ?, ?)", (at, recipient_id, kind, state, detail))
 
@@ -199,7 +224,7 @@ class Journal:
                 db.execute(f"UPDATE messages SET {cols} WHERE recipient_id = ?",
                            (*fields.values(), recipient_id))
             new_state = fields.get("state", cur["state"]) if applies else cur["state"]
-            self._event(db, recipient_id, kind, new_state, detail, at)
+            self.record_event(db, recipient_id, kind, new_state, detail, at)
         return applies
 
     # -- reads --------------------------------------------------------------------

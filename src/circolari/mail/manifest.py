@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
 
 from circolari.errors import CircolariError, Problem
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 
 MANIFEST_NAME = "manifest.json"
 SUPPORTED_FORMAT = 1
@@ -79,11 +79,12 @@ class Recipient(_Record):
     denominazione: Required
     ruolo: Text | None = None
     pec: Annotated[Text, AfterValidator(_pec)]
-    role: Literal["to", "cc"]  # "to" (destinatario) or "cc" (per conoscenza)
+    per_conoscenza: StrictBool  # a body in copy, as in the act's YAML
 
     @property
-    def per_conoscenza(self) -> bool:
-        return self.role == "cc"
+    def header(self) -> str:
+        """The message header that carries the address: "to" (destinatario) or "cc" (per conoscenza)."""
+        return "cc" if self.per_conoscenza else "to"
 
 
 class RenderManifest(_Record):
@@ -119,8 +120,8 @@ def _problem(err: dict, data: dict, path: Path) -> Problem:
         hint = "aggiornare circolari o rigenerare l'atto"
     elif len(loc) == 1 and kind in ("missing", "model_type"):
         message = "sezione mancante"
-    elif kind == "literal_error":
-        message, hint = f"ruolo {value!r} non valido", "'to' (destinatario) o 'cc' (per conoscenza)"
+    elif kind == "bool_type":
+        message, hint = f"atteso true o false, trovato {value!r}", _REGENERATE
     elif kind == "model_type":
         message = "atteso un oggetto"
     elif kind == "missing" or (kind == "string_type" and value is None):

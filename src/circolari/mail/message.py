@@ -21,10 +21,11 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.input.files import regular_file
 from circolari.kinds import label as kind_label
 from circolari.mail.headers import address_value, set_address, set_text, text_value
 from circolari.mail.manifest import Act, Recipient, Sender
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 
 # CRLF line ends; headers carrying data are pre-folded by mail.headers and emitted verbatim.
 POLICY = email_policy.SMTP.clone(refold_source="none")
@@ -70,8 +71,7 @@ class Attachment:
     @classmethod
     def from_file(cls, path: Path, role: str) -> "Attachment":
         path = Path(path)
-        if not path.is_file():
-            raise fail("allegato non trovato", file=path, hint="controllare il percorso")
+        regular_file(path, "allegato")
         name = clean_header_text(path.name)
         lower = name.lower()
         if lower.endswith(".p7m"):

@@ -137,7 +137,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
                     report.unchanged.append(rcp.id)
                     db.execute("UPDATE messages SET seq = ?, role = ?, denominazione = ? "
                                "WHERE recipient_id = ?",
-                               (seq, rcp.role, rcp.denominazione, rcp.id))
+                               (seq, rcp.header, rcp.denominazione, rcp.id))
                     continue
                 report.written.append(rcp.id)
                 db.execute(
@@ -152,9 +152,9 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
                     " sending_at=NULL, sent_at=NULL, accepted_at=NULL, delivered_at=NULL,"
                     " failed_at=NULL, last_error=NULL, smtp_reply=NULL,"
                     " updated_at=excluded.updated_at",
-                    (rcp.id, seq, rcp.pec, rcp.role, rcp.denominazione, mid,
+                    (rcp.id, seq, rcp.pec, rcp.header, rcp.denominazione, mid,
                      f"{rcp.id}.eml", digest, at, at))
-                journal._event(db, rcp.id, "prepared", "prepared",
+                journal.record_event(db, rcp.id, "prepared", "prepared",
                                json.dumps({"message_id": mid, "address": rcp.pec,
                                            "eml_sha256": digest}), at)
             for rid, old in existing.items():
@@ -162,7 +162,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
                     continue
                 if old.state == "prepared":
                     db.execute("DELETE FROM messages WHERE recipient_id = ?", (rid,))
-                    journal._event(db, rid, "withdrawn", None,
+                    journal.record_event(db, rid, "withdrawn", None,
                                    "destinatario tolto dall'atto prima dell'invio", at)
                     report.withdrawn.append(rid)
                 else:

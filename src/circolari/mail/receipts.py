@@ -369,7 +369,7 @@ def _apply(journal: Journal, db, row, rec: Receipt, evidence: str) -> str:
         db.execute(f"UPDATE messages SET {', '.join(f'{k} = ?' for k in values)} "
                    "WHERE recipient_id = ?", (*values.values(), row.recipient_id))
         state = fields.get("state", state)
-    journal._event(db, row.recipient_id, f"receipt:{rec.tipo}", state, detail, at)
+    journal.record_event(db, row.recipient_id, f"receipt:{rec.tipo}", state, detail, at)
     db.execute("INSERT INTO receipts (key, recipient_id, tipo, file, imported_at) "
                "VALUES (?, ?, ?, ?, ?)", (rec.key, row.recipient_id, rec.tipo, evidence, at))
     return state

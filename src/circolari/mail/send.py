@@ -33,6 +33,15 @@ class SendReport:
     planned: list[Row] = field(default_factory=list)     # dry run
 
 
+@dataclass
+class Link:
+    """One SMTP connection and its pace kept across batches (a letter series sends each letter's
+    batch over it); whoever made it closes ``conn``."""
+
+    conn: Connection | None = None
+    next_start: float = 0.0
+
+
 def parse_rate(text: str | None) -> float | None:
     """``"30/min"``, ``"30"`` -> messages per minute; None or 0 -> no limit."""
     if text is None or str(text).strip() in ("", "0"):
@@ -97,12 +106,13 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                rate_per_min: float | None = None, max_attempts: int = 5,
                backoff: float = 2.0, max_backoff: float = 60.0,
                resend_uncertain: bool = False, progress=None, on_wait=None,
-               stop_after_421: int = 5, sleep=time.sleep) -> SendReport:
+               stop_after_421: int = 5, sleep=time.sleep, link: Link | None = None) -> SendReport:
     """Send every message in state ``prepared``; see the module docstring.
 
     ``progress(rid, outcome)`` after each message; ``on_wait(rid, seconds, why)`` before
     each retry wait. ``stop_after_421`` consecutive 421 replies (the server is refusing
-    service) stop the batch with an error instead of retrying on (0: never)."""
+    service) stop the batch with an error instead of retrying on (0: never). ``link`` keeps the
+    connection open and the pace for the next batch."""
     mail_dir = mail_dir_of(act_dir)
     report = SendReport()
     journal = Journal.open_existing(mail_dir)
@@ -120,9 +130,9 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
         if not queue:
             return report
         _check_all(mail_dir, queue)
-        conn: Connection | None = None
+        conn: Connection | None = link.conn if link else None
         interval = 60.0 / rate_per_min if rate_per_min else 0.0
-        next_start = 0.0
+        next_start = link.next_start if link else 0.0
         in_a_row_421 = 0
         try:
             for row in queue:
@@ -213,6 +223,8 @@ def send_batch(act_dir: Path, settings: SmtpSettings | None, *, dry_run: bool = 
                 if progress is not None:
                     progress(rid, outcome)
         finally:
-            if conn is not None:
+            if link is not None:
+                link.conn, link.next_start = conn, next_start
+            elif conn is not None:
                 conn.close()
     return report

@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.input.files import regular_file
 
 
 def pdf_is_signed(path: Path) -> bool:
     """True when ``path`` has a filled signature field; CircolariError if unreadable."""
     import pikepdf
 
-    from circolari.signature.verify import signature_fields
+    from circolari.signature.verify_pdf import signature_fields
 
     try:
         with pikepdf.open(path) as doc:
@@ -29,9 +30,7 @@ def pdf_is_signed(path: Path) -> bool:
 def check_signed_file(path: Path, *, allow_unsigned: bool) -> str:
     """Check the act to send; return its kind: ``"pdf"`` or ``"p7m"``."""
     path = Path(path)
-    if not path.is_file():
-        raise fail("il file firmato non esiste", file=path,
-                   hint="indicare con --signed il PDF firmato o il file .p7m")
+    regular_file(path, "il file firmato", hint="indicare con --signed il PDF firmato o il file .p7m")
     head = path.read_bytes()[:1024]
     if path.suffix.lower() == ".p7m":
         # DER (SEQUENCE, 0x30) or base64/PEM text of a CMS SignedData.

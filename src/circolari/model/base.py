@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 # XML 1.0 (and so DOCX) cannot hold C0 controls other than tab and newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def _no_control_chars(value: str) -> str:
-    match = _CONTROL.search(value)
+    match = CONTROL_CHARS.search(value)
     if match:
         raise ValueError(
             f"contiene il carattere di controllo U+{ord(match.group()):04X}, "

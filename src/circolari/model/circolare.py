@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from circolari.model.base import Id, Markdown, Model, Text
 from circolari.model.fatti import Fatti
 from circolari.model.people import Firmatario, Piede
-from circolari.series.model import Serie
+from circolari.model.serie import Serie
 
 
 class Selezione(Model):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 from circolari.model.base import Model, Text
 
 

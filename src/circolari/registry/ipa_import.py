@@ -19,7 +19,7 @@ from circolari.registry.ipa import IpaRow, read_rows
 from circolari.input.files import read_text
 from circolari.model.registry import FISCAL_CODE, IPA_SOURCE_PREFIX
 from circolari.output import write_all
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 from circolari.registry.registry import Located, Registry
 from circolari.registry.edit import edit_entries
 
@@ -163,6 +163,6 @@ def apply(registry: Registry, changes: list[Change]) -> list[Path]:
     contents = {path.name: edit_entries(path, read_text(path), edits).encode("utf-8")
                 for path, edits in by_file.items()}
     if contents:
-        write_all(registry.folder, contents, force=True)
+        write_all(registry.folder, contents)
     return [registry.folder / name for name in contents]
 

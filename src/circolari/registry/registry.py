@@ -8,7 +8,7 @@ from pathlib import Path
 from circolari.errors import CircolariError, Problem, did_you_mean, fail
 from circolari.input.load import YamlDoc, load_yaml
 from circolari.model.registry import Ente, Gruppo
-from circolari.registry.pec import pec_problem
+from circolari.model.pec import pec_problem
 from circolari.registry.pec_domains import pec_domain_problem
 from circolari.input.validation import validate_item
 

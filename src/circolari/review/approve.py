@@ -2,7 +2,8 @@
 
 - ``<act>.txt``: the approved text; ``<act>/pagina-N.png``: the approved pages (grey, small);
 - ``<act>.json``: who approved and when, the hashes of the act, of every template and letterhead
-  file, of the review pack, of the text and of each page, the page count and signature fields;
+  file, of the review pack, of the text and of each page, the page count and signature fields
+  (and, for a letter series, each body's figures: ``series/review.py``);
 - ``template/``: the approved templates' sources, for the next review's source diff.
 
 ``approve`` only records what a review pack showed: the act and the templates must be those
@@ -41,20 +42,35 @@ def sources_folder(act: Path) -> Path:
     return Path(act).parent / FOLDER / SOURCES
 
 
+def _approval_file(path: Path) -> str | None:
+    """The text of an approval file, None when there is none; a folder, a device or a file not in
+    UTF-8 in its place is an error naming it (never taken for "not approved")."""
+    from circolari.input.files import read_text
+
+    if not path.exists() and not path.is_symlink():
+        return None
+    return read_text(path)
+
+
 def approved_text(act: Path) -> str | None:
-    path = approved_path(act)
-    return path.read_bytes().decode("utf-8") if path.is_file() else None
+    return _approval_file(approved_path(act))
 
 
 def approved_record(act: Path) -> dict | None:
     path = record_path(act)
-    if not path.is_file():
+    text = _approval_file(path)
+    if text is None:
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeError) as exc:
-        raise CircolariError(Problem(f"registro di approvazione illeggibile: {exc}", file=path,
+        record = json.loads(text)
+    except ValueError as exc:
+        raise CircolariError(Problem("registro di approvazione non valido (JSON)", file=path,
+                                     line=getattr(exc, "lineno", None),
                                      hint="ripristinarlo da git o approvare di nuovo")) from None
+    if not isinstance(record, dict):
+        raise CircolariError(Problem("registro di approvazione non valido (non è un oggetto JSON)", file=path,
+                                     hint="ripristinarlo da git o approvare di nuovo"))
+    return record
 
 
 def approved_look(act: Path):
@@ -114,9 +130,9 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
     from circolari.registry.registry import Registry
     from circolari.input.acts import act_name, refuse_citation_errors
-    from circolari.render import render_loaded
     from circolari.review.checks import load_and_check
     from circolari.review.pages import look_of
+    from circolari.series.review import current as series_current, render_for_review
 
     reviewed = pack_record(pack)
     index = Path(pack) / "index.html"
@@ -143,7 +159,7 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             continue
         try:
             refuse_citation_errors(*loaded)
-            rendered = render_loaded(*loaded, project, name=act_name(act))
+            rendered = render_for_review(loaded, project, registry, name=act_name(act))
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
@@ -157,9 +173,16 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             "pacchetto": pack_hash, "hash_testo": sha256(text.encode("utf-8")),
             "numero_pagine": len(look.pages), "hash_pagine": look.hashes, "campi_firma": look.fields,
         }
-        before = approved_record(act)
-        first = before is None and approved_text(act) is None
-        same = (before is not None and approved_text(act) == text
+        series = series_current(loaded, registry)
+        if series is not None:  # a letter series: each body's figures, for the next review (series/review.py)
+            record["serie"] = series
+        try:
+            before, approved = approved_record(act), approved_text(act)
+        except CircolariError as exc:
+            results.append(Approval(act, "errore", exc.problems))
+            continue
+        first = before is None and approved is None
+        same = (before is not None and approved == text
                 and {k: v for k, v in before.items() if k not in ("approvato_da", "data", "pacchetto")}
                 == {k: v for k, v in record.items() if k not in ("approvato_da", "data", "pacchetto")})
         if not same:

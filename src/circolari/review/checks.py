@@ -13,8 +13,8 @@ from pathlib import Path
 
 from circolari.input.acts import act_files
 from circolari.errors import CircolariError, Problem
-from circolari.input.validation import _field_name
-from circolari.review.drafting import drafting_problems
+from circolari.input.validation import field_name
+from circolari.input.drafting import drafting_problems
 
 
 @dataclass
@@ -131,9 +131,10 @@ def load_and_check(path: Path, project, registry=None, *, today: dt.date | None 
                    used: set[str] | None = None) -> tuple[tuple | None, list[Problem]]:
     """((act, doc) or None when it does not load, every problem): one load serves the check and
     a render after it (``render.render_loaded``)."""
-    from circolari.input.acts import load_act
+    from circolari.input.acts import act_name, load_act
 
     try:
+        act_name(path)                   # the name render would refuse (not UTF-8, unsafe)
         act, doc = load_act(path, check_fatti=False)
     except CircolariError as exc:
         return None, exc.problems
@@ -143,11 +144,10 @@ def load_and_check(path: Path, project, registry=None, *, today: dt.date | None 
 def check_loaded(act, doc, project, registry=None, *, today: dt.date | None = None,
                  used: set[str] | None = None) -> list[Problem]:
     """Every problem of an act already loaded (without its citations checked)."""
-    from circolari.compose.placeholders import problems as fatti_problems
     from circolari.kinds import kind_of
 
     kind = kind_of(act)
-    found = fatti_problems(act, doc)
+    found = kind.citation_problems(act, doc)
     found += kind.problems(act, doc, project, registry, used if used is not None else set())
     found += text_problems(act, doc)
     found += drafting_problems(act, doc)
@@ -172,7 +172,7 @@ def text_problems(act, doc) -> list[Problem]:
             text = substitute(raw, act.fatti)
         except ValueError:
             text = raw
-        field = _field_name(path)
+        field = field_name(path)
         for level, message, needle in [*citations.problems_in(text, when.year if when else None),
                                        *dates.problems_in(text, when)]:
             found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle), field=field, level=level))
@@ -181,7 +181,7 @@ def text_problems(act, doc) -> list[Problem]:
                                  hint="correggere la cifra o il testo (o citare un fatto con [[nome]])"))
     for path, message, needle in contradictions(list(kind.markdown_texts(act)), act.fatti):
         found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle),
-                             field=_field_name(path), level="avviso",
+                             field=field_name(path), level="avviso",
                              hint="citare il fatto con [[nome]] o correggere la cifra"))
     return found
 

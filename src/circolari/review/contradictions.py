@@ -16,14 +16,15 @@ from decimal import Decimal, InvalidOperation
 from circolari.compose.placeholders import PLACEHOLDER
 from circolari.review import dates
 
-_NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
-AMOUNT = re.compile(rf"(?:€|\beuro\b)\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*(?:€|\beuro\b)", re.IGNORECASE)
-PERCENT = re.compile(rf"(?P<p>{_NUMBER})\s?%")
-NUMBER = re.compile(rf"(?<![\w./,-])(?P<n>{_NUMBER})(?![\w/%]|[.,]\d)")
+NUMBER_TEXT = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+AMOUNT = re.compile(rf"(?:€|\beuro\b)\s*(?P<a>{NUMBER_TEXT})|(?P<b>{NUMBER_TEXT})\s*(?:€|\beuro\b)", re.IGNORECASE)
+PERCENT = re.compile(rf"(?P<p>{NUMBER_TEXT})\s?%")
+NUMBER = re.compile(rf"(?<![\w./,-])(?P<n>{NUMBER_TEXT})(?![\w/%]|[.,]\d)")
 _WORD = re.compile(r"[\w'’]+")
 
 
-def _decimal(text: str) -> Decimal | None:
+def to_decimal(text: str) -> Decimal | None:
+    """An Italian-written figure (``1.234,5``) as a Decimal; None if it is not one."""
     try:
         return Decimal(text.replace(".", "").replace(",", "."))
     except InvalidOperation:
@@ -41,7 +42,7 @@ def _hand_figures(text: str):
     """(kind, value, written text, start) of every figure written by hand in ``text``."""
     taken: list[range] = []
     for m in AMOUNT.finditer(text):
-        value = _decimal(m.group("a") or m.group("b"))
+        value = to_decimal(m.group("a") or m.group("b"))
         start = m.start("a") if m.group("a") else m.start("b")
         taken.append(range(m.start(), m.end()))
         yield "importo", value, m.group(0), start
@@ -51,10 +52,10 @@ def _hand_figures(text: str):
             yield "data", f.date, f.text, f.start
     for m in PERCENT.finditer(text):
         taken.append(range(m.start(), m.end()))
-        yield "percentuale", _decimal(m.group("p")), m.group(0), m.start()
+        yield "percentuale", to_decimal(m.group("p")), m.group(0), m.start()
     for m in NUMBER.finditer(text):
         if not any(m.start() in r for r in taken):
-            yield "numero", _decimal(m.group("n")), m.group(0), m.start()
+            yield "numero", to_decimal(m.group("n")), m.group(0), m.start()
 
 
 def contradictions(texts: list[tuple[tuple, str]], fatti: dict) -> list[tuple[tuple, str, str]]:

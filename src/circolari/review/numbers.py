@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from circolari.review.contradictions import _NUMBER, _decimal
+from circolari.review.contradictions import NUMBER_TEXT, to_decimal
 
 _UNITS = {"zero": 0, "uno": 1, "una": 1, "un": 1, "due": 2, "tre": 3, "tré": 3, "quattro": 4, "cinque": 5,
           "sei": 6, "sette": 7, "otto": 8, "nove": 9, "dieci": 10, "undici": 11, "dodici": 12, "tredici": 13,
@@ -67,8 +67,8 @@ def _split(word: str) -> list[int] | None:
 
 
 _WORDS = r"[a-zA-Zàèéìòù][a-zA-Zàèéìòù \-]*?(?:\s*/\s*\d{2})?"
-DIGITS_WORDS = re.compile(rf"(?P<d>{_NUMBER})\s*(?:€|euro)?\s*\(\s*(?P<w>{_WORDS})\s*\)", re.IGNORECASE)
-WORDS_DIGITS = re.compile(rf"(?<![\w])(?P<w>[a-zA-Zàèéìòù]+)\s*\(\s*(?:€|euro)?\s*(?P<d>{_NUMBER})\s*\)", re.IGNORECASE)
+DIGITS_WORDS = re.compile(rf"(?P<d>{NUMBER_TEXT})\s*(?:€|euro)?\s*\(\s*(?P<w>{_WORDS})\s*\)", re.IGNORECASE)
+WORDS_DIGITS = re.compile(rf"(?<![\w])(?P<w>[a-zA-Zàèéìòù]+)\s*\(\s*(?:€|euro)?\s*(?P<d>{NUMBER_TEXT})\s*\)", re.IGNORECASE)
 
 
 def words_vs_digits(text: str) -> list[tuple[str, str]]:
@@ -76,7 +76,7 @@ def words_vs_digits(text: str) -> list[tuple[str, str]]:
     out = []
     for pattern in (DIGITS_WORDS, WORDS_DIGITS):
         for m in pattern.finditer(text):
-            words, digits = words_value(m.group("w")), _decimal(m.group("d"))
+            words, digits = words_value(m.group("w")), to_decimal(m.group("d"))
             if words is None or digits is None or words == digits:
                 continue
             out.append((f"«{m.group(0).strip()}»: il numero in lettere ({_plain(words)}) è diverso da quello in "
@@ -87,9 +87,9 @@ def words_vs_digits(text: str) -> list[tuple[str, str]]:
 TOTAL = re.compile(r"\b(?:per\s+(?:un|il)\s+totale\s+(?:complessivo\s+)?di|per\s+complessivi|per\s+complessive|"
                    r"complessivamente|in\s+totale|per\s+un\s+importo\s+complessivo\s+di|"
                    r"per\s+una\s+spesa\s+complessiva\s+di|pari\s+complessivamente\s+a)\s*(?:€|euro)?\s*"
-                   rf"(?P<n>{_NUMBER})", re.IGNORECASE)
+                   rf"(?P<n>{NUMBER_TEXT})", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?:[.;:!?](?=\s+[A-Z\-•])|\n\s*\n|\n\s*[-*]\s)")
-_PART = re.compile(rf"(?<![\w./,\-])(?P<n>{_NUMBER})(?![\w/%]|[.,]\d)")
+_PART = re.compile(rf"(?<![\w./,\-])(?P<n>{NUMBER_TEXT})(?![\w/%]|[.,]\d)")
 _NOT_PART = re.compile(r"(?:\bn\.?|numero|art\.?|articolo|comma|legge|l\.r\.|d\.lgs\.?|\bdel|\bal|\bdal|anno|anni)\s*$",
                        re.IGNORECASE)
 
@@ -100,11 +100,11 @@ def totals(text: str) -> list[tuple[str, str]]:
     out = []
     for m in TOTAL.finditer(text):
         start = max((b.end() for b in _SENTENCE.finditer(text, 0, m.start())), default=0)
-        parts = [_decimal(p.group("n")) for p in _PART.finditer(text, start, m.start())
+        parts = [to_decimal(p.group("n")) for p in _PART.finditer(text, start, m.start())
                  if not _NOT_PART.search(text[max(start, p.start() - 12):p.start()])
                  and not _is_year(p.group("n"))]
         parts = [p for p in parts if p is not None]
-        stated = _decimal(m.group("n"))
+        stated = to_decimal(m.group("n"))
         if len(parts) < 2 or stated is None or sum(parts) == stated:
             continue
         out.append((f"totale «{m.group(0).strip()}» diverso dalla somma delle parti scritte prima "

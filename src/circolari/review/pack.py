@@ -58,6 +58,10 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
     from circolari.review.template_checks import check_templates
 
     out = Path(out)
+    if out.is_symlink():
+        raise CircolariError(Problem("la cartella del pacchetto di revisione è un collegamento simbolico: "
+                                     "non viene scritta né ricreata", file=out,
+                                     hint="indicare con --out una cartella vera (non un collegamento)"))
     if (out / MARKER).is_file():
         shutil.rmtree(out)  # a previous pack: only a folder this command made carries the marker
     elif out.exists() and any(out.iterdir()):
@@ -68,7 +72,8 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
                               "la cartella viene ricreata a ogni revisione.\n", encoding="utf-8")
     problems = check_templates(templates)
     files, missing = example_files(examples)
-    problems += missing
+    problems += missing + _unusable_names(files)
+    files = [f for f in files if f not in {p.file for p in problems}]
     registries: dict[Path, object] = {}
     entries, sections = [], []
     for act in files:
@@ -84,9 +89,23 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
         sections.append(html)
     index = out / "index.html"
     sources = source_diff_html(templates, files)
-    index.write_text(_index(templates, entries, problems, sections, sources), encoding="utf-8")
+    index.write_text(_index(templates, entries, problems, sections, sources), encoding="utf-8",
+                     errors="backslashreplace")       # a file name not in UTF-8, shown escaped
     _record(out, templates, files, index)
     return Pack(index, entries, problems)
+
+
+def _unusable_names(files: list[Path]) -> list[Problem]:
+    """Examples whose name render refuses (not UTF-8, unsafe): reported, not reviewed."""
+    from circolari.input.acts import act_name
+
+    problems = []
+    for file in files:
+        try:
+            act_name(file)
+        except CircolariError as exc:
+            problems += exc.problems
+    return problems
 
 
 def _record(out: Path, templates: Path, files: list[Path], index: Path) -> None:
@@ -118,13 +137,14 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
     from circolari.input.acts import act_name, refuse_citation_errors
-    from circolari.render import render_loaded
     from circolari.review.approve import (approved_by, approved_look, approved_path, approved_record, approved_text,
                                           folder_hashes)
     from circolari.review.pages import compare_looks, look_diff_html, look_of
     from circolari.review.checks import load_and_check
     from circolari.review.diff import compare, html_fragment, rendered_words, text_words
     from circolari.review.preview import pictures
+    from circolari.series.review import (current as series_current, render_for_review, section as series_section,
+                                         summary as series_summary)
 
     name = act.stem
     loaded, problems = load_and_check(act, project, registry, today=today)  # loaded once for both
@@ -133,7 +153,7 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         if loaded is None:
             raise CircolariError(problems)
         refuse_citation_errors(*loaded)
-        rendered = render_loaded(*loaded, project, name=act_name(act))
+        rendered = render_for_review(loaded, project, registry, name=act_name(act))
     except CircolariError as exc:
         known = {p.format() for p in problems}
         entry.problems = problems + [p for p in exc.problems if p.format() not in known]
@@ -150,9 +170,14 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         thumbs.append(f'<figure><a href="{image}"><img src="{image}" '
                       f'alt="{attr(name)}, pagina {number}"></a><figcaption>pagina {number}</figcaption></figure>')
     entry.pages = len(images)
-    approved = approved_text(act)
-    record = approved_record(act)
+    try:
+        approved, record = approved_text(act), approved_record(act)
+    except CircolariError as exc:                    # a folder or a damaged file in approvati/
+        entry.problems = problems + exc.problems
+        return entry, _section(entry, '<p class="esito ko">l\'approvazione registrata non è leggibile</p>')
     look_html = ""
+    series = series_current(loaded, registry)
+    series_html = "" if series is None else series_section(series, None)[1]
     if approved is None:
         entry.status = "non approvato"
         diff_html = (f'<p class="esito nuovo">nessun testo approvato ({escape(str(approved_path(act)))}): '
@@ -168,11 +193,14 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
             looks = compare_looks(old_look, look_of(pdf))
             entry.look = looks.summary()
             look_html += look_diff_html(looks, folder, name)
+        if series is not None:  # a letter series: the figures body by body against the approved table
+            found, series_html = series_section(series, record.get("serie") if record else None)
+            entry.look += series_summary(found)
         entry.status = "uguale" if diff.equal and not entry.look else "modificato"
         diff_html = html_fragment(diff, "testo approvato", "testo con questi template", prefix=f"{anchor(name)}-")
     body = (look_html + f'<h3>Pagine ({len(images)})</h3><div class="pagine miniature">{"".join(thumbs)}</div>\n'
             f'<h3>Controlli</h3>{problems_list(entry.problems)}\n'
-            f'<h3>Differenze dal testo approvato</h3>{diff_html}')
+            f'<h3>Differenze dal testo approvato</h3>{diff_html}{series_html}')
     return entry, _section(entry, body)
 
 

@@ -75,7 +75,7 @@ def look_of(pdf: bytes) -> Look:
     """The grey page images and the signature-field names of a rendered PDF."""
     import pikepdf
 
-    from circolari.signature.verify import signature_fields
+    from circolari.signature.verify_pdf import signature_fields
     from circolari.review.preview import page_images
 
     with pikepdf.open(io.BytesIO(pdf)) as doc:

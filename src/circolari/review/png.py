@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import struct, zlib
+import struct
+import zlib
 
 def png(bitmap) -> bytes:
     """A PNG of a pypdfium2 bitmap rendered with ``rev_byteorder=True`` (RGB, or grey): grey

@@ -35,6 +35,31 @@ def _valid_plan(act, doc, registry):
     return result
 
 
+def snapshot(letters: list[Letter]) -> dict[str, dict]:
+    """Per body: its name, row and figures as the letter prints them (JSON-ready: what an
+    approval records, what two versions are compared by)."""
+    return {letter.ente.id: {"denominazione": letter.ente.denominazione, "riga": letter.row,
+                             "valori": _shown(letter)} for letter in letters}
+
+
+def changes(before: dict[str, dict], after: dict[str, dict]) -> list[Change]:
+    """Body by body, what differs from snapshot ``before`` to snapshot ``after``."""
+    out = []
+    for ident, letter in after.items():
+        if ident not in before:
+            out.append(Change(ident, letter["denominazione"], "nuova", letter["riga"]))
+            continue
+        old_values, new_values = before[ident]["valori"], letter["valori"]
+        differing = [(name, old_values.get(name, "—"), new_values.get(name, "—"))
+                     for name in sorted({*old_values, *new_values}) if old_values.get(name) != new_values.get(name)]
+        if differing:
+            out.append(Change(ident, letter["denominazione"], "modificata", letter["riga"], differing))
+    for ident, letter in before.items():
+        if ident not in after:
+            out.append(Change(ident, letter["denominazione"], "tolta", letter["riga"]))
+    return out
+
+
 def compare(old: Path, new: Path, registry) -> list[Change]:
     """Changes from series act ``old`` to ``new``: another version of the act, or a new table for it."""
     from circolari.input.acts import load_act
@@ -45,22 +70,8 @@ def compare(old: Path, new: Path, registry) -> list[Change]:
             update={"tabella": str(Path(new).resolve())})}), old_doc
     else:
         new_act, new_doc = load_act(new)
-    before = {letter.ente.id: letter for letter in _valid_plan(old_act, old_doc, registry).letters}
-    after = {letter.ente.id: letter for letter in _valid_plan(new_act, new_doc, registry).letters}
-    changes = []
-    for ident, letter in after.items():
-        if ident not in before:
-            changes.append(Change(ident, letter.ente.denominazione, "nuova", letter.row))
-            continue
-        old_values, new_values = _shown(before[ident]), _shown(letter)
-        differing = [(name, old_values.get(name, "—"), new_values.get(name, "—"))
-                     for name in sorted({*old_values, *new_values}) if old_values.get(name) != new_values.get(name)]
-        if differing:
-            changes.append(Change(ident, letter.ente.denominazione, "modificata", letter.row, differing))
-    for ident, letter in before.items():
-        if ident not in after:
-            changes.append(Change(ident, letter.ente.denominazione, "tolta", letter.row))
-    return changes
+    return changes(snapshot(_valid_plan(old_act, old_doc, registry).letters),
+                   snapshot(_valid_plan(new_act, new_doc, registry).letters))
 
 
 def _is_act(path: Path) -> bool:

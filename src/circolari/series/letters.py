@@ -9,20 +9,9 @@ from pathlib import Path
 
 from circolari.errors import CircolariError, Problem
 from circolari.model.fatti import Fatto
-from circolari.series.model import LABEL_COLUMNS, PROTOCOL_COLUMN, Serie
+from circolari.model.serie import LABEL_COLUMNS, PROTOCOL_COLUMN, Serie
 from circolari.series.table import Row, Table, read_table
 from circolari.series.values import EXPECTED, convert, show
-
-_SAMPLE = {"importo": Decimal(0), "numero": Decimal(0), "percentuale": Decimal(0), "data": dt.date(2000, 1, 1)}
-
-
-def declared(serie: Serie | None) -> dict[str, Fatto]:
-    """The columns as figures with a sample value: what citations in the common text may name."""
-    if serie is None:
-        return {}
-    return {name: Fatto(**{campo.tipo: _SAMPLE[campo.tipo]}, formato=campo.formato)
-            for name, campo in serie.campi.items()}
-
 
 @dataclass
 class Letter:

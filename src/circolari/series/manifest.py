@@ -41,9 +41,16 @@ def letters(folder: Path) -> list[Entry]:
         data = json.loads(path.read_text(encoding="utf-8"))
         return [Entry(int(item["riga"]), item["ente"], item["nome"], Path(folder) / item["cartella"])
                 for item in data["lettere"]]
+    except FileNotFoundError:
+        raise fail("non è la cartella di una serie di lettere (manca l'elenco serie.json)", file=path,
+                   hint="indicare il PDF dell'atto (out/<atto>/<atto>.pdf) o la cartella di una serie "
+                        "generata con 'circolari render'") from None
     except OSError as exc:
-        raise fail(f"impossibile leggere l'elenco della serie: {exc.strerror}", file=path,
-                   hint="generare la serie con 'circolari render'") from None
+        from circolari.os_errors import os_problem
+
+        problem = os_problem(exc, path)
+        raise fail(f"impossibile leggere l'elenco della serie: {problem.message}", file=path,
+                   hint=problem.hint) from None
     except (ValueError, KeyError, TypeError):
         raise fail("elenco della serie danneggiato", file=path,
                    hint="rigenerare la serie con 'circolari render'") from None

@@ -62,13 +62,13 @@ def _common_key(path: Path, act, project) -> str:
 
     from circolari.kinds.circolare import CIRCOLARE
     from circolari.input.profiles import profile_path
-    from circolari.render import _template_files
+    from circolari.render import template_files
 
     try:
         program = version("circolari")
     except PackageNotFoundError:
         program = "?"
-    files = [path, *_template_files(project.templates, CIRCOLARE.template), profile_path(project.templates, act.intestazione)]
+    files = [path, *template_files(project.templates, CIRCOLARE.template), profile_path(project.templates, act.intestazione)]
     return sha256(json.dumps([program, *[sha256(Path(f).read_bytes()) for f in files]]).encode())
 
 
@@ -97,8 +97,6 @@ def _make(task) -> Outcome:
     extra = {"serie": {"nome": Path(doc.path).stem, "tabella": table, "riga": letter.row,
                        "valori": letter.values(), "chiave": key}}
     try:
-        for stale in Path(folder).glob(".*.tmp"):  # left by a run that was killed
-            stale.unlink(missing_ok=True)
         rendered = render_loaded(letter_act(act, letter), doc, project, name=name, extra=extra)
         write_rendered(rendered, project.out, force=_WORKER["force"], folder=Path(folder))
     except CircolariError as exc:

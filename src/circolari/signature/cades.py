@@ -9,7 +9,8 @@ from pathlib import Path
 
 from circolari.output import write_atomic
 from circolari.signature.verdict import NON_VALIDO, Trust, judge_certificate
-from circolari.signature.verify import SignatureInfo, VerifyReport, _fill_cert, verify_pdf_bytes
+from circolari.signature.report import SignatureInfo, VerifyReport, fill_cert
+from circolari.signature.verify_pdf import verify_pdf_bytes
 
 MAX_DEPTH = 8
 
@@ -129,7 +130,7 @@ def _check_signer(index: int, signed_data, signer_info, trust: Trust) -> Signatu
                          acceptable=True)
     certs = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
     cert = _find_cert(signer_info["sid"], certs)
-    _fill_cert(info, cert)
+    fill_cert(info, cert)
     if cert is None:
         info.findings.failures.append("il certificato del firmatario non è nella busta")
         return info

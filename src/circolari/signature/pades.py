@@ -7,7 +7,7 @@ XMP are updated together so they still agree after the incremental update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
 from io import BytesIO
@@ -28,6 +28,7 @@ class Credentials:
     key: object  # asn1crypto.keys.PrivateKeyInfo
     cert: object  # asn1crypto.x509.Certificate
     chain: tuple  # other asn1crypto certificates
+    made: dict = field(default_factory=dict, compare=False, repr=False)  # signer, reserved size: see _signer
 
 
 def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Credentials:
@@ -37,7 +38,7 @@ def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Cred
     from cryptography.hazmat.primitives.serialization import pkcs12 as c_pkcs12
 
     try:
-        data = p12.read_bytes()
+        data = read_bytes(p12)
     except OSError as exc:
         raise fail(f"impossibile leggere il certificato: {exc.strerror}", file=p12,
                    hint="controllare il percorso indicato con --p12") from None
@@ -83,14 +84,26 @@ def read_pdf(src: Path) -> bytes:
     return raw
 
 
-def pick_field(src: Path, raw: bytes, field: str | None) -> str:
-    """Name of the empty signature field to sign; Italian errors otherwise."""
+def open_for_signing(src: Path, raw: bytes):
+    """pyHanko's incremental writer over ``raw`` (parsed once: its reader also gives the fields)."""
     from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        from circolari.signature.pyhanko_compat import pdfa_writer_class
+
+        return pdfa_writer_class()(BytesIO(raw), strict=False)
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise fail(f"il PDF è danneggiato o troncato: {exc}", file=src,
+                   hint="rigenerare il PDF con «circolari»") from None
+
+
+def pick_field(src: Path, reader, field: str | None) -> str:
+    """Name of the empty signature field to sign (``reader``: a pyHanko reader of ``src``);
+    Italian errors otherwise."""
+    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign.fields import enumerate_sig_fields
 
     try:
-        reader = PdfFileReader(BytesIO(raw), strict=False)
         found = [(name, value is not None) for name, value, _ in enumerate_sig_fields(reader)]
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise fail(f"il PDF è danneggiato o troncato: {exc}", file=src,
@@ -137,23 +150,25 @@ def sign_pdf(
     if dst.exists() and not overwrite:
         raise fail("il file di destinazione esiste già", file=dst,
                    hint="indicare un altro nome con --output o eliminare il file")
+    from circolari.signature.verify import quiet_libraries
+
     raw = read_pdf(src)
-    name = pick_field(src, raw, field)
+    with quiet_libraries():
+        writer = open_for_signing(src, raw)
+    name = pick_field(src, writer.prev, field)
     creds = credentials or load_p12(Path(p12), password)
-    signed = _sign(src, raw, name, creds, tsa_url)
+    signed = _sign(src, raw, name, creds, tsa_url, writer=writer)
     write_atomic(dst, signed)
 
 
-def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | None) -> bytes:
+def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | None, *, writer=None) -> bytes:
+    """``raw`` signed into ``field``; ``writer``: ``open_for_signing(src, raw)`` if already made."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    signer = signers.SimpleSigner(
-        signing_cert=creds.cert, signing_key=creds.key,
-        cert_registry=SimpleCertificateStore.from_certs(creds.chain),
-    )
+    from circolari.signature.verify import quiet_libraries
+
     timestamper = None
     if tsa_url:
         from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -162,16 +177,14 @@ def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | 
     meta = signers.PdfSignatureMetadata(
         field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
     )
-    pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper,
-                                   stamp_style=_stamp_style())
-    from circolari.signature.verify import quiet_libraries
-
     try:
         with quiet_libraries():
-            from circolari.signature.pyhanko_compat import pdfa_writer_class
-
-            writer = pdfa_writer_class()(BytesIO(raw), strict=False)
-            out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
+            signer, reserved = _signer(creds)
+            if tsa_url:
+                reserved = None  # a timestamp token's size is the TSA's: pyHanko asks it for a sample
+            pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper, stamp_style=_stamp_style())
+            writer = writer or open_for_signing(src, raw)
+            out = pdf_signer.sign_pdf(writer, existing_fields_only=True, bytes_reserved=reserved)
     except (PdfError, SigningError) as exc:
         raise fail(f"firma non riuscita: {exc}", file=src,
                    hint="controllare il PDF e il certificato") from None
@@ -184,6 +197,28 @@ def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | 
                        hint="controllare il PDF, il certificato e l'eventuale --tsa") from None
         raise
     return out.getvalue()
+
+
+def _signer(creds: Credentials):
+    """pyHanko's signer for ``creds`` and the room its signature takes, made once per credentials
+    (a series signs many letters with one certificate). The room is pyHanko's own estimate (a
+    trial signature, plus 50%), which otherwise it makes again before every signature."""
+    if "signer" not in creds.made:
+        import asyncio
+        import hashlib
+
+        from pyhanko.sign import signers
+        from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        signer = signers.SimpleSigner(signing_cert=creds.cert, signing_key=creds.key,
+                                      cert_registry=SimpleCertificateStore.from_certs(creds.chain))
+        trial = asyncio.run(signer.async_sign(
+            hashlib.sha256().digest(), "sha256", use_pades=True, dry_run=True,
+            signed_attr_settings=PdfCMSSignedAttributes(signing_time=datetime.now(timezone.utc))))
+        size = len(trial.dump()) * 2  # hexadecimal in the PDF
+        creds.made.update(signer=signer, reserved=size + 2 * (size // 4))
+    return creds.made["signer"], creds.made["reserved"]
 
 
 def _stamp_style():

@@ -64,11 +64,13 @@ def load_trust(paths: Sequence[Path]) -> Trust:
     """Read CA certificates (PEM or DER, several per PEM file); Italian errors for bad files."""
     from asn1crypto import pem, x509
 
+    from circolari.input.files import read_bytes
+
     roots = []
     for path in paths:
         path = Path(path)
         try:
-            data = path.read_bytes()
+            data = read_bytes(path)
         except OSError as exc:
             raise fail(f"impossibile leggere i certificati di fiducia: {exc.strerror}", file=path,
                        hint="controllare il percorso indicato con --trust o CIRCOLARI_TRUST") from None

@@ -13,31 +13,27 @@ core properties from the act's date. Fonts, language and package properties:
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from functools import lru_cache
 from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 from typing import assert_never
 
-from docx import Document as new_document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from circolari.document import styles as S
+from circolari.writers.docx_base import new_document, package_bytes
 from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph_properties, remove_paragraph,
-                                           row_properties, style_id, table_properties)
-from circolari.writers.docx_package import finish_package
+                                           row_properties, story_container, style_id, table_properties)
+from circolari.writers.docx_package import finish_package, prepare_shared
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
 _FIELD_CODE = {"page": "PAGE", "pages": "NUMPAGES"}
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _LIST_FORMATS = {  # kind -> (numFmt, text per level)
     "bullet": ("bullet", ["\u2022", "\u2013", "\u25aa"]),
     "decimal": ("decimal", ["%{n}."]),
@@ -137,8 +133,19 @@ def _style_id(name: str) -> str:
     return "Circ" + "".join(part.capitalize() for part in name.split("-"))
 
 
-def _define_styles(document) -> dict[str, str]:
-    """Add one Word paragraph style per entry of ``styles.STYLES``; return name -> style id.
+def _style_ids() -> dict[str, str]:
+    return {name: _style_id(name) for name in S.STYLES}
+
+
+def _prepare_template(document) -> None:
+    """What every DOCX shares, made once per process on python-docx's template (``docx_base``):
+    our styles, embedded fonts, language, no leftover parts."""
+    _define_styles(document)
+    prepare_shared(document)
+
+
+def _define_styles(document) -> None:
+    """Add one Word paragraph style per entry of ``styles.STYLES``.
 
     The styles are appended as XML: python-docx's ``add_style`` and its name
     lookups scan every style of the document each time.
@@ -152,7 +159,6 @@ def _define_styles(document) -> dict[str, str]:
     root = document.styles.element
     for style in parse_xml(f'<w:styles {nsdecls("w")}>{_styles_xml()}</w:styles>'):
         root.append(style)
-    return {name: _style_id(name) for name in S.STYLES}
 
 
 def _add_run(paragraph, text: str, *, bold: bool = False, italic: bool = False,
@@ -405,6 +411,7 @@ def _furnish(writer: _Writer, part, blocks, *, gap: float = 0.0):
     """Fill a header or footer part with ``blocks``; ``gap`` (a header's) below its last paragraph,
     so that a header taller than the top margin pushes the body down as in the PDF."""
     part.is_linked_to_previous = False
+    part = story_container(part)
     default = part.paragraphs[0]
     writer.blocks(part, blocks)
     if not default.text and len(part.paragraphs) > 1:
@@ -427,8 +434,8 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     """Build the DOCX of ``doc``; ``fields`` are the page counts measured by the PDF layout and
     ``frame`` its body frame (top on the first and later pages, bottom), which the DOCX copies:
     margins hold the header and footer plus their gap, as in the PDF."""
-    document = new_document()
-    style_ids = _define_styles(document)
+    document = new_document(_prepare_template)
+    style_ids = _style_ids()
     section = document.sections[0]
     section.page_width, section.page_height = Pt(S.PAGE_WIDTH), Pt(S.PAGE_HEIGHT)
     section.left_margin, section.right_margin = Pt(S.MARGIN_LEFT), Pt(S.MARGIN_RIGHT)
@@ -449,7 +456,7 @@ def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, w
     writer.blocks(document, doc.body)
     _set_properties(document, meta, when)
     finish_package(document, pages=fields.get("act-pages", 1))
-    return _zip(_members(document))
+    return package_bytes(document)
 
 
 def _set_properties(document, meta: dict[str, str], when: dt.datetime) -> None:
@@ -469,37 +476,3 @@ def _property(value: str, limit: int = 255) -> str:
     """A core property within Word's 255-character limit: shortened with an ellipsis (the act
     itself keeps the whole text)."""
     return value if len(value) <= limit else value[:limit - 1].rstrip() + "\u2026"
-
-
-def _members(document) -> dict[str, bytes]:
-    """The package's members by name, uncompressed: the steps of python-docx's ``save`` (its
-    ``PackageWriter``) with a writer that keeps them, instead of a zip at zlib's default level
-    that would be decompressed and compressed again (a third of the DOCX writer's time)."""
-    from docx.opc.pkgwriter import PackageWriter
-
-    class Members(dict):
-        def write(self, pack_uri, blob: bytes) -> None:
-            self[pack_uri.membername] = blob
-
-    package = document.part.package
-    parts = list(package.parts)
-    for part in parts:
-        part.before_marshal()
-    members = Members()
-    PackageWriter._write_content_types_stream(members, parts)
-    PackageWriter._write_pkg_rels(members, package.rels)
-    PackageWriter._write_parts(members, parts)
-    return members
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    """Same content -> same bytes: fixed timestamps, sorted members ([Content_Types].xml first)."""
-    names = sorted(members, key=lambda n: (n != "[Content_Types].xml", n))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, members[name], compresslevel=1)  # fast; XML still shrinks ~5x
-    return out.getvalue()

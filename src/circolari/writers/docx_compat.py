@@ -2,7 +2,7 @@
 
 The DOCX writer sets style ids, numbering, row and table properties and removes empty
 paragraphs on the XML elements behind python-docx's objects (``Paragraph._p``, ``_Row._tr``,
-``Table._tbl``, ``Part._blob``, the ``_Cell`` class), which python-docx does not expose
+``Table._tbl``, ``Part._blob``, the ``_Cell`` class, a header's part, the content types), which python-docx does not expose
 publicly. ``check()`` states each assumption; ``tests/test_writers_docx_compat.py`` runs it, so an
 upgrade that changes one fails loudly instead of writing a different DOCX.
 """
@@ -51,6 +51,22 @@ def set_part_blob(part, data: bytes) -> None:
     part._blob = data
 
 
+def story_container(header_or_footer):
+    """A header's or footer's own part as a block container, created if missing (python-docx's
+    ``_Header`` looks its part up again at each use)."""
+    from docx.blkcntnr import BlockItemContainer
+
+    definition = header_or_footer._get_or_add_definition()
+    return BlockItemContainer(definition.element, definition)
+
+
+def content_types_xml(parts) -> bytes:
+    """``[Content_Types].xml`` for ``parts``, as python-docx's ``save`` writes it."""
+    from docx.opc.pkgwriter import _ContentTypesItem
+
+    return _ContentTypesItem.from_parts(parts).blob
+
+
 def check() -> None:
     """Raise AssertionError if python-docx no longer has what this module uses."""
     from docx import Document
@@ -66,3 +82,7 @@ def check() -> None:
     assert table_properties(table).tag == qn("w:tblPr"), "Table._tbl.tblPr changed"
     assert is_cell(table.rows[0].cells[0]), "docx.table._Cell changed"
     assert "_blob" in vars(Part(None, "text/plain", b"x", None)), "Part._blob changed"
+    header = document.sections[0].header
+    story_container(header).add_paragraph("intestazione")
+    assert header.paragraphs[-1].text == "intestazione", "_Header._get_or_add_definition() changed"
+    assert b"<Types" in content_types_xml(list(document.part.package.iter_parts())), "_ContentTypesItem changed"

@@ -57,11 +57,16 @@ def _faces() -> tuple[tuple[str, str, bytes], ...]:
     return tuple(out)
 
 
-def finish_package(document, *, pages: int) -> None:
-    """Fonts, language, properties and parts of ``document`` (a python-docx Document)."""
+def prepare_shared(document) -> None:
+    """Fonts, language and parts: what every DOCX shares (made once per process, ``docx_base``)."""
     _drop_leftovers(document)
     _embed_fonts(document)
     _italian(document)
+
+
+def finish_package(document, *, pages: int) -> None:
+    """The properties of one ``document`` (a python-docx Document): language, pages, words."""
+    document.core_properties.language = LANGUAGE
     _app_properties(document, pages)
 
 
@@ -115,7 +120,6 @@ def _italian(document) -> None:
     for tag, value in (("w:decimalSymbol", ","), ("w:listSeparator", ";")):
         for el in settings.findall(qn(tag)):
             el.set(qn("w:val"), value)
-    document.core_properties.language = LANGUAGE
 
 
 def body_counts(document) -> dict[str, int]:

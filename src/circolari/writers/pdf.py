@@ -445,7 +445,7 @@ class _Writer:
         """A tagged paragraph, a long one laid out in linear time; one kept with the next block
         only while shorter than half a page (ReportLab loops forever on a kept paragraph taller
         than a page)."""
-        para = linear(tag(TaggedParagraph(text, style), self.tags, elem))
+        para = linear(tag(TaggedParagraph(text, style), None if self.in_furniture else self.tags, elem))
         if style.keepWithNext and para.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] > S.PAGE_HEIGHT / 2:
             para.style = ParagraphStyle(f"{style.name}-libero", parent=style, keepWithNext=0)  # its parts too
             para.keepWithNext = 0
@@ -579,12 +579,22 @@ class _Writer:
 
     # -- page furniture ------------------------------------------------
     def furniture(self, blocks) -> list:
-        """Flowables of page furniture: no structure elements."""
+        """Flowables of page furniture: no structure elements. Plain furniture (the letterhead,
+        the footer of a given page) is made once per process: it repeats on every page and, in a
+        letter series, in every letter."""
+        key = (repr(blocks), tuple(sorted(self.fields.items()))) if _plain(blocks) else None
+        if key in _FURNITURE:
+            return _FURNITURE[key]
         self.in_furniture, saved = True, self.in_furniture
         try:
-            return self.flowables(blocks)
+            made = self.flowables(blocks)
         finally:
             self.in_furniture = saved
+        if key is not None:
+            if len(_FURNITURE) >= 64:
+                _FURNITURE.clear()
+            _FURNITURE[key] = made
+        return made
 
     def furniture_height(self, blocks) -> float:
         if not blocks:
@@ -657,6 +667,30 @@ class _Writer:
 
         template.build(self.flowables(self.doc.body), canvasmaker=deferred_pages_canvas(finish_page))
         return buffer.getvalue()
+
+
+_FURNITURE: dict = {}
+
+
+def _plain(blocks) -> bool:
+    """Furniture whose flowables hold nothing of one document (figures laid out later,
+    signature anchors, page breaks), so they can be drawn again in another."""
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            if any(isinstance(i, Field) and i.kind in LAYOUT_FIELDS for i in block.inlines):
+                return False
+        elif isinstance(block, Group):
+            if block.signature or not _plain(block.blocks):
+                return False
+        elif isinstance(block, ListBlock):
+            if not all(_plain(item) for item in block.items):
+                return False
+        elif isinstance(block, Columns):
+            if not all(_plain(column) for column in block.columns):
+                return False
+        elif not isinstance(block, DocTable):
+            return False
+    return True
 
 
 def write_pdf(doc: Document, meta: dict[str, str], tagged: bool = True) -> tuple[bytes, Layout]:

@@ -1,6 +1,6 @@
 """ReportLab's private parts, used here and nowhere else.
 
-**Deferred pages.** 
+**Deferred pages.**
 "pagina X di Y" needs the page count before a page is written, so the PDF canvas holds
 every page back (ReportLab's usual recipe): ``showPage`` keeps a shallow copy of the
 canvas's state and starts the next page with the private ``Canvas._startPage``, which must

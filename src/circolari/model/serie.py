@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from circolari.model.base import Model, Text
-from circolari.model.fatti import FORMATI, NomeFatto
+from circolari.model.fatti import FORMATI, Fatto, NomeFatto
 
 ID_COLUMN = "ente"
 PROTOCOL_COLUMN = "protocollo"
@@ -39,3 +41,14 @@ class Serie(Model):
                                          description="colonne citate nel testo come [[nome]], con il loro tipo")
     totali: dict[NomeFatto, NomeFatto] = Field(
         default_factory=dict, description="colonna: fatto dichiarato che ne è la somma (controllata)")
+
+
+_SAMPLE = {"importo": Decimal(0), "numero": Decimal(0), "percentuale": Decimal(0), "data": dt.date(2000, 1, 1)}
+
+
+def declared(serie: Serie | None) -> dict[str, Fatto]:
+    """The columns as figures with a sample value: what citations in the common text may name."""
+    if serie is None:
+        return {}
+    return {name: Fatto(**{campo.tipo: _SAMPLE[campo.tipo]}, formato=campo.formato)
+            for name, campo in serie.campi.items()}

@@ -6,7 +6,7 @@ from conftest import NOTA, ROOT, run_cli
 
 
 def test_skeleton_placeholders_are_the_skeletons_own():
-    from circolari.review.drafting import PLACEHOLDERS
+    from circolari.input.drafting import PLACEHOLDERS
 
     skeletons = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "templates" / "nuovo").glob("*.yaml"))
     assert all(marker in skeletons for marker in PLACEHOLDERS)

@@ -8,9 +8,9 @@ import re
 
 from circolari.errors import Problem
 from circolari.compose.placeholders import all_strings, text_line
-from circolari.input.validation import _field_name
+from circolari.input.validation import field_name
 
-# Placeholders of templates/nuovo/*.yaml (tests/test_review_drafting.py keeps the two in step)
+# Placeholders of templates/nuovo/*.yaml (tests/test_input_drafting.py keeps the two in step)
 PLACEHOLDERS = ("NOME COGNOME", "da completare", "Primo paragrafo del testo", "seconda indicazione",
                 "TITOLO DELLA SEZIONE", "Testo della sezione", "Descrizione del primo requisito",
                 "02/6765.0000", "nome_cognome@")
@@ -25,7 +25,7 @@ def drafting_problems(act, doc) -> list[Problem]:
         marker = next((m for m in PLACEHOLDERS if m in raw), None)
         if marker:
             found.append(Problem(f"testo dello schema di partenza ancora presente («{marker}»)", file=doc.path,
-                                 line=text_line(doc, path, marker), field=_field_name(path), level="avviso",
+                                 line=text_line(doc, path, marker), field=field_name(path), level="avviso",
                                  hint="sostituirlo con il testo dell'atto"))
     line = doc.line_of(("oggetto",))
     if _LABEL.match(act.oggetto):

@@ -1,0 +1,238 @@
+"""Faults of the disk and of the files around an act end in an Italian message naming the path and
+what to do, exit 1, never a traceback or a hang: approvals that are folders or not UTF-8, a symlinked
+review pack, a full or read-only disk (a real small tmpfs where user namespaces allow it), FIFOs and
+devices given to sign/verify, a non-UTF-8 act name in check and review."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from helpers.mail import make_act, pdf_bytes
+
+NAME = "nota-plasma-iperimmune-2020"
+NOTA = f"examples/{NAME}.yaml"
+APPROVED = f"examples/approvati/{NAME}"
+
+
+def fails(cwd: Path, *args) -> str:
+    result = run_cli(*args, cwd=cwd)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@contextmanager
+def no_hang(seconds: int = 120):
+    """A safety net, not a timing assertion: a command that reads a FIFO would block forever."""
+    def stop(*_):
+        raise AssertionError("the command hung")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# -- approvals and the review pack ---------------------------------------------------------------
+@pytest.mark.parametrize("suffix", [".txt", ".json"])
+def test_approval_file_that_is_a_folder_is_an_error_naming_it(project, suffix):
+    path = project / f"{APPROVED}{suffix}"
+    path.unlink()
+    path.mkdir()
+    output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
+    assert f"{APPROVED}{suffix}: errore: è una cartella, non un file" in output
+    assert (project / "pack" / "index.html").is_file(), "the pack is still made, with the error"
+    output = fails(project, "approve", NOTA, "--by", "Maria Rossi", "--pack", project / "pack")
+    assert f"{APPROVED}{suffix}: errore: è una cartella, non un file" in output
+    assert path.is_dir() and not any(path.iterdir())
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".json"])
+def test_approval_file_not_in_utf8_names_file_and_line(project, suffix):
+    path = project / f"{APPROVED}{suffix}"
+    head = path.read_bytes()[:40]
+    path.write_bytes(head + b"\n\xff\xfe\n")
+    output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
+    line = head.count(b"\n") + 2
+    assert f"{APPROVED}{suffix}:{line}: errore: il file non è in codifica UTF-8" in output
+
+
+def test_approval_record_with_broken_json_names_its_line(project):
+    (project / f"{APPROVED}.json").write_text('{\n  "atto": "x",\n}\n', encoding="utf-8")
+    output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
+    assert f"{APPROVED}.json:3: errore: registro di approvazione non valido (JSON)" in output
+
+
+def test_symlinked_review_pack_folder_is_refused_and_nothing_written(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("altrove")
+    (project / "pack").symlink_to(elsewhere, target_is_directory=True)
+    output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
+    assert "la cartella del pacchetto di revisione è un collegamento simbolico" in output
+    assert not any(elsewhere.iterdir())
+
+
+def test_non_utf8_act_file_name_is_an_error_of_check_and_review(project):
+    shutil.copy(project / NOTA, project / "examples" / os.fsdecode(b"nota-\xff.yaml"))
+    assert "il nome del file dell'atto non è in codifica UTF-8" in fails(project, "check", "examples")
+    output = fails(project, "review", "templates", "examples", "--out", project / "pack")
+    assert "nota-\\udcff.yaml: errore: il nome del file dell'atto non è in codifica UTF-8" in output
+
+
+# -- files that are not regular files --------------------------------------------------------------
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "coda.pdf"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("command", [["verify", "{x}"], ["sign", "{x}", "--p12", "{p12}"],
+                                     ["sign", "{pdf}", "--p12", "{x}"], ["verify", "{pdf}", "--trust", "{x}"]])
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "folder"])
+def test_sign_and_verify_refuse_fifos_devices_and_folders(tmp_path, fifo, monkeypatch, command, special):
+    monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", "x")
+    pdf, p12 = tmp_path / "atto.pdf", tmp_path / "firma.p12"
+    pdf.write_bytes(pdf_bytes(False))
+    p12.write_bytes(b"not a p12")
+    x = {"fifo": fifo, "/dev/zero": Path("/dev/zero"), "folder": tmp_path}[special]
+    with no_hang():
+        result = run_cli(*[a.format(x=x, pdf=pdf, p12=p12) for a in command], cwd=tmp_path)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    expected = "è una cartella, non un file" if special == "folder" else "non è un file normale"
+    if special == "folder" and command[1] == "{x}":
+        expected = "non è la cartella di una serie di lettere"
+    assert expected in result.output and str(x) in result.output, result.output
+
+
+def test_act_folder_given_to_sign_is_not_taken_for_a_series(tmp_path, monkeypatch):
+    monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", "x")
+    act = make_act(tmp_path, n=2)
+    output = fails(tmp_path, "verify", act)
+    assert "non è la cartella di una serie di lettere (manca l'elenco serie.json)" in output
+    assert "No such file" not in output
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_mail_prepare_refuses_a_fifo_or_device_as_signed_act_or_attachment(tmp_path, fifo, special):
+    act = make_act(tmp_path, n=2)
+    (act / f"{NAME}.pdf").write_bytes(pdf_bytes(False))
+    x = fifo if special == "fifo" else Path("/dev/zero")
+    with no_hang():
+        output = fails(tmp_path, "mail", "prepare", act, "--signed", x, "--unsigned")
+        assert f"{x}: errore: il file firmato: non è un file normale" in output
+        output = fails(tmp_path, "mail", "prepare", act, "--signed", act / f"{NAME}.pdf", "--unsigned",
+                       "--allegato", x)
+        assert f"{x}: errore: allegato: non è un file normale" in output
+
+
+def test_table_file_that_is_a_fifo_is_named_not_missing(project):
+    dgr = project / "examples" / "dgr-xi-3681-2020.yaml"
+    csv = project / "examples" / "dgr-xi-3681-2020-requisiti.csv"
+    csv.unlink()
+    os.mkfifo(csv)
+    with no_hang():
+        output = fails(project, "render", dgr, "--out", project / "out")
+    assert "il file della tabella «dgr-xi-3681-2020-requisiti.csv» è una cartella, una coda FIFO o un dispositivo" in output
+
+
+# -- the disk: full, read-only ---------------------------------------------------------------------
+def test_write_errors_name_the_target_not_a_temporary_file(tmp_path):
+    from circolari.output import write_atomic
+
+    target = tmp_path / "approvato.txt"
+    target.mkdir()
+    (target / "x").write_text("x")
+    with pytest.raises(OSError) as caught:
+        write_atomic(target, b"testo")
+    assert caught.value.filename == str(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["approvato.txt"]
+
+
+@pytest.mark.parametrize("code, state", [(13, None), (10, "full"), (10, "readonly"), (11, None)])
+def test_journal_errors_say_what_the_disk_or_the_file_has(tmp_path, monkeypatch, code, state):
+    """SQLite's codes (SQLITE_FULL, an I/O error on a full or read-only disk, a damaged file) decide
+    the message, never its English text."""
+    from circolari.mail import journal
+    from circolari.mail.prepare import prepare
+
+    act = make_act(tmp_path, n=2)
+    (act / f"{NAME}.pdf").write_bytes(pdf_bytes(False))
+
+    def connect(*args, **kwargs):
+        error = sqlite3.OperationalError("database or disk is full" if code == 13 else "disk I/O error")
+        error.sqlite_errorcode = code
+        raise error
+
+    class Disk:
+        f_flag = os.ST_RDONLY if state == "readonly" else 0
+        f_bavail, f_frsize = (0 if state == "full" else 10**6), 4096
+
+    monkeypatch.setattr(journal.sqlite3, "connect", connect)
+    monkeypatch.setattr(os, "statvfs", lambda path: Disk)
+    with pytest.raises(Exception) as caught:
+        prepare(act, act / f"{NAME}.pdf", allow_unsigned=True)
+    text = str(caught.value)
+    expected = {(13, None): "disco pieno", (10, "full"): "disco pieno", (10, "readonly"): "sola lettura",
+                (11, None): "il giornale degli invii è danneggiato"}[(code, state)]
+    assert expected in text and "journal.sqlite" in text
+    assert "disk" not in text and "database" not in text
+
+
+def _user_namespaces() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+needs_namespaces = pytest.mark.skipif(not _user_namespaces(),
+                                      reason="no unprivileged user namespaces: a small tmpfs cannot be mounted")
+
+
+def on_small_disk(folder: Path, size: str, cwd: Path, *args, options: str = ""):
+    """Run ``circolari ARGS`` with a fresh tmpfs of ``size`` mounted on ``folder`` (a private mount,
+    gone when the command ends); the result and what the command left on that disk."""
+    cli = [sys.executable, "-c", "from circolari.cli.main import main; main()", *map(str, args)]
+    script = (f'mount -t tmpfs -o size={size}{options} tmpfs "$0" || exit 99; "$@" > /dev/null; code=$?; '
+              'cd "$0" && find . -mindepth 1; exit $code')
+    done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script,
+                           str(folder), *cli], cwd=cwd, capture_output=True, text=True)
+    return done, sorted(done.stdout.split())
+
+
+@needs_namespaces
+@pytest.mark.parametrize("size, failing", [("16k", "journal.sqlite"), ("128k", ".eml")])
+def test_mail_prepare_on_a_full_disk_says_the_disk_is_full(tmp_path, size, failing):
+    act = make_act(tmp_path, n=3)
+    (act / "mail").mkdir()
+    done, left = on_small_disk(act / "mail", size, tmp_path, "mail", "prepare", act, "--signed",
+                               act / f"{NAME}.pdf", "--unsigned")
+    assert done.returncode == 1, done.stderr
+    assert not [name for name in left if name.endswith(".eml") or ".tmp" in name], left
+    assert "disco pieno: spazio esaurito (liberare spazio sul disco" in done.stderr
+    assert failing in done.stderr and "Traceback" not in done.stderr
+    assert "non è leggibile" not in done.stderr
+
+
+@needs_namespaces
+@pytest.mark.parametrize("size, options, words", [("64k", "", "disco pieno"), ("1m", ",ro", "sola lettura")])
+def test_render_on_a_full_or_read_only_disk_says_so(project, size, options, words):
+    (project / "out").mkdir()
+    done, left = on_small_disk(project / "out", size, project, "render", NOTA, "--out", "out", options=options)
+    assert done.returncode == 1, done.stderr
+    assert words in done.stderr and "out" in done.stderr and "Traceback" not in done.stderr
+    assert left == [], "a refused render left files on the full disk"
