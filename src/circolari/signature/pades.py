@@ -37,11 +37,7 @@ def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Cred
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12 as c_pkcs12
 
-    try:
-        data = read_bytes(p12)
-    except OSError as exc:
-        raise fail(f"impossibile leggere il certificato: {exc.strerror}", file=p12,
-                   hint="controllare il percorso indicato con --p12") from None
+    data = read_bytes(p12)  # an unreadable file is already an Italian error naming it
     try:
         pkcs12.Pfx.load(data)["auth_safe"]["content_type"].native  # noqa: B018 (parse)
     except Exception:

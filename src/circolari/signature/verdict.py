@@ -69,11 +69,7 @@ def load_trust(paths: Sequence[Path]) -> Trust:
     roots = []
     for path in paths:
         path = Path(path)
-        try:
-            data = read_bytes(path)
-        except OSError as exc:
-            raise fail(f"impossibile leggere i certificati di fiducia: {exc.strerror}", file=path,
-                       hint="controllare il percorso indicato con --trust o CIRCOLARI_TRUST") from None
+        data = read_bytes(path)  # an unreadable file is already an Italian error naming it
         try:
             blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
             certs = [x509.Certificate.load(der) for der in blobs]
