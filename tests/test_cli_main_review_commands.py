@@ -352,3 +352,21 @@ def test_a_footer_change_is_reported_on_all_pages(project):
     assert result.exit_code == 1 and "aspetto diverso: tutte le pagine" in result.stdout
     page = (project / "out" / "review" / "index.html").read_text(encoding="utf-8")
     assert page.count('class="confronto-pagina"') == 3 and "_piede.html.j2" in page
+
+
+def test_diff_loads_each_act_once(project, monkeypatch):
+    """Each version is read and validated once: for its render and for the labels and figures on top."""
+    import circolari.input.acts as acts
+
+    loads = []
+    real = acts.load_act
+    monkeypatch.setattr(acts, "load_act", lambda path, **kw: loads.append(path.name) or real(path, **kw))
+    v1 = project / "examples" / f"{DGR}.yaml"
+    v2 = project / "examples" / "v2.yaml"
+    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 200"), encoding="utf-8")
+    result = run_cli("diff", v1, v2, cwd=project)
+    assert result.exit_code == 1 and "cifra cambiata: tariffa_sub_acute: 190 → 200" in result.stdout
+    assert sorted(loads) == sorted([v1.name, v2.name])
+    loads.clear()
+    same = run_cli("diff", v1, "--templates", project / "templates", cwd=project)
+    assert same.exit_code == 0 and loads == [v1.name]

@@ -73,8 +73,9 @@ def diff(
     """Differenze parola per parola nel testo dell'atto generato, con pagina e sezione; uscita 1 se diverso.
 
     Per una serie di lettere: le cifre che cambiano ente per ente, le lettere in più e in meno."""
+    from circolari.input.acts import act_name, load_act
     from circolari.input.project import Project
-    from circolari.render import render_act
+    from circolari.render import render_loaded
     from circolari.review.diff import compare, html_page, rendered_words, terminal, use_colour
     from circolari.series.detect import is_series_file
 
@@ -88,13 +89,19 @@ def diff(
         if not series_diff(old, new, Project.locate(old, recipients=recipients)):
             raise typer.Exit(1)
         return
-    before = render_act(old, Project.locate(old, templates=base_templates, recipients=recipients))
-    after = render_act(new, Project.locate(new, templates=templates or base_templates, recipients=recipients))
+    old_name = act_name(old)
+    old_act, old_doc = load_act(old)  # each act is loaded once, for its render and its label
+    before = render_loaded(old_act, old_doc, Project.locate(old, templates=base_templates, recipients=recipients),
+                           name=old_name)
+    new_name = act_name(new)
+    new_act, new_doc = (old_act, old_doc) if new == old else load_act(new)
+    after = render_loaded(new_act, new_doc, Project.locate(new, templates=templates or base_templates,
+                                                           recipients=recipients), name=new_name)
     from circolari.review.labels import act_label, fatti_summary
 
-    old_label = act_label(old, f"template {base_templates}" if base_templates else ("prima" if new != old else ""))
-    new_label = act_label(new, f"template {templates}" if templates else "dopo")
-    summary = fatti_summary(old, new)
+    old_label = act_label(old_act, f"template {base_templates}" if base_templates else ("prima" if new != old else ""))
+    new_label = act_label(new_act, f"template {templates}" if templates else "dopo")
+    summary = fatti_summary(old_act, new_act)
     result = compare(rendered_words(before), rendered_words(after))
     if html:
         html.parent.mkdir(parents=True, exist_ok=True)

@@ -53,9 +53,8 @@ class TextDiff:
 
 
 def rendered_words(rendered) -> list[Word]:
-    """Words of a render in memory: sections from its document tree, pages from its PDF."""
-    files, name = rendered.files, rendered.name
-    return act_words(files[f"{name}.txt"].decode("utf-8"), rendered.document, files.get(f"{name}.pdf"))
+    """Words of a render in memory: sections from its document tree, pages from its layout."""
+    return act_words(rendered.files[f"{rendered.name}.txt"].decode("utf-8"), rendered.document, rendered.layout)
 
 
 def text_words(text: str) -> list[Word]:

@@ -3,24 +3,9 @@ figures changed, with how many times each is cited."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
-
-def _load(path: Path):
-    from circolari.input.acts import load_act
-    from circolari.errors import CircolariError
-
-    try:
-        return load_act(Path(path), check_fatti=False)[0]
-    except CircolariError:
-        return None
-
-
-def act_label(path: Path, version: str = "") -> str:
-    """'DGR n. XI/3681 del 26/10/2020 «Oggetto…» (versione)', or the file name when it does not load."""
-    act = _load(path)
-    if act is None:
-        return str(path)
+def act_label(act, version: str = "") -> str:
+    """'DGR n. XI/3681 del 26/10/2020 «Oggetto…» (versione)' of a loaded act."""
     from circolari.kinds import kind_of
 
     head = kind_of(act).heading(act)
@@ -29,14 +14,12 @@ def act_label(path: Path, version: str = "") -> str:
     return f"{head} «{title}»" + (f" ({version})" if version else "")
 
 
-def fatti_summary(old: Path, new: Path) -> list[str]:
-    """'tariffa_sub_acute: 190 → 195, 3 occorrenze' for each declared figure that changed."""
+def fatti_summary(before, after) -> list[str]:
+    """'tariffa_sub_acute: 190 → 195, 3 occorrenze' for each declared figure that changed
+    between two loaded acts."""
     from circolari.compose.placeholders import PLACEHOLDER, format_value
     from circolari.kinds import kind_of
 
-    before, after = _load(old), _load(new)
-    if before is None or after is None:
-        return []
     a, b = getattr(before, "fatti", None) or {}, getattr(after, "fatti", None) or {}
     cited: dict[str, int] = {}
     for _, text in kind_of(after).markdown_texts(after):

@@ -2,7 +2,7 @@
 
 The text is the act's ``<act>.txt``. Its sections come from the document tree
 (premessa, point of the dispositivo, heading, paragraph of the body); its pages from
-the PDF's own text, aligned word by word (page furniture repeats on every page).
+the render's layout (the text the PDF writer drew on each page), aligned word by word.
 """
 
 from __future__ import annotations
@@ -118,44 +118,27 @@ def line_sections(document) -> list[str]:
     return labels + [labels[-1] if labels else ""]
 
 
-def pdf_page_words(pdf: bytes) -> list[tuple[str, int]]:
-    """(word, page number from 1) of every word of the PDF, in reading order."""
-    import pypdfium2 as pdfium
-
-    out = []
-    document = pdfium.PdfDocument(pdf)
-    try:
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            out += [(w, index + 1) for w in _WORD.findall(textpage.get_text_range())]
-            textpage.close()
-            page.close()
-    finally:
-        document.close()
-    return out
-
-
-def act_words(text: str, document, pdf: bytes | None) -> list[Word]:
+def act_words(text: str, document, layout) -> list[Word]:
     """Every word of the act's text with its line, section (from ``document``, the tree the
-    text was written from; None for a stored text) and page (from ``pdf``)."""
+    text was written from) and page (from ``layout``, what the PDF writer drew where); None
+    for a stored text."""
     lines = text.split("\n")
     labels = line_sections(document) if document is not None else []
     if len(labels) != len(lines):
         labels = [""] * len(lines)
     words = [(m.group(0), n) for n, line in enumerate(lines) for m in _WORD.finditer(line)]
-    pages = _pages([w for w, _ in words], pdf) if pdf else [None] * len(words)
+    pages = _pages([w for w, _ in words], layout) if layout is not None else [None] * len(words)
     return [Word(w, n, labels[n], p) for (w, n), p in zip(words, pages)]
 
 
-def _pages(words: list[str], pdf: bytes) -> list[int | None]:
-    """The page of each word, by aligning the text with the PDF's words."""
-    pdf_words = pdf_page_words(pdf)
-    matcher = difflib.SequenceMatcher(None, words, [w for w, _ in pdf_words], autojunk=False)
+def _pages(words: list[str], layout) -> list[int | None]:
+    """The page of each word, by aligning the text with the words the layout drew on each page."""
+    drawn = [(w, page) for page, text in layout.drawn() for w in _WORD.findall(text)]
+    matcher = difflib.SequenceMatcher(None, words, [w for w, _ in drawn], autojunk=False)
     pages: list[int | None] = [None] * len(words)
     for a, b, size in matcher.get_matching_blocks():
         for k in range(size):
-            pages[a + k] = pdf_words[b + k][1]
+            pages[a + k] = drawn[b + k][1]
     last = next((p for p in pages if p), 1)
     for i, page in enumerate(pages):  # unmatched words: the page of the word before
         if page is None:

@@ -302,6 +302,11 @@ class Layout:
     def fields(self) -> dict[str, int]:
         return {"act-pages": self.pages, "annex-pages": self.annex_pages}
 
+    def drawn(self) -> list[tuple[int, str]]:
+        """(page, text) of each piece of content drawn, page by page in drawing order (a review
+        takes the page of each word from here, not from the PDF's text); none if untagged."""
+        return sorted(self.structure.drawn, key=lambda item: item[0]) if self.structure else []
+
 
 class _Anchor(Flowable):
     """Zero-size flowable recording the page and height where it is drawn."""

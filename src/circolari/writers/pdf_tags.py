@@ -55,6 +55,7 @@ class Tagger:
         self._mcids: dict[int, int] = {}
         self._level = 0
         self._sect: Elem | None = None
+        self.drawn: list[tuple[int, str]] = []  # (page, text) of each piece of content, as drawn
 
     # -- building (at flowable creation, in document order) ---------------
     def add(self, role: str, attrs: dict | None = None, form: str | None = None) -> Elem:
@@ -127,6 +128,8 @@ class TaggedParagraph(RLParagraph):
         self.tagger.begin(canvas, self.tag)
         super().drawOn(canvas, x, y, _sW)
         end(canvas)
+        if self.tag is not ARTIFACT:
+            self.tagger.drawn.append((canvas.getPageNumber(), drawn_text(self)))
 
     def as_artifact(self) -> "TaggedParagraph":
         """A copy drawn as furniture (a header row repeated on a following page)."""
@@ -135,6 +138,14 @@ class TaggedParagraph(RLParagraph):
         twin = copy.copy(self)
         twin.tag = ARTIFACT
         return twin
+
+
+def drawn_text(paragraph: RLParagraph) -> str:
+    """The words of the lines a laid-out paragraph (or the piece of one drawn on a page) draws."""
+    lines = paragraph.blPara.lines
+    if paragraph.blPara.kind == 0:  # plain lines: (extra space, [word, …])
+        return " ".join(" ".join(words) for _, words in lines)
+    return " ".join("".join(getattr(frag, "text", "") for frag in line.words) for line in lines)
 
 
 def tag(paragraph: TaggedParagraph, tagger: Tagger | None, elem: Elem | None) -> TaggedParagraph:
@@ -152,6 +163,7 @@ class _TaggedBullet(BulletDrawer):
         self.tagger.begin(canv, self.tag)
         super().drawOn(indenter, canv, x, y, _sW)
         end(canv)
+        self.tagger.drawn.append((canv.getPageNumber(), str(self.value)))
 
 
 class TaggedList(ListFlowable):
