@@ -52,7 +52,7 @@ def make_project(folder: Path) -> Path:
 
 def one_letter_seconds(project: Path) -> float:
     """The floor: one letter rendered in this process (warm), the best of five."""
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
     from circolari.input.project import Project
     from circolari.registry.registry import load_registry
     from circolari.render import render_loaded

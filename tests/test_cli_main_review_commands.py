@@ -356,7 +356,7 @@ def test_a_footer_change_is_reported_on_all_pages(project):
 
 def test_diff_loads_each_act_once(project, monkeypatch):
     """Each version is read and validated once: for its render and for the labels and figures on top."""
-    import circolari.input.acts as acts
+    import circolari.kinds.load as acts
 
     loads = []
     real = acts.load_act

@@ -106,7 +106,7 @@ def decreto(monkeypatch):
 def test_a_new_kind_is_one_module(decreto, tmp_path):
     """Loading, checking, rendering, the schema, the template checker and the PEC message's
     wording all reach a kind registered in ``KINDS`` and nothing else."""
-    from circolari.input.acts import act_schema, load_act
+    from circolari.kinds.load import act_schema, load_act
     from circolari.input.project import Project
     from circolari.kinds import kind_of, label
     from circolari.render import render_act
@@ -130,7 +130,7 @@ def test_a_new_kind_is_one_module(decreto, tmp_path):
 
 def test_an_unknown_kind_names_every_registered_one(tmp_path):
     from circolari.errors import CircolariError
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
 
     act_file = tmp_path / "atto.yaml"
     for tipo in ("decreto", "[circolare]", "{delibera: 1}"):

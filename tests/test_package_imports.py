@@ -165,8 +165,35 @@ def private_uses() -> list[str]:
     return found
 
 
+def package(module: str) -> str:
+    """The package of a module (``circolari.input.acts`` -> ``circolari.input``). A top-level module
+    (``circolari.render``) is its own node, and so is an entry point (``__main__``, run by
+    ``python -m`` and imported by nothing)."""
+    parts = module.split(".")
+    if parts[-1] == "__main__" or len(parts) < 3:
+        return module
+    return ".".join(parts[:2])
+
+
+def package_graph(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """package -> the other circolari packages its modules import."""
+    out: dict[str, set[str]] = {}
+    for module, targets in edges.items():
+        own = package(module)
+        out.setdefault(own, set()).update(package(t) for t in targets if package(t) != own)
+        for target in targets:
+            out.setdefault(package(target), set())
+    return out
+
+
 def test_no_import_cycles_between_circolari_modules():
     assert cycles(graph()) == []
+
+
+def test_no_import_cycles_between_packages():
+    """The packages form layers (docs/design.md, "Layout"): no two depend on each other, even
+    through different modules."""
+    assert cycles(package_graph(graph())) == []
 
 
 def test_no_module_uses_another_modules_private_names():
@@ -174,6 +201,14 @@ def test_no_module_uses_another_modules_private_names():
 
 
 # The checks themselves, on small made-up graphs and sources: each must be able to fail.
+
+def test_package_graph_finds_a_cycle_through_different_modules_and_ignores_entry_points():
+    edges = {"circolari.a.x": {"circolari.b.y"}, "circolari.b.z": {"circolari.a.w"},
+             "circolari.a.w": set(), "circolari.b.y": set()}
+    assert cycles(package_graph(edges)) == [["circolari.a", "circolari.b"]]
+    edges = {"circolari.a.__main__": {"circolari.b.y"}, "circolari.b.y": {"circolari.a.w"}, "circolari.a.w": set()}
+    assert cycles(package_graph(edges)) == []
+
 
 def test_cycle_finder_finds_a_three_module_cycle_and_ignores_a_chain():
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}

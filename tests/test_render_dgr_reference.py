@@ -11,7 +11,7 @@ import yaml
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from circolari.input.acts import load_act
+from circolari.kinds.load import load_act
 from circolari.compose.placeholders import expand_data
 from conftest import DGR, EXAMPLES, assert_in_order, normalise, pdf_text
 

@@ -73,7 +73,7 @@ def test_figures_are_written_the_italian_way(fatto, formato, text):
 
 
 def test_reference_dgr_declares_and_cites_its_figures():
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
 
     act, _ = load_act(DGR)
     source = DGR.read_text(encoding="utf-8")
@@ -209,7 +209,7 @@ def test_examples_pass_check_with_the_known_typo_as_warning():
 def test_template_contexts_are_the_kinds_typed_contexts():
     """The context each kind builds has exactly the keys of its TypedDict, which the template
     checker reads (nested: the DGR's allegati, sections, tables and columns)."""
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
     from circolari.input.project import Project
     from circolari.kinds import kind_of
     from circolari.review.template_checks import contexts

@@ -176,7 +176,7 @@ def test_bundled_series_example_checks_clean_and_cites_only_the_dgr_figures():
     """The example invents no figure: its fatti are the DGR XI/3681/2020 example's, its table only registry ids."""
     from conftest import EXAMPLES
 
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
     from circolari.registry.registry import Registry
     from circolari.series.table import read_table
 

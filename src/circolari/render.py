@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from circolari.input.acts import act_name, load_act
+from circolari.input.acts import act_name
+from circolari.kinds.load import load_act
 from circolari.compose.jinja import render_template, source_line
 from circolari.errors import CircolariError, Problem, fail
 from circolari.folder_swap import replace_folder
@@ -89,7 +90,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
 
 def _refuse_missing_characters(document, doc) -> None:
     """Characters the PDF's font cannot draw are errors, located in the act where possible."""
-    from circolari.compose.placeholders import all_strings
+    from circolari.input.strings import all_strings
     from circolari.input.validation import field_name
     from circolari.writers.pdf import missing_characters
 

@@ -21,8 +21,9 @@ Kind = Enum("Kind", {name: name for name in KINDS}, type=str)  # the kinds of ac
 def init(directory: Annotated[Path, typer.Argument(help="cartella d'ufficio da creare")] = Path(".")):
     """Crea una cartella d'ufficio: template da personalizzare, registro, atti/ con un esempio, schema per l'editor."""
     from circolari.input.office import create_office
+    from circolari.kinds.load import act_schema
 
-    create_office(directory)
+    create_office(directory, act_schema())
     typer.echo(f"Cartella d'ufficio pronta in {directory}: vedere {directory / 'LEGGIMI.txt'}.")
 
 
@@ -52,7 +53,7 @@ def schema(output: Annotated[Optional[Path], typer.Option("--output", "-o", help
     """Stampa lo JSON Schema dei file degli atti, per il completamento negli editor."""
     import json
 
-    from circolari.input.acts import act_schema
+    from circolari.kinds.load import act_schema
 
     text = json.dumps(act_schema(), ensure_ascii=False, indent=2) + "\n"
     if output:

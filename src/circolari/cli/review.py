@@ -73,7 +73,8 @@ def diff(
     """Differenze parola per parola nel testo dell'atto generato, con pagina e sezione; uscita 1 se diverso.
 
     Per una serie di lettere: le cifre che cambiano ente per ente, le lettere in più e in meno."""
-    from circolari.input.acts import act_name, load_act
+    from circolari.input.acts import act_name
+    from circolari.kinds.load import load_act
     from circolari.input.project import Project
     from circolari.render import render_loaded
     from circolari.review.diff import compare, html_page, rendered_words, terminal, use_colour

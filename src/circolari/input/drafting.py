@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from circolari.errors import Problem
-from circolari.compose.placeholders import all_strings, text_line
+from circolari.input.strings import all_strings, text_line
 from circolari.input.validation import field_name
 
 # Placeholders of templates/nuovo/*.yaml (tests/test_input_drafting.py keeps the two in step)

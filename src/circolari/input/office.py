@@ -31,12 +31,11 @@ Per cominciare:
 """
 
 
-def create_office(folder: Path) -> list[Path]:
+def create_office(folder: Path, schema: dict) -> list[Path]:
     """Create the office folder ``folder`` (or fill an existing one); never overwrite anything.
 
     Everything is first made in a temporary folder beside the targets, then moved into place,
-    so a failure leaves nothing half-made."""
-    from circolari.input.acts import act_schema
+    so a failure leaves nothing half-made. ``schema``: the act files' JSON Schema (``kinds.load.act_schema``)."""
 
     folder = Path(folder)
     existing = [folder / name for name in ENTRIES if (folder / name).exists() or (folder / name).is_symlink()]
@@ -50,7 +49,7 @@ def create_office(folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".circolari-init.", dir=folder) as tmp:
             staging = Path(tmp)
-            _fill(staging, act_schema())
+            _fill(staging, schema)
             for name in ENTRIES:
                 (staging / name).rename(folder / name)
     except OSError as exc:

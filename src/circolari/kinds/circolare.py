@@ -127,16 +127,8 @@ class CircolareKind(ActKind):
         return {**(act.fatti or {}), **declared(act.serie)}
 
     def problems(self, act, doc, project, registry, used: set[str]) -> list[Problem]:
-        found = self._resolution_problems(act, doc, project, registry, used)
-        if act.serie is not None and registry is not None:
-            from circolari.series.letters import plan
-
-            found += plan(act, doc, registry).problems
-        return found
-
-    @staticmethod
-    def _resolution_problems(act, doc, project, registry, used: set[str]) -> list[Problem]:
-        """Letterhead, then addressees and bodies in copy, as the renderer resolves them."""
+        """Letterhead, then addressees and bodies in copy, as the renderer resolves them (a
+        series' table is checked by ``review/checks.series_problems``)."""
         try:
             _profile(act, doc, project.templates)
         except CircolariError as exc:

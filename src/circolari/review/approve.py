@@ -3,7 +3,7 @@
 - ``<act>.txt``: the approved text; ``<act>/pagina-N.png``: the approved pages (grey, small);
 - ``<act>.json``: who approved and when, the hashes of the act, of every template and letterhead
   file, of the review pack, of the text and of each page, the page count and signature fields
-  (and, for a letter series, each body's figures: ``series/review.py``);
+  (and, for a letter series, each body's figures: ``review/series.py``);
 - ``template/``: the approved templates' sources, for the next review's source diff.
 
 ``approve`` only records what a review pack showed: the act and the templates must be those
@@ -129,10 +129,11 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
     from circolari.registry.registry import Registry
-    from circolari.input.acts import act_name, refuse_citation_errors
+    from circolari.input.acts import act_name
+    from circolari.kinds.load import refuse_citation_errors
     from circolari.review.checks import load_and_check
     from circolari.review.pages import look_of
-    from circolari.series.review import current as series_current, render_for_review
+    from circolari.review.series import current as series_current, render_for_review
 
     reviewed = pack_record(pack)
     index = Path(pack) / "index.html"
@@ -174,7 +175,7 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             "numero_pagine": len(look.pages), "hash_pagine": look.hashes, "campi_firma": look.fields,
         }
         series = series_current(loaded, registry)
-        if series is not None:  # a letter series: each body's figures, for the next review (series/review.py)
+        if series is not None:  # a letter series: each body's figures, for the next review (review/series.py)
             record["serie"] = series
         try:
             before, approved = approved_record(act), approved_text(act)

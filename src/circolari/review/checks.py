@@ -131,7 +131,8 @@ def load_and_check(path: Path, project, registry=None, *, today: dt.date | None 
                    used: set[str] | None = None) -> tuple[tuple | None, list[Problem]]:
     """((act, doc) or None when it does not load, every problem): one load serves the check and
     a render after it (``render.render_loaded``)."""
-    from circolari.input.acts import act_name, load_act
+    from circolari.input.acts import act_name
+    from circolari.kinds.load import load_act
 
     try:
         act_name(path)                   # the name render would refuse (not UTF-8, unsafe)
@@ -149,15 +150,27 @@ def check_loaded(act, doc, project, registry=None, *, today: dt.date | None = No
     kind = kind_of(act)
     found = kind.citation_problems(act, doc)
     found += kind.problems(act, doc, project, registry, used if used is not None else set())
+    found += series_problems(act, doc, registry)
     found += text_problems(act, doc)
     found += drafting_problems(act, doc)
     found += kind.date_problems(act, doc, today or dt.date.today())
     return found
 
 
+def series_problems(act, doc, registry) -> list[Problem]:
+    """The table of a letter series (an act with a ``serie:`` block): rows, bodies and figures, as
+    the series would render them (``series.letters.plan``); nothing without a registry."""
+    if getattr(act, "serie", None) is None or registry is None:
+        return []
+    from circolari.series.letters import plan
+
+    return plan(act, doc, registry).problems
+
+
 def text_problems(act, doc) -> list[Problem]:
     """Citations of other acts, dates and hand-written figures in every text of the act."""
-    from circolari.compose.placeholders import all_strings, substitute, text_line
+    from circolari.compose.placeholders import substitute
+    from circolari.input.strings import all_strings, text_line
     from circolari.kinds import kind_of
     from circolari.review import citations, dates, numbers
     from circolari.review.contradictions import contradictions
@@ -189,7 +202,7 @@ def text_problems(act, doc) -> list[Problem]:
 def _line_of(doc, path, raw: str, text: str, written: str) -> int | None:
     """The line of ``written`` (found in the substituted ``text``) in the YAML: its own words when
     they are in the raw text, else the words just before it."""
-    from circolari.compose.placeholders import text_line
+    from circolari.input.strings import text_line
 
     if written in raw:
         return text_line(doc, path, written)

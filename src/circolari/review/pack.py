@@ -136,14 +136,15 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
 
 
 def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
-    from circolari.input.acts import act_name, refuse_citation_errors
+    from circolari.input.acts import act_name
+    from circolari.kinds.load import refuse_citation_errors
     from circolari.review.approve import (approved_by, approved_look, approved_path, approved_record, approved_text,
                                           folder_hashes)
     from circolari.review.pages import compare_looks, look_diff_html, look_of
     from circolari.review.checks import load_and_check
     from circolari.review.diff import compare, html_fragment, rendered_words, text_words
     from circolari.review.preview import pictures
-    from circolari.series.review import (current as series_current, render_for_review, section as series_section,
+    from circolari.review.series import (current as series_current, render_for_review, section as series_section,
                                          summary as series_summary)
 
     name = act.stem

@@ -62,7 +62,7 @@ def changes(before: dict[str, dict], after: dict[str, dict]) -> list[Change]:
 
 def compare(old: Path, new: Path, registry) -> list[Change]:
     """Changes from series act ``old`` to ``new``: another version of the act, or a new table for it."""
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
 
     old_act, old_doc = load_act(old)
     if Path(new).suffix.lower() in TABLE_SUFFIXES and not _is_act(Path(new)):

@@ -21,7 +21,7 @@ from circolari.series.parallel import parallel_map
 
 def load_series(path: Path, project):
     """(act, doc, plan) of a valid series; every table problem at once otherwise."""
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
     from circolari.registry.registry import load_registry
 
     act, doc = load_act(path)
@@ -81,7 +81,7 @@ _WORKER: dict = {}
 
 
 def _start_worker(path: Path, project, force: bool) -> None:
-    from circolari.input.acts import load_act
+    from circolari.kinds.load import load_act
 
     act, doc = load_act(path)
     _WORKER.update(act=act, doc=doc, project=project, force=force)
