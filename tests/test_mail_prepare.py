@@ -59,7 +59,7 @@ def test_prepare_34_messages(tmp_path):
     with Journal.open_existing(mail) as j:
         rows = j.rows()
         assert [r.state for r in rows] == ["prepared"] * 34
-        assert rows[-1].recipient_id == "areu" and rows[-1].role == "cc"
+        assert rows[-1].recipient_id == "areu" and rows[-1].header == "cc"
         assert len(j.events()) == 34
 
 

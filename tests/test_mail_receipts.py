@@ -134,7 +134,7 @@ def test_status_table_csv_and_exit_codes(tmp_path, sent_act):
     assert "per conoscenza" in res.output and "inviato" in res.output
     with open(tmp_path / "stato.csv", encoding="utf-8-sig", newline="") as f:
         data = list(csv.DictReader(f))
-    assert len(data) == 4 and data[-1]["ruolo"] == "per conoscenza"
+    assert len(data) == 4 and data[-1]["per_conoscenza"] == "sì"
     assert {d["stato"] for d in data} == {"inviato"}
 
     folder = tmp_path / "R"

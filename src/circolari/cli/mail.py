@@ -163,11 +163,12 @@ def send_cmd(
                              dry_run=dry_run, rate_per_min=per_min, max_attempts=attempts, backoff=backoff,
                              resend_uncertain=resend_uncertain, stop_after_421=stop_421)
         if dry_run:
+            from circolari.mail.status import SENT_AS
+
             report = send_batch(act_dir, None, dry_run=True,
                                 resend_uncertain=resend_uncertain)
             for row in report.planned:
-                role = "per conoscenza" if row.role == "cc" else "destinatario"
-                typer.echo(f"invierebbe  {row.recipient_id:<30} {row.address}  ({role})")
+                typer.echo(f"invierebbe  {row.recipient_id:<30} {row.address}  ({SENT_AS[row.header]})")
             for rid, why in report.uncertain:
                 typer.echo(f"esito incerto, non reinviato: {rid} ({why})")
             typer.echo(f"Prova: {len(report.planned)} messaggi da inviare, "

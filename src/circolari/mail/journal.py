@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS messages (
     recipient_id  TEXT PRIMARY KEY,
     seq           INTEGER NOT NULL,
     address       TEXT NOT NULL,
-    role          TEXT NOT NULL CHECK (role IN ('to', 'cc')),
+    header        TEXT NOT NULL CHECK (header IN ('to', 'cc')),  -- the address's header, as Recipient.header
     denominazione TEXT NOT NULL,
     message_id    TEXT NOT NULL UNIQUE,
     eml           TEXT NOT NULL,
@@ -88,7 +88,7 @@ class Row:
     recipient_id: str
     seq: int
     address: str
-    role: str
+    header: str  # "to", or "cc" for a body per conoscenza
     denominazione: str
     message_id: str
     eml: str
@@ -152,6 +152,9 @@ class Journal:
             self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
+            columns = {c["name"] for c in self.db.execute("PRAGMA table_info(messages)")}
+            if "role" in columns:  # written before the column was named like Recipient.header
+                self.db.execute("ALTER TABLE messages RENAME COLUMN role TO header")
         except sqlite3.Error as exc:
             raise journal_failure(exc, self.path) from None
 

@@ -135,17 +135,17 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
                     continue
                 if action == "unchanged":
                     report.unchanged.append(rcp.id)
-                    db.execute("UPDATE messages SET seq = ?, role = ?, denominazione = ? "
+                    db.execute("UPDATE messages SET seq = ?, header = ?, denominazione = ? "
                                "WHERE recipient_id = ?",
                                (seq, rcp.header, rcp.denominazione, rcp.id))
                     continue
                 report.written.append(rcp.id)
                 db.execute(
-                    "INSERT INTO messages (recipient_id, seq, address, role, denominazione,"
+                    "INSERT INTO messages (recipient_id, seq, address, header, denominazione,"
                     " message_id, eml, eml_sha256, state, transmitted, attempts,"
                     " prepared_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'prepared',0,0,?,?)"
                     " ON CONFLICT(recipient_id) DO UPDATE SET seq=excluded.seq,"
-                    " address=excluded.address, role=excluded.role,"
+                    " address=excluded.address, header=excluded.header,"
                     " denominazione=excluded.denominazione, message_id=excluded.message_id,"
                     " eml=excluded.eml, eml_sha256=excluded.eml_sha256, state='prepared',"
                     " transmitted=0, attempts=0, prepared_at=excluded.prepared_at,"
@@ -184,7 +184,7 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
             "attachments": [{"name": a.name, "role": a.role, "sha256": a.sha256,
                              "size": len(a.data)} for a in attachments],
             "messages": [
-                {"id": r.recipient_id, "address": r.address, "role": r.role,
+                {"id": r.recipient_id, "address": r.address, "role": r.header,
                  "denominazione": r.denominazione, "file": r.eml,
                  "message_id": r.message_id, "sha256": r.eml_sha256,
                  "attachments": hashes}

@@ -26,8 +26,8 @@ LABELS = {
     "delivered": "consegnato",
     "failed": "fallito",
 }
-ROLE = {"to": "destinatario", "cc": "per conoscenza"}
-COLUMNS = ["id", "denominazione", "indirizzo", "ruolo", "stato", "tentativi", "inviato",
+SENT_AS = {"to": "destinatario", "cc": "per conoscenza"}  # how the table names a message's header
+COLUMNS = ["id", "denominazione", "indirizzo", "per_conoscenza", "stato", "tentativi", "inviato",
            "accettato", "consegnato", "fallito", "errore"]
 
 
@@ -52,7 +52,7 @@ class StatusLine:
     def as_dict(self) -> dict:
         r = self.row
         return {"id": r.recipient_id, "denominazione": r.denominazione,
-                "indirizzo": r.address, "ruolo": ROLE.get(r.role, r.role),
+                "indirizzo": r.address, "per_conoscenza": "sì" if r.header == "cc" else "no",
                 "stato": LABELS[self.state_key], "tentativi": r.attempts,
                 "inviato": r.sent_at or "", "accettato": r.accepted_at or "",
                 "consegnato": r.delivered_at or "", "fallito": r.failed_at or "",
@@ -124,12 +124,12 @@ def table(lines: list[StatusLine], title: str | None = None):
     styles = {"delivered": "green", "failed": "bold red", "uncertain": "yellow",
               "accepted": "cyan"}
     t = Table(title=Text(title) if title else None, show_lines=False)
-    for col in ("Id", "Indirizzo PEC", "Ruolo", "Stato", "Inviato", "Accettato",
+    for col in ("Id", "Indirizzo PEC", "Invio", "Stato", "Inviato", "Accettato",
                 "Consegnato", "Errore"):
         t.add_column(col, overflow="fold")
     for line in lines:
         r = line.row
-        cells = (r.recipient_id, r.address, ROLE.get(r.role, r.role), LABELS[line.state_key],
+        cells = (r.recipient_id, r.address, SENT_AS[r.header], LABELS[line.state_key],
                  _short(r.sent_at), _short(r.accepted_at), _short(r.delivered_at), r.last_error or "")
         # Text, not markup: a server's or a receipt's words may contain [brackets]
         t.add_row(*(Text(str(cell)) for cell in cells), style=styles.get(line.state_key))
