@@ -25,11 +25,11 @@ from pathlib import Path
 
 from circolari.errors import fail
 from circolari.mail import daticert, mime
-from circolari.output import sha256
-from circolari.mail.files import exclusive_lock, write_atomic
+from circolari.mail.files import exclusive_lock
 from circolari.mail.journal import RANK, Journal, now
 from circolari.mail.prepare import mail_dir_of
 from circolari.mail.smime import Refused, Verifier
+from circolari.output import sha256, write_atomic
 
 KNOWN = {"accettazione", "non-accettazione", "presa-in-carico", "avvenuta-consegna",
          "errore-consegna", "preavviso-errore-consegna", "rilevazione-virus",
