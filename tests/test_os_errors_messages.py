@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
+from helpers.hang import no_hang
 from helpers.mail import make_act, pdf_bytes
 
 NAME = "nota-plasma-iperimmune-2020"
@@ -30,21 +29,6 @@ def fails(cwd: Path, *args) -> str:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result.output
-
-
-@contextmanager
-def no_hang(seconds: int = 120):
-    """A safety net, not a timing assertion: a command that reads a FIFO would block forever."""
-    def stop(*_):
-        raise AssertionError("the command hung")
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 # -- approvals and the review pack ---------------------------------------------------------------
