@@ -138,6 +138,18 @@ def test_preview_html_shows_each_pages_footer_number_where_that_page_ends(projec
     assert "fine-pagina" not in dgr  # its footer prints no page number: nothing to show
 
 
+def test_preview_open_asks_the_browser_to_reuse_its_window_and_points_to_watch(project, monkeypatch):
+    calls = []
+    monkeypatch.setattr("webbrowser.open", lambda url, new=2, autoraise=True: calls.append((url, new)))
+    act = project / "examples" / f"{NOTA}.yaml"
+    for _ in range(2):
+        result = run_cli("preview", act, "--open", "--out", project / "out", cwd=project)
+        assert result.exit_code == 0 and "--watch" in result.output, result.output
+    index = (project / "out" / NOTA / "preview" / "index.html").resolve().as_uri()
+    assert calls == [(index, 0), (index, 0)]  # new=0: the same window, where the browser allows it
+    assert "--watch" in run_cli("preview", "--help").output
+
+
 def test_preview_redraws_only_the_pages_whose_content_changed(project):
     act = project / "examples" / f"{DGR}.yaml"
     folder = project / "out" / DGR / "preview"

@@ -322,6 +322,18 @@ def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, re
                 once()
 
 
+OPEN_HINT = ("ogni --open apre di nuovo la pagina nel browser (di solito in una nuova scheda): con --watch la "
+             "pagina resta una sola e si aggiorna a ogni salvataggio")
+
+
+def open_in_browser(index: Path) -> None:
+    """Show ``index`` in the browser, asking it to reuse its window (``new=0``; Chromium and
+    Firefox open a tab all the same: ``--watch`` keeps one page, which reloads itself)."""
+    import webbrowser
+
+    webbrowser.open(Path(index).resolve().as_uri(), new=0)
+
+
 def watched(folder: Path) -> bool:
     """Is a ``preview --watch`` session showing this folder (it holds the folder's lock)?"""
     import fcntl
