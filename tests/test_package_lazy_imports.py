@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-from conftest import NOTA, ROOT
+from conftest import DGR, NOTA, ROOT
 
 HEAVY = {"pydantic", "pikepdf", "pyhanko", "reportlab", "docx", "markdown_it", "jinja2", "babel", "lxml"}
 NETWORK = {"aiohttp", "yarl", "urllib.request", "http.client", "ssl", "xml.sax"}
@@ -52,6 +52,12 @@ def test_render_loads_no_signature_network_or_series_machinery(tmp_path):
         "circolari.cli.render"}
 
 
+def test_render_of_an_act_with_fatti_loads_no_babel(tmp_path):
+    modules = loaded(cli("render", DGR, "--out", tmp_path))  # its fatti: figures and a date
+    assert (tmp_path / DGR.stem / "manifest.json").is_file()
+    assert "babel" not in roots(modules)  # compose/italian.py writes them as Babel does
+
+
 def test_verify_loads_no_signer_no_aiohttp_no_pydantic(nota_out):
     pdf = nota_out / f"{NOTA.stem}.pdf"
     modules = loaded(cli("verify", pdf) + "\nimport pyhanko.sign.validation, pyhanko.sign.diff_analysis")
@@ -59,3 +65,5 @@ def test_verify_loads_no_signer_no_aiohttp_no_pydantic(nota_out):
     assert not roots(modules) & {"aiohttp", "yarl", "pydantic_core", "reportlab", "docx", "jinja2", "yaml"}
     assert "pydantic" not in modules  # (only cli/startup.py's stand-in for its plugin loader)
     assert "pyhanko.sign.signers" not in modules and "pyhanko.sign.timestamps.aiohttp_client" not in modules
+    # cryptography's pkcs12 stays unexecuted (signature/pyhanko_lazy.py), and with it x509
+    assert "cryptography.x509" not in modules
