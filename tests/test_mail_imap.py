@@ -16,7 +16,7 @@ from circolari.mail.imap import Mailbox, folder_name, parse_url
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from helpers.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
-from helpers.mail import make_act, make_receipt, refused_port, signed_pdf, tls_files
+from helpers.mail import make_act, make_receipt, pec_signers, refused_port, signed_pdf, tls_files
 
 needs_dovecot = pytest.mark.skipif(
     dovecot_binary() is None,
@@ -63,9 +63,10 @@ def _flags(server, folder: str) -> list[bytes]:
         conn.logout()
 
 
-def _receipts(args, env=None):
+def _receipts(args, env=None, trust=True):
     env = {"CIRCOLARI_IMAP_PASSWORD": PASSWORD, **(env or {})}
-    return CliRunner(env=env).invoke(app, ["receipts", *map(str, args)])
+    vouch = ["--trust", pec_signers()["ca_pem"]] if trust else []
+    return CliRunner(env=env).invoke(app, ["receipts", *map(str, [*args, *vouch])])
 
 
 def _state(act):
@@ -128,6 +129,25 @@ def test_imap_import_is_read_only_incremental_and_checks_evidence(tmp_path, serv
     assert _state(act)[0]["asst-02"] == "delivered"
     res = _receipts([act, "--imap", server.url(), "--imap-ca", tls_files()[0]])
     assert "letti da INBOX su 127.0.0.1: 0." in res.output and "abbinate: 0," in res.output
+
+
+@needs_dovecot
+def test_imap_import_without_trust_applies_nothing_and_keeps_the_mark(tmp_path, server):
+    """No --trust: nothing proves who signed, so no state moves and the mark stays; the same
+    messages are read again, and applied, by the next import with --trust."""
+    act, rows = _sent_act(tmp_path)
+    a1 = rows["asst-01"]
+    _append(server, "SenzaFiducia", [make_receipt("avvenuta-consegna", a1.message_id, a1.address)],
+            create=True)
+    res = _receipts([act, "--imap", server.url("SenzaFiducia"), "--imap-ca", tls_files()[0]], trust=False)
+    assert res.exit_code == 0, res.output
+    assert "abbinate: 0, già importate: 0, non abbinate: 1" in res.output
+    assert "ricevuta non verificabile: nessun certificato di fiducia dei gestori PEC" in res.output
+    states, _, meta = _state(act)
+    assert states["asst-01"] == "sent" and not any(k.startswith("imap:") for k in meta)
+    res = _receipts([act, "--imap", server.url("SenzaFiducia"), "--imap-ca", tls_files()[0]])
+    assert res.exit_code == 0 and "letti da SenzaFiducia su 127.0.0.1: 1." in res.output, res.output
+    assert "abbinate: 1," in res.output and _state(act)[0]["asst-01"] == "delivered"
 
 
 @needs_dovecot

@@ -16,6 +16,8 @@ from circolari.mail.receipts import import_receipts, parse_receipt
 from circolari.mail.smime import Verifier
 from helpers.mail import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
 
+TRUST = pec_signers()["ca_pem"]  # the test providers' CA: without it no receipt is applied
+
 
 @pytest.fixture()
 def sent_act(tmp_path):
@@ -66,7 +68,7 @@ def test_delivered_failed_unmatched_and_idempotent(tmp_path, sent_act):
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    report = import_receipts(act, folder)
+    report = import_receipts(act, folder, trust=TRUST)
     assert len(report.applied) == 5
     assert sorted(s for s, _ in report.unmatched) == ["zz-altro.eml", "zz-spam.eml"]
     with Journal.open_existing(act / "mail") as j:
@@ -83,13 +85,13 @@ def test_delivered_failed_unmatched_and_idempotent(tmp_path, sent_act):
     assert sorted(p.read_bytes() for p in kept) == sorted([files["zz-altro.eml"],
                                                            files["zz-spam.eml"]])
     # The same receipts again (and from an mbox): nothing changes.
-    again = import_receipts(act, folder)
+    again = import_receipts(act, folder, trust=TRUST)
     assert again.applied == [] and len(again.duplicates) == 5
     box = mailbox.mbox(str(tmp_path / "ricevute.mbox"))
     for name in ("01-cons.eml", "02-err.eml"):
         box.add(files[name])
     box.close()
-    from_mbox = import_receipts(act, tmp_path / "ricevute.mbox")
+    from_mbox = import_receipts(act, tmp_path / "ricevute.mbox", trust=TRUST)
     assert from_mbox.applied == [] and len(from_mbox.duplicates) == 2
     with Journal.open_existing(act / "mail") as j:
         assert len(j.events()) == n_events
@@ -103,7 +105,7 @@ def test_out_of_order_and_maildir(tmp_path, sent_act):
     md.add(make_receipt("accettazione", rows["asst-01"].message_id, rows["asst-01"].address))
     md.add(make_receipt("non-accettazione", rows["areu"].message_id, rows["areu"].address,
                         errore="altro", errore_esteso="Virus rilevato nel messaggio"))
-    report = import_receipts(act, tmp_path / "Maildir")
+    report = import_receipts(act, tmp_path / "Maildir", trust=TRUST)
     assert len(report.applied) == 3
     with Journal.open_existing(act / "mail") as j:
         st = {r.recipient_id: r for r in j.rows()}
@@ -121,7 +123,7 @@ def test_receipt_resolves_uncertain_message(tmp_path):
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "a.eml").write_bytes(make_receipt("accettazione", row.message_id,
                                                         row.address))
-    import_receipts(act, tmp_path / "r")
+    import_receipts(act, tmp_path / "r", trust=TRUST)
     with Journal.open_existing(act / "mail") as j:
         assert j.row("asst-01").state == "accepted"
 
@@ -142,7 +144,7 @@ def test_status_table_csv_and_exit_codes(tmp_path, sent_act):
     for rid, r in rows.items():
         (folder / f"{rid}.eml").write_bytes(make_receipt("avvenuta-consegna", r.message_id,
                                                          r.address))
-    res = runner.invoke(app, ["receipts", str(act), str(folder)])
+    res = runner.invoke(app, ["receipts", str(act), str(folder), "--trust", str(TRUST)])
     assert res.exit_code == 0 and "abbinate: 4" in res.output
     assert runner.invoke(app, ["status", str(act)]).exit_code == 0
 
@@ -186,12 +188,12 @@ def test_status_csv_defuses_formulas(tmp_path):
 
 
 # -- evidence: signature, daticert, transmission ------------------------------------------
-def _import(act, tmp_path, files: dict, **kw):
+def _import(act, tmp_path, files: dict, trust=None, **kw):
     folder = tmp_path / "in"
     folder.mkdir(exist_ok=True)
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    return import_receipts(act, folder, **kw)
+    return import_receipts(act, folder, trust=trust or TRUST, **kw)
 
 
 def _refused_reasons(act):
@@ -261,14 +263,43 @@ def test_trust_bundle(tmp_path, sent_act):
     act, rows = sent_act
     r = rows["asst-01"]
     stranger = make_receipt("accettazione", r.message_id, r.address, signer="estraneo")
-    report = _import(act, tmp_path, {"s.eml": stranger}, trust=pec_signers()["ca_pem"])
+    report = _import(act, tmp_path, {"s.eml": stranger}, trust=TRUST)
     assert report.applied == [] and "non attendibile" in report.unmatched[0][1]
     ok = make_receipt("avvenuta-consegna", r.message_id, r.address)
-    report = _import(act, tmp_path, {"ok.eml": ok}, trust=pec_signers()["ca_pem"])
+    report = _import(act, tmp_path, {"ok.eml": ok}, trust=TRUST)
     assert report.applied == [("asst-01", "avvenuta-consegna", "delivered")]
     with Journal.open_existing(act / "mail") as j:
         detail = json.loads(j.events("asst-01")[-1]["detail"])
     assert detail["attendibile"] is True and "posta-certificata@pec.test" in detail["firmatario"]
+
+
+def test_receipt_without_trust_bundle_is_never_consegnato(tmp_path, sent_act):
+    """Without --trust anyone's self-signed certificate would do: a receipt that matches in
+    every other way changes no state ("consegnato" only on a receipt proven to be one), is kept
+    aside with the reason, and is applied by a later import with --trust."""
+    act, rows = sent_act
+    r = rows["asst-01"]
+    files = {"forgiata.eml": make_receipt("avvenuta-consegna", r.message_id, r.address, signer="estraneo"),
+             "vera.eml": make_receipt("avvenuta-consegna", r.message_id, r.address)}
+    runner = CliRunner()
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        res = runner.invoke(app, ["receipts", str(act), str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        assert "abbinate: 0, già importate: 0, non abbinate: 1" in res.output
+        assert (f"non abbinata: {name}: ricevuta non verificabile: nessun certificato di fiducia dei gestori "
+                "PEC, chi l'ha firmata (Common Name: posta-certificata@pec.test, Organization: Gestore PEC di prova, "
+                "Country: IT) non è verificato; importarla di nuovo con --trust gestori.pem") in res.output
+        status = runner.invoke(app, ["status", str(act)])
+        assert status.exit_code == 3 and "consegnato" not in status.output.replace("consegnato ", ""), status.output
+    with Journal.open_existing(act / "mail") as j:
+        assert j.row("asst-01").state == "sent" and j.row("asst-01").delivered_at is None
+    res = runner.invoke(app, ["receipts", str(act), str(tmp_path / "forgiata.eml"), "--trust", str(TRUST)])
+    assert "non abbinate: 1" in res.output and "firmatario non attendibile" in res.output
+    res = runner.invoke(app, ["receipts", str(act), str(tmp_path / "vera.eml"), "--trust", str(TRUST)])
+    assert "abbinate: 1, già importate: 0, non abbinate: 0" in res.output
+    with Journal.open_existing(act / "mail") as j:
+        assert j.row("asst-01").state == "delivered"
 
 
 def test_receipts_for_never_transmitted_messages_are_set_aside(tmp_path):
@@ -349,7 +380,7 @@ def test_mbox_and_maildir_inside_nested_folders(tmp_path, sent_act):
     box.close()
     md = mailbox.Maildir(str(root / "2020" / "Maildir"))
     md.add(make_receipt("avvenuta-consegna", rows["areu"].message_id, rows["areu"].address))
-    report = import_receipts(act, root)
+    report = import_receipts(act, root, trust=TRUST)
     assert report.unmatched == [] and len(report.applied) == 4
     with Journal.open_existing(act / "mail") as j:
         assert {x.state for x in j.rows()} == {"delivered"}

@@ -16,7 +16,8 @@ from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.send import parse_rate, send_batch
-from helpers.mail import PASSWORD, SmtpServer, make_act, make_receipt, refused_port, signed_pdf
+from helpers.mail import (PASSWORD, SmtpServer, make_act, make_receipt, pec_signers, refused_port,
+                          signed_pdf)
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -159,7 +160,8 @@ def test_no_reply_after_end_of_data_is_uncertain_never_resent(tmp_path, fault):
     folder.mkdir()
     (folder / "acc.eml").write_bytes(make_receipt("accettazione", row.message_id,
                                                   row.address))
-    assert import_receipts(act, folder).applied == [("asst-02", "accettazione", "accepted")]
+    assert import_receipts(act, folder, trust=pec_signers()["ca_pem"]).applied == [
+        ("asst-02", "accettazione", "accepted")]
     assert _states(act)["asst-02"].state == "accepted"
 
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
+from helpers.hang import no_hang
 from helpers.mail import make_act, pdf_bytes
 
 NAME = "nota-plasma-iperimmune-2020"
@@ -30,21 +29,6 @@ def fails(cwd: Path, *args) -> str:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result.output
-
-
-@contextmanager
-def no_hang(seconds: int = 120):
-    """A safety net, not a timing assertion: a command that reads a FIFO would block forever."""
-    def stop(*_):
-        raise AssertionError("the command hung")
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 # -- approvals and the review pack ---------------------------------------------------------------
@@ -116,6 +100,23 @@ def test_sign_and_verify_refuse_fifos_devices_and_folders(tmp_path, fifo, monkey
     if special == "folder" and command[1] == "{x}":
         expected = "non è la cartella di una serie di lettere"
     assert expected in result.output and str(x) in result.output, result.output
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "folder", "junk"])
+def test_mail_receipts_trust_bundle_is_read_like_verify_trust(tmp_path, fifo, special):
+    """``mail receipts --trust`` reads its bundle through ``verdict.load_trust``: a FIFO or device is
+    refused unread (no hang), a folder or a file without certificates is an Italian error naming it."""
+    act = make_act(tmp_path, n=2)
+    (tmp_path / "ricevute").mkdir()
+    junk = tmp_path / "gestori.pem"
+    junk.write_bytes(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    x = {"fifo": fifo, "/dev/zero": Path("/dev/zero"), "folder": tmp_path / "ricevute", "junk": junk}[special]
+    with no_hang():
+        output = fails(tmp_path, "mail", "receipts", act, tmp_path / "ricevute", "--trust", x)
+    expected = {"folder": "è una cartella, non un file",
+                "junk": "campo '--trust': il file non contiene certificati X.509 (PEM o DER) "
+                        "(indicare un file PEM con i certificati dei gestori PEC)"}.get(special, "non è un file normale")
+    assert f"{x}: errore: " in output and expected in output, output
 
 
 def test_act_folder_given_to_sign_is_not_taken_for_a_series(tmp_path, monkeypatch):

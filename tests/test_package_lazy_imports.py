@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-from conftest import NOTA, ROOT
+from conftest import DGR, NOTA, ROOT
 
 HEAVY = {"pydantic", "pikepdf", "pyhanko", "reportlab", "docx", "markdown_it", "jinja2", "babel", "lxml"}
 NETWORK = {"aiohttp", "yarl", "urllib.request", "http.client", "ssl", "xml.sax"}
@@ -47,6 +47,15 @@ def test_render_loads_no_signature_network_or_series_machinery(tmp_path):
     assert not modules & NETWORK
     assert "importlib.metadata" not in modules  # pydantic's plugin search (cli/startup.py)
     assert "concurrent.futures.process" not in modules and "circolari.series.letters" not in modules
+    assert {m for m in modules if m.startswith("circolari.cli.")} == {  # no other command's module
+        "circolari.cli.main", "circolari.cli.startup", "circolari.cli.problems", "circolari.cli.options",
+        "circolari.cli.render"}
+
+
+def test_render_of_an_act_with_fatti_loads_no_babel(tmp_path):
+    modules = loaded(cli("render", DGR, "--out", tmp_path))  # its fatti: figures and a date
+    assert (tmp_path / DGR.stem / "manifest.json").is_file()
+    assert "babel" not in roots(modules)  # compose/italian.py writes them as Babel does
 
 
 def test_verify_loads_no_signer_no_aiohttp_no_pydantic(nota_out):

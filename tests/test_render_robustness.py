@@ -146,3 +146,20 @@ def test_a_hostile_act_file_name_is_rendered_or_refused_inside_out(tmp_path_fact
         assert inside == [], result.output
     else:
         assert all(len(p.relative_to(out).parts) == 2 for p in inside), inside  # out/<act>/<file>
+
+
+def test_paragraphs_parsed_once_per_process_give_the_same_bytes(project):
+    """``preview --watch`` reuses each paragraph's parsed markup across renders: the bytes must not change."""
+    from circolari.writers import pdf
+
+    act = project / "examples" / "dgr-xi-3681-2020.yaml"
+    setup = Project.locate(act, out=project / "out")
+    pdf._PARSED.clear()
+    fresh = render_act(act, setup, preview=True).files[f"{act.stem}.pdf"]
+    parsed = len(pdf._PARSED)
+    again = render_act(act, setup, preview=True).files[f"{act.stem}.pdf"]
+    assert parsed > 50 and len(pdf._PARSED) == parsed and again == fresh  # every paragraph from the cache
+    style = pdf.paragraph_style("piede")
+    one, two = pdf.parsed_paragraph("<b>a</b> b", style), pdf.parsed_paragraph("<b>a</b> b", style)
+    assert [f.text for f in one.frags] == [f.text for f in two.frags] == ["a", " b"]
+    assert not set(map(id, one.frags)) & set(map(id, two.frags))  # each paragraph owns its pieces

@@ -261,7 +261,8 @@ def receipts_cmd(
                                        help="Secondi di attesa massima per il server IMAP."),
     trust: Optional[Path] = typer.Option(
         None, "--trust", help="File PEM con i certificati dei gestori PEC attendibili: le "
-                              "ricevute firmate da altri sono rifiutate.", show_default=False),
+                              "ricevute firmate da altri sono rifiutate; senza, nessuna ricevuta "
+                              "cambia lo stato (non verificabile).", show_default=False),
 ) -> None:
     """Importa le ricevute PEC firmate (accettazione, consegna, errori) e aggiorna gli
     stati; le ricevute non firmate, alterate o per messaggi mai inviati sono messe da parte."""

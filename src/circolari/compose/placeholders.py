@@ -6,7 +6,7 @@ Markdown is parsed, by plain string substitution: data is never run as a templat
 and the inserted figure is escaped so that it always reads as literal text.
 ``\\[[`` writes two brackets without citing anything.
 
-Formats (Italian, with Babel):
+Formats (Italian, as Babel writes them: see ``compose/italian.py``):
   importo      euro 「€ 28.000.000,00」, euro-intero 「€ 190」, intero 「28.000.000」, decimali 「28.000.000,00」
   numero       numero 「12,5」/「400」, intero 「400」, decimali 「400,00」
   percentuale  percentuale 「50%」, numero 「50」
@@ -20,14 +20,18 @@ import re
 from decimal import Decimal
 from typing import Callable, Iterator
 
+from circolari.compose.italian import GIORNI, data_breve, data_lunga, numero
 from circolari.errors import Problem
 from circolari.input.validation import field_name
 
 PLACEHOLDER = re.compile(r"(?<!\\)\[\[\s*([^\[\]:\s]*)\s*(?::\s*([^\[\]\s]*)\s*)?\]\]")
-LOCALE = "it_IT"
 
-_DATE_PATTERNS = {"lunga": "d MMMM y", "settimana": "EEEE d MMMM y", "punti": "dd.MM.y",
-                  "barre": "dd/MM/y", "barre-corta": "d/M/y"}
+_DATES = {"lunga": data_lunga, "barre": data_breve,
+          "settimana": lambda d: f"{GIORNI[d.weekday()]} {data_lunga(d)}",
+          "punti": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",
+          "barre-corta": lambda d: f"{d.day}/{d.month}/{d.year}"}
+_NUMBERS = {"euro": ("€ ", (2, 2)), "euro-intero": ("€ ", (0, 0)), "intero": ("", (0, 0)),
+            "decimali": ("", (2, 2)), "numero": ("", (0, 3))}
 
 
 def format_value(fatto, formato: str | None = None) -> str:
@@ -36,24 +40,12 @@ def format_value(fatto, formato: str | None = None) -> str:
 
     kind = fatto.tipo
     formato = formato or fatto.formato or PREDEFINITO[kind]
-    value = fatto.valore
     if kind == "data":
-        from babel.dates import format_date
-
-        return format_date(value, _DATE_PATTERNS[formato], locale=LOCALE)
-    from babel.numbers import format_decimal
-
-    if kind == "percentuale" and formato == "percentuale":
-        return format_decimal(value, locale=LOCALE) + "%"
-    if formato == "euro":
-        return "€ " + format_decimal(value, format="#,##0.00", locale=LOCALE)
-    if formato == "euro-intero":
-        return "€ " + format_decimal(value, format="#,##0", locale=LOCALE)
-    if formato == "intero":
-        return format_decimal(value, format="#,##0", locale=LOCALE)
-    if formato == "decimali":
-        return format_decimal(value, format="#,##0.00", locale=LOCALE)
-    return format_decimal(value, locale=LOCALE)
+        return _DATES[formato](fatto.valore)
+    if formato == "percentuale":
+        return numero(fatto.valore) + "%"
+    prefix, decimals = _NUMBERS[formato]
+    return prefix + numero(fatto.valore, decimals)
 
 
 def citation_problem(fatti: dict, name: str, formato: str | None) -> str | None:

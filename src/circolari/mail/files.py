@@ -5,9 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from circolari.output import temporary_file  # noqa: F401  (re-exported)
 from circolari.output import locked
-from circolari.output import write_atomic  # noqa: F401  (re-exported for the mail modules)
 
 
 def exclusive_lock(folder: Path):

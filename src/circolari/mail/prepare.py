@@ -17,7 +17,8 @@ from datetime import datetime
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
-from circolari.mail.files import exclusive_lock, temporary_file, write_atomic
+from circolari.mail.files import exclusive_lock
+from circolari.output import temporary_file, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
 from circolari.mail.message import Attachment, MessageBuilder

@@ -3,7 +3,9 @@
 A PEC receipt (DPR 68/2005, DM 2/11/2005 technical rules, RFC 6109) is S/MIME-signed
 by the provider and carries ``daticert.xml`` inside the signed part (``mail.daticert``).
 Only the signed content is evidence: a receipt is applied when its signature verifies
-(``mail.smime``; with ``--trust``, also to a trusted provider), its daticert names a
+and its signer chains to a trusted provider (``mail.smime``, ``--trust``: without a bundle
+nothing proves who signed, so no receipt is applied: like ``verify``, never more generous
+than the check made), its daticert names a
 message of this journal (``msgid``), this sender (``mittente``), that message's address
 (``consegna`` or ``destinatari``) and subject (``oggetto``), and the journal shows the
 message was transmitted (a ``data-sent`` event). The unsigned headers ``X-Ricevuta`` and
@@ -25,11 +27,11 @@ from pathlib import Path
 
 from circolari.errors import fail
 from circolari.mail import daticert, mime
-from circolari.output import sha256
-from circolari.mail.files import exclusive_lock, write_atomic
+from circolari.mail.files import exclusive_lock
 from circolari.mail.journal import RANK, Journal, now
 from circolari.mail.prepare import mail_dir_of
 from circolari.mail.smime import Refused, Verifier
+from circolari.output import sha256, write_atomic
 
 KNOWN = {"accettazione", "non-accettazione", "presa-in-carico", "avvenuta-consegna",
          "errore-consegna", "preavviso-errore-consegna", "rilevazione-virus",
@@ -70,6 +72,12 @@ class ImportReport:
     duplicates: list[str] = field(default_factory=list)
     unmatched: list[tuple[str, str]] = field(default_factory=list)     # (source, reason)
     read: int | None = None     # messages read from an IMAP folder (None: files)
+
+
+def unvouched(signer: str | None) -> str:
+    """Why a receipt matching a message is not applied without a trust bundle."""
+    return (f"ricevuta non verificabile: nessun certificato di fiducia dei gestori PEC, chi l'ha firmata "
+            f"({signer}) non è verificato; importarla di nuovo con --trust gestori.pem")
 
 
 def _norm_id(value: str | None) -> str | None:
@@ -276,6 +284,8 @@ def import_receipts(act_dir: Path, source, *, trust: Path | None = None,
                 row = journal.by_message_id(rec.msgid)
                 reason = (f"nessun messaggio con Message-ID {rec.msgid}" if row is None
                           else _mismatch(facts, row, rec))
+            if reason is None and rec.trusted is not True:
+                reason = unvouched(rec.signer)   # decided by state: no bundle, no proof
             if reason is not None:
                 base = store / "non-abbinate" / sha256(raw)[:16]
                 write_atomic(base.with_suffix(".eml"), raw)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from email import policy as email_policy
 from pathlib import Path
 
-from circolari.errors import fail
 from circolari.mail import mime
 from circolari.signature.pyhanko_lazy import lazy_packages
 
@@ -142,7 +141,12 @@ class Verifier:
     signature and digest is still verified."""
 
     def __init__(self, trust: Path | None = None):
-        self.roots = _load_bundle(trust) if trust else None
+        self.roots = None
+        if trust:
+            from circolari.signature.verdict import load_trust
+
+            self.roots = list(load_trust([trust], hint="indicare un file PEM con i certificati "
+                                                       "dei gestori PEC").roots)
         self._trust_cache: dict[bytes, str | None] = {}
         self._signers: dict[tuple[bytes, bytes], _Signer] = {}
 
@@ -250,31 +254,3 @@ class Verifier:
                        f"(--trust) [{exc.__class__.__name__}]")
         self._trust_cache[key] = problem
         return problem
-
-
-def _load_bundle(path: Path) -> list:
-    """Certificates (PEM bundle, or DER) of trusted PEC providers or their CAs."""
-    from asn1crypto import pem, x509
-
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise fail(f"certificati attendibili non leggibili ({exc.strerror})", file=path,
-                   field="--trust", hint="indicare un file PEM con i certificati dei "
-                                         "gestori PEC") from None
-    try:
-        if pem.detect(data):
-            certs = [x509.Certificate.load(der) for _, _, der in pem.unarmor(data, True)]
-        else:
-            certs = [x509.Certificate.load(data)]
-        for c in certs:
-            c.native  # force parsing
-    except Exception:
-        raise fail("il file dei certificati attendibili non contiene certificati validi",
-                   file=path, field="--trust",
-                   hint="indicare un file PEM (-----BEGIN CERTIFICATE-----)") from None
-    if not certs:
-        raise fail("nessun certificato nel file", file=path, field="--trust",
-                   hint="indicare un file PEM con i certificati dei gestori PEC")
-    return certs

@@ -11,7 +11,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from circolari.mail.files import sending_in_progress, write_atomic
+from circolari.mail.files import sending_in_progress
+from circolari.output import write_atomic
 from circolari.mail.journal import Journal, Row
 from circolari.mail.prepare import mail_dir_of
 

@@ -54,31 +54,41 @@ PAGES_RECORD = "pagine.json"  # the key of each pagina-N.png (page_keys), to red
 SCALE = 1.5
 
 
-def write_pages(pdf: bytes, folder: Path) -> list[str]:
+def _drawn(folder: Path) -> list[str]:
+    """The keys of the pictures now in ``folder`` (from its record; none if unreadable)."""
+    import json
+
+    try:
+        old = json.loads((folder / PAGES_RECORD).read_text(encoding="utf-8"))
+        return list(old["pagine"]) if old.get("scala") == SCALE else []
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return []
+
+
+def _stale(folder: Path, keys: list[str], old: list[str]) -> list[int]:
+    """The pages (from 1) whose picture is missing or was drawn from other content."""
+    return [n for n, key in enumerate(keys, start=1)
+            if n > len(old) or old[n - 1] != key or not (folder / f"pagina-{n}.png").is_file()]
+
+
+def write_pages(pdf: bytes, folder: Path, keys: list[str] | None = None) -> list[str]:
     """``pagina-N.png`` for every page of ``pdf``, redrawing only the pages whose content
-    changed since the last call (``page_keys``); return the keys."""
+    changed since the last call (``page_keys``, computed here unless given); return the keys."""
     import json
 
     from circolari.output import write_atomic
     from circolari.review.page_keys import page_keys
 
-    keys = page_keys(pdf)
-    record = folder / PAGES_RECORD
-    try:
-        old = json.loads(record.read_text(encoding="utf-8"))
-        old = old["pagine"] if old.get("scala") == SCALE else []
-    except (OSError, ValueError, AttributeError, KeyError):
-        old = []
-    record.unlink(missing_ok=True)  # until the pictures below are written
-    stale = [n for n, key in enumerate(keys, start=1)
-             if n > len(old) or old[n - 1] != key or not (folder / f"pagina-{n}.png").is_file()]
+    keys = page_keys(pdf) if keys is None else keys
+    stale = _stale(folder, keys, _drawn(folder))
+    (folder / PAGES_RECORD).unlink(missing_ok=True)  # until the pictures below are written
     for number, png in pictures(pdf, stale, scale=SCALE):
         write_atomic(folder / f"pagina-{number}.png", png)
     for extra in folder.glob("pagina-*.png"):
         number = extra.stem.partition("-")[2]
         if not (number.isdigit() and 1 <= int(number) <= len(keys)):
             extra.unlink()
-    write_atomic(record, json.dumps({"scala": SCALE, "pagine": keys}).encode("utf-8"))
+    write_atomic(folder / PAGES_RECORD, json.dumps({"scala": SCALE, "pagine": keys}).encode("utf-8"))
     return keys
 
 
@@ -86,7 +96,32 @@ def write_preview(rendered, folder: Path, *, refresh: int | None = None) -> Path
     """Write the HTML rendering (in the PDF's font, with the PDF's page figures), the PDF, the
     page pictures and ``index.html`` into ``folder``; return the index. ``refresh`` (seconds):
     the page reloads itself (``preview --watch``)."""
+    pending = write_page(rendered, folder, refresh=refresh)
+    pending.draw()
+    return pending.index
+
+
+class Pending:
+    """A preview page written before the pictures of its changed pages: :meth:`draw` draws them
+    and writes the page again, now showing them."""
+
+    def __init__(self, rendered, folder: Path, keys: list[str], refresh: int | None):
+        self.rendered, self.folder, self.keys, self.refresh = rendered, folder, keys, refresh
+        self.index = folder / "index.html"
+        self.stale = _stale(folder, keys, _drawn(folder))
+
+    def draw(self) -> None:
+        write_pages(self.rendered.files[f"{self.rendered.name}.pdf"], self.folder, self.keys)
+        self.stale = []
+        _write_index(self)
+
+
+def write_page(rendered, folder: Path, *, refresh: int | None = None) -> Pending:
+    """What the clerk waits for after a save: the HTML rendering, the PDF and ``index.html``
+    (the pages whose content changed keep their previous picture, marked «in aggiornamento»,
+    until ``draw()`` of the returned :class:`Pending` draws them)."""
     from circolari.output import write_atomic
+    from circolari.review.page_keys import page_keys
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -96,23 +131,35 @@ def write_preview(rendered, folder: Path, *, refresh: int | None = None) -> Path
     write_atomic(folder / f"{name}.html", with_policy(html.encode("utf-8")))
     write_atomic(folder / "stile.css", font_faces(folder) + rendered.files["stile.css"])
     write_atomic(folder / f"{name}.pdf", pdf)  # the PDF shown, never a stale one
-    keys = write_pages(pdf, folder)
-    width, height = _picture_size(pdf)
+    pending = Pending(rendered, folder, page_keys(pdf), refresh)
+    _write_index(pending)
+    return pending
+
+
+def _write_index(pending: Pending) -> None:
+    """``index.html``: links to the HTML and the PDF, the warnings, a figure per page."""
+    rendered, folder, keys = pending.rendered, pending.folder, pending.keys
+    name, old = rendered.name, _drawn(folder) if pending.stale else []
+    width, height = _picture_size(rendered.files[f"{name}.pdf"])
     figures = []
     for number, key in enumerate(keys, start=1):
+        caption = f"pagina {number} di {len(keys)}"
+        if number in pending.stale:  # its previous picture, if any, until the new one is drawn
+            caption += " · in aggiornamento"
+            if number > len(old) or not (folder / f"pagina-{number}.png").is_file():
+                figures.append(f'<figure><div class="assente"></div><figcaption>{caption}</figcaption></figure>')
+                continue
+            key = old[number - 1]
         file = url(f"pagina-{number}.png") + f"?v={key[:12]}"  # a redrawn page is fetched again
         figures.append(f'<figure><a href="{file}"><img src="{file}" alt="pagina {number}" loading="lazy" '
-                       f'width="{width}" height="{height}"></a>'
-                       f'<figcaption>pagina {number} di {len(keys)}</figcaption></figure>')
+                       f'width="{width}" height="{height}"></a><figcaption>{caption}</figcaption></figure>')
     problems = rendered.warnings
     body = (f'<nav class="indice"><a href="{url(name + ".html")}">testo in HTML</a>'
             f'<a href="{url(name + ".pdf")}">PDF di queste pagine</a></nav>\n'
             + (f'<h2>Avvisi</h2>{_list(problems)}' if problems else "")
             + f'<h2>Pagine del PDF</h2>\n<div class="pagine grandi">{"".join(figures)}</div>')
-    index = folder / "index.html"
     pages = f"{len(keys)} pagin{'a' if len(keys) == 1 else 'e'}"
-    write_index(index, page(f"Anteprima: {name}", pages, body), refresh)
-    return index
+    write_index(pending.index, page(f"Anteprima: {name}", pages, body), pending.refresh)
 
 
 def _picture_size(pdf: bytes) -> tuple[int, int]:
@@ -198,6 +245,24 @@ def write_error(folder: Path, name: str, problems, *, refresh: int | None = None
     return index
 
 
+def update(act: Path, project, folder: Path, *, report=print, refresh: int = 1) -> Pending | None:
+    """What ``preview --watch`` does at each save, up to the page the clerk waits for: render the
+    act, write its HTML, PDF and ``index.html`` (or the page of its errors: then None); the
+    pictures of the changed pages are drawn by the returned :class:`Pending`."""
+    from circolari.errors import CircolariError
+    from circolari.render import render_act
+
+    try:
+        rendered = render_act(act, project, preview=True)
+    except CircolariError as exc:
+        write_error(folder, Path(act).stem, exc.problems, refresh=refresh)
+        report(f"{act}: errore, vedere l'anteprima")
+        return None
+    pending = write_page(rendered, folder, refresh=refresh)
+    report(f"{act}: {rendered.pages} pagine aggiornate")
+    return pending
+
+
 def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, refresh: int = 1,
           on_ready=None) -> None:
     """Re-render the act and rewrite its preview at every save of the act, its folder's tables,
@@ -206,28 +271,21 @@ def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, re
     then reloads itself). One session per preview folder: the folder stays locked meanwhile."""
     import watchfiles
 
-    from circolari.errors import CircolariError
     from circolari.output import locked
-    from circolari.render import render_act
 
     act, folder = Path(act), Path(folder)
 
-    def once() -> Path:
-        try:
-            rendered = render_act(act, project, preview=True)
-        except CircolariError as exc:
-            report(f"{act}: errore, vedere l'anteprima")
-            return write_error(folder, act.stem, exc.problems, refresh=refresh)
-        index = write_preview(rendered, folder, refresh=refresh)
-        report(f"{act}: {rendered.pages} pagine aggiornate")
-        return index
+    def once() -> None:
+        pending = update(act, project, folder, report=report, refresh=refresh)
+        if pending is not None:
+            pending.draw()  # after the page: the clerk reads the text and the PDF meanwhile
 
     folder.mkdir(parents=True, exist_ok=True)
     with locked(folder, message="un'anteprima --watch di questo atto è già in corso",
                 hint="usare la pagina già aperta, che si aggiorna da sola, o chiudere l'altra anteprima (Ctrl-C)"):
-        index = once()
+        once()
         if on_ready is not None:
-            on_ready(index)
+            on_ready(folder / "index.html")
         roots = {act.parent.resolve(), Path(project.templates).resolve(), Path(project.recipients).resolve()}
         out = folder.resolve()
         for changes in watchfiles.watch(*sorted(r for r in roots if r.is_dir()), stop_event=stop_event,

@@ -82,12 +82,15 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
                hint="usare una cartella Excel .xlsx, un file .csv o un file .yaml")
 
 
-def _header(values, path: Path, where: str) -> list[str]:
+def _header(cells: dict[int, object], path: Path, where: str) -> list[str]:
+    """The column names of the first row, ``cells`` by 0-based column (sparse: a sheet may hold one
+    cell at column XFD); names stop at the first empty cell with nothing after it."""
     names = []
-    for index, value in enumerate(values):
+    for index in range(len(cells) + 1):  # a gap is found within len(cells) + 1 columns
+        value = cells.get(index)
         name = "" if value is None else str(value).strip()
         if not name:
-            if any(v not in (None, "") for v in values[index:]):
+            if any(v not in (None, "") for i, v in cells.items() if i > index):
                 raise fail(f"{where}, colonna {column_letter(index)}: intestazione vuota", file=path, line=1,
                            hint="la prima riga deve dare un nome a ogni colonna usata")
             break
@@ -116,15 +119,28 @@ def _rows(records, columns: list[str], first: int) -> list[Row]:
     return rows
 
 
+MAX_XLSX_BYTES = 50 * 2**20  # an .xlsx's members, uncompressed (a series table is a few hundred KB)
+
+
 def _xlsx(path: Path, sheet: str | None) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from circolari.series.openpyxl_compat import sparse_rows
+
+    unreadable = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, IndexError,
+                  SyntaxError)  # SyntaxError: the XML parsers' errors (expat's, lxml's)
     try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(member.file_size for member in archive.infolist())
+        if size > MAX_XLSX_BYTES:  # zipfile never inflates a member beyond its declared size
+            raise fail(f"la cartella Excel è troppo grande: {size // 2**20} MB una volta decompressa "
+                       f"(al massimo {MAX_XLSX_BYTES // 2**20} MB)", file=path,
+                       hint="tenere nella cartella solo la tabella della serie")
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except unreadable as exc:
         raise fail(f"la cartella Excel non si può leggere ({type(exc).__name__})", file=path,
                    hint="salvarla da Excel come «Cartella di lavoro Excel (.xlsx)»") from None
     try:
@@ -132,14 +148,20 @@ def _xlsx(path: Path, sheet: str | None) -> Table:
             raise fail(f"foglio «{sheet}» non presente nella cartella Excel", file=path, field="serie.foglio",
                        hint="fogli presenti: " + ", ".join(book.sheetnames))
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        records = list(enumerate(ws.iter_rows(values_only=True), start=1))
         name = ws.title
+        records = [(number, {column - 1: value for column, value in cells.items()})
+                   for number, cells in sparse_rows(ws)]
+    except unreadable as exc:
+        raise fail(f"il foglio della cartella Excel non si può leggere ({type(exc).__name__})", file=path,
+                   hint="salvarla da Excel come «Cartella di lavoro Excel (.xlsx)»") from None
     finally:
         book.close()
     if not records:
         raise fail(f"foglio «{name}» vuoto", file=path, hint="la prima riga contiene i nomi delle colonne")
-    columns = _header(list(records[0][1]), path, f"foglio «{name}», riga 1")
-    return Table(path, name, columns, _rows(records, columns, 2))
+    columns = _header(records[0][1] if records[0][0] == 1 else {}, path, f"foglio «{name}», riga 1")
+    width = len(columns)
+    return Table(path, name, columns, _rows([(number, [cells.get(i) for i in range(width)])
+                                             for number, cells in records], columns, 2))
 
 
 def _csv(path: Path) -> Table:
@@ -160,7 +182,7 @@ def _csv(path: Path) -> Table:
                    hint="controllare le virgolette") from None
     if not records:
         raise fail("file CSV vuoto", file=path, hint="la prima riga contiene i nomi delle colonne")
-    columns = _header(records[0][1], path, "riga 1")
+    columns = _header(dict(enumerate(records[0][1])), path, "riga 1")
     return Table(path, None, columns, _rows(records[1:], columns, 2))
 
 

@@ -60,8 +60,13 @@ class Trust:
         )
 
 
-def load_trust(paths: Sequence[Path]) -> Trust:
-    """Read CA certificates (PEM or DER, several per PEM file); Italian errors for bad files."""
+TRUST_HINT = "indicare con --trust il file .pem dei certificatori di fiducia"
+
+
+def load_trust(paths: Sequence[Path], hint: str = TRUST_HINT) -> Trust:
+    """Read CA certificates (PEM or DER, several per PEM file); Italian errors for bad files
+    (``hint`` says what file is expected). The one reader of trust anchors (``verify`` and
+    ``mail receipts``)."""
     from asn1crypto import pem, x509
 
     from circolari.input.files import read_bytes
@@ -79,7 +84,7 @@ def load_trust(paths: Sequence[Path]) -> Trust:
             certs = []
         if not certs:
             raise fail("il file non contiene certificati X.509 (PEM o DER)", file=path,
-                       hint="indicare con --trust il file .pem dei certificatori di fiducia")
+                       field="--trust", hint=hint)
         roots += certs
     return Trust(tuple(roots))
 

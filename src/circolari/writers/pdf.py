@@ -87,6 +87,12 @@ def missing_characters(doc: Document) -> dict[str, str]:
 
 
 @lru_cache(maxsize=None)
+def cell_style(align: str) -> ParagraphStyle:
+    """The style of a table cell aligned ``align`` (one object per process, like every style)."""
+    return ParagraphStyle(f"tabella-{align}", parent=paragraph_style("tabella"), alignment=_ALIGN[align])
+
+
+@lru_cache(maxsize=None)
 def paragraph_style(name: str, level: int = 0) -> ParagraphStyle:
     st = S.style(name)
     font = S.PDF_FONT + ("-BoldItalic" if st.bold and st.italic else "-Bold" if st.bold
@@ -121,6 +127,24 @@ def markup(inlines, fields: dict[str, int] | None = None) -> str:
             case _:
                 assert_never(item)
     return "".join(parts)
+
+
+_PARSED: dict = {}  # (markup, style) -> (style, frags): each paragraph's markup parsed once per process
+
+
+def parsed_paragraph(text: str, style: ParagraphStyle) -> TaggedParagraph:
+    """A new paragraph of ``text``, its markup parsed once per process (``preview --watch`` lays
+    out mostly the same paragraphs at every save); each paragraph gets its own copy of the pieces."""
+    key = (text, style)  # the style itself (by identity) is kept alive by the key
+    hit = _PARSED.get(key)
+    if hit is None:
+        para = TaggedParagraph(text, style)
+        if len(_PARSED) >= 4096:
+            _PARSED.clear()
+        _PARSED[key] = (para.style, [frag.clone() for frag in para.frags])
+        return para
+    parsed_style, frags = hit
+    return TaggedParagraph(text, parsed_style, frags=[frag.clone() for frag in frags])
 
 
 _PIECE_CHARS = 3000  # a paragraph longer than this is laid out in pieces of about this size
@@ -445,7 +469,7 @@ class _Writer:
         """A tagged paragraph, a long one laid out in linear time; one kept with the next block
         only while shorter than half a page (ReportLab loops forever on a kept paragraph taller
         than a page)."""
-        para = linear(tag(TaggedParagraph(text, style), None if self.in_furniture else self.tags, elem))
+        para = linear(tag(parsed_paragraph(text, style), None if self.in_furniture else self.tags, elem))
         if style.keepWithNext and para.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] > S.PAGE_HEIGHT / 2:
             para.style = ParagraphStyle(f"{style.name}-libero", parent=style, keepWithNext=0)  # its parts too
             para.keepWithNext = 0
@@ -539,9 +563,6 @@ class _Writer:
         total = sum(c.width for c in block.columns) or 1
         widths = [S.TEXT_WIDTH * c.width / total for c in block.columns]
         head_style = paragraph_style("tabella-intestazione")
-        cell_style = paragraph_style("tabella")
-        aligned = {a: ParagraphStyle(f"tabella-{a}", parent=cell_style, alignment=_ALIGN[a])
-                   for a in ("left", "center", "right")}
         out = []
         with self.under("Table"):
             title = None
@@ -556,7 +577,7 @@ class _Writer:
             rows = []
             for row in block.rows:
                 with self.under("TR"):
-                    rows.append([self.paragraph(markup(cell), aligned[col.align], self.element("TD"))
+                    rows.append([self.paragraph(markup(cell), cell_style(col.align), self.element("TD"))
                                  for cell, col in zip(row, block.columns)])
         table = _LongTable(header, rows, widths)
         if title is not None:
