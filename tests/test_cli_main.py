@@ -100,3 +100,16 @@ def test_folder_render_skips_a_yaml_table_kept_beside_its_act(project):
     assert not (project / "out" / "righe").exists()
     checked = run_cli("check", project / "examples", cwd=project)
     assert "righe.yaml" not in checked.output and checked.exit_code == 0, checked.output
+
+
+def test_every_command_of_a_command_module_is_listed_in_the_app():
+    """cli/main.py names each command's module; a command added to a module but not there would be lost."""
+    from circolari.cli.main import COMMANDS, GROUPS, command_module
+    from typer.main import get_command_name
+
+    for module_name in set(COMMANDS.values()):
+        names = {c.name or get_command_name(c.callback.__name__) for c in command_module(module_name).app.registered_commands}
+        assert names == {name for name, module in COMMANDS.items() if module == module_name}, module_name
+    listed = run_cli("--help").output
+    for name in [*COMMANDS, *GROUPS]:
+        assert f"\n  {name} " in listed

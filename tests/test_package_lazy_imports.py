@@ -47,6 +47,9 @@ def test_render_loads_no_signature_network_or_series_machinery(tmp_path):
     assert not modules & NETWORK
     assert "importlib.metadata" not in modules  # pydantic's plugin search (cli/startup.py)
     assert "concurrent.futures.process" not in modules and "circolari.series.letters" not in modules
+    assert {m for m in modules if m.startswith("circolari.cli.")} == {  # no other command's module
+        "circolari.cli.main", "circolari.cli.startup", "circolari.cli.problems", "circolari.cli.options",
+        "circolari.cli.render"}
 
 
 def test_verify_loads_no_signer_no_aiohttp_no_pydantic(nota_out):

@@ -1,4 +1,4 @@
-"""``circolari recipients import indicepa|show|add``: the registry from IndicePA files."""
+"""``circolari recipients list|check|show|add|import indicepa``: the registry, and its entries from IndicePA files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from circolari.cli.problems import clerk_errors, report
+from circolari.cli.options import RecipientsOpt, command
+from circolari.cli.problems import report
 from circolari.errors import CircolariError, Problem, fail
 
+app = typer.Typer(help="Registro dei destinatari (enti e PEC).", no_args_is_help=True)
 import_app = typer.Typer(help="Aggiorna il registro da una fonte ufficiale.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
-RecipientsOpt = Annotated[Optional[Path], typer.Option("--recipients", help="cartella del registro destinatari (predefinita: recipients/)")]
 IpaFiles = Annotated[list[Path], typer.Option("--ipa", help="file IndicePA (enti o AOO; CSV, JSON o amministrazioni.txt); ripetibile")]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FILES_BY_TIPO = {"ASST": "asst.yaml", "ATS": "ats.yaml", "IRCCS pubblico": "irccs.yaml",
@@ -28,8 +30,7 @@ def _registry(recipients: Path | None):
     return Registry.load(Project.locate(recipients=recipients).recipients)
 
 
-@import_app.command("indicepa")
-@clerk_errors
+@command(import_app, "indicepa")
 def import_indicepa(
     files: Annotated[list[Path], typer.Argument(help="file scaricati da indicepa.gov.it: enti e, se serve, AOO")],
     applica: Annotated[bool, typer.Option("--applica", help="scrive le modifiche nel registro (senza: mostra soltanto)")] = False,
@@ -64,6 +65,39 @@ def import_indicepa(
             raise typer.Exit(1)
 
 
+@command(app, "list")
+def recipients_list(
+    group: Annotated[Optional[str], typer.Option("--group", "-g", help="mostra solo gli enti di questo gruppo")] = None,
+    recipients: RecipientsOpt = None,
+):
+    """Elenca gli enti del registro (o di un gruppo) con la loro PEC."""
+    registry = _registry(recipients)
+    if group is not None and group not in registry.groups:
+        raise CircolariError(Problem(f"gruppo «{group}» sconosciuto", field="--group",
+                                     hint="gruppi: " + ", ".join(registry.groups)))
+    entries = [loc.ente for loc in registry.entries if group is None or group in loc.ente.gruppi]
+    width = max((len(e.id) for e in entries), default=2)
+    for e in entries:
+        pec = e.pec or "(PEC mancante)"
+        flag = "" if e.verificato else "  [non verificato]"
+        code = f"  [IPA {e.codice_ipa}]" if e.codice_ipa else ""
+        typer.echo(f"{e.id:<{width}}  {e.denominazione}  <{pec}>{code}{flag}")
+    typer.echo(f"{len(entries)} enti" + (f" nel gruppo «{group}»" if group else ""))
+
+
+@command(app, "check")
+def recipients_check(recipients: RecipientsOpt = None):
+    """Controlla il registro: sintassi, id ripetuti, PEC malformate o ripetute, gruppi sconosciuti."""
+    registry = _registry(recipients)
+    report(registry.problems)
+    errors = len(registry.errors)
+    warnings = len(registry.problems) - errors
+    typer.echo(f"{len(registry.entries)} enti, {len(registry.groups)} gruppi: {errors} errori, {warnings} avvisi.")
+    if errors:
+        raise typer.Exit(1)
+
+
+@command(app)
 def show(
     query: Annotated[str, typer.Argument(help="codice IPA, codice fiscale, id del registro o parole del nome")],
     ipa: IpaFiles = [],
@@ -95,6 +129,7 @@ def show(
                    f"  fonte: {e.fonte or '-'}\n  verificato: {'sì' if e.verificato else 'no'}")
 
 
+@command(app)
 def add(
     query: Annotated[str, typer.Argument(help="codice IPA o codice fiscale dell'ente (o parole del nome, se univoche)")],
     ipa: IpaFiles,

@@ -1,4 +1,8 @@
-"""`circolari sign` and `circolari verify`: thin Typer wrappers, heavy imports inside."""
+"""`circolari sign` and `circolari verify`: thin Typer wrappers, heavy imports inside.
+
+``sign`` and ``verify`` stay plain functions (tests register them on their own apps); ``app`` wraps them
+so that invalid input ends in a clear message.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import os
 from pathlib import Path
 
 import typer
+
+from circolari.cli.problems import clerk_errors
 
 PASSWORD_ENV = "CIRCOLARI_P12_PASSWORD"
 
@@ -81,3 +87,8 @@ def verify(
     code = EXIT_CODES[report.verdict]
     if code:
         raise typer.Exit(code)
+
+
+app = typer.Typer()
+app.command("sign")(clerk_errors(sign))
+app.command("verify")(clerk_errors(verify))
