@@ -138,6 +138,16 @@ def test_files_named_on_the_command_line_never_replace_a_fifo_or_device(tmp_path
     assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
 
 
+@pytest.mark.parametrize("command", [["schema", "-o", "{x}"], ["diff", NOTA, NOTA, "--html", "{x}"]])
+def test_schema_and_diff_html_refuse_a_fifo_as_output(project, command):
+    """They wrote with ``Path.write_text``: a FIFO with no reader blocked them forever."""
+    fifo = project / "uscita"
+    os.mkfifo(fifo)
+    with no_hang():
+        output = fails(project, *[a.format(x=fifo) for a in command])
+    assert f"{fifo}: errore: non è un file normale (è un dispositivo, una coda FIFO o simile)" in output, output
+
+
 def test_act_folder_given_to_sign_is_not_taken_for_a_series(tmp_path, monkeypatch):
     monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", "x")
     act = make_act(tmp_path, n=2)
