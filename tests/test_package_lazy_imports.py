@@ -65,3 +65,5 @@ def test_verify_loads_no_signer_no_aiohttp_no_pydantic(nota_out):
     assert not roots(modules) & {"aiohttp", "yarl", "pydantic_core", "reportlab", "docx", "jinja2", "yaml"}
     assert "pydantic" not in modules  # (only cli/startup.py's stand-in for its plugin loader)
     assert "pyhanko.sign.signers" not in modules and "pyhanko.sign.timestamps.aiohttp_client" not in modules
+    # cryptography's pkcs12 stays unexecuted (signature/pyhanko_lazy.py), and with it x509
+    assert "cryptography.x509" not in modules
