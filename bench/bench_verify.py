@@ -4,7 +4,11 @@ Run: PYTHONPATH=src python bench/bench_verify.py
 Printed beside two floors measured in the same run: an empty interpreter, and one that
 only imports the libraries verification needs (pikepdf, pyHanko's validation), with min and
 median of wall and CPU time and the ratio to the second floor. The rows run in turn, round
-after round, so that they see the same machine load.
+after round, so that they see the same machine load; the load average is printed with them.
+The last line says whether the median wall time of `verify` is under the goal (PASS / FAIL):
+a fail on a loaded machine (load average above the number of cores) measures the load.
+`verify` reads the PDF with pikepdf in a forked child while pyHanko loads here, so on an idle
+machine it can take less wall time than its CPU time, and less than the import floor.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DGR = ROOT / "examples" / "dgr-xi-3681-2020.yaml"
 RUNS = 7
+GOAL_MS = 500
 PASSWORD = b"bench"
 # As after `pip install`: modules are read from bytecode, not compiled on each run.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -99,15 +104,22 @@ def main() -> None:
         for _ in range(RUNS):
             for row, (_, cmd) in zip(figures, rows):
                 row.append(timed_ms(cmd))
+        load = os.getloadavg()[0]
+        print(f"load average (1 min) after the runs: {load:.2f} on {os.cpu_count()} cores")
         print(f"{'':60} {'wall min':>8} {'median':>7} {'CPU min':>8} {'median':>7}")
         for (label, _), row in zip(rows, figures):
             walls, cpus = zip(*row)
             print(f"{label:60} {min(walls):8.0f} {statistics.median(walls):7.0f} "
                   f"{min(cpus):8.0f} {statistics.median(cpus):7.0f}")
         floor = [statistics.median(c) for c in zip(*figures[1])]
+        walls = [wall for wall, _ in figures[2]]
         verify = [statistics.median(c) for c in zip(*figures[2])]
         print(f"verify / import floor (medians): wall {verify[0] / floor[0]:.2f}×, CPU {verify[1] / floor[1]:.2f}×")
-        print(f"goal: verify < 500 ms in a fresh process (CPU median {verify[1]:.0f} ms)")
+        print(f"verify wall: min {min(walls):.0f} ms, median {verify[0]:.0f} ms "
+              f"(import floor median {floor[0]:.0f} ms)")
+        verdict = "PASS" if verify[0] < GOAL_MS else "FAIL"
+        print(f"{verdict}: median wall of a cold verify {verify[0]:.0f} ms "
+              f"{'<' if verdict == 'PASS' else '>='} goal {GOAL_MS} ms (load average {load:.2f})")
 
 
 if __name__ == "__main__":

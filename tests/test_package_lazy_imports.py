@@ -44,6 +44,7 @@ def test_render_loads_no_signature_network_or_series_machinery(tmp_path):
                        "assert not Delibera.__pydantic_complete__, 'a circolare built the DGR validator'")
     assert (tmp_path / NOTA.stem / "manifest.json").is_file()
     assert not roots(modules) & {"pyhanko", "aiohttp", "multiprocessing", "openpyxl"}
+    assert "markdown_it" not in roots(modules)  # its text is plain paragraphs (compose/markdown.py)
     assert not modules & NETWORK
     assert "importlib.metadata" not in modules  # pydantic's plugin search (cli/startup.py)
     assert "concurrent.futures.process" not in modules and "circolari.series.letters" not in modules
@@ -65,3 +66,5 @@ def test_verify_loads_no_signer_no_aiohttp_no_pydantic(nota_out):
     assert not roots(modules) & {"aiohttp", "yarl", "pydantic_core", "reportlab", "docx", "jinja2", "yaml"}
     assert "pydantic" not in modules  # (only cli/startup.py's stand-in for its plugin loader)
     assert "pyhanko.sign.signers" not in modules and "pyhanko.sign.timestamps.aiohttp_client" not in modules
+    # cryptography's pkcs12 stays unexecuted (signature/pyhanko_lazy.py), and with it x509
+    assert "cryptography.x509" not in modules

@@ -38,3 +38,20 @@ def test_reexports_reads_only_plain_reexporting_inits():
     assert reexports("from .a import *\n") is None
     assert reexports("from ..a import x\n") is None
     assert reexports("") is None
+
+
+def test_lazy_modules_run_on_first_use():
+    """cryptography's pkcs12 stays unexecuted through pyHanko's imports, and works when used."""
+    script = (
+        "from circolari.signature.pyhanko_lazy import lazy_packages\nlazy_packages()\n"
+        "import sys\nimport pyhanko.pdf_utils.reader\n"
+        "assert 'cryptography.x509' not in sys.modules\n"
+        "from cryptography.hazmat.primitives.serialization import pkcs12\n"
+        "from cryptography.hazmat.primitives.serialization.pkcs12 import PKCS12KeyAndCertificates\n"
+        "from cryptography.hazmat.primitives.asymmetric import ec\n"
+        "data = pkcs12.serialize_key_and_certificates(b'k', ec.generate_private_key(ec.SECP256R1()),\n"
+        "    None, None, pkcs12.serialization.NoEncryption())\n"
+        "assert isinstance(pkcs12.load_pkcs12(data, None), PKCS12KeyAndCertificates)\n"
+        "assert 'cryptography.x509' in sys.modules\nprint('ok')")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

@@ -69,6 +69,9 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:
     """Replace ``path`` with ``data``: readers see the old file or the new one, never a part.
     ``fsync`` flushes to disk first (for what cannot be made again, such as journals and receipts)."""
     path = Path(path)
+    if path.exists() and not path.is_dir() and not path.is_file():  # the rename would replace it
+        raise fail("non è un file normale (è un dispositivo, una coda FIFO o simile): non viene sostituito",
+                   file=path, hint="indicare il percorso di un file")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_file(path, data, fsync=fsync)
     try:

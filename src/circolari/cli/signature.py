@@ -81,7 +81,7 @@ def verify(
         if code:
             raise typer.Exit(code)
         return
-    report = verify_file(file, load_trust(trust))
+    report = verify_file(file, load_trust(trust), parallel=True)
     for line in report.lines():
         typer.echo(line)
     code = EXIT_CODES[report.verdict]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
@@ -19,30 +18,8 @@ from pikepdf import Name
 
 from circolari.pdf import walk as pdfwalk
 from circolari.pdf.pdfa import FORBIDDEN_ACTIONS, HIDDEN, INVISIBLE, NOVIEW, PRINT, TOGGLE_NOVIEW
+from circolari.pdf.pdfa_result import Failure, PdfaClaim
 from circolari.pdf.xmp import parse_pdf_date, parse_xmp_date, read_xmp
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One failed clause: ISO 19005-2 clause number, Matterhorn checkpoint ("MP 01") or "policy",
-    and Italian text."""
-
-    clause: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.clause}] {self.message}"
-
-
-@dataclass(frozen=True)
-class PdfaClaim:
-    """What the XMP declares: pdfaid:part and pdfaid:conformance (None if absent)."""
-
-    part: str | None
-    conformance: str | None
-
-    def __str__(self) -> str:
-        return f"PDF/A-{self.part}{(self.conformance or '').lower()}" if self.part else "nessuna"
 
 
 _ALLOWED_NAMED = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}

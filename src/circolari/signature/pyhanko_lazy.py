@@ -8,6 +8,11 @@ names resolved on first use (PEP 562 ``__getattr__``) instead of at import. The 
 the package's own ``__init__.py``; when it holds anything but ``from .sub import names`` (and
 ``__all__``), the package is imported as usual: a pyHanko upgrade can only cost speed, which
 ``tests/test_signature_pyhanko_lazy.py`` reports.
+
+``LAZY_MODULES`` are plain modules that pyHanko imports whole and uses only inside functions
+that verifying never calls: each is in ``sys.modules`` unexecuted and runs on its first
+attribute access. cryptography's ``pkcs12`` (for pyHanko's public-key PDF encryption) brings
+``cryptography.x509`` with it (~20 modules).
 """
 
 from __future__ import annotations
@@ -18,13 +23,37 @@ import importlib.util
 import sys
 
 PACKAGES = ("pyhanko.sign", "pyhanko.sign.timestamps")  # parents first
+LAZY_MODULES = ("cryptography.hazmat.primitives.serialization.pkcs12",)
 
 
 def lazy_packages() -> None:
-    """Install the lazy packages, unless already imported (idempotent)."""
+    """Install the lazy packages and modules, unless already imported (idempotent)."""
     for name in PACKAGES:
         if name not in sys.modules:
             _install(name)
+    for name in LAZY_MODULES:
+        if name not in sys.modules:
+            lazy_module(name)
+
+
+def lazy_module(name: str) -> None:
+    """Put module ``name`` in ``sys.modules``, executed on its first attribute access.
+
+    (Not importlib's LazyLoader: the import system reads ``__spec__`` of a module it finds in
+    ``sys.modules`` when it is imported again, which would execute it at once.)
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is not None:
+        return
+    module = importlib.util.module_from_spec(spec)
+
+    def __getattr__(attr: str):
+        del module.__getattr__
+        spec.loader.exec_module(module)
+        return getattr(module, attr)
+
+    module.__getattr__ = __getattr__
+    sys.modules[name] = module
 
 
 def _install(name: str) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from circolari.pdf.pdfa_check import Failure, PdfaClaim
+from circolari.pdf.pdfa_result import Failure, PdfaClaim
 from circolari.signature.verdict import NON_FIRMATO, NON_VALIDO, VALIDO, Findings, worst
 
 

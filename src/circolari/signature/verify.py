@@ -32,18 +32,22 @@ def quiet_libraries():
             lg.setLevel(level)
 
 
-def verify_file(path: Path, trust: Trust | None = None) -> VerifyReport:
-    """Verify a PDF or a .p7m against ``trust``; a .p7m's content is extracted beside it."""
+def verify_file(path: Path, trust: Trust | None = None, *, parallel: bool = False) -> VerifyReport:
+    """Verify a PDF or a .p7m against ``trust``; a .p7m's content is extracted beside it.
+
+    ``parallel``: read a signed PDF with pikepdf in a forked child while pyHanko works here
+    (for a process that verifies one file: both libraries' imports are still ahead).
+    """
     with quiet_libraries():
-        return _verify_file(Path(path), trust or Trust())
+        return _verify_file(Path(path), trust or Trust(), parallel)
 
 
-def _verify_file(path: Path, trust: Trust) -> VerifyReport:
+def _verify_file(path: Path, trust: Trust, parallel: bool) -> VerifyReport:
     raw = read_bytes(path)
     if path.suffix.lower() == ".p7m":
         from circolari.signature.cades import verify_p7m
 
         return verify_p7m(path, raw, trust)
-    report = verify_pdf_bytes(path, raw, trust)
+    report = verify_pdf_bytes(path, raw, trust, parallel=parallel)
     report.needs_signature = True
     return report

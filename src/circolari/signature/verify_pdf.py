@@ -1,12 +1,19 @@
-"""Verify a PDF given as bytes: PDF/A clauses, embedded fonts, and each PAdES signature."""
+"""Verify a PDF given as bytes: PDF/A clauses, embedded fonts, and each PAdES signature.
+
+pikepdf reads the document (``read_document``), pyHanko the signatures. With ``parallel``
+(a cold ``circolari verify``) the document is read in a forked child while pyHanko loads and
+validates here (``circolari.forked``): the report is the same either way.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
-from circolari.pdf.pdfa_check import field_type
+from circolari import forked
+from circolari.pdf.pdfa_result import Failure, PdfaClaim
 from circolari.signature.report import SignatureInfo, VerifyReport, fill_cert
 from circolari.signature.verdict import Trust, judge_certificate
 
@@ -15,46 +22,84 @@ from circolari.signature.verdict import Trust, judge_certificate
 _HARMLESS = ("NONE", "LTA_UPDATES", "FORM_FILLING")
 
 
-def verify_pdf_bytes(path: Path, raw: bytes, trust: Trust) -> VerifyReport:
+@dataclass
+class Document:
+    """What pikepdf reads of a PDF: all of the report but the signatures' own checks."""
+
+    problem: str | None = None  # Italian; the PDF could not be read
+    claim: PdfaClaim | None = None
+    pdfa_failures: list[Failure] = field(default_factory=list)
+    fonts: list[tuple[str, bool]] = field(default_factory=list)
+    fields: list[tuple[str, bool]] = field(default_factory=list)
+
+
+def verify_pdf_bytes(path: Path, raw: bytes, trust: Trust, *, parallel: bool = False) -> VerifyReport:
     """Report on a PDF given as bytes (``path`` is only for messages)."""
-    import pikepdf
-
-    from circolari.pdf import walk as pdfwalk
-    from circolari.pdf.pdfa_check import check_pdfa, pdfa_claim
-
     report = VerifyReport(path=path, kind="pdf")
     if not raw.startswith(b"%PDF-"):
         report.problems.append("il file non è un PDF")
         return report
-    try:
-        with pikepdf.open(BytesIO(raw)) as doc:
-            report.claim = pdfa_claim(doc)
-            report.pdfa_failures = check_pdfa(raw)
-            names: dict[str, bool] = {}
-            for _, name, font in pdfwalk.fonts(doc):
-                if font.get("/Subtype") != "/Type0":
-                    label = str(font.get("/BaseFont", name)).lstrip("/")
-                    names[label] = names.get(label, True) and pdfwalk.is_embedded(font)
-            report.fonts = sorted(names.items())
-            fields = signature_fields(doc)
-    except pikepdf.PasswordError:
-        report.problems.append("il PDF è protetto da password")
+    signatures = None
+    if parallel and b"/ByteRange" in raw:  # a signature value, always outside compressed streams
+        pending = forked.start(read_document, raw)
+        signatures = _settled(_pdf_signatures, raw, trust)
+        document = pending()
+    else:
+        document = read_document(raw)
+    report.claim, report.pdfa_failures, report.fonts = document.claim, document.pdfa_failures, document.fonts
+    if document.problem:
+        report.problems.append(document.problem)
         return report
-    except pikepdf.PdfError as exc:
-        report.problems.append(f"il PDF è danneggiato o troncato: {exc}")
+    if not any(signed for _, signed in document.fields):  # pyHanko (slow import) only when needed
+        report.signatures = [SignatureInfo(field=name, signed=False) for name, _ in document.fields]
         return report
-    if not any(signed for _, signed in fields):  # pyHanko (slow import) only when needed
-        report.signatures = [SignatureInfo(field=name, signed=False) for name, _ in fields]
-        return report
-    report.signatures, problem = _pdf_signatures(raw, trust)
+    report.signatures, problem = signatures() if signatures else _pdf_signatures(raw, trust)
     if problem:
         report.problems.append(problem)
     return report
 
 
+def _settled(function, *args):
+    """Run ``function(*args)`` now; the callable returned gives its value, or raises its error
+    by running it again (where a plain call would have raised it)."""
+    try:
+        value = function(*args)
+    except Exception:
+        return lambda: function(*args)
+    return lambda: value
+
+
+def read_document(raw: bytes) -> Document:
+    """PDF/A claim and clauses, fonts and signature fields, via pikepdf."""
+    import pikepdf
+
+    from circolari.pdf import walk as pdfwalk
+    from circolari.pdf.pdfa_check import check_pdfa, pdfa_claim
+
+    document = Document()
+    try:
+        with pikepdf.open(BytesIO(raw)) as doc:
+            document.claim = pdfa_claim(doc)
+            document.pdfa_failures = check_pdfa(raw)
+            names: dict[str, bool] = {}
+            for _, name, font in pdfwalk.fonts(doc):
+                if font.get("/Subtype") != "/Type0":
+                    label = str(font.get("/BaseFont", name)).lstrip("/")
+                    names[label] = names.get(label, True) and pdfwalk.is_embedded(font)
+            document.fonts = sorted(names.items())
+            document.fields = signature_fields(doc)
+    except pikepdf.PasswordError:
+        document.problem = "il PDF è protetto da password"
+    except pikepdf.PdfError as exc:
+        document.problem = f"il PDF è danneggiato o troncato: {exc}"
+    return document
+
+
 def signature_fields(doc) -> list[tuple[str, bool]]:
     """(qualified name, has a value) of each signature field, via pikepdf."""
     import pikepdf
+
+    from circolari.pdf.pdfa_check import field_type
 
     form = doc.Root.get("/AcroForm")
     todo = list(form.get("/Fields", [])) if isinstance(form, pikepdf.Dictionary) else []

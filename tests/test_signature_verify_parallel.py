@@ -1,0 +1,114 @@
+"""`circolari verify` reads the PDF with pikepdf in a forked child while pyHanko works in the
+parent (``verify_file(parallel=True)``, ``circolari.forked``): the report must be the same as
+the plain one, line by line, for good, altered, unsigned and damaged files, also when the child
+dies. Each check runs in a fresh interpreter (one thread, nothing imported yet), as the command.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers.pdfa import finished
+from helpers.pki import PASSWORD
+
+from circolari.signature.pades import sign_pdf
+
+# Run in a fresh interpreter: verify each file in parallel first (pikepdf must stay out of this
+# process), then plainly; print both reports, with the clock's minutes and pikepdf's stream
+# address (in its message on a damaged file) masked.
+SCRIPT = """
+import json, os, re, sys
+from pathlib import Path
+from circolari.signature.verdict import load_trust
+from circolari.signature.verify import verify_file
+import circolari.signature.verify_pdf as verify_pdf
+
+if sys.argv[1] == "child-dies":
+    parent, real = os.getpid(), verify_pdf.read_document
+    verify_pdf.read_document = lambda raw: os._exit(7) if os.getpid() != parent else real(raw)
+trust = load_trust([Path(sys.argv[2])])
+files = [Path(p) for p in sys.argv[3:]]
+mask = lambda lines: [re.sub(r"\\d\\d:\\d\\d UTC|0x[0-9a-f]+", "*", line) for line in lines]
+parallel = [mask(verify_file(files[0], trust, parallel=True).lines())]
+pikepdf_in_parent = "pikepdf" in sys.modules  # the first file is signed: read in the child
+parallel += [mask(verify_file(path, trust, parallel=True).lines()) for path in files[1:]]
+plain = [mask(verify_file(path, trust).lines()) for path in files]
+print(json.dumps({"parallel": parallel, "plain": plain, "pikepdf_in_parent": pikepdf_in_parent}))
+"""
+
+
+@pytest.fixture(scope="module")
+def signed_set(pki, tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("parallelo")
+    act = folder / "atto.pdf"
+    act.write_bytes(finished(pages=2))
+    good = folder / "buono.pdf"
+    sign_pdf(act, good, pki.p12, PASSWORD)
+    raw = good.read_bytes()
+    tampered = bytearray(raw)
+    index = tampered.index(b"<pdf:Keywords>vaccinazioni") + len(b"<pdf:Keywords>")
+    tampered[index] = ord("V")
+    (folder / "alterato.pdf").write_bytes(bytes(tampered))
+    (folder / "troncato.pdf").write_bytes(raw[: raw.index(b"/ByteRange") + 200])
+    (folder / "rotto.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <</ByteRange [0 1 2 3]")
+    return [good, folder / "alterato.pdf", act, folder / "troncato.pdf", folder / "rotto.pdf"]
+
+
+def _run(mode: str, pki, files: list[Path]) -> dict:
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, mode, str(pki.ca), *map(str, files)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_parallel_verify_reports_exactly_what_the_plain_one_does(pki, signed_set):
+    result = _run("normal", pki, signed_set)
+    assert not result["pikepdf_in_parent"]  # the document was read in the child
+    assert result["parallel"] == result["plain"]
+    good, tampered, unsigned, truncated, broken = result["plain"]
+    assert good[-1] == "Esito: VALIDO" and "  Controllo PDF/A-2b: nessun problema trovato" in good
+    assert tampered[-1] == "Esito: NON VALIDO"
+    assert unsigned[-1].startswith("Esito: NON FIRMATO")
+    assert "  ERRORE: impossibile leggere le firme del PDF: struttura dei campi firma danneggiata" \
+        in truncated and truncated[-1] == "Esito: NON VALIDO"
+    assert any("il PDF è danneggiato o troncato" in line for line in broken)
+    assert broken[-1] == "Esito: NON VALIDO"
+
+
+def test_parallel_verify_when_the_child_dies_is_computed_here(pki, signed_set):
+    result = _run("child-dies", pki, signed_set[:2])
+    assert result["parallel"] == result["plain"]
+    assert result["plain"][0][-1] == "Esito: VALIDO" and result["plain"][1][-1] == "Esito: NON VALIDO"
+
+
+FORKED = """
+import os, sys
+from circolari import forked
+
+parent = os.getpid()
+assert forked.start(os.getpid)() != parent  # ran in a child
+assert forked.start(lambda: (lambda: 1))()() == 1  # unpicklable result: computed here
+try:
+    forked.start(int, "x")()
+except ValueError as exc:
+    assert "invalid literal" in str(exc)
+else:
+    raise AssertionError("the child's error was lost")
+import threading
+gate = threading.Event()
+worker = threading.Thread(target=gate.wait)
+worker.start()
+assert forked.start(os.getpid)() == parent  # never forks a process with other threads
+gate.set()
+worker.join()
+print("ok")
+"""
+
+
+def test_forked_gives_the_value_or_computes_it_here():
+    proc = subprocess.run([sys.executable, "-c", FORKED], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
