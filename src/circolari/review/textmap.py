@@ -7,7 +7,6 @@ the render's layout (the text the PDF writer drew on each page), aligned word by
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import assert_never
@@ -133,10 +132,11 @@ def act_words(text: str, document, layout) -> list[Word]:
 
 def _pages(words: list[str], layout) -> list[int | None]:
     """The page of each word, by aligning the text with the words the layout drew on each page."""
+    from circolari.review.align import matching_blocks
+
     drawn = [(w, page) for page, text in layout.drawn() for w in _WORD.findall(text)]
-    matcher = difflib.SequenceMatcher(None, words, [w for w, _ in drawn], autojunk=False)
     pages: list[int | None] = [None] * len(words)
-    for a, b, size in matcher.get_matching_blocks():
+    for a, b, size in matching_blocks(words, [w for w, _ in drawn]):
         for k in range(size):
             pages[a + k] = drawn[b + k][1]
     last = next((p for p in pages if p), 1)
