@@ -113,6 +113,43 @@ def test_preview_html_has_the_pdf_font_and_page_figures(project):
     assert "font-family: 'Titillium Web'" in css
 
 
+def test_preview_html_shows_each_pages_footer_number_where_that_page_ends(project):
+    import html as html_module
+
+    act = project / "examples" / f"{NOTA}.yaml"
+    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
+    folder = project / "out" / NOTA / "preview"
+    html = (folder / f"{NOTA}.html").read_text(encoding="utf-8")
+    pdf = pdf_text(folder / f"{NOTA}.pdf")
+    assert [f"pagina {n} di 3" in pdf[n - 1] for n in (1, 2, 3)] == [True] * 3  # what each footer prints
+    marks = list(re.finditer(r'<p class="fine-pagina" role="separator">([^<]*)</p>', html))
+    assert [m.group(1) for m in marks] == ["pagina 1 di 3", "pagina 2 di 3"]
+    assert re.search(r'pagina <span data-campo="page">3</span> di <span data-campo="pages">3</span>', html)
+
+    def words(fragment: str) -> str:
+        return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+    for number, mark in enumerate(marks, start=1):  # the text around each mark is where the PDF page ends
+        before, after = words(html[:mark.start()])[-40:], words(html[mark.end():])[:40]
+        assert before in pdf[number - 1] and before not in pdf[number], (number, before)
+        assert after in pdf[number] and after not in pdf[number - 1], (number, after)
+    assert run_cli("preview", project / "examples" / f"{DGR}.yaml", "--out", project / "out", cwd=project).exit_code == 0
+    dgr = (project / "out" / DGR / "preview" / f"{DGR}.html").read_text(encoding="utf-8")
+    assert "fine-pagina" not in dgr  # its footer prints no page number: nothing to show
+
+
+def test_preview_open_asks_the_browser_to_reuse_its_window_and_points_to_watch(project, monkeypatch):
+    calls = []
+    monkeypatch.setattr("webbrowser.open", lambda url, new=2, autoraise=True: calls.append((url, new)))
+    act = project / "examples" / f"{NOTA}.yaml"
+    for _ in range(2):
+        result = run_cli("preview", act, "--open", "--out", project / "out", cwd=project)
+        assert result.exit_code == 0 and "--watch" in result.output, result.output
+    index = (project / "out" / NOTA / "preview" / "index.html").resolve().as_uri()
+    assert calls == [(index, 0), (index, 0)]  # new=0: the same window, where the browser allows it
+    assert "--watch" in run_cli("preview", "--help").output
+
+
 def test_preview_redraws_only_the_pages_whose_content_changed(project):
     act = project / "examples" / f"{DGR}.yaml"
     folder = project / "out" / DGR / "preview"

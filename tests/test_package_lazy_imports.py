@@ -44,6 +44,7 @@ def test_render_loads_no_signature_network_or_series_machinery(tmp_path):
                        "assert not Delibera.__pydantic_complete__, 'a circolare built the DGR validator'")
     assert (tmp_path / NOTA.stem / "manifest.json").is_file()
     assert not roots(modules) & {"pyhanko", "aiohttp", "multiprocessing", "openpyxl"}
+    assert "markdown_it" not in roots(modules)  # its text is plain paragraphs (compose/markdown.py)
     assert not modules & NETWORK
     assert "importlib.metadata" not in modules  # pydantic's plugin search (cli/startup.py)
     assert "concurrent.futures.process" not in modules and "circolari.series.letters" not in modules

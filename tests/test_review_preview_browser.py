@@ -101,6 +101,12 @@ def test_preview_shows_every_page(project, browser):
     browser.get((folder / f"{act.stem}.html").as_uri())
     body = browser.find_element("tag name", "body").text
     assert "plasma iperimmune" in body and "pagina 3 di 3" in body  # the PDF's figures, not '#'
+    # each page's footer number where that page ends, the footer itself (the last page's) at the end
+    shown = browser.execute_script(  # top to bottom as the browser lays them out (the footer goes last)
+        "return Array.from(document.querySelectorAll('.fine-pagina, footer .numero-pagina'))"
+        ".map(e => [e.getBoundingClientRect().top, e.innerText]).sort((a, b) => a[0] - b[0]).map(x => x[1]);")
+    assert shown == ["pagina 1 di 3", "pagina 2 di 3", "pagina 3 di 3"]
+    assert browser.execute_script("return getComputedStyle(document.querySelector('.fine-pagina')).borderBottomStyle;") == "dashed"
     faces = browser.execute_async_script(  # the PDF's font, from the files beside the style sheet
         "const done = arguments[arguments.length - 1]; document.fonts.ready.then(() => done("
         "Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family + ' ' + f.weight)));")

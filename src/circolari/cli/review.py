@@ -20,7 +20,7 @@ def preview(
     out: OutOpt = None,
     templates: TemplatesOpt = None,
     recipients: RecipientsOpt = None,
-    open_: Annotated[bool, typer.Option("--open", help="apre l'anteprima nel browser")] = False,
+    open_: Annotated[bool, typer.Option("--open", help="apre l'anteprima nel browser (a ogni esecuzione, di solito in una nuova scheda; con --watch una volta sola: la pagina poi si aggiorna da sola)")] = False,
     watch: Annotated[bool, typer.Option("--watch", help="rigenera l'anteprima a ogni salvataggio; la pagina si aggiorna da sola (Ctrl-C per uscire)")] = False,
 ):
     """Anteprima: HTML e un'immagine per pagina del PDF in out/<atto>/preview/, con index.html."""
@@ -34,14 +34,11 @@ def preview(
         from circolari.output import inside
         from circolari.review.preview import watch as watch_act
 
-        def show(index: Path) -> None:  # once per session: then the page reloads itself
-            import webbrowser
+        from circolari.review.preview import open_in_browser
 
-            webbrowser.open(index.resolve().as_uri())
-
-        try:
+        try:  # the browser is opened once per session: then the page reloads itself
             watch_act(path, project, inside(project.out, act_name(path)) / "preview", report=typer.echo,
-                      on_ready=show if open_ else None)
+                      on_ready=open_in_browser if open_ else None)
         except KeyboardInterrupt:
             pass
         return
@@ -56,9 +53,10 @@ def preview(
     typer.echo(f"{path}: {rendered.pages} pagine -> {index}"
                + (" (aggiornata nella pagina già aperta da 'preview --watch')" if live else ""))
     if open_ and not live:
-        import webbrowser
+        from circolari.review.preview import OPEN_HINT, open_in_browser
 
-        webbrowser.open(index.resolve().as_uri())
+        open_in_browser(index)
+        typer.echo(OPEN_HINT)
 
 
 @command(app)

@@ -40,6 +40,7 @@ class Element:
     line: int
     children: list["Element | str"] = field(default_factory=list)
     raw: str = ""  # the start tag as written in the composed HTML
+    at: int = -1  # where the start tag begins in the composed HTML (characters from its start)
 
     @property
     def cls(self) -> str:
@@ -47,13 +48,19 @@ class Element:
 
 
 class _TreeBuilder(HTMLParser):
-    def __init__(self):
+    def __init__(self, html: str = ""):
         super().__init__(convert_charrefs=True)
         self.root = Element("#root", {}, 1)
         self.stack = [self.root]
+        self.lines = [0] + [m.end() for m in re.finditer("\n", html)]  # where each line starts
+
+    def at(self) -> int:
+        line, column = self.getpos()
+        return self.lines[line - 1] + column if line <= len(self.lines) else -1
 
     def handle_starttag(self, tag, attrs):
-        element = Element(tag, {k: v or "" for k, v in attrs}, self.getpos()[0], raw=self.get_starttag_text() or "")
+        element = Element(tag, {k: v or "" for k, v in attrs}, self.getpos()[0], raw=self.get_starttag_text() or "",
+                          at=self.at())
         self.stack[-1].children.append(element)
         if tag not in _VOID:
             self.stack.append(element)
@@ -78,7 +85,7 @@ class _TreeBuilder(HTMLParser):
 def parse_html(html: str, *, source: str = "template", locate=None) -> Document:
     """Parse the composed HTML of an act into a ``Document``. ``locate(start_tag, tag)`` gives the
     template file and line an element was written on (errors name it), or None: the composed line."""
-    builder = _TreeBuilder()
+    builder = _TreeBuilder(html)
     builder.feed(html)
     builder.close()
     return _Converter(source, locate).document(builder.root)
@@ -88,6 +95,7 @@ class _Converter:
     def __init__(self, source: str, locate=None):
         self.source = source
         self.locate = locate
+        self.at: dict[int, int] = {}  # id(block) -> where its element starts in the HTML
 
     def error(self, element: Element, message: str):
         found = self.locate(element.raw, element.tag) if self.locate else None
@@ -155,7 +163,9 @@ class _Converter:
             elif child.tag == "footer":
                 doc.footer = self.blocks(child, "piede")
             else:
-                doc.body += self.blocks_of(child, "corpo")
+                blocks = self.blocks_of(child, "corpo")
+                doc.body += blocks
+                doc.body_at += [self.at.get(id(block), -1) for block in blocks]
 
     def number(self, el: Element, attr: str, kind, default):
         value = el.attrs.get(attr)
@@ -184,6 +194,12 @@ class _Converter:
         return blocks
 
     def blocks_of(self, el: Element, style: str) -> list[Block]:
+        blocks = self._blocks_of(el, style)
+        for block in blocks:  # the innermost element a block came from (a container's blocks keep theirs)
+            self.at.setdefault(id(block), el.at)
+        return blocks
+
+    def _blocks_of(self, el: Element, style: str) -> list[Block]:
         tag = el.tag
         if tag == "p" or tag in ("h1", "h2", "h3", "h4"):
             name = el.cls or (style if tag == "p" else f"titolo-{tag[1]}")

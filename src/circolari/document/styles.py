@@ -124,7 +124,8 @@ def css() -> str:
 
     Paragraphs without a class take their container's ``data-p`` style, as in the writers;
     the footer goes to the end, and page figures (known only to the PDF) show as "#" unless the
-    page holds them (``preview`` fills them in from the PDF's layout).
+    page holds them (``preview`` fills them in from the PDF's layout and marks where each PDF
+    page ends with its footer's page number, ``.fine-pagina``).
     """
     rules = [f"body {{ font-family: 'Titillium Web', Arial, sans-serif; max-width: 21cm; margin: 1cm auto; "
              f"padding: 0 {MARGIN_LEFT:.0f}pt; background: #fff; display: flex; flex-direction: column; font-size: 11pt; }}",
@@ -134,7 +135,9 @@ def css() -> str:
              "ol[type=a] { list-style-type: lower-alpha; }",
              "table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999; padding: 2pt 4pt; "
              "font-size: 8.5pt; vertical-align: top; } th { background: #e6e6e6; }",
-             "hr.salto-pagina { border: 0; border-top: 1px dashed #aaa; margin: 24pt 0; }"]
+             "hr.salto-pagina { border: 0; border-top: 1px dashed #aaa; margin: 24pt 0; }",
+             ".fine-pagina { border-bottom: 1px dashed #aaa; margin: 12pt 0; padding-bottom: 2pt; "
+             "text-align: right; font-size: 8pt; color: #555; }"]
     for name, s in STYLES.items():
         selector = f":is(p, h1, h2, h3, h4).{name}, [data-p=\"{name}\"] p:not([class])"  # not <body class=...>
         rules.append(f"{selector} {{ font-size: {s.size}pt; "

@@ -120,6 +120,7 @@ class Document:
     header: list[Block] = field(default_factory=list)
     footer: list[Block] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    body_at: list[int] = field(default_factory=list)  # where each body block starts in the HTML (-1: unknown)
 
 
 def all_inlines(doc: Document) -> Iterator[list[Inline]]:

@@ -127,7 +127,8 @@ def write_page(rendered, folder: Path, *, refresh: int | None = None) -> Pending
     folder.mkdir(parents=True, exist_ok=True)
     name = rendered.name
     pdf = rendered.files[f"{name}.pdf"]
-    html = fill_page_figures(rendered.files[f"{name}.html"].decode("utf-8"), rendered.pages, rendered.layout.fields())
+    html = mark_page_ends(rendered.files[f"{name}.html"].decode("utf-8"), rendered.document, rendered.layout)
+    html = fill_page_figures(html, rendered.pages, rendered.layout.fields())
     write_atomic(folder / f"{name}.html", with_policy(html.encode("utf-8")))
     write_atomic(folder / "stile.css", font_faces(folder) + rendered.files["stile.css"])
     write_atomic(folder / f"{name}.pdf", pdf)  # the PDF shown, never a stale one
@@ -174,14 +175,41 @@ def _picture_size(pdf: bytes) -> tuple[int, int]:
     return round(width * SCALE), round(height * SCALE)
 
 
+def mark_page_ends(html: str, document, layout) -> str:
+    """The act's HTML with, before the first body block drawn on a later page of the PDF, the
+    page-number line of the footer of each page ending there («pagina 1 di 3»), as the PDF prints
+    it at the foot of that page; the footer itself closes the HTML once, as the last page's."""
+    from circolari.document.tree import Break, Field, Paragraph, Run
+
+    numbered = next((b for b in document.footer if isinstance(b, Paragraph)
+                     and any(isinstance(i, Field) and i.kind == "page" for i in b.inlines)), None)
+    if numbered is None:
+        return html
+
+    def line(page: int) -> str:
+        values = {"page": page, "pages": layout.pages, **layout.fields()}
+        text = "".join(i.text if isinstance(i, Run) else " " if isinstance(i, Break) else i.text(values[i.kind])
+                       for i in numbered.inlines)
+        return f'<p class="fine-pagina" role="separator">{escape(text)}</p>'
+
+    marks, ended = [], 1
+    for at, first in zip(document.body_at, layout.body_pages):
+        if at >= 0 and first is not None and first > ended:
+            marks.append((at, "".join(line(n) for n in range(ended, first))))
+            ended = first
+    for at, mark in sorted(marks, reverse=True):
+        html = html[:at] + mark + html[at:]
+    return html
+
+
 _FIELD = re.compile(r"<span\b([^<>]*)>\s*</span>")
 _ATTR = re.compile(r'\b(data-campo|data-unita)="([^"]*)"')
 
 
 def fill_page_figures(html: str, pages: int, fields: dict[str, int]) -> str:
     """The act's HTML with the PDF layout's figures in its empty ``data-campo`` spans: page
-    counts as the PDF prints them; the page number of the footer (shown once, at the end) is the
-    last page's."""
+    counts as the PDF prints them; the footer, shown once at the end, is the last page's (the
+    others' page numbers are where their page ends: :func:`mark_page_ends`)."""
     from circolari.document.tree import Field
 
     values = {"page": pages, "pages": pages, **fields}
@@ -292,6 +320,18 @@ def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, re
                                         debounce=200, step=50, rust_timeout=500, yield_on_timeout=False):
             if any(not Path(path).resolve().is_relative_to(out) for _, path in changes):
                 once()
+
+
+OPEN_HINT = ("ogni --open apre di nuovo la pagina nel browser (di solito in una nuova scheda): con --watch la "
+             "pagina resta una sola e si aggiorna a ogni salvataggio")
+
+
+def open_in_browser(index: Path) -> None:
+    """Show ``index`` in the browser, asking it to reuse its window (``new=0``; Chromium and
+    Firefox open a tab all the same: ``--watch`` keeps one page, which reloads itself)."""
+    import webbrowser
+
+    webbrowser.open(Path(index).resolve().as_uri(), new=0)
 
 
 def watched(folder: Path) -> bool:

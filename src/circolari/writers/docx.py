@@ -329,7 +329,8 @@ class _Writer:
             title.add_run(block.title)
             title.paragraph_format.keep_with_next = True
         table = _add_table(container, 1 + len(block.rows), len(block.columns))
-        table.style = self.document.styles["Table Grid"]
+        # by id: python-docx's style setter scans every style of the template for the default one
+        table_properties(table).style = self.document.styles["Table Grid"].style_id
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         total = sum(c.width for c in block.columns) or 1
         widths = [Pt(S.TEXT_WIDTH * c.width / total) for c in block.columns]

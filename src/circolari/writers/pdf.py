@@ -291,6 +291,7 @@ class Layout:
     annex_start: int | None = None
     signatures: dict[str, tuple[int, tuple[float, float, float, float]]] = field(default_factory=dict)
     structure: Tagger | None = None  # the structure elements and their marked content, if tagged
+    body_pages: list[int | None] = field(default_factory=list)  # first page of each body block (tagged only)
     # body frame: distance from the page's top on the first and later pages, from its bottom
     # (the DOCX takes its margins from these, so that both paginate alike)
     frame: tuple[float, float, float] = (S.MARGIN_TOP, S.MARGIN_TOP, S.MARGIN_BOTTOM)
@@ -451,6 +452,7 @@ class _Writer:
         self.in_furniture = False  # building page furniture: drawn as artifacts, no structure
         self.deferred: list[tuple[int, float, float, Paragraph, object]] = []
         self._sig_top: dict[str, tuple[int, float, float]] = {}
+        self.body_starts: list[int] = []  # the first structure element of each body block
 
     # -- tagging hooks (see pdf_tags) -------------------------------------
     @property
@@ -479,6 +481,8 @@ class _Writer:
     def flowables(self, blocks, level: int = 0) -> list:
         out = []
         for block in blocks:
+            if blocks is self.doc.body and self.tags is not None:
+                self.body_starts.append(len(self.tags.made))
             match block:
                 case Paragraph():
                     elem = self.tags.paragraph(block.style) if self.tagging else None
@@ -687,6 +691,8 @@ class _Writer:
             self.draw_deferred(canvas, number)
 
         template.build(self.flowables(self.doc.body), canvasmaker=deferred_pages_canvas(finish_page))
+        if self.tags is not None:
+            self.layout.body_pages = self.tags.first_pages(self.body_starts)
         return buffer.getvalue()
 
 

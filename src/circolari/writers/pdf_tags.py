@@ -55,11 +55,20 @@ class Tagger:
         self._mcids: dict[int, int] = {}
         self._level = 0
         self._sect: Elem | None = None
+        self.made: list[Elem] = []  # every element added, in document order
+
+    def first_pages(self, starts: list[int]) -> list[int | None]:
+        """The first page drawn on by the elements made from ``starts[i]`` up to the next start
+        (the blocks of the body, one after the other); None if none was drawn."""
+        bounds = [*starts, len(self.made)]
+        return [min((kid[0] for elem in self.made[bounds[i]:bounds[i + 1]] for kid in elem.kids
+                     if isinstance(kid, tuple)), default=None) for i in range(len(starts))]
 
     # -- building (at flowable creation, in document order) ---------------
     def add(self, role: str, attrs: dict | None = None, form: str | None = None) -> Elem:
         elem = Elem(role, attrs, form)
         self._parents[-1].kids.append(elem)
+        self.made.append(elem)
         return elem
 
     @contextmanager
