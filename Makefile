@@ -13,7 +13,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one worker per core, a test file per worker
+	$(BIN)/python -m pytest -q -n auto --dist worksteal  # one worker per core; an idle worker takes half of the busy one's tests
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
+
+# Hypothesis: no verdict from the clock (a loaded machine is slow, not wrong). Tests that set
+# suppress_health_check themselves list too_slow again (their list replaces this one).
+settings.register_profile("circolari", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("circolari")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -29,7 +29,9 @@ def test_wheel_in_a_fresh_venv_outside_the_checkout_runs_init_new_render_check_v
         shutil.copyfile(ROOT / name, source / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CIRCOLARI_", "PYTHON"))}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, source, cwd=tmp_path, env=env)
+    # With this interpreter's setuptools (a test dependency): an isolated build would download it.
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source,
+         cwd=tmp_path, env=env)
     wheel = next(wheels.glob("circolari-*.whl"))
     # A fresh venv; the dependencies (not circolari) come from this interpreter's site-packages,
     # added as a plain path so that its editable-install hook is not run.

@@ -16,7 +16,7 @@ from circolari.mail.imap import Mailbox, folder_name, parse_url
 from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from helpers.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
-from helpers.mail import make_act, make_receipt, pec_signers, signed_pdf, tls_files
+from helpers.mail import make_act, make_receipt, pec_signers, refused_port, signed_pdf, tls_files
 
 needs_dovecot = pytest.mark.skipif(
     dovecot_binary() is None,
@@ -194,31 +194,24 @@ def test_imap_failures_are_italian_and_apply_nothing(tmp_path, server):
                                             rows["asst-01"].address)], create=True)
     before = _state(act)
     ca = ["--imap-ca", tls_files()[0]]
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    refused_port = closed.getsockname()[1]
-    closed.close()
-    silent = socket.create_server(("127.0.0.1", 0))   # accepts, never answers
-    cases = [
-        ([server.url("Errori"), *ca], {"CIRCOLARI_IMAP_PASSWORD": "sbagliata"},
-         "accesso rifiutato dal server IMAP"),
-        ([server.url("Nessuna"), *ca], {}, "la cartella «Nessuna» non esiste"),
-        ([server.url("Errori")], {}, "il certificato TLS del server IMAP"),
-        ([server.url("Errori", port=refused_port), *ca], {}, "connessione rifiutata"),
-        ([server.url("Errori", port=silent.getsockname()[1]), *ca, "--imap-timeout", "1"],
-         {}, "non ha risposto entro 1 s"),
-        ([server.url("Errori").replace("imaps:", "imap:"), *ca], {}, "IMAP senza TLS"),
-        ([server.url("Errori").replace("welfare@", f"welfare:{PASSWORD}@"), *ca], {},
-         "la password non va scritta nell'indirizzo"),
-    ]
-    try:
+    with refused_port() as refused, socket.create_server(("127.0.0.1", 0)) as silent:  # silent: never answers
+        cases = [
+            ([server.url("Errori"), *ca], {"CIRCOLARI_IMAP_PASSWORD": "sbagliata"},
+             "accesso rifiutato dal server IMAP"),
+            ([server.url("Nessuna"), *ca], {}, "la cartella «Nessuna» non esiste"),
+            ([server.url("Errori")], {}, "il certificato TLS del server IMAP"),
+            ([server.url("Errori", port=refused), *ca], {}, "connessione rifiutata"),
+            ([server.url("Errori", port=silent.getsockname()[1]), *ca, "--imap-timeout", "1"],
+             {}, "non ha risposto entro 1 s"),
+            ([server.url("Errori").replace("imaps:", "imap:"), *ca], {}, "IMAP senza TLS"),
+            ([server.url("Errori").replace("welfare@", f"welfare:{PASSWORD}@"), *ca], {},
+             "la password non va scritta nell'indirizzo"),
+        ]
         for args, env, message in cases:
             res = _receipts([act, "--imap", *args], env)
             assert res.exit_code == 1, (args, res.output)
             assert message in res.output and "Traceback" not in res.output, res.output
             _unchanged(act, before)
-    finally:
-        silent.close()
     res = CliRunner().invoke(app, ["receipts", str(act), "--imap", server.url("Errori")])
     assert res.exit_code == 1 and "CIRCOLARI_IMAP_PASSWORD" in res.output
     res = _receipts([act, tmp_path, "--imap", server.url("Errori")])

@@ -113,6 +113,25 @@ def test_out_of_order_and_maildir(tmp_path, sent_act):
     assert st["areu"].state == "failed" and "Virus" in st["areu"].last_error
 
 
+def test_maildir_links_and_fifos_are_skipped_never_read(tmp_path, sent_act):
+    """As in a plain folder: a link in a Maildir could lead outside the folder given (here to a
+    valid receipt elsewhere) and a FIFO would hang the import."""
+    import os
+
+    from helpers.hang import no_hang
+
+    act, rows = sent_act
+    md = mailbox.Maildir(str(tmp_path / "Maildir"))
+    md.add(make_receipt("accettazione", rows["asst-01"].message_id, rows["asst-01"].address))
+    elsewhere = tmp_path / "altrove.eml"
+    elsewhere.write_bytes(make_receipt("accettazione", rows["asst-02"].message_id, rows["asst-02"].address))
+    (tmp_path / "Maildir" / "new" / "1700000000.link.host").symlink_to(elsewhere)
+    os.mkfifo(tmp_path / "Maildir" / "cur" / "1700000001.fifo.host:2,S")
+    with no_hang():
+        report = import_receipts(act, tmp_path / "Maildir", trust=TRUST)
+    assert report.applied == [("asst-01", "accettazione", "accepted")] and report.unmatched == []
+
+
 def test_receipt_resolves_uncertain_message(tmp_path):
     act = make_act(tmp_path, n=2)
     prepare(act, signed_pdf(tmp_path))

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import run_cli
 from helpers.hang import no_hang
-from helpers.mail import make_act, pdf_bytes
+from helpers.mail import make_act, pdf_bytes, signed_pdf
 
 NAME = "nota-plasma-iperimmune-2020"
 NOTA = f"examples/{NAME}.yaml"
@@ -117,6 +117,35 @@ def test_mail_receipts_trust_bundle_is_read_like_verify_trust(tmp_path, fifo, sp
                 "junk": "campo '--trust': il file non contiene certificati X.509 (PEM o DER) "
                         "(indicare un file PEM con i certificati dei gestori PEC)"}.get(special, "non è un file normale")
     assert f"{x}: errore: " in output and expected in output, output
+
+
+def test_files_named_on_the_command_line_never_replace_a_fifo_or_device(tmp_path, fifo):
+    """``mail status --csv /dev/stdout`` (or any device or FIFO) was replaced by a regular file: the
+    atomic write renamed its temporary file over the device node, as root too."""
+    import stat
+
+    from circolari.mail.prepare import prepare
+
+    act = make_act(tmp_path, n=2)
+    prepare(act, signed_pdf(tmp_path))
+    link = tmp_path / "uscita.csv"
+    link.symlink_to(fifo)
+    for target in (fifo, link):
+        with no_hang():
+            output = fails(tmp_path, "mail", "status", act, "--csv", target)
+        assert f"{target}: errore: non è un file normale (è un dispositivo, una coda FIFO o simile): non viene " \
+               "sostituito" in output, output
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
+
+
+@pytest.mark.parametrize("command", [["schema", "-o", "{x}"], ["diff", NOTA, NOTA, "--html", "{x}"]])
+def test_schema_and_diff_html_refuse_a_fifo_as_output(project, command):
+    """They wrote with ``Path.write_text``: a FIFO with no reader blocked them forever."""
+    fifo = project / "uscita"
+    os.mkfifo(fifo)
+    with no_hang():
+        output = fails(project, *[a.format(x=fifo) for a in command])
+    assert f"{fifo}: errore: non è un file normale (è un dispositivo, una coda FIFO o simile)" in output, output
 
 
 def test_act_folder_given_to_sign_is_not_taken_for_a_series(tmp_path, monkeypatch):

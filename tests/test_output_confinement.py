@@ -91,6 +91,66 @@ def test_table_file_outside_the_project_is_refused(project, tmp_path_factory, wh
     assert not (project / "out").exists()
 
 
+def _link_outside(project: Path, tmp_path_factory, link: str, content: str) -> Path:
+    """``link`` (relative to the project) made a symbolic link to a file outside the project."""
+    secret = tmp_path_factory.mktemp("segreto") / Path(link).name
+    secret.write_text(content, encoding="utf-8")
+    (project / link).unlink(missing_ok=True)
+    (project / link).symlink_to(secret)
+    return secret
+
+
+def test_template_linked_outside_the_templates_is_never_read(project, tmp_path_factory):
+    """A project's templates are untrusted: an include of a link to a file elsewhere would print it
+    in the act, show it in the review pack and copy it into the approvals."""
+    secret = _link_outside(project, tmp_path_factory, "templates/_segreto.html.j2", "SEGRETO-RISERVATO")
+    main = project / "templates" / "circolare.html.j2"
+    original = main.read_text(encoding="utf-8")
+    main.write_text(original.replace('{% include "_piede.html.j2" %}',
+                                     '{% include "_piede.html.j2" %}<p>{% include "_segreto.html.j2" %}</p>'),
+                    encoding="utf-8")
+    expected = "il template «_segreto.html.j2» è un collegamento a un file fuori dalla cartella"
+    output = fails(project, "render", NOTA, "--out", project / "out")
+    assert expected in output and f"({secret})" in output, output
+    assert not (project / "out").exists()
+    assert expected in fails(project, "check", "templates")
+    main.write_text(original, encoding="utf-8")  # linked, not included: the pack still shows every file
+    output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
+    assert "_segreto.html.j2: errore: il file è un collegamento a un file fuori dalla cartella" in output
+    assert not any("SEGRETO" in p.read_text(encoding="utf-8", errors="replace")
+                   for p in project.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def test_fifo_among_the_templates_is_reported_not_read(project):
+    from helpers.hang import no_hang
+
+    os.mkfifo(project / "templates" / "_coda.html.j2")
+    with no_hang():
+        output = fails(project, "check", "templates")
+    assert "_coda.html.j2: errore: non è un file normale (è un dispositivo, una coda FIFO o simile)" in output
+
+
+@pytest.mark.parametrize("link, args, words", [
+    ("templates/intestazioni/dg-welfare.yaml", ("render", NOTA), "il profilo di intestazione «dg-welfare»"),
+    ("recipients/agenzie.yaml", ("recipients", "check"), "il file del registro"),
+])
+def test_letterhead_and_registry_linked_outside_are_never_read(project, tmp_path_factory, link, args, words):
+    _link_outside(project, tmp_path_factory, link, (project / link).read_text(encoding="utf-8"))
+    output = fails(project, *args)
+    assert f"{link}: errore: {words} è un collegamento a un file fuori dalla cartella" in output, output
+
+
+def test_mail_message_template_linked_outside_is_never_read(project, tmp_path_factory):
+    from helpers.mail import make_act, signed_pdf
+
+    act = make_act(project, n=2)
+    _link_outside(project, tmp_path_factory, "templates/mail/messaggio.txt.j2", "SEGRETO {{ 1 }}")
+    output = fails(project, "mail", "prepare", act, "--signed", signed_pdf(project))
+    assert "è un collegamento a un file fuori dalla cartella" in output
+    assert not any("SEGRETO" in p.read_text(encoding="utf-8", errors="replace")
+                   for p in act.rglob("*.eml"))
+
+
 def test_render_failing_midway_leaves_the_old_act_folder(project, monkeypatch):
     """A write failing after some new files are written changes nothing in the act folder."""
     from circolari import output

@@ -22,11 +22,14 @@ TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn")), min
 LINE = TEXT.filter(lambda t: t.strip())
 
 
+SUPPRESSED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]  # too_slow: see conftest
+
+
 def plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESSED)
 @given(oggetto=LINE, saluti=LINE, firmatario=LINE)
 def test_any_plain_value_renders_literally(tmp_path_factory, oggetto, saluti, firmatario):
     folder = tmp_path_factory.mktemp("p")
@@ -46,7 +49,7 @@ def test_any_plain_value_renders_literally(tmp_path_factory, oggetto, saluti, fi
         assert plain(value) in text
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESSED)
 @given(body=st.lists(LINE, min_size=1, max_size=6).map(lambda xs: "\n\n".join(xs)))
 def test_any_markdown_body_renders_without_error(tmp_path_factory, body):
     folder = tmp_path_factory.mktemp("p")
@@ -98,14 +101,14 @@ def _assert_all_letters_printed(rendered, text: str) -> None:
     assert not missing, f"letters not printed: {dict(missing)}"
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=SUPPRESSED)
 @given(field=st.sampled_from(WORD_FIELDS), word=LONG_WORD)
 def test_a_word_longer_than_its_column_is_broken_not_lost(tmp_path_factory, field, word):
     rendered = _render_nota(tmp_path_factory.mktemp("p"), {field: word})
     _assert_all_letters_printed(rendered, word)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=SUPPRESSED)
 @given(words=st.lists(st.text(st.sampled_from(LETTERS), min_size=1, max_size=15), min_size=1, max_size=8),
        times=st.integers(min_value=50, max_value=1_500))
 def test_a_long_paragraph_renders_whole(tmp_path_factory, words, times):
@@ -122,7 +125,7 @@ HOSTILE_NAME = st.lists(NAME_PART, min_size=1, max_size=4).map("".join).filter(
     lambda n: len((n + ".yaml").encode("utf-8")) <= 255)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=SUPPRESSED)
 @given(name=HOSTILE_NAME)
 def test_a_hostile_act_file_name_is_rendered_or_refused_inside_out(tmp_path_factory, name):
     folder = tmp_path_factory.mktemp("p")

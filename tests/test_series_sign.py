@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import shutil
@@ -103,18 +102,17 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ass
     p12, _ = make_p12(tmp_path)
     command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "sign", str(series),
                "--p12", str(p12), "--jobs", "1"]
-    env = {**os.environ, "CIRCOLARI_P12_PASSWORD": PASSWORD}
+    # It stops itself once the 3rd letter is signed (output.checkpoint), and is killed there.
+    env = {**os.environ, "CIRCOLARI_P12_PASSWORD": PASSWORD, "CIRCOLARI_TEST_STOP": "signed#3"}
     process = subprocess.Popen(command, cwd=asst_series[0], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        while process.poll() is None and len(list(series.glob("*/*.firmato.pdf"))) < 3:
-            time.sleep(0.005)
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+                               stderr=subprocess.DEVNULL)
+    _, status = os.waitpid(process.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), "the signing ended before its 3rd letter"
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
     entries = letters(series)
     done = {e.ente: e.signed.stat().st_ino for e in entries if e.signed.exists()}
-    assert len(done) >= 3
+    assert len(done) == 3
     assert all(signed_over_current(e) for e in entries if e.ente in done), "a half-written signed letter"
     result = run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=asst_series[0])
     assert result.exit_code == 0, result.output

@@ -142,8 +142,28 @@ def _swap(folder: Path, fresh: Path) -> None:
     os.rename(aside, fresh)
 
 
+_STALE = r"\.(new|old)-[a-z0-9_]{8}\.tmp"      # after ".<folder name>": a swap's temporary folder
+
+
 def _stale_pattern(folder: Path) -> re.Pattern:
-    return re.compile(rf"\.{re.escape(folder.name)}\.(new|old)-[a-z0-9_]{{8}}\.tmp")
+    return re.compile(rf"\.{re.escape(folder.name)}{_STALE}")
+
+
+def remove_leftovers(parent: Path, kept: set[str]) -> None:
+    """Remove the temporary folders that renders killed during their swap left beside the folders
+    of ``parent`` named in ``kept`` (series letters already made, so not rendered again): one scan
+    of ``parent``, each removed under its folder's lock."""
+    stale = re.compile(rf"\.(?P<name>.+){_STALE}")
+    try:
+        for entry in list(parent.iterdir()) if parent.is_dir() else []:
+            match = stale.fullmatch(entry.name)
+            if match and match["name"] in kept:
+                with locked(parent / match["name"]):
+                    _remove_tree(entry)
+    except OSError as exc:
+        from circolari.os_errors import os_failure
+
+        raise os_failure(exc, parent) from None
 
 
 def _restore_interrupted(folder: Path) -> None:

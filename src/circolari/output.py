@@ -17,15 +17,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_STOPPED: set[str] = set()
+_PASSED: dict[str, int] = {}
 
 
 def checkpoint(name: str) -> None:
-    """Fault-injection hook for the kill -9 tests: with ``CIRCOLARI_TEST_STOP=<name>`` the process
-    stops itself (SIGSTOP) the first time it gets here; the test then kills it or lets it go on."""
-    if os.environ.get("CIRCOLARI_TEST_STOP") == name and name not in _STOPPED:
-        _STOPPED.add(name)
-        os.kill(os.getpid(), signal.SIGSTOP)
+    """Fault-injection hook for the kill -9 tests: with ``CIRCOLARI_TEST_STOP=<name>`` (or
+    ``<name>#<n>``) the process stops itself (SIGSTOP) the first (n-th) time it gets here; the
+    test then kills it or lets it go on."""
+    point, _, nth = os.environ.get("CIRCOLARI_TEST_STOP", "").partition("#")
+    if point == name:
+        _PASSED[name] = _PASSED.get(name, 0) + 1
+        if _PASSED[name] == int(nth or 1):
+            os.kill(os.getpid(), signal.SIGSTOP)
 
 
 def _umask() -> int:
@@ -66,6 +69,9 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:
     """Replace ``path`` with ``data``: readers see the old file or the new one, never a part.
     ``fsync`` flushes to disk first (for what cannot be made again, such as journals and receipts)."""
     path = Path(path)
+    if path.exists() and not path.is_dir() and not path.is_file():  # the rename would replace it
+        raise fail("non è un file normale (è un dispositivo, una coda FIFO o simile): non viene sostituito",
+                   file=path, hint="indicare il percorso di un file")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_file(path, data, fsync=fsync)
     try:

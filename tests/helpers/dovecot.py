@@ -17,7 +17,6 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from helpers.mail import tls_files
@@ -29,12 +28,6 @@ def dovecot_binary() -> str | None:
     return shutil.which("dovecot") or next(
         (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.access(p, os.X_OK)),
         None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 CONFIG = """\
@@ -98,7 +91,6 @@ class Dovecot:
         shutil.copy(cert, self.dir / "cert.pem")
         shutil.copy(key, self.dir / "key.pem")
         (self.dir / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
-        self.port = _free_port()
         (self.dir / "dovecot.conf").write_text(CONFIG.format(
             d=self.dir, user=self.account.pw_name, group=self.group, port=self.port),
             encoding="utf-8")
@@ -107,27 +99,28 @@ class Dovecot:
                 os.chown(path, self.account.pw_uid, self.account.pw_gid)
 
     def __enter__(self) -> "Dovecot":
-        for _ in range(3):                       # the free port may be taken meanwhile
-            self._write()
-            extra = (dict(user=self.account.pw_uid, group=self.account.pw_gid, extra_groups=[])
-                     if self.as_root else {})
+        # The listening socket is made here, on a port the OS picks, and handed to dovecot
+        # as systemd does (LISTEN_FDS): no port is freed and taken again, nothing to race.
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.port = listener.getsockname()[1]
+        self._write()
+        extra = (dict(user=self.account.pw_uid, group=self.account.pw_gid, extra_groups=[])
+                 if self.as_root else {})
+        fd = listener.fileno()
+        to_fd3 = "" if fd == 3 else f" 3<&{fd} {fd}<&-"
+        try:   # bash, not sh: dash takes one-digit descriptors only
             self.proc = subprocess.Popen(
-                [dovecot_binary(), "-F", "-c", str(self.dir / "dovecot.conf")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **extra)
-            if self._ready():
-                return self
+                ["bash", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -F -c "$1"{to_fd3}',
+                 dovecot_binary(), str(self.dir / "dovecot.conf")],
+                pass_fds=(fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **extra)
+        finally:
+            listener.close()         # dovecot holds it now: if dovecot dies, connections fail
+        try:
+            self.client().logout()   # its greeting and a login: dovecot serves
+        except Exception as exc:
             self._stop()
-        raise RuntimeError(f"dovecot did not start: {self.log()}")
-
-    def _ready(self) -> bool:
-        end = time.monotonic() + 30
-        while time.monotonic() < end and self.proc.poll() is None:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return True
-            except OSError:
-                time.sleep(0.05)
-        return False
+            raise RuntimeError(f"dovecot did not start ({exc}): {self.log()}") from None
+        return self
 
     def _stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

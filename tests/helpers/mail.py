@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
 import logging
 import os
+import queue
 import re
 import signal
 import ssl
@@ -178,7 +180,8 @@ class Handler:
         #                                             the message is stored, no reply follows
         self.mail_count = 0
         self.gate: threading.Event | None = None    # set: stored messages wait for it
-        self.kill: tuple[int, str, int] | None = None  # (nth, "rcpt"|"data", pid)
+        self.kill: tuple[int, str] | None = None     # (nth, "rcpt"|"data"): SIGKILL the client
+        self.victim: "queue.Queue[int]" = queue.Queue(maxsize=1)  # the client's pid, put once
         self.rcpt_count = 0
         self.auth_ok = 0
 
@@ -203,11 +206,19 @@ class Handler:
                 await asyncio.sleep(0.01)
         self.rcpt_count += 1
         if self.kill and self.kill[1] == "rcpt" and self.rcpt_count == self.kill[0]:
-            os.kill(self.kill[2], signal.SIGKILL)
-            self.kill = None
-            await asyncio.sleep(0.2)
+            await self._kill_client()        # dead before it can read this RCPT's reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def _kill_client(self) -> None:
+        """SIGKILL the client (its pid from ``victim``, which the test may put after
+        configuring ``kill``) and wait until it is gone, so that no reply reaches it."""
+        self.kill = None
+        pid = await asyncio.get_running_loop().run_in_executor(None, self.victim.get, True, 120)
+        born = _proc_stat(pid)[19]
+        os.kill(pid, signal.SIGKILL)
+        while (stat := _proc_stat(pid)) and stat[19] == born and stat[0] not in (b"Z", b"X"):
+            await asyncio.sleep(0.01)        # dying; then a zombie until the test reaps it
 
     async def handle_DATA(self, server, session, envelope):
         rcpt = list(envelope.rcpt_tos)
@@ -219,16 +230,22 @@ class Handler:
             n = len(self.messages)
         if self.kill and self.kill[1] == "data" and n == self.kill[0]:
             # The server has the message; the client dies before reading the 250.
-            await asyncio.sleep(0.2)
-            os.kill(self.kill[2], signal.SIGKILL)
-            self.kill = None
-            await asyncio.sleep(0.2)
+            await self._kill_client()
         while self.gate is not None and not self.gate.is_set():
             await asyncio.sleep(0.01)
         fault = self.after_data.pop(rcpt[0], None) if rcpt else None
         if fault:
             await _no_reply(server, fault)
         return "250 2.0.0 Ok: queued"
+
+
+def _proc_stat(pid: int) -> list[bytes]:
+    """Fields of /proc/PID/stat after the command name (state first, start time at 19)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()
+    except FileNotFoundError:
+        return []
 
 
 async def _no_reply(server, how: str) -> None:
@@ -297,7 +314,7 @@ class SmtpServer:
     def port(self) -> int:
         return self.controller.port
 
-    def settings(self, timeout: float = 5.0):
+    def settings(self, timeout: float = 60.0):   # the product's default
         from circolari.mail.smtp import SmtpSettings
 
         return SmtpSettings(host="127.0.0.1", port=self.port, security=self.security,
@@ -311,6 +328,17 @@ class SmtpServer:
                    CIRCOLARI_SMTP_USER=USER, CIRCOLARI_SMTP_PASSWORD=PASSWORD,
                    CIRCOLARI_SMTP_CAFILE=tls_files()[0], CIRCOLARI_SMTP_BACKOFF="0.05")
         return env
+
+
+@contextlib.contextmanager
+def refused_port():
+    """A loopback port that refuses connections: bound by the OS and held, never listening, so
+    that no other process can take it meanwhile (a freed port could be reused at once)."""
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 # -- PEC receipts ------------------------------------------------------------------------
@@ -480,7 +508,7 @@ def make_receipt(tipo: str, msgid: str, address: str, *, errore: str = "nessuno"
     return raw.replace(b"\r\n", b"\n") if lf else raw
 
 
-def wait_until(pred, timeout: float = 10.0) -> bool:
+def wait_until(pred, timeout: float = 60.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if pred():

@@ -56,8 +56,9 @@ def schema(output: Annotated[Optional[Path], typer.Option("--output", "-o", help
 
     text = json.dumps(act_schema(), ensure_ascii=False, indent=2) + "\n"
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        from circolari.output import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))  # whole or nothing; never into a FIFO or device
         typer.echo(f"Schema scritto in {output}")
     else:
         typer.echo(text, nl=False)

@@ -95,8 +95,9 @@ def diff(
     summary = fatti_summary(old, new)
     result = compare(rendered_words(before), rendered_words(after))
     if html:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(html_page(result, old_label, new_label, summary), encoding="utf-8")
+        from circolari.output import write_atomic
+
+        write_atomic(html, html_page(result, old_label, new_label, summary).encode("utf-8"))
     for line in summary:
         typer.echo(f"cifra cambiata: {line}")
     if result.equal:

@@ -42,16 +42,35 @@ def _bytecode_cache(filters: dict):
     return FileSystemBytecodeCache(str(base))
 
 
+def confined_loader(folder: Path):
+    """A FileSystemLoader of ``folder`` that reads only regular files resolving inside it (links
+    followed): a template linked to a file elsewhere is an Italian error, a FIFO is never read."""
+    from jinja2 import FileSystemLoader
+    from jinja2.loaders import split_template_path
+
+    from circolari.input.files import confined, regular_file
+
+    class ConfinedLoader(FileSystemLoader):
+        def get_source(self, environment, template):
+            path = Path(folder, *split_template_path(template))
+            if path.exists() or path.is_symlink():  # else FileSystemLoader says TemplateNotFound
+                confined(path, folder, f"il template «{template}»")
+                regular_file(path, f"template «{template}»", hint="al suo posto serve un file di testo")
+            return super().get_source(environment, template)
+
+    return ConfinedLoader(str(folder))
+
+
 @lru_cache(maxsize=8)
 def environment(templates: Path):
     """The sandboxed Jinja environment for one templates folder (cached per folder)."""
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
 
     from circolari.compose.sandbox import Sandbox
 
     filters = {"md": _md_filter(), "data_lunga": data_lunga, "data_breve": data_breve}
     env = Sandbox(
-        loader=FileSystemLoader(str(templates)),
+        loader=confined_loader(templates),
         bytecode_cache=_bytecode_cache(filters),
         undefined=StrictUndefined,
         autoescape=True,

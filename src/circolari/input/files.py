@@ -24,6 +24,16 @@ def regular_file(path: Path, what: str = "file", hint: str = "controllare il per
     raise fail(f"{what} non trovato", file=path, hint=hint)
 
 
+def confined(path: Path, root: Path, what: str = "il file") -> Path:
+    """``path`` if it resolves (links followed) inside ``root``; else an Italian error: a link in a
+    project's templates or registry must not make the program read, print or copy a file elsewhere."""
+    path, resolved = Path(path), Path(path).resolve()
+    if not resolved.is_relative_to(Path(root).resolve()):
+        raise fail(f"{what} è un collegamento a un file fuori dalla cartella {root} ({resolved})", file=path,
+                   hint="copiare il file nella cartella al posto del collegamento")
+    return path
+
+
 def read_bytes(path: Path) -> bytes:
     """Read a regular file or fail with a clear message."""
     regular_file(path)

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from circolari.errors import fail
+from circolari.input.files import confined
 from circolari.input.load import load_yaml
 from circolari.model.profile import Profilo
 from circolari.input.validation import validate
@@ -21,6 +22,7 @@ def load_profile(templates: Path, ident: str, *, act: Path | None = None, line: 
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise fail(f"profilo di intestazione «{ident}» non trovato ({path})", file=act, line=line,
                    field="intestazione", hint=f"profili disponibili: {', '.join(known) or 'nessuno'}")
+    confined(path, templates, f"il profilo di intestazione «{ident}»")
     stat = path.stat()
     return _parsed(path.resolve(), stat.st_mtime_ns, stat.st_size, stat.st_ino)
 

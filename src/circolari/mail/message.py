@@ -20,7 +20,7 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 from pathlib import Path
 
-from circolari.errors import fail
+from circolari.errors import CircolariError, fail
 from circolari.input.files import regular_file
 from circolari.kinds import label as kind_label
 from circolari.mail.headers import address_value, set_address, set_text, text_value
@@ -89,11 +89,12 @@ class Attachment:
 
 
 def _load_template(directory: Path):
-    from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError
+    from jinja2 import StrictUndefined, TemplateNotFound, TemplateSyntaxError
 
+    from circolari.compose.jinja import confined_loader
     from circolari.compose.sandbox import Sandbox
 
-    env = Sandbox(loader=FileSystemLoader(str(directory)), undefined=StrictUndefined,
+    env = Sandbox(loader=confined_loader(Path(directory).resolve()), undefined=StrictUndefined,
                   autoescape=False, keep_trailing_newline=True)
     try:
         return env.get_template(TEMPLATE_NAME)
@@ -112,6 +113,8 @@ def _render_body(template, context: dict) -> str:
 
     try:
         return bounded_render(template, context)
+    except CircolariError:  # already Italian and located (an included template linked outside)
+        raise
     except Exception as exc:  # any runtime error or limit of the clerk-editable template
         message = str(exc) if isinstance(exc, TemplateLimit) else runtime_message(exc)
         raise fail(message, file=Path(template.filename or TEMPLATE_NAME),

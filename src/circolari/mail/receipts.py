@@ -149,11 +149,23 @@ def _read_file(path: Path, name: str):
         yield name, path.read_bytes()
 
 
+def _plain(entry: Path) -> bool:
+    """Read only visible regular files: links could lead outside the folder given, a FIFO would hang."""
+    return not entry.name.startswith(".") and not entry.is_symlink() and entry.is_file()
+
+
+def _read_maildir(root: Path, folder: Path):
+    """A Maildir's messages (new/ and cur/) by key, as ``mailbox.Maildir`` names them."""
+    found = {entry.name.split(":")[0]: entry for sub in ("new", "cur")
+             for entry in (folder / sub).iterdir() if _plain(entry)}
+    prefix = folder.relative_to(root.parent).as_posix()
+    for key in sorted(found):
+        yield f"{prefix}/{key}", found[key].read_bytes()
+
+
 def _read_dir(root: Path, folder: Path):
     if all((folder / sub).is_dir() for sub in ("cur", "new", "tmp")):
-        box = mailbox.Maildir(str(folder), factory=None, create=False)
-        for key in sorted(box.keys()):
-            yield f"{folder.relative_to(root.parent).as_posix()}/{key}", box.get_bytes(key)
+        yield from _read_maildir(root, folder)
         return
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.is_symlink():

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, did_you_mean, fail
+from circolari.input.files import confined
 from circolari.input.load import YamlDoc, load_yaml
 from circolari.model.registry import Ente, Gruppo
 from circolari.model.pec import pec_problem
@@ -49,7 +50,7 @@ class Registry:
         entries: list[Located] = []
         for path in sorted(folder.glob("*.yaml")):
             try:
-                doc = load_yaml(path)
+                doc = load_yaml(confined(path, folder, "il file del registro"))
             except CircolariError as exc:
                 problems += exc.problems
                 continue

@@ -91,13 +91,17 @@ def rendered_text(rendered) -> str:
 
 
 def folder_files(folder: Path) -> dict[str, bytes]:
-    """Every regular file under ``folder`` (hidden files and caches aside), by posix relative path."""
+    """Every regular file under ``folder`` (hidden files and caches aside), by posix relative path; a
+    link to a file outside ``folder`` is an error (its content would be shown in the pack and copied
+    into the approvals)."""
+    from circolari.input.files import confined
+
     folder = Path(folder)
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
-            files[relative.as_posix()] = path.read_bytes()
+            files[relative.as_posix()] = confined(path, folder).read_bytes()
     return files
 
 

@@ -6,7 +6,6 @@ are those of ``<act>.txt``.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from dataclasses import dataclass
@@ -64,9 +63,10 @@ def text_words(text: str) -> list[Word]:
 
 
 def compare(old: list[Word], new: list[Word]) -> TextDiff:
-    matcher = difflib.SequenceMatcher(None, [w.text for w in old], [w.text for w in new], autojunk=False)
+    from circolari.review.align import opcodes
+
     changes = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes([w.text for w in old], [w.text for w in new]):
         if tag == "equal":
             continue
         before = [w.text for w in new[max(0, j1 - CONTEXT):j1]]

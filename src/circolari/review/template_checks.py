@@ -15,7 +15,8 @@ from __future__ import annotations
 import typing
 from pathlib import Path
 
-from circolari.errors import Problem, did_you_mean
+from circolari.errors import CircolariError, Problem, did_you_mean
+from circolari.input.files import confined, read_text
 
 def contexts() -> dict[str, tuple[str, dict]]:
     """Kind of act -> (its main template, the checker type of each variable of its context),
@@ -104,12 +105,14 @@ class TemplateChecker:
         path = self.folder / name
         tree = None
         try:
-            source = path.read_text(encoding="utf-8")
+            # inside the folder (links followed), a regular file (a FIFO would hang), UTF-8
+            source = read_text(confined(path, self.folder, f"il template «{name}»"))
             tree = self.env.parse(source, name, str(path))
         except TemplateSyntaxError as exc:
             self.report(f"errore di sintassi nel template: {exc.message}", exc.lineno, name=name)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.report(f"template illeggibile: {exc}", None, name=name)
+        except CircolariError as exc:
+            for problem in exc.problems:
+                self.report(problem.message, problem.line, file=problem.file, hint=problem.hint)
         self._trees[name] = tree
         if tree is not None:
             self._static_checks(name, tree)

@@ -7,7 +7,6 @@ the PDF's own text, aligned word by word (page furniture repeats on every page).
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import assert_never
@@ -150,10 +149,11 @@ def act_words(text: str, document, pdf: bytes | None) -> list[Word]:
 
 def _pages(words: list[str], pdf: bytes) -> list[int | None]:
     """The page of each word, by aligning the text with the PDF's words."""
+    from circolari.review.align import matching_blocks
+
     pdf_words = pdf_page_words(pdf)
-    matcher = difflib.SequenceMatcher(None, words, [w for w, _ in pdf_words], autojunk=False)
     pages: list[int | None] = [None] * len(words)
-    for a, b, size in matcher.get_matching_blocks():
+    for a, b, size in matching_blocks(words, [w for w, _ in pdf_words]):
         for k in range(size):
             pages[a + k] = pdf_words[b + k][1]
     last = next((p for p in pages if p), 1)

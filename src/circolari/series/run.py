@@ -114,6 +114,7 @@ def _make(task) -> Outcome:
 def render_series(path: Path, project, *, jobs: int | None = None, force: bool = False,
                   progress=None) -> SeriesResult:
     """Render every letter of the series at ``path`` into ``out/<serie>/<ente>/``; see the module's doc."""
+    from circolari.folder_swap import remove_leftovers
     from circolari.series.progress import Progress
 
     path = Path(path)
@@ -132,6 +133,7 @@ def render_series(path: Path, project, *, jobs: int | None = None, force: bool =
                                              manifest=done)
         else:
             tasks.append((letter, name, str(where), key, table))
+    remove_leftovers(folder, {o.ente for o in outcomes.values()})  # of a run killed after their swap
     bar = (progress or Progress)(len(tasks), f"Lettere di {path.stem}")
     try:
         for outcome in parallel_map(_make, tasks, jobs, _start_worker, (path, project, force)):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem
+from circolari.output import checkpoint
 from circolari.signature.verdict import NON_FIRMATO
 from circolari.series.manifest import Entry, letters
 from circolari.series.parallel import parallel_map
@@ -58,6 +59,7 @@ def _sign(entry: Entry) -> Signed:
         return Signed(entry, "errore", exc.problems)
     except OSError as exc:
         return Signed(entry, "errore", [Problem(f"scrittura non riuscita: {exc.strerror}", file=entry.signed)])
+    checkpoint("signed")
     return Signed(entry, "firmata")
 
 
