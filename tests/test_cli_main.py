@@ -59,6 +59,16 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_new_never_writes_through_a_dangling_link(project, tmp_path_factory):
+    """A dangling link named as the new act made ``new`` create the file where the link pointed."""
+    elsewhere = tmp_path_factory.mktemp("altrove") / "creato.yaml"
+    act = project / "examples" / "nuova.yaml"
+    act.symlink_to(elsewhere)
+    result = run_cli("new", "circolare", act, cwd=project)
+    assert result.exit_code == 1 and "il file esiste già (o è un collegamento): non viene sovrascritto" in result.output
+    assert not elsewhere.exists() and act.is_symlink()
+
+
 def test_new_delibera_skeleton_renders_as_it_is(project):
     act = project / "atti" / "dgr-nuova.yaml"
     assert run_cli("new", "delibera", act, cwd=project).exit_code == 0

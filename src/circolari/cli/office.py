@@ -38,13 +38,18 @@ def new(
 
     project = Project.locate(path.parent, templates=templates)
     skeleton = project.templates / "nuovo" / f"{kind.value}.yaml"
-    if path.exists():
-        raise CircolariError(Problem("il file esiste già: non viene sovrascritto", file=path,
-                                     hint="scegliere un altro nome"))
+    exists = Problem("il file esiste già (o è un collegamento): non viene sovrascritto", file=path,
+                     hint="scegliere un altro nome")
+    if path.exists() or path.is_symlink():
+        raise CircolariError(exists)
     if not skeleton.is_file():
         raise CircolariError(Problem("schema di partenza non trovato", file=skeleton))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(skeleton.read_bytes())
+    try:
+        with open(path, "xb") as handle:  # O_EXCL: never over a file, never through a (dangling) link
+            handle.write(skeleton.read_bytes())
+    except FileExistsError:
+        raise CircolariError(exists) from None
     typer.echo(f"Creato {path}: completarlo e poi eseguire 'circolari render {path}'.")
 
 
