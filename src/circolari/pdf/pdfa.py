@@ -21,6 +21,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from circolari.pdf import walk as pdfwalk
+from circolari.pdf.damage import qpdf_reason
 from circolari.errors import fail
 from circolari.pdf.subsets import retag_subsets
 from circolari.pdf.xmp import build_xmp, clean_text, pdf_date
@@ -78,7 +79,7 @@ def finish_pdf(
     try:
         doc = pikepdf.open(BytesIO(pdf))
     except pikepdf.PdfError as exc:
-        raise fail(f"il PDF da completare non è leggibile: {exc}",
+        raise fail(f"il PDF da completare non è leggibile: {qpdf_reason(exc)}",
                    hint="rigenerare il PDF") from None
     with doc:
         if doc.is_encrypted:

@@ -17,6 +17,7 @@ import pikepdf
 from pikepdf import Name
 
 from circolari.pdf import walk as pdfwalk
+from circolari.pdf.damage import qpdf_reason
 from circolari.pdf.pdfa import FORBIDDEN_ACTIONS, HIDDEN, INVISIBLE, NOVIEW, PRINT, TOGGLE_NOVIEW
 from circolari.pdf.pdfa_result import Failure, PdfaClaim
 from circolari.pdf.xmp import parse_pdf_date, parse_xmp_date, read_xmp
@@ -50,7 +51,7 @@ def check_pdfa(source: bytes | Path | pikepdf.Pdf) -> list[Failure]:
     except pikepdf.PasswordError:
         failures.append(Failure("6.1.3", "il file è cifrato (protetto da password)"))
     except pikepdf.PdfError as exc:
-        failures.append(Failure("6.1", f"il file non è un PDF leggibile: {exc}"))
+        failures.append(Failure("6.1", f"il file non è un PDF leggibile: {qpdf_reason(exc)}"))
     return failures
 
 

@@ -13,6 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 from circolari import forked
+from circolari.pdf.damage import qpdf_reason
 from circolari.pdf.pdfa_result import Failure, PdfaClaim
 from circolari.signature.report import SignatureInfo, VerifyReport, fill_cert
 from circolari.signature.verdict import Trust, judge_certificate
@@ -91,7 +92,7 @@ def read_document(raw: bytes) -> Document:
     except pikepdf.PasswordError:
         document.problem = "il PDF è protetto da password"
     except pikepdf.PdfError as exc:
-        document.problem = f"il PDF è danneggiato o troncato: {exc}"
+        document.problem = f"il PDF è danneggiato o troncato: {qpdf_reason(exc)}"
     return document
 
 
