@@ -292,6 +292,30 @@ def test_trust_bundle(tmp_path, sent_act):
     assert detail["attendibile"] is True and "posta-certificata@pec.test" in detail["firmatario"]
 
 
+def test_receipt_signed_with_a_now_expired_certificate_is_never_consegnato(tmp_path, sent_act):
+    """The signing time in a receipt is the signer's own claim: a certificate valid only in
+    2020, with a signature that says 2020, is judged now (as openssl smime -verify does), so
+    the receipt is refused as signed by an expired certificate and the state does not change."""
+    import datetime as dt
+
+    act, rows = sent_act
+    r = rows["asst-01"]
+    back_then = dt.datetime(2020, 5, 20, 8, 15, 32, tzinfo=dt.timezone.utc)
+    for form in ("signed", "opaque"):
+        old = make_receipt("avvenuta-consegna", r.message_id, r.address, signer="gestore-scaduto",
+                           signed_at=back_then, form=form)
+        report = _import(act, tmp_path, {f"scaduta-{form}.eml": old}, trust=TRUST)
+        assert report.applied == []
+        assert "firmatario non attendibile" in report.unmatched[0][1]
+        assert "il certificato del gestore è scaduto" in report.unmatched[0][1]
+    with Journal.open_existing(act / "mail") as j:
+        assert j.row("asst-01").state == "sent" and j.row("asst-01").delivered_at is None
+    # the same claim of 2020 with a certificate valid today is applied: only validity is judged
+    good = make_receipt("avvenuta-consegna", r.message_id, r.address, signed_at=back_then)
+    report = _import(act, tmp_path, {"buona.eml": good}, trust=TRUST)
+    assert report.applied == [("asst-01", "avvenuta-consegna", "delivered")]
+
+
 def test_receipt_without_trust_bundle_is_never_consegnato(tmp_path, sent_act):
     """Without --trust anyone's self-signed certificate would do: a receipt that matches in
     every other way changes no state ("consegnato" only on a receipt proven to be one), is kept

@@ -349,7 +349,8 @@ SUBJECTS = {"accettazione": "ACCETTAZIONE", "avvenuta-consegna": "CONSEGNA",
 OGGETTO = "Prot. G1.2020.0012345 - Plasma iperimmune: indicazioni operative"
 
 
-def _certificate(name: str, key, issuer_name: str, issuer_key, ca: bool):
+def _certificate(name: str, key, issuer_name: str, issuer_key, ca: bool,
+                 valid: tuple[int, int] = (2019, 2040)):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import NameOID
@@ -361,8 +362,8 @@ def _certificate(name: str, key, issuer_name: str, issuer_key, ca: bool):
 
     b = (x509.CertificateBuilder().subject_name(n(name)).issuer_name(n(issuer_name))
          .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc))
-         .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc))
+         .not_valid_before(dt.datetime(valid[0], 1, 1, tzinfo=dt.timezone.utc))
+         .not_valid_after(dt.datetime(valid[1], 1, 1, tzinfo=dt.timezone.utc))
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
          .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca,
                                       key_encipherment=False, data_encipherment=False,
@@ -373,13 +374,14 @@ def _certificate(name: str, key, issuer_name: str, issuer_key, ca: bool):
 
 @functools.lru_cache(maxsize=None)
 def pec_signers() -> dict:
-    """A test CA with a provider certificate ("gestore"), and a self-signed stranger."""
+    """A test CA with a provider certificate ("gestore"; "gestore-scaduto": valid in 2020 only),
+    and a self-signed stranger."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    ca_key, key, rogue_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    ca_key, key, rogue_key, old_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(4))
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = _certificate("CA PEC di prova", ca_key, "CA PEC di prova", ca_key, True)
     gestore = _certificate("posta-certificata@pec.test", key, "CA PEC di prova", ca_key, False)
@@ -387,9 +389,12 @@ def pec_signers() -> dict:
                                ca_key, False)
     rogue = _certificate("posta-certificata@pec.test", rogue_key, "posta-certificata@pec.test",
                          rogue_key, False)
+    expired = _certificate("posta-certificata@pec.test", old_key, "CA PEC di prova", ca_key, False,
+                           valid=(2020, 2021))
     d = Path(tempfile.mkdtemp(prefix="circolari-pec-ca-"))
     (d / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     return {"gestore": (gestore, key, [ca]), "gestore-rsa": (gestore_rsa, rsa_key, [ca]),
+            "gestore-scaduto": (expired, old_key, [ca]),
             "estraneo": (rogue, rogue_key, []), "ca_pem": d / "ca.pem"}
 
 
@@ -425,13 +430,14 @@ def make_receipt(tipo: str, msgid: str, address: str, *, errore: str = "nessuno"
                  ricevuta: str = "completa", encoding: str = "UTF-8", form: str = "signed",
                  signer: str = "gestore", tamper: bytes | None = None,
                  mittente: str = USER, xml: bytes | None = None, lf: bool = False,
-                 header_tipo: str | None = None) -> bytes:
+                 header_tipo: str | None = None, signed_at: dt.datetime | None = None) -> bytes:
     """A PEC receipt as providers send it (DM 2/11/2005): X-Ricevuta and
     X-Riferimento-Message-ID outside; inside the S/MIME signature ("signed":
     multipart/signed + smime.p7s, "opaque": application/pkcs7-mime, "unsigned": none)
     a multipart/mixed with the text, [postacert.eml for a completa consegna] and
     daticert.xml. ``tamper``: ``old|new`` replaced in the daticert after signing;
-    ``lf``: stored with LF line ends (as in mbox)."""
+    ``lf``: stored with LF line ends (as in mbox); ``signed_at``: the signing time the
+    signature claims (else now)."""
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.serialization import pkcs7
 
@@ -473,14 +479,17 @@ def make_receipt(tipo: str, msgid: str, address: str, *, errore: str = "nessuno"
         raw = ("\r\n".join(head) + "\r\n").encode() + content
         return raw.replace(b"\r\n", b"\n") if lf else raw
     cert, key, chain = pec_signers()[signer]
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key,
-                                                                          hashes.SHA256())
-    for c in chain:
-        builder = builder.add_certificate(c)
-    options = [pkcs7.PKCS7Options.Binary]
-    if form == "signed":
-        options.append(pkcs7.PKCS7Options.DetachedSignature)
-    der = builder.sign(serialization.Encoding.DER, options)
+    if signed_at is not None:
+        der = _cms_signed_at(content, cert, key, chain, signed_at, detached=form == "signed")
+    else:
+        builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key,
+                                                                              hashes.SHA256())
+        for c in chain:
+            builder = builder.add_certificate(c)
+        options = [pkcs7.PKCS7Options.Binary]
+        if form == "signed":
+            options.append(pkcs7.PKCS7Options.DetachedSignature)
+        der = builder.sign(serialization.Encoding.DER, options)
     if tamper:
         old, new = tamper.split(b"|", 1)       # the daticert changed after signing
         assert old in xml
@@ -506,6 +515,27 @@ def make_receipt(tipo: str, msgid: str, address: str, *, errore: str = "nessuno"
                  'Content-Disposition: attachment; filename="smime.p7m"']
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + b64
     return raw.replace(b"\r\n", b"\n") if lf else raw
+
+
+def _cms_signed_at(content: bytes, cert, key, chain, signed_at: dt.datetime, *, detached: bool) -> bytes:
+    """A CMS signature of ``content`` whose signing-time attribute says ``signed_at``
+    (cryptography always writes the present time), made with pyHanko's signer."""
+    from asn1crypto import keys, x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, SimpleSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+    signer = SimpleSigner(
+        signing_cert=x509.Certificate.load(cert.public_bytes(der)),
+        signing_key=keys.PrivateKeyInfo.load(key.private_bytes(
+            der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        cert_registry=SimpleCertificateStore.from_certs(
+            [x509.Certificate.load(c.public_bytes(der)) for c in chain]))
+    signed = asyncio.run(signer.async_sign_general_data(
+        content, "sha256", detached=detached,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=signed_at)))
+    return signed.dump()
 
 
 def wait_until(pred, timeout: float = 60.0) -> bool:

@@ -233,22 +233,29 @@ class Verifier:
         return subject, True
 
     def _trusted(self, cert, others, info) -> str | None:
+        """Why the provider's certificate is not trusted now, or None.
+
+        Judged at the time of the check, as ``openssl smime -verify`` does: the signing time in
+        the receipt is the signer's own claim, so it never makes an expired certificate good."""
         key = cert.dump()
         if key in self._trust_cache:
             return self._trust_cache[key]
         from pyhanko_certvalidator import CertificateValidator, ValidationContext
+        from pyhanko_certvalidator.errors import ExpiredError, NotYetValidError, RevokedError
 
-        moment = None
-        for attr in info["signed_attrs"] or []:
-            if attr["type"].native == "signing_time":
-                moment = attr["values"][0].native
         ctx = ValidationContext(trust_roots=self.roots, allow_fetching=False,
-                                revocation_mode="soft-fail", moment=moment)
+                                revocation_mode="soft-fail")
         validator = CertificateValidator(cert, intermediate_certs=others,
                                          validation_context=ctx)
         try:
             asyncio.run(validator.async_validate_usage({"digital_signature"}))
             problem = None
+        except ExpiredError:
+            problem = "il certificato del gestore è scaduto"
+        except NotYetValidError:
+            problem = "il certificato del gestore non è ancora valido"
+        except RevokedError:
+            problem = "il certificato del gestore è revocato"
         except Exception as exc:
             problem = ("il certificato non discende da uno dei certificati attendibili "
                        f"(--trust) [{exc.__class__.__name__}]")
