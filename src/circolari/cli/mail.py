@@ -12,7 +12,10 @@ from typing import Optional
 
 import typer
 
+from circolari.cli.options import given_as
 from circolari.cli.problems import run_reporting
+
+PEC_TRUST_ENV = "CIRCOLARI_PEC_TRUST"  # the providers' certificates, when --trust is not given
 
 app = typer.Typer(
     name="mail",
@@ -245,6 +248,7 @@ def send_cmd(
 
 @app.command("receipts")
 def receipts_cmd(
+    ctx: typer.Context,
     act_dir: Path = ACT_DIR,
     ricevute: Optional[Path] = typer.Argument(
         None, help="Cartella (anche con sottocartelle) di file .eml, file mbox o Maildir "
@@ -261,9 +265,11 @@ def receipts_cmd(
     imap_timeout: float = typer.Option(60.0, "--imap-timeout", min=1,
                                        help="Secondi di attesa massima per il server IMAP."),
     trust: Optional[Path] = typer.Option(
-        None, "--trust", help="File PEM con i certificati dei gestori PEC attendibili: le "
-                              "ricevute firmate da altri sono rifiutate; senza, nessuna ricevuta "
-                              "cambia lo stato (non verificabile).", show_default=False),
+        None, "--trust", envvar=PEC_TRUST_ENV, metavar="FILE.pem",
+        help="File PEM con i certificati dei gestori PEC attendibili: le ricevute firmate da "
+             "altri sono rifiutate; senza, nessuna ricevuta cambia lo stato (non verificabile). "
+             f"Se manca --trust si usa il file indicato nella variabile {PEC_TRUST_ENV}, da "
+             "impostare una volta sola.", show_default=False),
 ) -> None:
     """Importa le ricevute PEC firmate (accettazione, consegna, errori) e aggiorna gli
     stati; le ricevute non firmate, alterate o per messaggi mai inviati sono messe da parte."""
@@ -275,18 +281,21 @@ def receipts_cmd(
                        "oppure --imap (non entrambi)", field="RICEVUTE",
                        hint="es. circolari mail receipts out/<atto>/ RICEVUTE/ oppure "
                             "--imap imaps://utente@server/INBOX")
+        from circolari.mail.smime import Verifier
+
+        verifier = Verifier(trust, given_as=given_as(ctx, "trust"))  # a bad file: before anything
         if imap is not None:
             from circolari.mail.imap import import_imap, parse_url
 
             box = parse_url(imap)
             password = _imap_password(box.user)
-            report = import_imap(act_dir, imap, password, trust=trust, cafile=imap_ca,
-                                 timeout=imap_timeout)
+            report = import_imap(act_dir, imap, password, cafile=imap_ca,
+                                 timeout=imap_timeout, verifier=verifier)
             typer.echo(f"Messaggi nuovi letti da {box.folder} su {box.host}: {report.read}.")
         else:
             from circolari.mail.receipts import import_receipts
 
-            report = import_receipts(act_dir, ricevute, trust=trust)
+            report = import_receipts(act_dir, ricevute, verifier=verifier)
         typer.echo(f"Ricevute abbinate: {len(report.applied)}, già importate: "
                    f"{len(report.duplicates)}, non abbinate: {len(report.unmatched)}.")
         for source, why in report.unmatched:

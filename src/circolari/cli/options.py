@@ -28,3 +28,13 @@ def act_files(paths: list[Path]) -> list[Path]:
     if problems:
         raise CircolariError(problems)
     return files
+
+
+def given_as(ctx: typer.Context, name: str) -> str:
+    """Where the value of option ``name`` came from, for the errors about it: its environment
+    variable (``envvar=``, as ``verify --trust`` reads CIRCOLARI_TRUST) or the option itself."""
+    param = next(p for p in ctx.command.params if p.name == name)
+    source = ctx.get_parameter_source(name)  # Typer's own copy of click's ParameterSource enum
+    if source is not None and source.name == "ENVIRONMENT" and isinstance(param.envvar, str):
+        return param.envvar
+    return param.opts[0]

@@ -283,11 +283,12 @@ def _mark(value: str | None) -> tuple[int, int] | None:
 
 
 def import_imap(act_dir: Path, url: str, password: str, *, trust: Path | None = None,
-                cafile: str | None = None, timeout: float = 60.0) -> ImportReport:
+                cafile: str | None = None, timeout: float = 60.0,
+                verifier: Verifier | None = None) -> ImportReport:
     """Download the receipts that arrived since the last import, then import them."""
     box = parse_url(url)
     mail_dir = mail_dir_of(act_dir)
-    verifier = Verifier(trust)          # a bad --trust file is reported before connecting
+    verifier = verifier or Verifier(trust)  # a bad --trust file is reported before connecting
     with Journal.open_existing(mail_dir) as journal:
         mark = _mark(journal.meta(box.key))
     with tempfile.TemporaryFile(dir=mail_dir, prefix=".imap-") as spool:

@@ -9,6 +9,7 @@ and is never itself rendered as a template.
 from __future__ import annotations
 
 import hashlib
+import os
 import mimetypes
 import re
 from dataclasses import dataclass
@@ -56,6 +57,21 @@ def subject_for(act: Act) -> str:
     return oggetto
 
 
+def attachment_name(path: Path) -> str:
+    """The file name ``path`` gives its attachment; an Italian error naming the file (its
+    undecodable bytes shown as ``\\xNN``) when the name is not UTF-8."""
+    name = Path(path).name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes kept by surrogateescape
+        raise fail("il nome del file non è in codifica UTF-8: non può diventare il nome "
+                   "dell'allegato nel messaggio PEC",
+                   file=os.fsencode(path).decode("utf-8", "backslashreplace"),
+                   hint="rinominare il file usando solo lettere, cifre, '-' e '_' "
+                        "e indicarlo con il nuovo nome") from None
+    return name
+
+
 @dataclass(frozen=True)
 class Attachment:
     name: str
@@ -72,7 +88,7 @@ class Attachment:
     def from_file(cls, path: Path, role: str) -> "Attachment":
         path = Path(path)
         regular_file(path, "allegato")
-        name = clean_header_text(path.name)
+        name = clean_header_text(attachment_name(path))
         lower = name.lower()
         if lower.endswith(".p7m"):
             maintype, subtype = "application", "pkcs7-mime"

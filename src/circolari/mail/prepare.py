@@ -21,7 +21,7 @@ from circolari.mail.files import exclusive_lock
 from circolari.output import temporary_file, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
-from circolari.mail.message import Attachment, MessageBuilder
+from circolari.mail.message import Attachment, MessageBuilder, attachment_name
 from circolari.input.project import Project
 from circolari.mail.signature import check_same_act, check_signed_file
 
@@ -54,6 +54,8 @@ def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,
             allegati: list[Path] = (), template_dir: Path | None = None) -> PrepareReport:
     act_dir = Path(act_dir)
     manifest = load_render_manifest(act_dir)         # every PEC checked, nothing written
+    for path in (signed, *allegati):
+        attachment_name(path)                        # a name not in UTF-8: before any reading
     signed_kind = check_signed_file(Path(signed), allow_unsigned=allow_unsigned)
     check_same_act(Path(signed), signed_kind, manifest.act.name, manifest.files)
     attachments = [Attachment.from_file(Path(signed), "atto")]

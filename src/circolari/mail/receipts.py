@@ -77,7 +77,8 @@ class ImportReport:
 def unvouched(signer: str | None) -> str:
     """Why a receipt matching a message is not applied without a trust bundle."""
     return (f"ricevuta non verificabile: nessun certificato di fiducia dei gestori PEC, chi l'ha firmata "
-            f"({signer}) non è verificato; importarla di nuovo con --trust gestori.pem")
+            f"({signer}) non è verificato; importarla di nuovo con --trust gestori.pem "
+            f"(o la variabile CIRCOLARI_PEC_TRUST)")
 
 
 def _norm_id(value: str | None) -> str | None:
@@ -189,8 +190,10 @@ def read_source(path: Path):
             raise fail("nessun messaggio nella cartella delle ricevute", file=path,
                        hint="indicare una cartella di file .eml, un file mbox o una Maildir")
         return
-    if not path.is_file():
-        raise fail("ricevute non trovate", file=path,
+    if not path.is_file():   # stat only: a FIFO or device is never opened (it would hang)
+        what = ("non è un file normale né una cartella (è una coda FIFO, un dispositivo o simile)"
+                if path.exists() else "ricevute non trovate")
+        raise fail(what, file=path,
                    hint="indicare una cartella di file .eml, un file mbox o una Maildir")
     yield from _read_file(path, path.name)
 

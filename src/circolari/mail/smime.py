@@ -138,15 +138,16 @@ class Verifier:
     """Checks receipts' signatures. A provider signs every receipt with the same
     certificate: finding the signer among the certificates, its name and the trust
     decision are worked out once per certificate set and signer, not per receipt; each
-    signature and digest is still verified."""
+    signature and digest is still verified. ``given_as`` names where the bundle's path came
+    from (``--trust`` or ``CIRCOLARI_PEC_TRUST``), for its errors."""
 
-    def __init__(self, trust: Path | None = None):
+    def __init__(self, trust: Path | None = None, given_as: str = "--trust"):
         self.roots = None
         if trust:
             from circolari.signature.verdict import load_trust
 
             self.roots = list(load_trust([trust], hint="indicare un file PEM con i certificati "
-                                                       "dei gestori PEC").roots)
+                                                       "dei gestori PEC", field=given_as).roots)
         self._trust_cache: dict[bytes, str | None] = {}
         self._signers: dict[tuple[bytes, bytes], _Signer] = {}
 

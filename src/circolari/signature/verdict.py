@@ -63,18 +63,25 @@ class Trust:
 TRUST_HINT = "indicare con --trust il file .pem dei certificatori di fiducia"
 
 
-def load_trust(paths: Sequence[Path], hint: str = TRUST_HINT) -> Trust:
+def load_trust(paths: Sequence[Path], hint: str = TRUST_HINT, field: str = "--trust") -> Trust:
     """Read CA certificates (PEM or DER, several per PEM file); Italian errors for bad files
-    (``hint`` says what file is expected). The one reader of trust anchors (``verify`` and
+    (``hint`` says what file is expected, ``field`` where its path came from: the option or
+    an environment variable). The one reader of trust anchors (``verify`` and
     ``mail receipts``)."""
     from asn1crypto import pem, x509
 
+    from circolari.errors import CircolariError
     from circolari.input.files import read_bytes
 
     roots = []
     for path in paths:
         path = Path(path)
-        data = read_bytes(path)  # an unreadable file is already an Italian error naming it
+        try:
+            data = read_bytes(path)  # missing, unreadable, a FIFO: an Italian error naming it
+        except CircolariError as exc:
+            for problem in exc.problems:
+                problem.field = problem.field or field
+            raise
         try:
             blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
             certs = [x509.Certificate.load(der) for der in blobs]
@@ -84,7 +91,7 @@ def load_trust(paths: Sequence[Path], hint: str = TRUST_HINT) -> Trust:
             certs = []
         if not certs:
             raise fail("il file non contiene certificati X.509 (PEM o DER)", file=path,
-                       field="--trust", hint=hint)
+                       field=field, hint=hint)
         roots += certs
     return Trust(tuple(roots))
 
