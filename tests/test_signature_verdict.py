@@ -181,6 +181,22 @@ def test_trust_from_environment_and_bad_trust_file(cases, pki, app, monkeypatch,
     assert "Traceback" not in result.output
 
 
+def test_bad_trust_file_names_where_its_path_came_from(cases, pki, monkeypatch, tmp_path):
+    """A bad CA bundle given by CIRCOLARI_TRUST is reported against the variable, not --trust."""
+    from circolari.cli.problems import clerk_errors
+
+    guarded = typer.Typer()
+    guarded.command("verify")(clerk_errors(verify))
+    guarded.command("other")(lambda: None)
+    missing = tmp_path / "manca.pem"
+    monkeypatch.setenv("CIRCOLARI_TRUST", str(missing))
+    result = CliRunner().invoke(guarded, ["verify", str(cases["buono"])])
+    assert result.exit_code == 1 and "manca.pem" in result.output
+    assert "'CIRCOLARI_TRUST'" in result.output and "'--trust'" not in result.output
+    result = CliRunner().invoke(guarded, ["verify", str(cases["buono"]), "--trust", str(missing)])
+    assert result.exit_code == 1 and "'--trust'" in result.output
+
+
 def test_other_ca_is_not_trusted(cases, tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     other = make_cert(cert_name("Altra CA"), cert_name("Altra CA"), key, key, NOW - timedelta(days=1),

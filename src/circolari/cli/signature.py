@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from circolari.cli.options import given_as
 from circolari.cli.problems import clerk_errors
 
 PASSWORD_ENV = "CIRCOLARI_P12_PASSWORD"
@@ -54,6 +55,7 @@ def sign(
 
 
 def verify(
+    ctx: typer.Context,
     file: Path = typer.Argument(..., help="PDF o busta .p7m da verificare, o la cartella di una serie."),
     trust: list[Path] = typer.Option(
         [], "--trust", envvar="CIRCOLARI_TRUST", show_default=False, metavar="FILE.pem",
@@ -74,14 +76,15 @@ def verify(
     from circolari.signature.verdict import EXIT_CODES, load_trust
     from circolari.signature.verify import verify_file
 
+    anchors = load_trust(trust, field=given_as(ctx, "trust"))
     if file.is_dir():
         from circolari.cli.series import verify as verify_series
 
-        code = EXIT_CODES[verify_series(file, trust=load_trust(trust))]
+        code = EXIT_CODES[verify_series(file, trust=anchors)]
         if code:
             raise typer.Exit(code)
         return
-    report = verify_file(file, load_trust(trust), parallel=True)
+    report = verify_file(file, anchors, parallel=True)
     for line in report.lines():
         typer.echo(line)
     code = EXIT_CODES[report.verdict]
