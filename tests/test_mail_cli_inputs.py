@@ -10,23 +10,17 @@ from typer.testing import CliRunner
 
 from circolari.cli.mail import app
 from circolari.mail.journal import Journal
-from circolari.mail.prepare import prepare
 from helpers.hang import no_hang
 from helpers.mail import make_act, make_receipt, pec_signers, signed_pdf
+from helpers.mail import sent_act as transmitted
 
 TRUST = pec_signers()["ca_pem"]
 
 
 @pytest.fixture()
 def sent_act(tmp_path):
-    act = make_act(tmp_path, n=2)
-    prepare(act, signed_pdf(tmp_path))
-    with Journal.open_existing(act / "mail") as j:
-        for r in j.rows():
-            j.change(r.recipient_id, "send-attempt", state="sending", attempts=1)
-            j.change(r.recipient_id, "data-sent", transmitted=1)
-            j.change(r.recipient_id, "sent", "250 ok", state="sent", sent_at="2020-05-20T10:00")
-        row = j.rows()[0]
+    act, rows = transmitted(tmp_path, n=2)
+    row = next(iter(rows.values()))
     receipt = tmp_path / "consegna.eml"
     receipt.write_bytes(make_receipt("avvenuta-consegna", row.message_id, row.address))
     return act, row.recipient_id, receipt

@@ -14,9 +14,8 @@ from typer.testing import CliRunner
 from circolari.cli.mail import app
 from circolari.mail.imap import Mailbox, folder_name, parse_url
 from circolari.mail.journal import Journal
-from circolari.mail.prepare import prepare
 from helpers.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
-from helpers.mail import make_act, make_receipt, pec_signers, refused_port, signed_pdf, tls_files
+from helpers.mail import make_receipt, pec_signers, refused_port, sent_act, tls_files
 
 needs_dovecot = pytest.mark.skipif(
     dovecot_binary() is None,
@@ -29,17 +28,6 @@ def server(tmp_path_factory):
         pytest.skip("dovecot non installato (pacchetto Debian dovecot-imapd)")
     with Dovecot(tmp_path_factory.mktemp("dovecot")) as s:
         yield s
-
-
-def _sent_act(root):
-    act = make_act(root, n=4)  # asst-01..03 (to), areu (cc)
-    prepare(act, signed_pdf(root))
-    with Journal.open_existing(act / "mail") as j:
-        for r in j.rows():
-            j.change(r.recipient_id, "send-attempt", state="sending", attempts=1)
-            j.change(r.recipient_id, "data-sent", transmitted=1)
-            j.change(r.recipient_id, "sent", "250 ok", state="sent", sent_at="2020-05-20T10:00")
-        return act, {r.recipient_id: r for r in j.rows()}
 
 
 def _append(server, folder: str, messages: list[bytes], create: bool = False) -> None:
@@ -85,7 +73,7 @@ def test_parse_url_and_folder_names():
 
 @needs_dovecot
 def test_imap_import_is_read_only_incremental_and_checks_evidence(tmp_path, server):
-    act, rows = _sent_act(tmp_path)
+    act, rows = sent_act(tmp_path, n=4)  # asst-01..03 (to), areu (cc)
     a1, a2 = rows["asst-01"], rows["asst-02"]
     forged = (f"From: finto@gmail.test\r\nX-Ricevuta: avvenuta-consegna\r\n"
               f"X-Riferimento-Message-ID: {a2.message_id}\r\nSubject: CONSEGNA\r\n\r\n"
@@ -135,7 +123,7 @@ def test_imap_import_is_read_only_incremental_and_checks_evidence(tmp_path, serv
 def test_imap_import_without_trust_applies_nothing_and_keeps_the_mark(tmp_path, server):
     """No --trust: nothing proves who signed, so no state moves and the mark stays; the same
     messages are read again, and applied, by the next import with --trust."""
-    act, rows = _sent_act(tmp_path)
+    act, rows = sent_act(tmp_path, n=4)
     a1 = rows["asst-01"]
     _append(server, "SenzaFiducia", [make_receipt("avvenuta-consegna", a1.message_id, a1.address)],
             create=True)
@@ -152,7 +140,7 @@ def test_imap_import_without_trust_applies_nothing_and_keeps_the_mark(tmp_path, 
 
 @needs_dovecot
 def test_imap_uidvalidity_change_reads_everything_again_idempotently(tmp_path, server):
-    act, rows = _sent_act(tmp_path)
+    act, rows = sent_act(tmp_path, n=4)
     folder = "Ricevute PEC città"
     url = server.url("Ricevute%20PEC%20citt%C3%A0")
     first = [make_receipt("accettazione", rows[r].message_id, rows[r].address)
@@ -189,7 +177,7 @@ def _unchanged(act, before):
 
 @needs_dovecot
 def test_imap_failures_are_italian_and_apply_nothing(tmp_path, server):
-    act, rows = _sent_act(tmp_path)
+    act, rows = sent_act(tmp_path, n=4)
     _append(server, "Errori", [make_receipt("accettazione", rows["asst-01"].message_id,
                                             rows["asst-01"].address)], create=True)
     before = _state(act)
@@ -261,7 +249,7 @@ class _CuttingProxy:
 
 @needs_dovecot
 def test_imap_connection_lost_during_download_applies_nothing(tmp_path, server):
-    act, rows = _sent_act(tmp_path)
+    act, rows = sent_act(tmp_path, n=4)
     original = (act / "mail" / "asst-01.eml").read_bytes()       # about 30 KB each
     big = [make_receipt("avvenuta-consegna", r.message_id, r.address, original=original)
            for r in rows.values()]

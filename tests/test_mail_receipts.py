@@ -15,21 +15,14 @@ from circolari.mail.prepare import prepare
 from circolari.mail.receipts import import_receipts, parse_receipt
 from circolari.mail.smime import Verifier
 from helpers.mail import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
+from helpers.mail import sent_act as transmitted
 
 TRUST = pec_signers()["ca_pem"]  # the test providers' CA: without it no receipt is applied
 
 
 @pytest.fixture()
 def sent_act(tmp_path):
-    act = make_act(tmp_path, n=4)  # asst-01..03 (to), areu (cc)
-    prepare(act, signed_pdf(tmp_path))
-    with Journal.open_existing(act / "mail") as j:
-        for r in j.rows():
-            j.change(r.recipient_id, "send-attempt", state="sending", attempts=1)
-            j.change(r.recipient_id, "data-sent", transmitted=1)
-            j.change(r.recipient_id, "sent", "250 ok", state="sent", sent_at="2020-05-20T10:00")
-        rows = {r.recipient_id: r for r in j.rows()}
-    return act, rows
+    return transmitted(tmp_path, n=4)  # asst-01..03 (to), areu (cc)
 
 
 def test_parse_receipt_reads_only_the_signed_daticert():

@@ -23,6 +23,7 @@ from helpers.pki import NOW, PASSWORD, cert_name, make_cert
 from typer.testing import CliRunner
 
 from circolari.signature.pades import Credentials, _sign, sign_pdf
+from circolari.cli.signature import app as signature_app  # sign and verify, as the CLI runs them
 from circolari.cli.signature import verify
 from circolari.signature.verdict import NON_VALIDO, NON_VERIFICABILE, VALIDO, Trust
 from circolari.signature.verify import verify_file
@@ -171,29 +172,19 @@ def test_trust_from_environment_and_bad_trust_file(cases, pki, app, monkeypatch,
     bogus = tmp_path / "fiducia.pem"
     bogus.write_text("non è un certificato")
     monkeypatch.setenv("CIRCOLARI_TRUST", str(bogus))
-    from circolari.cli.problems import clerk_errors
-
-    guarded = typer.Typer()
-    guarded.command("verify")(clerk_errors(verify))
-    guarded.command("other")(lambda: None)
-    result = CliRunner().invoke(guarded, ["verify", str(cases["buono"])])
+    result = CliRunner().invoke(signature_app, ["verify", str(cases["buono"])])
     assert result.exit_code == 1 and "non contiene certificati X.509" in result.output
     assert "Traceback" not in result.output
 
 
 def test_bad_trust_file_names_where_its_path_came_from(cases, pki, monkeypatch, tmp_path):
     """A bad CA bundle given by CIRCOLARI_TRUST is reported against the variable, not --trust."""
-    from circolari.cli.problems import clerk_errors
-
-    guarded = typer.Typer()
-    guarded.command("verify")(clerk_errors(verify))
-    guarded.command("other")(lambda: None)
     missing = tmp_path / "manca.pem"
     monkeypatch.setenv("CIRCOLARI_TRUST", str(missing))
-    result = CliRunner().invoke(guarded, ["verify", str(cases["buono"])])
+    result = CliRunner().invoke(signature_app, ["verify", str(cases["buono"])])
     assert result.exit_code == 1 and "manca.pem" in result.output
     assert "'CIRCOLARI_TRUST'" in result.output and "'--trust'" not in result.output
-    result = CliRunner().invoke(guarded, ["verify", str(cases["buono"]), "--trust", str(missing)])
+    result = CliRunner().invoke(signature_app, ["verify", str(cases["buono"]), "--trust", str(missing)])
     assert result.exit_code == 1 and "'--trust'" in result.output
 
 

@@ -114,6 +114,22 @@ def signed_pdf(folder: Path, name: str = "atto-firmato.pdf", signed: bool | None
     return p
 
 
+def sent_act(root: Path, n: int) -> tuple[Path, dict]:
+    """An act prepared for ``n`` bodies (see ``make_act``) whose messages are all recorded as
+    transmitted and sent, as after ``mail send``: (act folder, journal rows by recipient id)."""
+    from circolari.mail.journal import Journal
+    from circolari.mail.prepare import prepare
+
+    act = make_act(root, n=n)
+    prepare(act, signed_pdf(root))
+    with Journal.open_existing(act / "mail") as j:
+        for r in j.rows():
+            j.change(r.recipient_id, "send-attempt", state="sending", attempts=1)
+            j.change(r.recipient_id, "data-sent", transmitted=1)
+            j.change(r.recipient_id, "sent", "250 ok", state="sent", sent_at="2020-05-20T10:00")
+        return act, {r.recipient_id: r for r in j.rows()}
+
+
 # -- TLS material ----------------------------------------------------------------------
 @functools.lru_cache(maxsize=None)
 def tls_files() -> tuple[str, str]:
