@@ -61,6 +61,6 @@ def start_early() -> None:
 
 def _warm() -> None:
     from circolari.pdf import pdfa  # noqa: F401 (pikepdf)
-    from circolari.writers.pdf import _covered  # the fonts, read once
+    from circolari.writers.pdf import font_coverage  # the fonts, read once
 
-    _covered()
+    font_coverage()

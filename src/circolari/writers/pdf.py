@@ -53,7 +53,7 @@ def register_fonts() -> str:
 
 
 @lru_cache(maxsize=1)
-def _covered() -> frozenset[int]:
+def font_coverage() -> frozenset[int]:
     """Code points that every face of the embedded family can draw."""
     from reportlab.pdfbase import pdfmetrics
 
@@ -69,7 +69,7 @@ def missing_characters(doc: Document) -> dict[str, str]:
     ReportLab would silently print nothing for them, so the signed PDF would differ from
     the DOCX and from the data: the render refuses them instead.
     """
-    covered = _covered()
+    covered = font_coverage()
     missing: dict[str, str] = {}
 
     def visit(inlines):
