@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import DGR, NOTA, ROOT
 
 # Run ``circolari render ARGS`` as the console script does, then render the same acts here in
@@ -31,11 +30,12 @@ if os.environ.get("CHILD_DIES"):
             yield item
 
     render.pdf_items = dying
-from circolari.cli.entry import main
+import circolari.cli.entry as entry
+entry.end_now = sys.exit  # go on after the command, to render here too
 out = Path(sys.argv[1])
 sys.argv = ["circolari", "render", *sys.argv[2:], "--out", str(out)]
 try:
-    main()
+    entry.main()
 except SystemExit as exc:
     code = exc.code
 reportlab_here = "reportlab" in sys.modules
@@ -82,21 +82,3 @@ def test_cold_render_names_characters_the_font_lacks_as_the_plain_render_does(tm
     assert f"{act}:" in proc.stderr and "oggetto" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
-
-
-@pytest.mark.parametrize(("args", "command"), [
-    (["render", "atto.yaml"], "render"), (["--version"], None), (["render", "--help"], None),
-    (["-h"], None), (["mail", "send", "x"], "mail"), ([], None)])
-def test_entry_point_forks_the_pdf_worker_early_only_for_render(args, command):
-    from circolari.cli.entry import _command
-
-    assert _command(args) == command
-
-
-def test_script_uses_the_entry_point_that_forks_early():
-    import tomllib
-
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    assert scripts == {"circolari": "circolari.cli.entry:main"}
-    assert "from circolari.cli.entry import main" in (ROOT / "src/circolari/__main__.py").read_text()
-
