@@ -83,32 +83,3 @@ def test_parallel_verify_when_the_child_dies_is_computed_here(pki, signed_set):
     result = _run("child-dies", pki, signed_set[:2])
     assert result["parallel"] == result["plain"]
     assert result["plain"][0][-1] == "Esito: VALIDO" and result["plain"][1][-1] == "Esito: NON VALIDO"
-
-
-FORKED = """
-import os, sys
-from circolari import forked
-
-parent = os.getpid()
-assert forked.start(os.getpid)() != parent  # ran in a child
-assert forked.start(lambda: (lambda: 1))()() == 1  # unpicklable result: computed here
-try:
-    forked.start(int, "x")()
-except ValueError as exc:
-    assert "invalid literal" in str(exc)
-else:
-    raise AssertionError("the child's error was lost")
-import threading
-gate = threading.Event()
-worker = threading.Thread(target=gate.wait)
-worker.start()
-assert forked.start(os.getpid)() == parent  # never forks a process with other threads
-gate.set()
-worker.join()
-print("ok")
-"""
-
-
-def test_forked_gives_the_value_or_computes_it_here():
-    proc = subprocess.run([sys.executable, "-c", FORKED], capture_output=True, text=True)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

@@ -1,3 +1,3 @@
-from circolari.cli.main import main
+from circolari.cli.entry import main
 
 main()

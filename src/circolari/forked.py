@@ -1,4 +1,4 @@
-"""Run one function in a forked child while this process goes on (the second core of a cold command).
+"""Work in a forked child while this process goes on (the second core of a cold command).
 
 ``start(function, *args)`` returns a callable that gives ``function(*args)``'s result. The child
 is forked only from a single-threaded process on a system with ``fork``; the result comes back
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -62,3 +62,139 @@ def _child(write_end: int, function: Callable, args: tuple) -> None:
         pass
     finally:
         os._exit(code)  # no atexit handlers, no flush of buffers inherited from the parent
+
+
+class Worker:
+    """A child forked now, that gets ready (``warm``: imports, fonts) while this process goes
+    on, then runs the jobs handed to it later, one at a time.
+
+    A job is a generator function; each item it yields comes back pickled as soon as it is
+    yielded. Whenever the child cannot give an item (no fork, it raised, it died, an item does
+    not pickle), that job runs here from the start and every later job too, the items already
+    received being skipped: the caller sees exactly what iterating ``function(*args)`` here
+    gives, exceptions included. ``fork=False`` runs every job here.
+    """
+
+    def __init__(self, warm: Callable[[], object], *, fork: bool = True) -> None:
+        self._pid = None
+        self._unread = False
+        if not fork or not hasattr(os, "fork") or threading.active_count() != 1:
+            return
+        jobs_read, jobs_write = os.pipe()
+        items_read, items_write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            for end in (jobs_read, jobs_write, items_read, items_write):
+                os.close(end)
+            return
+        if pid == 0:  # the child: never returns
+            os.close(jobs_write)
+            os.close(items_read)
+            _serve(jobs_read, items_write, warm)
+        os.close(jobs_read)
+        os.close(items_write)
+        self._pid = pid
+        self._jobs = os.fdopen(jobs_write, "wb")
+        self._results = os.fdopen(items_read, "rb")
+
+    def run(self, function: Callable[..., Iterator[T]], *args) -> Iterator[T]:
+        """The items of ``function(*args)``, computed in the child if it can (the job is
+        handed over now, before the first item is asked for)."""
+        if self._unread:  # the items of the last job not taken yet: passed over
+            for _ in self._items(None, ()):
+                pass
+        if self._pid is not None:
+            try:
+                _send(self._jobs, (function, args))
+                self._unread = True
+            except Exception:  # the child is gone, or the job does not pickle
+                self.close()
+        return self._items(function, args)
+
+    def _items(self, function: Callable[..., Iterator[T]] | None, args: tuple) -> Iterator[T]:
+        """The items from the child; if it fails, those of ``function(*args)`` still untaken."""
+        given = 0
+        while self._pid is not None:
+            try:
+                more, item = _receive(self._results)
+            except Exception:  # the child died or sent what does not unpickle
+                self.close()
+                break
+            if not more:
+                self._unread = False
+                return
+            given += 1
+            yield item
+        if function is not None:
+            for index, item in enumerate(function(*args)):
+                if index >= given:
+                    yield item
+
+    def close(self) -> None:
+        """Let the child go (it ends when it reads the end of its jobs; one whose last job's
+        items were not all taken is stopped) and reap it."""
+        if self._pid is None:
+            return
+        pid, self._pid = self._pid, None
+        if self._unread:
+            import signal
+
+            os.kill(pid, signal.SIGKILL)
+            self._unread = False
+        for stream in (self._jobs, self._results):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        os.waitpid(pid, 0)
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _serve(jobs_fd: int, items_fd: int, warm: Callable[[], object]) -> None:
+    code = 1
+    try:
+        try:
+            warm()
+        except Exception:  # noqa: S110 (the jobs then fail here, and run in the parent)
+            pass
+        with os.fdopen(jobs_fd, "rb") as jobs, os.fdopen(items_fd, "wb") as items:
+            while True:
+                try:
+                    function, args = _receive(jobs)
+                except EOFError:  # the parent is done
+                    break
+                for item in function(*args):
+                    _send(items, (True, item))
+                _send(items, (False, None))
+        code = 0
+    except BaseException:  # noqa: S110 (the parent computes the job again and sees the error itself)
+        pass
+    finally:
+        os._exit(code)  # no atexit handlers, no flush of buffers inherited from the parent
+
+
+def _send(stream, value) -> None:
+    """One pickled message, length first; pickled whole before anything is written."""
+    import pickle
+
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _receive(stream):
+    """The next message; ``EOFError`` at the end of the stream or on a message cut short."""
+    import pickle
+
+    head = stream.read(8)
+    size = int.from_bytes(head, "big") if len(head) == 8 else -1
+    data = stream.read(size) if size >= 0 else b""
+    if size < 0 or len(data) != size:
+        raise EOFError("message cut short")
+    return pickle.loads(data)

@@ -15,6 +15,8 @@ from circolari.kinds.load import load_act
 from circolari.compose.jinja import render_template, source_line
 from circolari.errors import CircolariError, Problem, fail
 from circolari.folder_swap import replace_folder
+from circolari.forked import Worker
+from circolari.pdf_job import MissingCharacters, here, pdf_items
 from circolari.output import inside, sha256
 from circolari.document.parse import parse_html
 from circolari.input.project import Project
@@ -36,19 +38,21 @@ class Rendered:
     layout: object = field(default=None, repr=False, compare=False)    # what the PDF layout measured
 
 
-def render_act(path: Path, project: Project, *, preview: bool = False) -> Rendered:
+def render_act(path: Path, project: Project, *, preview: bool = False,
+               pdf_worker: Worker | None = None) -> Rendered:
     """Render ``path`` entirely in memory; raise ``CircolariError`` on any invalid input.
-    ``preview``: only the PDF, the HTML and its style sheet (no DOCX, text or manifest)."""
+    ``preview``: only the PDF, the HTML and its style sheet (no DOCX, text or manifest);
+    ``pdf_worker``: where the PDF is laid out and finished (``pdf_job.start_pdf_worker``)."""
     path = Path(path)
     name = act_name(path)
     act, doc = load_act(path)
-    return render_loaded(act, doc, project, name=name, preview=preview)
+    return render_loaded(act, doc, project, name=name, preview=preview, pdf_worker=pdf_worker)
 
 
 def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None = None,
-                  preview: bool = False) -> Rendered:
+                  preview: bool = False, pdf_worker: Worker | None = None) -> Rendered:
     """Render an act already loaded (a series renders each letter's act this way);
-    ``extra`` goes into the manifest as is; ``preview`` as in :func:`render_act`."""
+    ``extra`` goes into the manifest as is; ``preview`` and ``pdf_worker`` as in :func:`render_act`."""
     from circolari.kinds import kind_of
 
     path = doc.path
@@ -56,47 +60,47 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     prepared.warnings += drafting_problems(act, doc)
 
     html = render_template(project.templates, prepared.template, prepared.context)
-    sources = template_files(project.templates, prepared.template)
     document = parse_html(html, source=str(project.templates / prepared.template),
-                          locate=lambda start_tag, tag: source_line(sources, start_tag, tag))
+                          locate=lambda start_tag, tag: source_line(
+                              template_files(project.templates, prepared.template), start_tag, tag))
     meta = {"title": document.title, "author": document.meta.get("author", ""),
             "subject": document.meta.get("subject", "")}
-
-    from circolari.writers.docx import write_docx
-    from circolari.writers.pdf import write_pdf
-    from circolari.writers.text import write_text
-
-    _refuse_missing_characters(document, doc)
+    identity = prepared.identity
+    keywords = tuple(k for k in (identity["kind"], identity.get("numero"), identity.get("protocollo")) if k)
     when = document_datetime(prepared.date)
-    pdf, layout = write_pdf(document, meta)
-    pdf = _finish(pdf, meta, prepared, layout, when)
+    pdf = (pdf_worker or here()).run(pdf_items, document, meta, keywords, when)
+    if not preview:  # while the PDF is laid out
+        from circolari.writers.docx import write_docx
+        from circolari.writers.text import write_text
+
+        sources = template_files(project.templates, prepared.template)
+    try:
+        layout = next(pdf)
+    except MissingCharacters as exc:
+        raise _missing_characters_problems(exc.missing, doc) from None
     fields = layout.fields()
     if preview:
-        files = {f"{name}.pdf": pdf, f"{name}.html": html.encode("utf-8"), "stile.css": css().encode("utf-8")}
+        files = {f"{name}.pdf": next(pdf), f"{name}.html": html.encode("utf-8"), "stile.css": css().encode("utf-8")}
         return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
                         document=document, layout=layout)
     files = {
-        f"{name}.pdf": pdf,
         f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),
         f"{name}.html": html.encode("utf-8"),
         f"{name}.txt": write_text(document, fields).encode("utf-8"),
         "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
     }
+    files[f"{name}.pdf"] = next(pdf)
     inputs = [path, *sources, *prepared.inputs]
     files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
                     document=document, layout=layout)
 
 
-def _refuse_missing_characters(document, doc) -> None:
-    """Characters the PDF's font cannot draw are errors, located in the act where possible."""
+def _missing_characters_problems(missing: dict[str, str], doc) -> CircolariError:
+    """Characters the PDF's font cannot draw, located in the act where possible."""
     from circolari.input.strings import all_strings
     from circolari.input.validation import field_name
-    from circolari.writers.pdf import missing_characters
 
-    missing = missing_characters(document)
-    if not missing:
-        return
     problems = []
     for char, context in missing.items():
         where = next((path for path, text in all_strings(doc.data) if char in text), None)
@@ -106,7 +110,7 @@ def _refuse_missing_characters(document, doc) -> None:
             file=doc.path, line=doc.line_of(where) if where else None,
             field=field_name(where) if where else None,
             hint="sostituirlo con un carattere latino o toglierlo"))
-    raise CircolariError(problems)
+    return CircolariError(problems)
 
 
 def document_datetime(date: dt.date | None) -> dt.datetime:
@@ -124,17 +128,6 @@ def document_datetime(date: dt.date | None) -> dt.datetime:
             raise fail(f"SOURCE_DATE_EPOCH=«{epoch}» non è una data valida", field="SOURCE_DATE_EPOCH",
                        hint="indicare i secondi dal 1° gennaio 1970 (es. 1602763200) o togliere la variabile") from None
     return dt.datetime(1980, 1, 1, 12, 0, tzinfo=rome)
-
-
-def _finish(pdf: bytes, meta: dict, prepared, layout, when: dt.datetime) -> bytes:
-    """PDF/A metadata, the structure tree and the empty signature field over the signatory's block."""
-    from circolari.pdf.pdfa import PdfMeta, SignatureSpot, finish_pdf
-
-    identity = prepared.identity
-    keywords = tuple(k for k in (identity["kind"], identity.get("numero"), identity.get("protocollo")) if k)
-    spots = [SignatureSpot(name, page, rect) for name, (page, rect) in sorted(layout.signatures.items())]
-    return finish_pdf(pdf, PdfMeta(title=meta["title"], author=meta["author"], subject=meta["subject"],
-                                   keywords=keywords, date=when), spots, layout.structure)
 
 
 def write_rendered(rendered: Rendered, out: Path, *, force: bool = False, folder: Path | None = None) -> list[Path]:

@@ -25,29 +25,41 @@ def render(
 ):
     """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/ (una serie: una cartella per lettera)."""
     from circolari.input.project import Project
-    from circolari.render import render_act, write_rendered
+    from circolari.pdf_job import start_pdf_worker
     from circolari.series.detect import is_series_file
 
     failed = 0
     files = act_files(paths)
-    for file in files:
-        project = Project.locate(file, templates=templates, recipients=recipients, out=out)
-        if is_series_file(file):
-            from circolari.cli import series as series_cli
+    worker = None  # started at the first act that is not a series, which lays out its own PDFs
+    try:
+        for file in files:
+            project = Project.locate(file, templates=templates, recipients=recipients, out=out)
+            if is_series_file(file):
+                from circolari.cli import series as series_cli
 
-            failed += not series_cli.render(file, project, jobs=jobs, force=force)
-            continue
-        try:
-            rendered = render_act(file, project)
-            report(rendered.warnings)
-            written = write_rendered(rendered, project.out, force=force)
-        except CircolariError as exc:
-            report(exc.problems)
-            failed += 1
-            continue
-        folder = written[0].parent
-        pages = f"{rendered.pages} pagin{'a' if rendered.pages == 1 else 'e'}"
-        typer.echo(f"{file}: {pages} -> {folder}/")
+                failed += not series_cli.render(file, project, jobs=jobs, force=force)
+                continue
+            worker = worker or start_pdf_worker()
+            failed += not _render_act(file, project, worker, force)
+    finally:
+        if worker is not None:
+            worker.close()
     if failed:
         typer.echo(f"{failed} atti su {len(files)} non generati: correggere gli errori indicati.", err=True)
         raise typer.Exit(1)
+
+
+def _render_act(file: Path, project, worker, force: bool) -> bool:
+    """Render one act into its folder and say so; report its problems and return False if any."""
+    from circolari.render import render_act, write_rendered
+
+    try:
+        rendered = render_act(file, project, pdf_worker=worker)
+        report(rendered.warnings)
+        written = write_rendered(rendered, project.out, force=force)
+    except CircolariError as exc:
+        report(exc.problems)
+        return False
+    pages = f"{rendered.pages} pagin{'a' if rendered.pages == 1 else 'e'}"
+    typer.echo(f"{file}: {pages} -> {written[0].parent}/")
+    return True

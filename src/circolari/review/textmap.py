@@ -134,7 +134,7 @@ def _pages(words: list[str], layout) -> list[int | None]:
     """The page of each word, by aligning the text with the words the layout drew on each page."""
     from circolari.review.align import matching_blocks
 
-    drawn = [(w, page) for page, text in layout.drawn() for w in _WORD.findall(text)]
+    drawn = [(w, page) for page, text in layout.drawn for w in _WORD.findall(text)]
     pages: list[int | None] = [None] * len(words)
     for a, b, size in matching_blocks(words, [w for w, _ in drawn]):
         for k in range(size):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
 from typing import assert_never
@@ -30,6 +29,7 @@ from circolari.document.tree import (Break, Columns, Document, Field, Group, Lis
                         Paragraph, Run)
 from circolari.document.tree import Table as DocTable
 from circolari.document.tree import all_inlines
+from circolari.writers.layout import Layout
 from circolari.writers.pdf_keep import keep_tail
 from circolari.writers.pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
 from circolari.writers.reportlab_compat import deferred_pages_canvas
@@ -53,7 +53,7 @@ def register_fonts() -> str:
 
 
 @lru_cache(maxsize=1)
-def _covered() -> frozenset[int]:
+def font_coverage() -> frozenset[int]:
     """Code points that every face of the embedded family can draw."""
     from reportlab.pdfbase import pdfmetrics
 
@@ -69,7 +69,7 @@ def missing_characters(doc: Document) -> dict[str, str]:
     ReportLab would silently print nothing for them, so the signed PDF would differ from
     the DOCX and from the data: the render refuses them instead.
     """
-    covered = _covered()
+    covered = font_coverage()
     missing: dict[str, str] = {}
 
     def visit(inlines):
@@ -281,32 +281,6 @@ def _text_frag(frag):
         frag = frag.clone(text=" ".join(frag.words))
         del frag.words
     return frag
-
-
-@dataclass
-class Layout:
-    """What the layout learnt: page count, where allegati start, where signature blocks sit."""
-
-    pages: int = 0
-    annex_start: int | None = None
-    signatures: dict[str, tuple[int, tuple[float, float, float, float]]] = field(default_factory=dict)
-    structure: Tagger | None = None  # the structure elements and their marked content, if tagged
-    body_pages: list[int | None] = field(default_factory=list)  # first page of each body block (tagged only)
-    # body frame: distance from the page's top on the first and later pages, from its bottom
-    # (the DOCX takes its margins from these, so that both paginate alike)
-    frame: tuple[float, float, float] = (S.MARGIN_TOP, S.MARGIN_TOP, S.MARGIN_BOTTOM)
-
-    @property
-    def annex_pages(self) -> int:
-        return self.pages - self.annex_start + 1 if self.annex_start else 0
-
-    def fields(self) -> dict[str, int]:
-        return {"act-pages": self.pages, "annex-pages": self.annex_pages}
-
-    def drawn(self) -> list[tuple[int, str]]:
-        """(page, text) of each piece of content drawn, page by page in drawing order (a review
-        takes the page of each word from here, not from the PDF's text); none if untagged."""
-        return sorted(self.structure.drawn, key=lambda item: item[0]) if self.structure else []
 
 
 class _Anchor(Flowable):
@@ -698,6 +672,7 @@ class _Writer:
         template.build(self.flowables(self.doc.body), canvasmaker=deferred_pages_canvas(finish_page))
         if self.tags is not None:
             self.layout.body_pages = self.tags.first_pages(self.body_starts)
+            self.layout.drawn = sorted(self.tags.drawn, key=lambda item: item[0])
         return buffer.getvalue()
 
 
