@@ -1,4 +1,8 @@
-"""DGR: invalid input is reported with file and line; a 2,000-row allegato table lays out completely."""
+"""DGR: invalid input is reported with file and line; a long allegato table lays out completely.
+
+The long table has 300 rows over more than ten pages: every page break repeats the header and
+keeps each row once. Its cost at 2,000 rows (linear, not quadratic) is measured by bench/run.py
+and bench/bench_tags.py."""
 
 from __future__ import annotations
 
@@ -83,14 +87,14 @@ def big_table_act(project, rows: int):
     return act
 
 
-@pytest.mark.parametrize("rows", [2000])
-def test_two_thousand_row_table_repeats_its_header_and_keeps_every_row(project, rows):
+@pytest.mark.parametrize("rows", [300])
+def test_long_table_over_many_pages_repeats_its_header_and_keeps_every_row(project, rows):
     act = big_table_act(project, rows)
     result = run_cli("render", act, "--out", project / "out", cwd=project)
     assert result.exit_code == 0, result.output
     pages = pdf_text(project / "out" / "grande" / "grande.pdf")
     table_pages = [p for p in pages if re.search(r"R\d{5}", p)]
-    assert len(table_pages) > 30
+    assert len(table_pages) >= 10  # page figures of two digits, ten page breaks in the table
     # the table starts where it is (after the last section's text), then each page repeats its header
     assert re.search(r"Tabella requisiti\s*CODICE REQUISITO Norm DESCR_REQUISITO R00000", table_pages[0])
     for page in table_pages[1:]:

@@ -56,6 +56,9 @@ userdb {{
 mail_location = maildir:{d}/mail/%u
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   chroot =
