@@ -16,7 +16,7 @@ _early: Worker | None = None  # forked by the entry point, before the command li
 # CPU, which the worker would spend again). Only a warm-up: a module missing here costs time.
 SHARED = ("dataclasses", "datetime", "decimal", "html", "inspect", "logging", "pathlib", "pickle",
           "platform", "random", "secrets", "shutil", "subprocess", "tempfile", "traceback", "typing",
-          "zipfile", "circolari.document.tree", "circolari.errors", "circolari.writers.layout")
+          "zipfile", "zoneinfo", "circolari.document.tree", "circolari.errors", "circolari.writers.layout")
 
 
 class MissingCharacters(Exception):
@@ -68,6 +68,15 @@ def start_early() -> None:
         for name in SHARED:
             importlib.import_module(name)
         _early = Worker(_warm)
+
+
+def discard_early() -> None:
+    """Stop the worker the entry point forked, if no act has taken it (a series lays out its
+    letters' PDFs in its own processes)."""
+    global _early
+    if _early is not None:
+        _early.close()
+        _early = None
 
 
 def _warm() -> None:
