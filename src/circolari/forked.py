@@ -38,8 +38,7 @@ def start(function: Callable[..., T], *args) -> Callable[[], T]:
     def result() -> T:
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0 and data:
+        if _reap(pid) == 0 and data:
             import pickle
 
             try:
@@ -49,6 +48,17 @@ def start(function: Callable[..., T], *args) -> Callable[[], T]:
         return function(*args)
 
     return result
+
+
+def _reap(pid: int) -> int:
+    """Wait for child ``pid`` to end; its exit code, or 0 if the system reaped it itself (a
+    caller that ignores SIGCHLD passes that on: no status is kept, and ``waitpid`` fails). What
+    the child sent says then whether it finished: a pickle cut short does not load."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return 0
+    return os.waitstatus_to_exitcode(status)
 
 
 def _end_with(parent: int) -> None:
@@ -165,7 +175,7 @@ class Worker:
                 stream.close()
             except OSError:
                 pass
-        os.waitpid(pid, 0)
+        _reap(pid)
 
     def __enter__(self) -> Worker:
         return self
