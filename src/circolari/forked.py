@@ -132,16 +132,14 @@ class Worker:
                     yield item
 
     def close(self) -> None:
-        """Let the child go (it ends when it reads the end of its jobs; one whose last job's
-        items were not all taken is stopped) and reap it."""
+        """Stop the child and reap it. It holds nothing of value: its results were read or are
+        not wanted, and it writes nowhere else (a child still warming up is not waited for)."""
         if self._pid is None:
             return
-        pid, self._pid = self._pid, None
-        if self._unread:
-            import signal
+        import signal
 
-            os.kill(pid, signal.SIGKILL)
-            self._unread = False
+        pid, self._pid, self._unread = self._pid, None, False
+        os.kill(pid, signal.SIGKILL)
         for stream in (self._jobs, self._results):
             try:
                 stream.close()

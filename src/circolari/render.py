@@ -70,9 +70,10 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     when = document_datetime(prepared.date)
     pdf = (pdf_worker or here()).run(pdf_items, document, meta, keywords, when)
     if not preview:  # while the PDF is laid out
-        from circolari.writers.docx import write_docx
+        from circolari.writers.docx import prepare_docx, write_docx
         from circolari.writers.text import write_text
 
+        prepare_docx()
         sources = template_files(project.templates, prepared.template)
     try:
         layout = next(pdf)

@@ -25,7 +25,7 @@ def render(
 ):
     """Genera PDF, DOCX e anteprima HTML di ogni atto in out/<atto>/ (una serie: una cartella per lettera)."""
     from circolari.input.project import Project
-    from circolari.pdf_job import start_pdf_worker
+    from circolari.pdf_job import discard_early, start_pdf_worker
     from circolari.series.detect import is_series_file
 
     failed = 0
@@ -37,6 +37,7 @@ def render(
             if is_series_file(file):
                 from circolari.cli import series as series_cli
 
+                discard_early()
                 failed += not series_cli.render(file, project, jobs=jobs, force=force)
                 continue
             worker = worker or start_pdf_worker()
@@ -44,6 +45,7 @@ def render(
     finally:
         if worker is not None:
             worker.close()
+        discard_early()  # unclaimed: no act, or only series
     if failed:
         typer.echo(f"{failed} atti su {len(files)} non generati: correggere gli errori indicati.", err=True)
         raise typer.Exit(1)

@@ -24,7 +24,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 from circolari.document import styles as S
-from circolari.writers.docx_base import new_document, package_bytes
+from circolari.writers.docx_base import new_document, package_bytes, prepare
 from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph_properties, remove_paragraph,
                                            row_properties, story_container, style_id, table_properties)
 from circolari.writers.docx_package import finish_package, prepare_shared
@@ -428,6 +428,11 @@ def _spacer(paragraph, height: float) -> None:
     fmt = paragraph.paragraph_format
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.line_spacing, fmt.line_spacing_rule = Pt(height), WD_LINE_SPACING.EXACTLY
+
+
+def prepare_docx() -> None:
+    """Load what every DOCX shares (template, styles, fonts), ahead of ``write_docx``."""
+    prepare(_prepare_template)
 
 
 def write_docx(doc: Document, meta: dict[str, str], fields: dict[str, int], *, when: dt.datetime,

@@ -79,6 +79,21 @@ def new_document(setup):
     return package.main_document_part.document
 
 
+def prepare(setup) -> None:
+    """Make now what ``new_document(setup)`` and ``package_bytes`` make once per process: the
+    prepared template and the shared parts' zip members (a render does it while its PDF is laid out)."""
+    base = _base(setup)
+    for part in base.shared:
+        _shared_members(base, part)
+
+
+def _shared_members(base: _Base, part) -> list[Member]:
+    members = [base.member(part, "blob", part.partname.membername)]
+    if len(part.rels):
+        members.append(base.member(part, "rels", part.partname.rels_uri.membername))
+    return members
+
+
 def package_bytes(document) -> bytes:
     """The DOCX zip of ``document`` (made by ``new_document``): [Content_Types].xml first, then
     the members by name; fixed timestamps; shared parts deflated once per process."""
@@ -88,11 +103,11 @@ def package_bytes(document) -> bytes:
     members = [Member.of(_CONTENT_TYPES, content_types_xml(parts)),
                Member.of("_rels/.rels", package.rels.xml)]
     for part in parts:
-        shared = part in base.shared
-        name = part.partname.membername
-        members.append(base.member(part, "blob", name) if shared else Member.of(name, part.blob))
+        if part in base.shared:
+            members += _shared_members(base, part)
+            continue
+        members.append(Member.of(part.partname.membername, part.blob))
         if len(part.rels):
-            rels = part.partname.rels_uri.membername
-            members.append(base.member(part, "rels", rels) if shared else Member.of(rels, part.rels.xml))
+            members.append(Member.of(part.partname.rels_uri.membername, part.rels.xml))
     members.sort(key=lambda m: (m.name != _CONTENT_TYPES.encode(), m.name))
     return write_zip(members)

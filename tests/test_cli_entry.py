@@ -1,0 +1,81 @@
+"""The console entry point (``cli/entry.py``): a render forks its PDF worker before the command
+line is parsed and ends its process without tearing the interpreter down; exit handlers, output,
+exit codes and running threads must come out as with an ordinary exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import NOTA, ROOT
+
+# ``circolari ARGS`` through the entry point, with an exit handler and (``THREAD``) a thread
+# still writing when the command is done: both must leave their file.
+SCRIPT = textwrap.dedent("""
+    import atexit, sys, threading, time
+    from pathlib import Path
+    from circolari.cli.entry import main
+
+    flag = Path(sys.argv[1])
+    atexit.register(lambda: (flag / "atexit").write_text("ok"))
+    if sys.argv[2] == "THREAD":
+        threading.Thread(target=lambda: (time.sleep(0.5), (flag / "thread").write_text("ok"))).start()
+    sys.argv = ["circolari", *sys.argv[3:]]
+    main()
+""")
+
+
+def _entry(tmp_path: Path, *args: str, thread: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), "THREAD" if thread else "-", *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_render_ends_at_once_with_exit_handlers_run_and_output_flushed(tmp_path):
+    proc = _entry(tmp_path, "render", str(NOTA), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.endswith(f"{NOTA.relative_to(ROOT)}: 3 pagine -> {tmp_path / 'out' / NOTA.stem}/\n")
+    assert "non ha una PEC verificata" in proc.stderr
+    assert (tmp_path / "atexit").read_text() == "ok"
+    assert (tmp_path / "out" / NOTA.stem / "manifest.json").is_file()
+
+
+def test_render_that_fails_ends_with_its_exit_code_and_message(tmp_path):
+    bad = tmp_path / "atto.yaml"
+    bad.write_text("tipo: circolare\noggetto: [\n", encoding="utf-8")
+    proc = _entry(tmp_path, "render", str(bad), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert f"{bad}" in proc.stderr and "1 atti su 1 non generati" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "atexit").read_text() == "ok"
+
+
+def test_render_waits_for_threads_still_running_as_an_ordinary_exit_does(tmp_path):
+    proc = _entry(tmp_path, "render", str(NOTA), "--out", str(tmp_path / "out"), thread=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "thread").read_text() == "ok"
+    assert (tmp_path / "atexit").read_text() == "ok"
+
+
+def test_other_commands_exit_as_usual(tmp_path):
+    proc = _entry(tmp_path, "--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("circolari ")
+    assert (tmp_path / "atexit").read_text() == "ok"
+
+
+@pytest.mark.parametrize(("args", "command"), [
+    (["render", "atto.yaml"], "render"), (["--version"], None), (["render", "--help"], None),
+    (["-h"], None), (["mail", "send", "x"], "mail"), ([], None)])
+def test_entry_point_forks_the_pdf_worker_early_only_for_render(args, command):
+    from circolari.cli.entry import _command
+
+    assert _command(args) == command
+
+
+def test_console_script_and_python_m_use_the_entry_point():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"circolari": "circolari.cli.entry:main"}
+    assert "from circolari.cli.entry import main" in (ROOT / "src/circolari/__main__.py").read_text()
