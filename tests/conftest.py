@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -25,8 +26,6 @@ DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 
 def run_cli(*args: str, cwd: Path | None = None):
     """Run ``circolari ARGS`` in-process (as the console script would) and return the result."""
-    import os
-
     from circolari.cli.main import app
 
     old = Path.cwd()
@@ -44,6 +43,19 @@ def _cache_in_temp_folder(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pdfinfo_output_shared_by_the_workers(tmp_path_factory):
+    """``pdfinfo -struct-text`` takes seconds on the DGR: helpers.tags keeps its output by file
+    content in a folder of this run that every xdist worker sees (the workers' temp folders
+    are inside the run's), so that each PDF is read once per run, not once per worker."""
+    import helpers.tags
+
+    base = tmp_path_factory.getbasetemp()
+    helpers.tags.SHARED = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pdfinfo"
+    yield
+    helpers.tags.SHARED = None
 
 
 @pytest.fixture(scope="session", autouse=True)

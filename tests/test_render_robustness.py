@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from collections import Counter
 import shutil
+from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,16 +28,31 @@ LINE = TEXT.filter(lambda t: t.strip())
 SUPPRESSED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]  # too_slow: see conftest
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Path:
+    """One copy of the templates and registry for every example of this module, read-only: each
+    example writes its act in a folder of its own below it (``case``). A fresh copy per example
+    would compile the templates again (Jinja keeps compiled templates by file path) and triple
+    the cost of an example."""
+    folder = tmp_path_factory.mktemp("progetto")
+    for name in ("templates", "recipients"):
+        shutil.copytree(ROOT / name, folder / name)
+    return folder
+
+
+def case(shared: Path) -> Path:
+    """A new empty folder inside ``shared`` for one example (its act, its output)."""
+    return Path(tempfile.mkdtemp(prefix="caso-", dir=shared))
+
+
 def plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESSED)
 @given(oggetto=LINE, saluti=LINE, firmatario=LINE)
-def test_any_plain_value_renders_literally(tmp_path_factory, oggetto, saluti, firmatario):
-    folder = tmp_path_factory.mktemp("p")
-    for name in ("templates", "recipients"):
-        shutil.copytree(ROOT / name, folder / name) if not (folder / name).exists() else None
+def test_any_plain_value_renders_literally(shared, oggetto, saluti, firmatario):
+    folder = case(shared)
     act = yaml.safe_load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"))
     act.update(oggetto=oggetto, saluti=saluti, firmatario={"qualifica": "IL DIRETTORE GENERALE", "nome": firmatario})
     path = folder / "atto.yaml"
@@ -51,10 +69,8 @@ def test_any_plain_value_renders_literally(tmp_path_factory, oggetto, saluti, fi
 
 @settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESSED)
 @given(body=st.lists(LINE, min_size=1, max_size=6).map(lambda xs: "\n\n".join(xs)))
-def test_any_markdown_body_renders_without_error(tmp_path_factory, body):
-    folder = tmp_path_factory.mktemp("p")
-    for name in ("templates", "recipients"):
-        shutil.copytree(ROOT / name, folder / name)
+def test_any_markdown_body_renders_without_error(shared, body):
+    folder = case(shared)
     act = yaml.safe_load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"))
     act["corpo"] = body
     path = folder / "atto.yaml"
@@ -76,9 +92,6 @@ WORD_FIELDS = ("oggetto", "saluti", "firmatario.nome", "destinatari.intestazione
 
 
 def _render_nota(folder, changes: dict):
-    for name in ("templates", "recipients"):
-        if not (folder / name).exists():
-            shutil.copytree(ROOT / name, folder / name)
     act = yaml.safe_load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"))
     for dotted, value in changes.items():
         *parents, last = dotted.split(".")
@@ -103,17 +116,17 @@ def _assert_all_letters_printed(rendered, text: str) -> None:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=SUPPRESSED)
 @given(field=st.sampled_from(WORD_FIELDS), word=LONG_WORD)
-def test_a_word_longer_than_its_column_is_broken_not_lost(tmp_path_factory, field, word):
-    rendered = _render_nota(tmp_path_factory.mktemp("p"), {field: word})
+def test_a_word_longer_than_its_column_is_broken_not_lost(shared, field, word):
+    rendered = _render_nota(case(shared), {field: word})
     _assert_all_letters_printed(rendered, word)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=SUPPRESSED)
 @given(words=st.lists(st.text(st.sampled_from(LETTERS), min_size=1, max_size=15), min_size=1, max_size=8),
        times=st.integers(min_value=50, max_value=1_500))
-def test_a_long_paragraph_renders_whole(tmp_path_factory, words, times):
+def test_a_long_paragraph_renders_whole(shared, words, times):
     paragraph = " ".join(words * times)
-    rendered = _render_nota(tmp_path_factory.mktemp("p"), {"corpo": paragraph})
+    rendered = _render_nota(case(shared), {"corpo": paragraph})
     _assert_all_letters_printed(rendered, paragraph)
 
 
@@ -127,19 +140,17 @@ HOSTILE_NAME = st.lists(NAME_PART, min_size=1, max_size=4).map("".join).filter(
 
 @settings(max_examples=20, deadline=None, suppress_health_check=SUPPRESSED)
 @given(name=HOSTILE_NAME)
-def test_a_hostile_act_file_name_is_rendered_or_refused_inside_out(tmp_path_factory, name):
-    folder = tmp_path_factory.mktemp("p")
-    for part in ("templates", "recipients"):
-        shutil.copytree(ROOT / part, folder / part)
+def test_a_hostile_act_file_name_is_rendered_or_refused_inside_out(shared, name):
+    folder = case(shared)
     (folder / "atti").mkdir()
     act = folder / "atti" / f"{name}.yaml"
     shutil.copy(ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml", act)
     out = folder / "out"
-    before = {p for p in folder.rglob("*")}
+    before = {p for p in shared.rglob("*")}  # the shared templates and the earlier examples too
     result = run_cli("render", act, "--out", out, "--jobs", "1", cwd=folder)
     assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    written = {p for p in folder.rglob("*")} - before
+    written = {p for p in shared.rglob("*")} - before
     assert all(p == out or out in p.parents for p in written), written
     inside = [p for p in written if p.is_file()]
     if result.exit_code == 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -42,18 +43,38 @@ def struct_tree(pdf: Path, text: bool = True) -> Node:
     over its page again, which takes minutes for thousands of table cells.
     The tree is read once per file content (several tests read the same act); treat it as read-only.
     """
-    key = (hashlib.sha256(pdf.read_bytes()).digest(), text)
-    if key not in _TREES:
-        _TREES[key] = _read_struct_tree(pdf, text)
-    return _TREES[key]
+    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    if (digest, text) not in _TREES:
+        _TREES[digest, text] = _parse(_pdfinfo(pdf, digest, "-struct-text" if text else "-struct"))
+    return _TREES[digest, text]
 
 
-_TREES: dict[tuple[bytes, bool], Node] = {}  # by content: a handful of acts per test session
+_TREES: dict[tuple[str, bool], Node] = {}  # by content: a handful of acts per test session
+SHARED: Path | None = None  # set by conftest: pdfinfo's output by file content, for every test worker
 
 
-def _read_struct_tree(pdf: Path, text: bool) -> Node:
-    option = "-struct-text" if text else "-struct"
-    out = subprocess.run(["pdfinfo", option, str(pdf)], capture_output=True, text=True, check=True).stdout
+def _pdfinfo(pdf: Path, digest: str, option: str) -> str:
+    """``pdfinfo OPTION PDF``'s output; once per file content in a test session, whichever
+    worker asks first (the reference acts are read by tests spread over the workers; one that
+    asks meanwhile waits for that output instead of computing it again)."""
+    run = lambda: subprocess.run(["pdfinfo", option, str(pdf)], capture_output=True, text=True,  # noqa: E731
+                                 check=True).stdout
+    if SHARED is None:
+        return run()
+    import fcntl
+
+    SHARED.mkdir(parents=True, exist_ok=True)
+    kept = SHARED / f"{digest}{option}.txt"
+    with open(SHARED / f"{digest}{option}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if pdfinfo fails
+        if not kept.is_file():
+            partial = kept.with_name(f"{kept.name}.{os.getpid()}")
+            partial.write_text(run(), encoding="utf-8")
+            os.replace(partial, kept)
+        return kept.read_text(encoding="utf-8")
+
+
+def _parse(out: str) -> Node:
     root = Node("")
     stack: list[tuple[int, Node]] = [(-1, root)]
     text_of: Node | None = None  # inside a quoted text running over several lines
