@@ -169,7 +169,10 @@ class Worker:
         import signal
 
         pid, self._pid, self._unread = self._pid, None, False
-        os.kill(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # it ended and the system reaped it (SIGCHLD ignored)
+            pass
         for stream in (self._jobs, self._results):
             try:
                 stream.close()
