@@ -22,6 +22,12 @@ SCRIPT = textwrap.dedent("""
 
     flag = Path(sys.argv[1])
     atexit.register(lambda: (flag / "atexit").write_text("ok"))
+    import circolari.pdf_job as pdf_job
+    fork_early = pdf_job.start_early
+    def start_early():  # the early worker's pid, in "worker"
+        fork_early()
+        (flag / "worker").write_text(str(pdf_job._early._pid))
+    pdf_job.start_early = start_early
     if sys.argv[2] == "THREAD":
         threading.Thread(target=lambda: (time.sleep(0.5), (flag / "thread").write_text("ok"))).start()
     sys.argv = ["circolari", *sys.argv[3:]]
@@ -29,9 +35,10 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _entry(tmp_path: Path, *args: str, thread: bool = False) -> subprocess.CompletedProcess:
+def _entry(tmp_path: Path, *args: str, thread: bool = False, **how) -> subprocess.CompletedProcess:
+    how = how or {"capture_output": True, "text": True}
     return subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), "THREAD" if thread else "-", *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+                          cwd=ROOT, timeout=120, **how)
 
 
 def test_render_ends_at_once_with_exit_handlers_run_and_output_flushed(tmp_path):
@@ -58,6 +65,17 @@ def test_render_waits_for_threads_still_running_as_an_ordinary_exit_does(tmp_pat
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "thread").read_text() == "ok"
     assert (tmp_path / "atexit").read_text() == "ok"
+
+
+@pytest.mark.parametrize("args", [["render", "manca.yaml"], ["render", "--sconosciuta", "x.yaml"],
+                                  ["--version", "render", "x.yaml"]])
+def test_render_that_ends_before_any_act_stops_and_reaps_its_early_worker(tmp_path, args):
+    # output to a file, not a pipe: the caller must not have to wait for the worker's end
+    with open(tmp_path / "output", "wb") as output:
+        proc = _entry(tmp_path, *args, stdout=output, stderr=output)
+    assert proc.returncode in (0, 1, 2) and "Traceback" not in (tmp_path / "output").read_text()
+    worker = int((tmp_path / "worker").read_text())
+    assert not Path(f"/proc/{worker}").exists()  # neither running on nor left to be reaped
 
 
 def test_other_commands_exit_as_usual(tmp_path):

@@ -4,9 +4,12 @@ command is (a forked pytest worker would run the test session's atexit handlers)
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -132,5 +135,47 @@ def test_worker_runs_here_when_it_must_not_fork(setup):
         with forked.Worker(warm, fork="{setup}" != "fork=False") as worker:
             assert list(worker.run(items, 2)) == [(0, "here"), (1, "here")]
         gate.set()
+        print("ok")
+    """)
+
+
+def test_children_end_with_their_parent_however_it_ends():
+    # A parent killed mid-command (SIGKILL, a caller's timeout) must not leave its children
+    # working on and holding the caller's pipe: here they would wait forever, the pipe open.
+    script = textwrap.dedent("""
+        import os, signal, sys
+        from circolari import forked
+
+        ready_read, ready_write = os.pipe()
+        def park():
+            os.write(ready_write, b"%d\\n" % os.getpid())
+            signal.pause()
+        forked.start(park)
+        forked.Worker(park)
+        with os.fdopen(ready_read) as ready:
+            print(ready.readline().strip(), ready.readline().strip(), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    children = [int(pid) for pid in proc.stdout.readline().split()]
+    try:
+        proc.communicate(timeout=60)  # the pipe's end: every holder is gone
+    finally:
+        for pid in children:  # a failed check leaves none behind
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
+    # the pipe's end came: the children, parked forever, let it go only by being killed
+    assert proc.returncode == -9 and len(children) == 2
+
+
+def test_children_of_a_process_that_ignores_sigchld_give_their_results():
+    # SIGCHLD ignored (passed on by some callers): the system reaps the children itself and
+    # waitpid fails with ECHILD; the results still come from them and closing does not fail
+    _run(JOBS, """
+        import signal
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        assert forked.start(os.getpid)() != PARENT
+        with forked.Worker(warm) as worker:
+            assert list(worker.run(items, 2)) == [(0, "child"), (1, "child")]
         print("ok")
     """)

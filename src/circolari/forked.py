@@ -22,6 +22,7 @@ def start(function: Callable[..., T], *args) -> Callable[[], T]:
     if not hasattr(os, "fork") or threading.active_count() != 1:
         return lambda: function(*args)
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:
@@ -29,6 +30,7 @@ def start(function: Callable[..., T], *args) -> Callable[[], T]:
         os.close(write_end)
         return lambda: function(*args)
     if pid == 0:  # the child: never returns
+        _end_with(parent)
         os.close(read_end)
         _child(write_end, function, args)
     os.close(write_end)
@@ -36,8 +38,7 @@ def start(function: Callable[..., T], *args) -> Callable[[], T]:
     def result() -> T:
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0 and data:
+        if _reap(pid) == 0 and data:
             import pickle
 
             try:
@@ -47,6 +48,33 @@ def start(function: Callable[..., T], *args) -> Callable[[], T]:
         return function(*args)
 
     return result
+
+
+def _reap(pid: int) -> int:
+    """Wait for child ``pid`` to end; its exit code, or 0 if the system reaped it itself (a
+    caller that ignores SIGCHLD passes that on: no status is kept, and ``waitpid`` fails). What
+    the child sent says then whether it finished: a pickle cut short does not load."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return 0
+    return os.waitstatus_to_exitcode(status)
+
+
+def _end_with(parent: int) -> None:
+    """In a child just forked: be killed when ``parent`` ends, however it ends (Linux's
+    parent-death signal). Else a parent killed mid-command (SIGKILL, SIGTERM, a caller's timeout)
+    would leave the child working on, holding the caller's output pipes open until it is done."""
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (ImportError, OSError, AttributeError):  # not Linux: it ends when its pipe is next used
+        pass
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(1)
 
 
 def _child(write_end: int, function: Callable, args: tuple) -> None:
@@ -82,6 +110,7 @@ class Worker:
             return
         jobs_read, jobs_write = os.pipe()
         items_read, items_write = os.pipe()
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -89,6 +118,7 @@ class Worker:
                 os.close(end)
             return
         if pid == 0:  # the child: never returns
+            _end_with(parent)
             os.close(jobs_write)
             os.close(items_read)
             _serve(jobs_read, items_write, warm)
@@ -145,7 +175,7 @@ class Worker:
                 stream.close()
             except OSError:
                 pass
-        os.waitpid(pid, 0)
+        _reap(pid)
 
     def __enter__(self) -> Worker:
         return self

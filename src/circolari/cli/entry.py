@@ -17,14 +17,20 @@ def main() -> None:
         start_early()
     from circolari.cli.main import main as run
 
+    code = 0
     try:
         run()
     except SystemExit as exc:
         if not render:
             raise
-        end_now(exc.code)
+        code = exc.code
+    finally:
+        if render:  # the worker no act claimed (bad usage, no act found, help): stopped and reaped
+            from circolari.pdf_job import discard_early
+
+            discard_early()
     if render:
-        end_now(0)
+        end_now(code)
 
 
 def end_now(code) -> None:
