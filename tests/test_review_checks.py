@@ -149,6 +149,23 @@ def test_check_reports_every_problem_with_its_line(project):
     assert "PEC" in next(line for line in lines if "asst.yaml" in line and "errore" in line)
 
 
+def test_templates_edited_between_two_checks_in_one_process_are_checked_anew(project):
+    """The template checker keeps parsed templates by their text (template_checks._parse): an
+    edit between two checks in one process is seen, and putting the text back clears it."""
+    template = project / "templates" / "circolare.html.j2"
+    original = template.read_text(encoding="utf-8")
+    assert "saluto»" not in run_cli("check", project / "templates", cwd=project).output
+    template.write_text(original.replace("{{ atto.saluti }}", "{{ atto.saluto }}"), encoding="utf-8")
+    edited = run_cli("check", project / "templates", cwd=project)
+    assert edited.exit_code == 1 and "una circolare non ha il campo «saluto»" in edited.output
+    template.write_text(original.replace("{{ atto.saluti }}", "{% if %}"), encoding="utf-8")
+    broken = run_cli("check", project / "templates", cwd=project)
+    assert broken.exit_code == 1 and "circolare.html.j2:" in broken.output and "errore di sintassi" in broken.output
+    template.write_text(original, encoding="utf-8")
+    again = run_cli("check", project / "templates", cwd=project)
+    assert "saluto»" not in again.output and "errore di sintassi" not in again.output
+
+
 def test_check_text_problems_of_a_valid_act(project):
     text = NOTA.format(data="2999-01-01", ente="areu").replace("[[mancante]]", "[[fine:lunga]]") \
         .replace("parti: [parte_a, 150]", "parti: [parte_a, 200]")

@@ -107,7 +107,7 @@ class TemplateChecker:
         try:
             # inside the folder (links followed), a regular file (a FIFO would hang), UTF-8
             source = read_text(confined(path, self.folder, f"il template «{name}»"))
-            tree = self.env.parse(source, name, str(path))
+            tree = _parse(self.env, source, name, str(path))
         except TemplateSyntaxError as exc:
             self.report(f"errore di sintassi nel template: {exc.message}", exc.lineno, name=name)
         except CircolariError as exc:
@@ -315,6 +315,21 @@ class TemplateChecker:
         if isinstance(base, tuple) and base[0] == "dict":
             return base[1]
         return UNKNOWN
+
+
+_TREES: dict[tuple, object] = {}  # Jinja's syntax trees by environment, name, path and source
+
+
+def _parse(env, source: str, name: str, path: str):
+    """``env.parse(source, name, path)``, parsed once per process for the same template text
+    (a process that checks many acts against one templates folder, as the test suite does).
+    The trees are only read here; a syntax error is not kept, it is raised each time."""
+    key = (type(env), env.lexer, tuple(env.extensions), name, path, source)  # the lexer: Jinja's, per syntax options
+    if key not in _TREES:
+        if len(_TREES) >= 256:
+            _TREES.clear()
+        _TREES[key] = env.parse(source, name, path)
+    return _TREES[key]
 
 
 def check_templates(folder: Path) -> list[Problem]:
