@@ -134,3 +134,57 @@ def test_a_lock_taken_on_a_replaced_act_folder_is_taken_again(project):
     complete_manifest(folder)
     assert_foreign_files_kept(folder)
     assert leftovers(project / "out") == []
+
+
+_FEW_FILES = r'''
+import json, os, resource, sys
+from pathlib import Path
+from circolari.errors import CircolariError
+from circolari.folder_swap import replace_folder
+
+parent = Path(sys.argv[1])
+folder = parent / "atto"
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+base = len(os.listdir("/proc/self/fd"))  # descriptors open now (one of them is the listing's)
+results = []
+for extra in range(16):
+    files = {f"atto.{ext}": f"{ext} {extra}".encode() for ext in ("pdf", "docx", "txt", "html")}
+    resource.setrlimit(resource.RLIMIT_NOFILE, (base + extra, hard))
+    try:
+        replace_folder(folder, files)
+        error = None
+    except CircolariError as exc:
+        error = str(exc)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    contents = {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+    results.append({"error": error, "entries": sorted(os.listdir(parent)), "contents": contents})
+print(json.dumps(results))
+'''
+
+
+def test_render_out_of_file_descriptors_leaves_no_temporary_folder(tmp_path):
+    # a real failure: the act folder is replaced under ever lower limits of open files (each
+    # run in turn one more descriptor); every run leaves the old folder or the new one, and
+    # nothing beside it (the failed write's ".atto.new-….tmp" stayed, and so did the old folder
+    # when the removal after the swap ran out of descriptors)
+    folder = tmp_path / "atto"
+    (folder / "mail" / "ricevute").mkdir(parents=True)  # what other commands keep there is carried over
+    carried = {"atto.firmato.pdf": "firmato", "mail/journal.sqlite": "giornale", "mail/ricevute/r.eml": "eml"}
+    for name, text in carried.items():
+        (folder / name).write_text(text)
+    child = subprocess.run([sys.executable, "-c", _FEW_FILES, str(tmp_path)], capture_output=True, text=True,
+                           check=True)
+    results = json.loads(child.stdout)
+    previous = {**carried}
+    for extra, result in enumerate(results):
+        assert result["entries"] == ["atto"], (extra, result)
+        written = {**carried, **{f"atto.{ext}": f"{ext} {extra}" for ext in ("pdf", "docx", "txt", "html")}}
+        if result["error"] is None:
+            assert result["contents"] == written, extra
+            previous = written
+        else:
+            assert "errore: troppi file aperti (ripetere il comando)" in result["error"], result["error"]
+            assert ".tmp" not in result["error"], result["error"]  # names the act's folder, gone temp files never
+            assert result["contents"] == previous, extra
+    assert results[0]["error"] and results[-1]["error"] is None  # the limits span failure and success

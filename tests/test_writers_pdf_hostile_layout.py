@@ -1,16 +1,20 @@
-"""Huge texts lay out in linear time, every word kept; a word wider than its column is broken."""
+"""Huge texts lay out in linear time, every word kept; a word wider than its column is broken;
+page furniture (letterhead, running header, footer) fits on the page or the render is refused."""
 
 from __future__ import annotations
 
 import io
 import re
 
+import docx
+import pdfplumber
 import yaml
 from pypdf import PdfReader
 
 from circolari.input.project import Project
 from circolari.render import render_act
 from conftest import NOTA
+from helpers.bad_input import render_fails
 
 
 def render_with(project, change) -> tuple[str, object]:
@@ -90,3 +94,64 @@ def test_layout_work_grows_linearly_with_paragraph_length(project, monkeypatch):
         render_with(project, lambda a: a.update(corpo="parola " * n))
         work.append(calls[0])
     assert work[1] <= 5 * work[0], work
+
+
+def letterhead_with(project, lines: int) -> list[str]:
+    """The DG Welfare letterhead with ``lines`` more lines of recapiti (returned)."""
+    profile = project / "templates" / "intestazioni" / "dg-welfare.yaml"
+    data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    extra = [f"Recapito aggiuntivo {i}" for i in range(lines)]
+    data["recapiti"] += extra
+    profile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return extra
+
+
+def test_letterhead_taller_than_the_page_is_refused_not_cut(project):
+    # 400 lines: only the first 71 reached the page (the rest ran off it, over the footer), silently
+    letterhead_with(project, 400)
+    act = project / "examples" / "atto.yaml"
+    act.write_text(NOTA.read_text(encoding="utf-8"), encoding="utf-8")
+    output = render_fails(project, act)
+    assert (f"{act}: errore: impaginazione impossibile: l'intestazione della prima pagina "
+            "(«Regione Lombardia Regione Lombardia - Giunta …», alto ") in output
+    assert "e il piede di pagina («Il Responsabile del procedimento: AIDA ANDREASSI …»" in output
+    assert "le righe in più non verrebbero stampate" in output
+    assert "templates/intestazioni/" in output
+
+
+def test_letterhead_filling_most_of_the_page_keeps_every_line_on_it_and_in_the_docx(project):
+    extra = letterhead_with(project, 50)
+    _, rendered = render_with(project, lambda a: None)
+    with pdfplumber.open(io.BytesIO(rendered.files["atto.pdf"])) as pdf:
+        page = pdf.pages[0]
+        words = page.within_bbox(page.bbox).extract_words(keep_blank_chars=True)
+        lines = {w["text"]: w for w in words if w["text"].startswith("Recapito aggiuntivo")}
+        footer = next(w for w in words if w["text"].startswith("Il Responsabile"))
+    assert sorted(lines) == sorted(extra)
+    assert max(w["bottom"] for w in lines.values()) < footer["top"]  # above the footer, not over it
+    header = docx.Document(io.BytesIO(rendered.files["atto.docx"])).sections[0].first_page_header
+    cells = "\n".join(c.text for t in header.tables for c in t._cells)
+    assert all(line in cells.splitlines() for line in extra)
+
+
+def test_running_header_taller_than_the_page_is_refused(project):
+    template = project / "templates" / "delibera.html.j2"
+    text = template.read_text(encoding="utf-8")
+    assert '<p class="giunta">LA GIUNTA</p>' in text
+    template.write_text(text.replace('<p class="giunta">LA GIUNTA</p>', '<p class="giunta">LA GIUNTA</p>'
+                                     '{% for i in range(80) %}<p>riga {{ i }}</p>{% endfor %}', 1), encoding="utf-8")
+    act = project / "examples" / "dgr-xi-3681-2020.yaml"
+    output = render_fails(project, act)
+    assert (f"{act}: errore: impaginazione impossibile: l'intestazione di ogni pagina "
+            "(«Regione Lombardia LA GIUNTA riga 0 …», alto ") in output
+    assert "non lascia spazio al testo nella pagina" in output
+
+
+def test_footer_taller_than_the_page_is_refused(project):
+    act = yaml.safe_load(NOTA.read_text(encoding="utf-8"))
+    act["piede"]["responsabile_procedimento"]["nome"] = " ".join(["Andreassi"] * 6000)
+    path = project / "examples" / "atto.yaml"
+    path.write_text(yaml.safe_dump(act, allow_unicode=True, width=10**9), encoding="utf-8")
+    output = render_fails(project, path)
+    assert f"{path}: errore: impaginazione impossibile: l'intestazione della prima pagina" in output
+    assert "e il piede di pagina («Il Responsabile del procedimento: Andreassi Andreassi …», alto " in output

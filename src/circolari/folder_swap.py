@@ -5,7 +5,8 @@ what other commands left there (signed PDF, ``mail/``, ``preview/``); the two fo
 swapped with one system call (Linux ``renameat2(RENAME_EXCHANGE)``) and the old one is removed. A
 reader, or a ``kill -9`` at any moment, sees the old complete folder or the new one, never a mix.
 Both folders stay locked until the end, so two renders of one act never interleave; whatever a
-killed render left beside the folder is removed by the next one.
+killed render left beside the folder is removed by the next one; one that fails removes it itself
+(even out of file descriptors: a few are held in reserve for that).
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ def _swap_in(folder: Path, files: dict[str, bytes], protected, force: bool, held
     _refuse_overwrites(folder, files, protected, force)
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()):
         held.enter_context(locked(sub, message="un altro comando sta usando questa cartella"))
-    fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", suffix=".tmp", dir=folder.parent))
+    spare = _reserve(folder.parent)             # fails, if it does, before anything is made
+    try:
+        fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", suffix=".tmp", dir=folder.parent))
+    except BaseException:
+        _release(spare)
+        raise
     try:
         held.enter_context(locked(fresh))
         os.chmod(fresh, stat.S_IMODE(os.stat(folder).st_mode))
@@ -74,8 +80,40 @@ def _swap_in(folder: Path, files: dict[str, bytes], protected, force: bool, held
         checkpoint("written")
         _swap(folder, fresh)
         checkpoint("swapped")
+    except OSError as exc:
+        raise _named_in(exc, fresh, folder) from None
     finally:
+        _release(spare)                         # room for the removal, even out of descriptors
         _remove_tree(fresh)                     # after the swap: the old folder
+
+
+_SPARE = 8  # descriptors kept for removing the fresh folder: shutil.rmtree holds two per level
+
+
+def _reserve(folder: Path) -> list[int]:
+    """Descriptors held while the fresh folder exists and released to remove it: a write that
+    fails for lack of descriptors (EMFILE) still leaves nothing behind."""
+    spare: list[int] = []
+    try:
+        for _ in range(_SPARE):
+            spare.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY))
+    except BaseException:
+        _release(spare)
+        raise
+    return spare
+
+
+def _release(spare: list[int]) -> None:
+    while spare:
+        os.close(spare.pop())
+
+
+def _named_in(exc: OSError, fresh: Path, folder: Path) -> OSError:
+    """``exc`` naming the act folder's file rather than the fresh folder's, which is removed."""
+    name = exc.filename
+    if isinstance(name, (str, os.PathLike)) and Path(name).is_relative_to(fresh):
+        return OSError(exc.errno, exc.strerror, str(folder / Path(name).relative_to(fresh)))
+    return exc
 
 
 def _refuse_overwrites(folder: Path, files: dict[str, bytes], protected, force: bool) -> None:

@@ -606,6 +606,27 @@ class _Writer:
         return sum(f.wrap(S.TEXT_WIDTH, S.PAGE_HEIGHT)[1] + f.getSpaceAfter()
                    for f in self.furniture(blocks))
 
+    def check_furniture_fits(self, first_h: float, later_h: float) -> None:
+        """Refuse page furniture that leaves no line of the page to the body: it is drawn as is,
+        so what does not fit would run off the page or over the footer, unseen."""
+        from circolari.errors import fail
+
+        least = paragraph_style("corpo").leading  # one line of text
+        pages = ((0, _FIRST_HEADER if self.doc.first_header else _HEADER, self.doc.first_header or self.doc.header,
+                  first_h), (1, _HEADER, self.doc.header, later_h))
+        for index, name, header, height in pages:
+            if S.PAGE_HEIGHT - self.layout.frame[index] - self.layout.frame[2] >= least:
+                continue
+            parts = [(name, header, height), ("il piede di pagina", self.doc.footer, self.footer_height)]
+            named = " e ".join(f"{what} ({_first_words(blocks)}, alto {_cm(h)} cm)"
+                               for what, blocks, h in parts if blocks)
+            verb = "lasciano" if all(blocks for _, blocks, _ in parts) else "lascia"
+            raise fail(f"impaginazione impossibile: {named} non {verb} spazio al testo nella pagina "
+                       f"({_cm(S.PAGE_HEIGHT - S.MARGIN_TOP - S.MARGIN_BOTTOM)} cm utili): "
+                       "le righe in più non verrebbero stampate",
+                       hint="accorciare l'intestazione o il piede: vengono dal template dell'atto, dal profilo "
+                            "della carta intestata (templates/intestazioni/) e dai campi 'piede' dell'atto")
+
     def draw_blocks(self, canvas, blocks, top: float):
         y = top
         flowables = self.furniture(blocks)
@@ -640,6 +661,7 @@ class _Writer:
         gap = S.FURNITURE_GAP
         bottom = S.MARGIN_BOTTOM + self.footer_height + (gap if self.footer_height else 0)
         self.layout.frame = tuple(S.MARGIN_TOP + h + (gap if h else 0) for h in (first_h, later_h)) + (bottom,)
+        self.check_furniture_fits(first_h, later_h)
 
         def frame(header_h):
             top = S.PAGE_HEIGHT - S.MARGIN_TOP - header_h - (gap if header_h else 0)
@@ -677,6 +699,20 @@ class _Writer:
 
 
 _FURNITURE: dict = {}
+_FIRST_HEADER, _HEADER = "l'intestazione della prima pagina", "l'intestazione di ogni pagina"
+
+
+def _cm(points: float) -> str:
+    return f"{points * 2.54 / 72:.1f}".replace(".", ",")
+
+
+def _first_words(blocks) -> str:
+    """The start of a piece of furniture's text, so that the clerk recognises it."""
+    from circolari.document.tree import all_inlines
+
+    words = " ".join(" ".join(i.text for i in inlines if isinstance(i, Run))
+                     for inlines in all_inlines(Document("", "", blocks))).split()
+    return "«" + " ".join(words[:6]) + (" …" if len(words) > 6 else "") + "»"
 
 
 def _plain(blocks) -> bool:
