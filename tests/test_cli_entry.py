@@ -97,3 +97,18 @@ def test_console_script_and_python_m_use_the_entry_point():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts == {"circolari": "circolari.cli.entry:main"}
     assert "from circolari.cli.entry import main" in (ROOT / "src/circolari/__main__.py").read_text()
+
+
+@pytest.mark.parametrize("code", ["'messaggio'", "None", "3"])
+def test_end_now_exits_as_sys_exit_does_message_before_exit_handlers(code):
+    script = textwrap.dedent("""
+        import atexit, sys
+        from circolari.cli.entry import end_now
+        atexit.register(lambda: print("uscita", file=sys.stderr))
+        print("fatto", end="")
+        EXIT(CODE)
+    """).replace("CODE", code)
+    plain, quick = (subprocess.run([sys.executable, "-c", script.replace("EXIT", exit_with)], capture_output=True,
+                                   text=True, timeout=60) for exit_with in ("sys.exit", "end_now"))
+    assert (quick.returncode, quick.stdout, quick.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert quick.stdout == "fatto" and quick.stderr.endswith("uscita\n")

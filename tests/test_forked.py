@@ -168,7 +168,7 @@ def test_children_end_with_their_parent_however_it_ends():
     assert proc.returncode == -9 and len(children) == 2
 
 
-def test_children_of_a_process_that_ignores_sigchld_give_their_results():
+def test_children_of_a_process_that_ignores_sigchld_give_their_results_and_their_errors():
     # SIGCHLD ignored (passed on by some callers): the system reaps the children itself and
     # waitpid fails with ECHILD; the results still come from them and closing does not fail
     _run(JOBS, """
@@ -177,5 +177,34 @@ def test_children_of_a_process_that_ignores_sigchld_give_their_results():
         assert forked.start(os.getpid)() != PARENT
         with forked.Worker(warm) as worker:
             assert list(worker.run(items, 2)) == [(0, "child"), (1, "child")]
+        import time
+        with forked.Worker(lambda: os._exit(0)) as worker:  # a child that ends at once...
+            while os.path.exists(f"/proc/{worker._pid}"):  # ...and is reaped by the system
+                time.sleep(0.01)
+            assert list(worker.run(items, 2)) == [(0, "here"), (1, "here")]
+        print("ok")
+    """)
+
+
+def test_no_pipe_to_be_had_runs_the_work_here_and_leaves_no_end_open():
+    # every file descriptor taken but three: the worker's first pipe opens, its second cannot;
+    # then all but one: start's pipe cannot open (it raised OSError: a traceback at the start)
+    _run(JOBS, """
+        import resource
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+        taken = []
+        try:
+            while True:
+                taken.append(os.open(os.devnull, os.O_RDONLY))
+        except OSError:
+            pass
+        for _ in range(3):
+            os.close(taken.pop())
+        worker = forked.Worker(warm)
+        assert list(worker.run(items, 2)) == [(0, "here"), (1, "here")]
+        taken += [os.open(os.devnull, os.O_RDONLY) for _ in range(2)]  # none was left open
+        assert forked.start(os.getpid)() == PARENT  # one free: no pipe
+        taken.append(os.open(os.devnull, os.O_RDONLY))
         print("ok")
     """)

@@ -19,18 +19,11 @@ T = TypeVar("T")
 
 def start(function: Callable[..., T], *args) -> Callable[[], T]:
     """Start ``function(*args)`` in a child if possible; call the result to wait for it."""
-    if not hasattr(os, "fork") or threading.active_count() != 1:
+    forked = _fork(pipes=1)
+    if forked is None:
         return lambda: function(*args)
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return lambda: function(*args)
+    pid, (read_end, write_end) = forked
     if pid == 0:  # the child: never returns
-        _end_with(parent)
         os.close(read_end)
         _child(write_end, function, args)
     os.close(write_end)
@@ -48,6 +41,27 @@ def start(function: Callable[..., T], *args) -> Callable[[], T]:
         return function(*args)
 
     return result
+
+
+def _fork(pipes: int) -> tuple[int, list[int]] | None:
+    """Open ``pipes`` pipes (their ends in order: read, write, read, write…), then fork: the
+    child's pid here, 0 in the child (bound to end with this process); ``None``, nothing left
+    open, in a process with other threads (never forked), without ``fork``, or if the system
+    refuses a pipe or the fork (too many open files or processes)."""
+    if not hasattr(os, "fork") or threading.active_count() != 1:
+        return None
+    parent, ends = os.getpid(), []
+    try:
+        for _ in range(pipes):
+            ends += os.pipe()
+        pid = os.fork()
+    except OSError:
+        for end in ends:
+            os.close(end)
+        return None
+    if pid == 0:
+        _end_with(parent)
+    return pid, ends
 
 
 def _reap(pid: int) -> int:
@@ -106,19 +120,11 @@ class Worker:
     def __init__(self, warm: Callable[[], object], *, fork: bool = True) -> None:
         self._pid = None
         self._unread = False
-        if not fork or not hasattr(os, "fork") or threading.active_count() != 1:
+        forked = _fork(pipes=2) if fork else None
+        if forked is None:
             return
-        jobs_read, jobs_write = os.pipe()
-        items_read, items_write = os.pipe()
-        parent = os.getpid()
-        try:
-            pid = os.fork()
-        except OSError:
-            for end in (jobs_read, jobs_write, items_read, items_write):
-                os.close(end)
-            return
+        pid, (jobs_read, jobs_write, items_read, items_write) = forked
         if pid == 0:  # the child: never returns
-            _end_with(parent)
             os.close(jobs_write)
             os.close(items_read)
             _serve(jobs_read, items_write, warm)
@@ -169,7 +175,10 @@ class Worker:
         import signal
 
         pid, self._pid, self._unread = self._pid, None, False
-        os.kill(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # it ended and the system reaped it (SIGCHLD ignored)
+            pass
         for stream in (self._jobs, self._results):
             try:
                 stream.close()

@@ -79,6 +79,10 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
         layout = next(pdf)
     except MissingCharacters as exc:
         raise _missing_characters_problems(exc.missing, doc) from None
+    except CircolariError as exc:  # the layout's own (a block taller than a page): in this act
+        for problem in exc.problems:
+            problem.file = problem.file or path
+        raise
     fields = layout.fields()
     if preview:
         files = {f"{name}.pdf": next(pdf), f"{name}.html": html.encode("utf-8"), "stile.css": css().encode("utf-8")}

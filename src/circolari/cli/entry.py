@@ -43,15 +43,16 @@ def end_now(code) -> None:
 
     if threading.active_count() != 1:
         sys.exit(code)
+    if code is not None and not isinstance(code, int):  # as sys.exit("message"): before the handlers
+        if sys.stderr is not None:
+            print(code, file=sys.stderr, flush=True)
+        code = 1
     atexit._run_exitfuncs()  # the one private name used: there is no public way to run them
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except Exception:  # a closed pipe: let the interpreter report it as it always does
         sys.exit(code)
-    if code is not None and not isinstance(code, int):  # as sys.exit("message") does
-        print(code, file=sys.stderr, flush=True)
-        code = 1
     os._exit(code or 0)
 
 
