@@ -93,6 +93,31 @@ def test_compiled_template_cache_depends_on_the_filters(tmp_path, monkeypatch):
     assert compose._bytecode_cache({"md": lambda text: text}).directory == plain.directory
 
 
+def test_compiled_template_reused_by_a_copy_of_the_folder_names_the_copys_file(tmp_path):
+    """The compiled-template cache is keyed by name and source, not path: a second copy of a
+    templates folder reuses the first copy's code, and its errors still name its own file and line."""
+    import shutil
+
+    from circolari.compose import jinja as compose
+
+    messages = {}
+    for copy in ("prima", "seconda"):
+        project = tmp_path / copy
+        for name in ("templates", "recipients", "examples"):
+            shutil.copytree(ROOT / name, project / name)
+        template = project / "templates" / "_piede.html.j2"
+        template.write_text(template.read_text(encoding="utf-8") + "<p>{{ 1/0 }}</p>\n", encoding="utf-8")
+        line = len(template.read_text(encoding="utf-8").splitlines())
+        result = run_cli("render", project / NOTA.relative_to(ROOT), "--out", project / "out", cwd=project)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        messages[copy] = (result.output, f"{template}:{line}")
+    cached = compose.environment((tmp_path / "seconda" / "templates").resolve()).get_template("_piede.html.j2")
+    assert cached.filename == str((tmp_path / "seconda" / "templates" / "_piede.html.j2").resolve())
+    for copy, (output, where) in messages.items():
+        assert where in output and "divisione per zero" in output, (copy, output)
+    assert str(tmp_path / "prima") not in messages["seconda"][0]
+
+
 def test_compiled_templates_of_the_tests_stay_in_the_session_temp_folder(nota_out, tmp_path_factory):
     """The suite never writes the user's ~/.cache: conftest points XDG_CACHE_HOME at its temp folder."""
     from circolari.compose.jinja import environment

@@ -16,16 +16,16 @@ def _bytecode_cache(filters: dict):
     """Compiled templates kept in the user's cache folder, so a cold command skips Jinja's
     compiler; none if the folder is not writable.
 
-    Jinja keys its cache by template source only, but the compiled code also depends on the
-    environment (a filter that takes the context is called differently), so the folder is
-    named after a fingerprint of Jinja's version, this module, the sandbox and the filters' kinds.
+    The cache is keyed by template name and source (``_path_free_cache``), but the compiled
+    code also depends on the environment (a filter that takes the context is called
+    differently), so the folder is named after a fingerprint of Jinja's version, this module,
+    the sandbox and the filters' kinds.
     """
     import hashlib
     import os
     import tempfile
 
     import jinja2
-    from jinja2 import FileSystemBytecodeCache
 
     fingerprint = hashlib.sha256(Path(__file__).read_bytes())
     fingerprint.update((Path(__file__).parent / "sandbox.py").read_bytes())
@@ -39,7 +39,31 @@ def _bytecode_cache(filters: dict):
         tempfile.TemporaryFile(dir=base).close()
     except OSError:
         return None
-    return FileSystemBytecodeCache(str(base))
+    return _path_free_cache()(str(base))
+
+
+def _path_free_cache():
+    """A FileSystemBytecodeCache keyed by template name and source, not by the file's path as
+    Jinja's own is: a copy of a templates folder elsewhere (a new office folder, each test's
+    copy of the project) reuses the compiled code instead of compiling again. Jinja's compiled
+    code holds the file's path only as its code objects' file name (tracebacks, ``__file__``,
+    the template's ``filename``), which is set here to the file actually loaded."""
+    from types import CodeType
+
+    from jinja2 import FileSystemBytecodeCache
+
+    def with_filename(code: CodeType, filename: str) -> CodeType:
+        consts = tuple(with_filename(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
+        return code.replace(co_filename=filename, co_consts=consts)
+
+    class PathFreeBytecodeCache(FileSystemBytecodeCache):
+        def get_bucket(self, environment, name, filename, source):
+            bucket = super().get_bucket(environment, name, None, source)  # checked against the source
+            if bucket.code is not None and filename is not None and bucket.code.co_filename != filename:
+                bucket.code = with_filename(bucket.code, filename)
+            return bucket
+
+    return PathFreeBytecodeCache
 
 
 def confined_loader(folder: Path):
