@@ -708,8 +708,6 @@ def _cm(points: float) -> str:
 
 def _first_words(blocks) -> str:
     """The start of a piece of furniture's text, so that the clerk recognises it."""
-    from circolari.document.tree import all_inlines
-
     words = " ".join(" ".join(i.text for i in inlines if isinstance(i, Run))
                      for inlines in all_inlines(Document("", "", blocks))).split()
     return "«" + " ".join(words[:6]) + (" …" if len(words) > 6 else "") + "»"
