@@ -266,3 +266,14 @@ def test_render_on_a_full_or_read_only_disk_says_so(project, size, options, word
     assert done.returncode == 1, done.stderr
     assert words in done.stderr and "out" in done.stderr and "Traceback" not in done.stderr
     assert left == [], "a refused render left files on the full disk"
+
+
+def test_system_wide_file_table_full_is_said_in_italian_not_by_its_code(tmp_path):
+    import errno
+
+    from circolari.os_errors import os_problem
+
+    problem = os_problem(OSError(errno.ENFILE, "Too many open files in system", str(tmp_path / "atto.pdf")))
+    assert problem.message == "troppi file aperti nel sistema"
+    assert problem.hint == "chiudere qualche programma, poi ripetere il comando"
+    assert str(problem.file).endswith("atto.pdf")

@@ -21,6 +21,7 @@ _MESSAGES = {
     errno.EEXIST: ("esiste già", "spostarlo o rimuoverlo, poi ripetere il comando"),
     errno.ENOTEMPTY: ("la cartella non è vuota", "spostarne il contenuto, poi ripetere il comando"),
     errno.EMFILE: ("troppi file aperti", "ripetere il comando"),
+    errno.ENFILE: ("troppi file aperti nel sistema", "chiudere qualche programma, poi ripetere il comando"),
     errno.EBUSY: ("file o cartella in uso", "chiudere i programmi che lo usano, poi ripetere il comando"),
     errno.ETXTBSY: ("file in uso", "chiudere i programmi che lo usano, poi ripetere il comando"),
 }
