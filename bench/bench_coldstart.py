@@ -9,7 +9,9 @@ machine load. Printed: min and median of wall and CPU (user + system, of the ren
 PDF worker together) time, and the ratios to the floor; the goal is on wall time, what the
 clerk waits for. A last row, for scale, imports every library a render needs: what the act's
 figure adds to it is circolari's own work. On a shared machine, wall times also measure waiting
-for a core: run it when the machine is quiet (the render needs both cores).
+for a core: run it when the machine is quiet (the render needs both cores), or give it
+priority over other sessions' processes (Linux groups them by session, so `nice` alone does not
+reach across them): `echo -20 > /proc/$$/autogroup` in the shell that runs it, as root.
 """
 
 from __future__ import annotations
