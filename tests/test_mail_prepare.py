@@ -392,3 +392,36 @@ def test_manifest_problems_are_all_reported_by_field(tmp_path):
     }
     assert "«ASST di prova 03» nell'anagrafica" in next(p.hint for p in err.value.problems if p.field == "recipients[2].pec")
     assert not (act / "mail").exists()
+
+
+def test_message_template_compiled_once_per_folder_and_again_when_edited(tmp_path):
+    """Builders of one folder share its compiled template (a series builds one per letter);
+    an edit of the file between two builds in one process is used by the second."""
+    import os
+    import shutil
+    from datetime import datetime
+
+    from circolari.mail.manifest import Act, Recipient, Sender
+    from circolari.mail.message import TEMPLATE_NAME, MessageBuilder
+
+    folder = tmp_path / "templates"
+    (folder / "mail").mkdir(parents=True)
+    shutil.copy(ROOT / "templates" / TEMPLATE_NAME, folder / TEMPLATE_NAME)
+    act = Act(kind="circolare", name="atto", oggetto="Oggetto", date="2020-05-20", protocollo=None, numero=None)
+    rcp = Recipient(id="asst-01", denominazione="ASST di prova", ruolo=None, pec="protocollo@asst-01.pec.test",
+                    per_conoscenza=False)
+
+    def builder():
+        return MessageBuilder(act, Sender(denominazione="Regione Lombardia", pec="welfare@regione.pec.test"),
+                              [], datetime(2020, 5, 20, 10, 0).astimezone(), folder)
+
+    first, second = builder(), builder()
+    assert first.template is second.template
+    assert "Testo modificato" not in email.message_from_bytes(first.build(rcp)[1], policy=policy.default) \
+        .get_body().get_content()
+    template = folder / TEMPLATE_NAME
+    stat = template.stat()
+    template.write_text("Testo modificato per {{ recipient.denominazione }}.\n", encoding="utf-8")
+    os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a later edit, however fast
+    body = email.message_from_bytes(builder().build(rcp)[1], policy=policy.default).get_body().get_content()
+    assert body.startswith("Testo modificato per ASST di prova.")

@@ -14,6 +14,7 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from email import policy as email_policy
 from email import quoprimime
 from email.headerregistry import Address
@@ -104,14 +105,23 @@ class Attachment:
                    role=role)
 
 
-def _load_template(directory: Path):
-    from jinja2 import StrictUndefined, TemplateNotFound, TemplateSyntaxError
+@lru_cache(maxsize=8)
+def _environment(directory: Path):
+    """The sandbox of one message-template folder, kept for the process: Jinja compiles the
+    template once and again only when its file changes (a series builds one message set per letter)."""
+    from jinja2 import StrictUndefined
 
     from circolari.compose.jinja import confined_loader
     from circolari.compose.sandbox import Sandbox
 
-    env = Sandbox(loader=confined_loader(Path(directory).resolve()), undefined=StrictUndefined,
-                  autoescape=False, keep_trailing_newline=True)
+    return Sandbox(loader=confined_loader(directory), undefined=StrictUndefined,
+                   autoescape=False, keep_trailing_newline=True)
+
+
+def _load_template(directory: Path):
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    env = _environment(Path(directory).resolve())
     try:
         return env.get_template(TEMPLATE_NAME)
     except TemplateNotFound:
