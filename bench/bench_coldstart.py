@@ -58,20 +58,18 @@ def render_cmd(act: Path, out: Path) -> list[str]:
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-    one_core = ["taskset", "-c", "0"] if shutil.which("taskset") else None
-    rows: dict[str, list[tuple[float, float]]] = {"floor": [], "nota": [], "dgr": [], "dgr1": [], "libraries": []}
-    if one_core is None:
-        del rows["dgr1"]
+    renders = [("nota", NOTA, []), ("dgr", DGR, [])]  # (row, act, command prefix)
+    if shutil.which("taskset"):
+        renders.append(("dgr1", DGR, ["taskset", "-c", "0"]))
+    rows: dict[str, list[tuple[float, float]]] = {"floor": [], **{key: [] for key, _, _ in renders}, "libraries": []}
     with tempfile.TemporaryDirectory() as tmp:
         for act in (NOTA, DGR):  # bytecode and Jinja caches, as after install
             run(render_cmd(act, Path(tmp) / "warm"))
         for i in range(rounds):
             rows["floor"].append(run(FLOOR))
-            for key, act in (("nota", NOTA), ("dgr", DGR), ("dgr1", DGR)):
-                if key not in rows:
-                    continue
+            for key, act, prefix in renders:
                 out = Path(tmp) / f"{key}{i}"
-                rows[key].append(run((one_core if key == "dgr1" else []) + render_cmd(act, out)))
+                rows[key].append(run(prefix + render_cmd(act, out)))
                 assert (out / act.stem / "manifest.json").is_file()
                 shutil.rmtree(out)
             rows["libraries"].append(run(LIBRARIES))

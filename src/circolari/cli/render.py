@@ -45,7 +45,6 @@ def render(
     finally:
         if worker is not None:
             worker.close()
-        discard_early()  # unclaimed: no act, or only series
     if failed:
         typer.echo(f"{failed} atti su {len(files)} non generati: correggere gli errori indicati.", err=True)
         raise typer.Exit(1)
