@@ -22,7 +22,12 @@ def _module_name(path: Path) -> str:
 
 
 MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-TREES = {name: ast.parse(path.read_text(encoding="utf-8"), str(path)) for name, path in MODULES.items()}
+
+
+@functools.cache
+def trees() -> dict[str, ast.Module]:
+    """Every module's syntax tree, parsed on first use (not at collection, in every test worker)."""
+    return {name: ast.parse(path.read_text(encoding="utf-8"), str(path)) for name, path in MODULES.items()}
 
 
 def _type_checking_only(tree: ast.Module) -> set[int]:
@@ -44,7 +49,7 @@ def _absolute(module: str, node: ast.ImportFrom) -> str:
 
 def imports(module: str) -> list[tuple[str, str, int]]:
     """(imported module, imported name or "", line) for every circolari import of ``module``."""
-    return _imports(module, TREES[module])
+    return _imports(module, trees()[module])
 
 
 @functools.cache
@@ -148,13 +153,13 @@ def _private_attributes(tree: ast.Module) -> tuple[tuple[int, str, str], ...]:
 def private_uses() -> list[str]:
     """``from m import _x``, ``m._x`` on an imported circolari module, and ``obj._x`` where ``_x`` is a
     private name defined by another circolari module and not by this one."""
-    defined = {module: _private_definitions(tree) for module, tree in TREES.items()}
+    defined = {module: _private_definitions(tree) for module, tree in trees().items()}
     owners_of: dict[str, list[str]] = {}
     for module, names in sorted(defined.items()):
         for name in names:
             owners_of.setdefault(name, []).append(module)
     found = []
-    for module, tree in TREES.items():
+    for module, tree in trees().items():
         for target, name, line in imports(module):
             if _private(name) or _private(target.rsplit(".", 1)[-1]):
                 found.append(f"{module}:{line} imports {target}{'.' + name if name else ''}")
@@ -234,7 +239,7 @@ class Journal:
 ])
 def test_private_use_checker_catches_each_form(monkeypatch, source, expected):
     for name, text in (("circolari.probe_owner", PROBE_OWNER), ("circolari.probe_user", source)):
-        monkeypatch.setitem(TREES, name, ast.parse(text))
+        monkeypatch.setitem(trees(), name, ast.parse(text))
         monkeypatch.setitem(MODULES, name, PACKAGE / f"{name.rsplit('.', 1)[1]}.py")
     found = [line for line in private_uses() if line.startswith("circolari.probe_user:")]
     assert any(expected in line for line in found), found
@@ -243,7 +248,7 @@ def test_private_use_checker_catches_each_form(monkeypatch, source, expected):
 def test_private_use_checker_allows_own_names_and_public_ones(monkeypatch):
     source = "from circolari.probe_owner import Journal\n\ndef _mine():\n    pass\n\n_mine()\nJournal().public()\n"
     for name, text in (("circolari.probe_owner", PROBE_OWNER), ("circolari.probe_user", source)):
-        monkeypatch.setitem(TREES, name, ast.parse(text))
+        monkeypatch.setitem(trees(), name, ast.parse(text))
         monkeypatch.setitem(MODULES, name, PACKAGE / f"{name.rsplit('.', 1)[1]}.py")
     assert [line for line in private_uses() if line.startswith("circolari.probe_user:")] == []
 
