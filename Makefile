@@ -30,6 +30,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_ipa.py
 	$(BIN)/python bench/bench_series.py
 	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/bench_suite.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
