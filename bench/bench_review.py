@@ -15,7 +15,8 @@ saving) and the browser's reload interval (1 s). Printed beside it, from the sam
 time until the changed pages' pictures are drawn too, the render alone (the floor: the layout
 every approach must pay) and the same preview redrawing every page; then the CPU time of this
 process for the page and for the render alone (on 2 shared cores the wall clock also counts the
-time spent waiting for a core).
+time spent waiting for a core). Last, the CPU time of rendering both examples as review, approve and
+diff do (the PDF and the text only) beside the full render (DOCX and manifest too), alternated.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ def main() -> None:
             start = time.perf_counter()
             update(act, setup, folder, report=quiet).draw()
             every.append(time.perf_counter() - start)
+        pack_cpu, full_cpu = _pack_render_cpu(project)
+
 
     def ms(xs):
         return f"min {min(xs) * 1000:.0f} ms, mediana {statistics.median(xs) * 1000:.0f} ms"
@@ -106,6 +109,25 @@ def main() -> None:
           f"({ROUNDS} giri)")
     print(f"  tempo CPU di questo processo (attese per la CPU escluse): pagina aggiornata {ms(page_cpu)}; "
           f"render da solo {ms(alone_cpu)}")
+    print(f"render dei 2 esempi come lo fanno review, approve e diff (PDF e testo), tempo CPU: {ms(pack_cpu)}; "
+          f"render completo (anche DOCX e manifest): {ms(full_cpu)} ({ROUNDS} giri)")
+
+
+def _pack_render_cpu(project: Path) -> tuple[list[float], list[float]]:
+    """CPU time of rendering both examples as the pack does (``review=True``) and in full, alternated."""
+    from circolari.input.project import Project
+    from circolari.kinds.load import load_act
+    from circolari.render import render_loaded
+
+    acts = [load_act(act) + (Project.locate(act),) for act in sorted((project / "examples").glob("*.yaml"))]
+    pack, full = [], []
+    for _ in range(ROUNDS):
+        for review, times in ((True, pack), (False, full)):
+            cpu = time.process_time()
+            for act, doc, setup in acts:
+                render_loaded(act, doc, setup, name=doc.path.stem, review=review)
+            times.append(time.process_time() - cpu)
+    return pack, full
 
 
 if __name__ == "__main__":

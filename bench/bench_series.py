@@ -44,8 +44,7 @@ def make_project(folder: Path) -> Path:
     (folder / "atti").mkdir()
     write_xlsx(folder / "atti" / "serie.xlsx", data)
     total = sum((row[3] for row in data), Decimal(0))
-    text = ACT.format(total=total, table="serie.xlsx", sheet="  foglio: Riparto\n").replace("gruppi: [asst]",
-                                                                                             "gruppi: [prova]")
+    text = ACT.format(total=total, table="serie.xlsx", sheet="  foglio: Riparto\n", selection="gruppi: [prova]")
     (folder / "atti" / "serie.yaml").write_text(text, encoding="utf-8")
     return folder
 

@@ -182,6 +182,76 @@ def asst_series(tmp_path_factory) -> tuple[Path, Path]:
     return project, project / "out" / "riparto"
 
 
+def copy_of(shared: Path, to: Path) -> Path:
+    """A private copy of a shared project folder, to change (the shared one stays as it was)."""
+    shutil.copytree(shared, to, dirs_exist_ok=True)
+    return to
+
+
+def _shared_project(tmp_path_factory, name: str) -> Path:
+    project = tmp_path_factory.mktemp(name)
+    for folder in ("templates", "recipients", "examples"):
+        shutil.copytree(ROOT / folder, project / folder)
+    return project
+
+
+@pytest.fixture(scope="session")
+def approved_examples(tmp_path_factory):
+    """(project, approve's result): both examples reviewed (pack in out/review) and approved
+    afresh by "Revisore di prova" (the bundled approvals removed first), once for the session.
+    Read-only: tests that go on from there work on ``copy_of`` it."""
+    project = _shared_project(tmp_path_factory, "approvati")
+    shutil.rmtree(project / "examples" / "approvati")
+    review = run_cli("review", project / "templates", project / "examples", cwd=project)
+    assert review.exit_code == 0, review.output
+    result = run_cli("approve", project / "examples", "--by", "Revisore di prova", cwd=project)
+    assert result.exit_code == 0, result.output
+    yield from _with(project, (project, result))
+
+
+@pytest.fixture(scope="session")
+def modified_pack(tmp_path_factory) -> Path:
+    """A project whose DGR has the tariff 190 changed to 200 (cited 3 times), reviewed with both
+    examples into out/review (red: exit 1), once for the session. Read-only."""
+    project = _shared_project(tmp_path_factory, "pacchetto")
+    act = project / "examples" / "dgr-xi-3681-2020.yaml"
+    act.write_text(act.read_text(encoding="utf-8").replace("importo: 190", "importo: 200"), encoding="utf-8")
+    result = run_cli("review", project / "templates", project / "examples", "--out", project / "out" / "review",
+                     cwd=project)
+    assert result.exit_code == 1, result.output
+    yield from _with(project, project)
+
+
+@pytest.fixture(scope="session")
+def previews(tmp_path_factory) -> Path:
+    """A project with the preview of both examples in out/<act>/preview, once for the session.
+    Read-only: tests that change it work on ``copy_of`` it."""
+    project = _shared_project(tmp_path_factory, "anteprime")
+    for act in (NOTA, DGR):
+        result = run_cli("preview", project / "examples" / act.name, "--out", project / "out", cwd=project)
+        assert result.exit_code == 0, result.output
+    yield from _with(project, project)
+
+
+@pytest.fixture(scope="session")
+def tariff_diff(tmp_path_factory):
+    """(project, diff's result): ``diff`` of the DGR against a v2.yaml with the tariff 190 changed to
+    195 (cited 3 times), its page in confronto.html, once for the session. Read-only."""
+    project = _shared_project(tmp_path_factory, "confronto")
+    v1, v2 = project / "examples" / DGR.name, project / "examples" / "v2.yaml"
+    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 195"), encoding="utf-8")
+    result = run_cli("diff", v1, v2, "--html", project / "confronto.html", cwd=project)
+    assert result.exit_code == 1, result.output
+    yield from _with(project, (project, result))
+
+
+def _with(project: Path, value):
+    """Yield ``value``, then check that no test changed ``project``."""
+    before = _files(project)
+    yield value
+    assert _files(project) == before, f"a test changed the shared project {project}: work on a copy (copy_of)"
+
+
 def docx_paragraphs(path: Path):
     import docx
 

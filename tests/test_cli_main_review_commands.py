@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 
-from conftest import pdf_text, run_cli
+from conftest import copy_of, pdf_text, run_cli
 
 DGR = "dgr-xi-3681-2020"
 NOTA = "nota-plasma-iperimmune-2020"
@@ -77,11 +77,8 @@ def test_diff_colour_only_on_a_terminal(project, monkeypatch):
     assert not use_colour(Tty())
 
 
-def test_preview_writes_pages_and_index(project):
-    act = project / "examples" / f"{NOTA}.yaml"
-    result = run_cli("preview", act, "--out", project / "out", cwd=project)
-    assert result.exit_code == 0, result.output
-    folder = project / "out" / NOTA / "preview"
+def test_preview_writes_pages_and_index(previews):
+    folder = previews / "out" / NOTA / "preview"
     pngs = sorted(folder.glob("pagina-*.png"))
     assert len(pngs) == 3 and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
     index = (folder / "index.html").read_text(encoding="utf-8")
@@ -89,22 +86,19 @@ def test_preview_writes_pages_and_index(project):
     assert (folder / f"{NOTA}.html").is_file() and (folder / "stile.css").is_file()
 
 
-def test_preview_html_has_the_pdf_font_and_page_figures(project):
+def test_preview_html_has_the_pdf_font_and_page_figures(previews):
     from circolari.document.styles import FONT_FACES, font_file
 
-    act = project / "examples" / f"{DGR}.yaml"
-    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
-    folder = project / "out" / DGR / "preview"
+    folder = previews / "out" / DGR / "preview"
     pdf = " ".join(pdf_text(folder / f"{DGR}.pdf"))
     figures = re.search(r"L'atto si compone di (\d+ pagine) di cui (\d+ pagine) di allegati", pdf)
     assert figures and figures.group(1) == "7 pagine", pdf[:400]
     html = re.sub(r"<[^>]+>", " ", (folder / f"{DGR}.html").read_text(encoding="utf-8"))
     html = " ".join(html.split())
     assert f"L'atto si compone di {figures.group(1)} di cui {figures.group(2)} di allegati" in html
-    assert run_cli("preview", project / "examples" / f"{NOTA}.yaml", "--out", project / "out", cwd=project).exit_code == 0
-    nota = (project / "out" / NOTA / "preview" / f"{NOTA}.html").read_text(encoding="utf-8")
+    nota = (previews / "out" / NOTA / "preview" / f"{NOTA}.html").read_text(encoding="utf-8")
     assert re.search(r'pagina <span data-campo="page">3</span> di <span data-campo="pages">3</span>', nota)
-    assert "pagina 3 di 3" in " ".join(pdf_text(project / "out" / NOTA / "preview" / f"{NOTA}.pdf"))
+    assert "pagina 3 di 3" in " ".join(pdf_text(previews / "out" / NOTA / "preview" / f"{NOTA}.pdf"))
     css = (folder / "stile.css").read_text(encoding="utf-8")
     for face in FONT_FACES:
         copy = folder / "caratteri" / f"TitilliumWeb-{face}.ttf"
@@ -113,12 +107,10 @@ def test_preview_html_has_the_pdf_font_and_page_figures(project):
     assert "font-family: 'Titillium Web'" in css
 
 
-def test_preview_html_shows_each_pages_footer_number_where_that_page_ends(project):
+def test_preview_html_shows_each_pages_footer_number_where_that_page_ends(previews):
     import html as html_module
 
-    act = project / "examples" / f"{NOTA}.yaml"
-    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
-    folder = project / "out" / NOTA / "preview"
+    folder = previews / "out" / NOTA / "preview"
     html = (folder / f"{NOTA}.html").read_text(encoding="utf-8")
     pdf = pdf_text(folder / f"{NOTA}.pdf")
     assert [f"pagina {n} di 3" in pdf[n - 1] for n in (1, 2, 3)] == [True] * 3  # what each footer prints
@@ -133,8 +125,7 @@ def test_preview_html_shows_each_pages_footer_number_where_that_page_ends(projec
         before, after = words(html[:mark.start()])[-40:], words(html[mark.end():])[:40]
         assert before in pdf[number - 1] and before not in pdf[number], (number, before)
         assert after in pdf[number] and after not in pdf[number - 1], (number, after)
-    assert run_cli("preview", project / "examples" / f"{DGR}.yaml", "--out", project / "out", cwd=project).exit_code == 0
-    dgr = (project / "out" / DGR / "preview" / f"{DGR}.html").read_text(encoding="utf-8")
+    dgr = (previews / "out" / DGR / "preview" / f"{DGR}.html").read_text(encoding="utf-8")
     assert "fine-pagina" not in dgr  # its footer prints no page number: nothing to show
 
 
@@ -150,10 +141,10 @@ def test_preview_open_asks_the_browser_to_reuse_its_window_and_points_to_watch(p
     assert "--watch" in run_cli("preview", "--help").output
 
 
-def test_preview_redraws_only_the_pages_whose_content_changed(project):
+def test_preview_redraws_only_the_pages_whose_content_changed(previews, tmp_path):
+    project = copy_of(previews, tmp_path)  # both examples previewed
     act = project / "examples" / f"{DGR}.yaml"
     folder = project / "out" / DGR / "preview"
-    assert run_cli("preview", act, "--out", project / "out", cwd=project).exit_code == 0
     before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.glob("pagina-*.png")}
     assert len(before) == 7
     _edit(act, "importo: 190", "importo: 195")  # the tariff is cited on pages 3, 4 and 5
@@ -169,14 +160,14 @@ def test_preview_redraws_only_the_pages_whose_content_changed(project):
     assert (folder / "pagina-6.png").read_bytes() == before["pagina-6.png"][1]
 
 
-def test_watch_update_writes_the_page_and_pdf_before_the_changed_pictures(project):
+def test_watch_update_writes_the_page_and_pdf_before_the_changed_pictures(previews, tmp_path):
     from circolari.input.project import Project
     from circolari.review.preview import update
 
+    project = copy_of(previews, tmp_path)  # the preview shown before the save
     act = project / "examples" / f"{DGR}.yaml"
     folder = project / "out" / DGR / "preview"
     setup = Project.locate(act, out=project / "out")
-    update(act, setup, folder, report=lambda _: None).draw()
     before = {n: (folder / f"pagina-{n}.png").read_bytes() for n in range(1, 8)}
     old_index = (folder / "index.html").read_text(encoding="utf-8")
     _edit(act, "importo: 190", "importo: 195")  # cited on pages 3, 4 and 5
@@ -201,8 +192,39 @@ def test_watch_update_writes_the_page_and_pdf_before_the_changed_pictures(projec
                 != re.search(rf'src="pagina-{n}\.png\?v=(\w+)"', old_index).group(1)) == changed
 
 
-def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
-    review_and_approve(project)
+def test_watch_sees_a_save_made_during_its_first_render(project):
+    """The watcher is up before the first render: a save while it renders is not lost."""
+    import threading
+
+    from circolari.input.project import Project
+    from circolari.review.preview import watch
+
+    act = project / "examples" / f"{NOTA}.yaml"
+    folder = project / "out" / NOTA / "preview"
+    text = act.read_text(encoding="utf-8")
+    stop, messages = threading.Event(), []
+
+    def report(message: str) -> None:  # called by each render, the first one before on_ready
+        messages.append(message)
+        if len(messages) == 1:
+            act.write_text(text.replace("I migliori saluti", "Cordiali saluti"), encoding="utf-8")
+        else:
+            stop.set()
+
+    worker = threading.Thread(target=watch, args=(act, Project.locate(act, out=project / "out"), folder),
+                              kwargs={"report": report, "stop_event": stop}, daemon=True)
+    worker.start()
+    try:
+        worker.join(60)
+    finally:
+        stop.set()
+        worker.join(30)
+    assert messages == [f"{act}: 3 pagine aggiornate"] * 2
+    assert "Cordiali saluti" in (folder / f"{NOTA}.html").read_text(encoding="utf-8")
+
+
+def test_review_goes_on_after_bad_template_bad_act_and_missing_example(approved_examples, tmp_path):
+    project = copy_of(approved_examples[0], tmp_path)  # both examples reviewed and approved
     (project / "templates" / "_rotto.html.j2").write_text("{% for x in %}\n", encoding="utf-8")
     (project / "examples" / "rotto.yaml").write_text("tipo: delibera\nnumero: [\n", encoding="utf-8")
     _edit(project / "examples" / f"{DGR}.yaml", "importo: 190", "importo: 200")
@@ -220,10 +242,10 @@ def test_review_goes_on_after_bad_template_bad_act_and_missing_example(project):
     assert len(list((out / DGR).glob("pagina-*.png"))) == 7
 
 
-def test_approve_reports_changes_and_errors(project):
+def test_approve_reports_changes_and_errors(approved_examples, tmp_path):
+    shared, first = approved_examples  # the project's own approvals removed, then reviewed and approved
+    project = copy_of(shared, tmp_path)
     examples = project / "examples"
-    shutil.rmtree(examples / "approvati")  # the project's own approvals, copied by the fixture
-    first = review_and_approve(project)
     assert first.stdout.count(": nuovo") == 2 and "Approvazione registrata a nome di Revisore di prova" in first.stdout
     again = review_and_approve(project)
     assert again.stdout.count(": invariato") == 2 and "Nessun cambiamento" in again.stdout
@@ -237,12 +259,11 @@ def test_approve_reports_changes_and_errors(project):
     assert "Cordiali saluti" in (examples / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
 
 
-def test_approval_record_holds_reviewer_date_and_hashes(project):
+def test_approval_record_holds_reviewer_date_and_hashes(approved_examples, tmp_path):
     import hashlib
     import json
 
-    shutil.rmtree(project / "examples" / "approvati")
-    review_and_approve(project, by="Revisore di prova")
+    project = copy_of(approved_examples[0], tmp_path)  # reviewed and approved afresh by "Revisore di prova"
     record = json.loads((project / "examples" / "approvati" / f"{DGR}.json").read_text(encoding="utf-8"))
     assert record["approvato_da"] == "Revisore di prova" and re.fullmatch(r"\d{4}-\d\d-\d\d", record["data"])
     template = (project / "templates" / "delibera.html.j2").read_bytes()
@@ -326,7 +347,8 @@ def test_a_change_on_every_page_is_reported_as_all_pages(project):
     assert diff.summary() == ["aspetto diverso: tutte le pagine"]
 
 
-def test_review_never_deletes_a_folder_it_did_not_make(project):
+def test_review_never_deletes_a_folder_it_did_not_make(approved_examples, tmp_path):
+    project = copy_of(approved_examples[0], tmp_path)  # its pack made by review in a new out/review
     site = project / "sito"
     (site / "sub").mkdir(parents=True)
     (site / "index.html").write_text("<p>pagina di un altro</p>", encoding="utf-8")
@@ -335,25 +357,20 @@ def test_review_never_deletes_a_folder_it_did_not_make(project):
     assert result.exit_code == 1 and "non contiene un pacchetto di revisione" in result.output
     assert (site / "importante.txt").read_text(encoding="utf-8") == "da non perdere" and (site / "sub").is_dir()
     out = project / "out" / "review"
-    assert run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project).exit_code == 0
+    assert (out / "index.html").is_file()
     (out / "vecchio.png").write_bytes(b"x")
-    assert run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project).exit_code == 0
+    act = project / "examples" / f"{NOTA}.yaml"  # one example is enough to replace the pack
+    assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 0
     assert not (out / "vecchio.png").exists()  # its own previous pack is replaced
 
 
-def test_every_generated_page_has_a_policy_allowing_only_its_own_hashed_scripts(project):
+def test_every_generated_page_has_a_policy_allowing_only_its_own_hashed_scripts(modified_pack, previews, tariff_diff):
     import base64
     import hashlib
     from html import unescape
 
-    examples = project / "examples"
-    _edit(examples / f"{DGR}.yaml", "importo: 190", "importo: 200")
-    assert run_cli("review", project / "templates", examples, "--out", project / "out" / "review", cwd=project).exit_code == 1
-    assert run_cli("preview", examples / f"{NOTA}.yaml", "--out", project / "out", cwd=project).exit_code == 0
-    assert run_cli("diff", examples / f"{DGR}.yaml", "--templates", project / "templates",
-                   "--html", project / "out" / "diff.html", cwd=project).exit_code == 0
-    pages = [project / "out" / "review" / "index.html", project / "out" / NOTA / "preview" / "index.html",
-             project / "out" / NOTA / "preview" / f"{NOTA}.html", project / "out" / "diff.html"]
+    pages = [modified_pack / "out" / "review" / "index.html", previews / "out" / NOTA / "preview" / "index.html",
+             previews / "out" / NOTA / "preview" / f"{NOTA}.html", tariff_diff[0] / "confronto.html"]
     for page in pages:
         html = page.read_text(encoding="utf-8")
         found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
@@ -367,13 +384,9 @@ def test_every_generated_page_has_a_policy_allowing_only_its_own_hashed_scripts(
     assert re.findall(r"<script>", pages[0].read_text(encoding="utf-8"))  # the pack's scroll script is there
 
 
-def test_diff_for_a_manager_names_the_act_and_sums_up_changed_figures(project):
-    v1 = project / "examples" / f"{DGR}.yaml"
-    v2 = project / "examples" / "v2.yaml"
-    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 195"), encoding="utf-8")
-    html = project / "confronto.html"
-    result = run_cli("diff", v1, v2, "--html", html, cwd=project)
-    assert result.exit_code == 1
+def test_diff_for_a_manager_names_the_act_and_sums_up_changed_figures(tariff_diff):
+    project, result = tariff_diff  # the DGR against a v2 with its tariff 190 -> 195
+    v1, html = project / "examples" / f"{DGR}.yaml", project / "confronto.html"
     assert "cifra cambiata: tariffa_sub_acute: 190 → 195, 3 occorrenze" in result.stdout
     assert "--- DGR n. XI/3681 del 15/10/2020 «Ulteriori determinazioni per la gestione di pazienti COVID-19» (prima)" \
         in result.stdout

@@ -54,7 +54,8 @@ def test_broken_registry_reports_every_problem_with_file_and_line(project):
 
 
 def test_registry_cache_notices_a_changed_file(tmp_path):
-    """A render reuses the registry it read, until one of its files changes (size, time or file)."""
+    """A render reuses the registry it read, until one of its files changes (its bytes: not only
+    its size or time)."""
     import os
     import shutil
 
@@ -76,3 +77,24 @@ def test_registry_cache_notices_a_changed_file(tmp_path):
                     encoding="utf-8")
     os.utime(asst, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # same size: a later time
     assert load_registry(folder).by_id["asst-rhodense"].ente.pec == "protocollo.generale@pec.asst-rhodenze.it"
+
+
+def test_check_sees_a_registry_edit_of_the_same_size_and_time(tmp_path):
+    """check reuses the registry it read in the process (registry.cached_registry) only while its
+    files hold the same bytes: an edit keeping size and modification time is seen."""
+    import os
+    import shutil
+
+    from conftest import ROOT, run_cli
+
+    folder = tmp_path / "recipients"
+    shutil.copytree(ROOT / "recipients", folder)
+    assert "errore" not in run_cli("check", folder).output
+    asst = next(p for p in sorted(folder.glob("*.yaml")) if "protocollo.generale@pec.asst-rhodense.it" in p.read_text())
+    stat = asst.stat()
+    asst.write_text(asst.read_text(encoding="utf-8").replace("protocollo.generale@pec.asst-rhodense.it",
+                                                             "protocollo generale@pec.asst-rhodense.it"), encoding="utf-8")
+    os.utime(asst, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert asst.stat().st_size == stat.st_size
+    result = run_cli("check", folder)
+    assert result.exit_code == 1 and "«protocollo generale@pec.asst-rhodense.it» contiene spazi" in result.output

@@ -19,13 +19,27 @@ from conftest import EXAMPLES, ROOT
 ACTS = sorted(EXAMPLES.glob("*.yaml"))
 
 
+@pytest.fixture(scope="module")
+def example_render():
+    """``example_render(act)``: the example rendered with the repository's templates and registry, once
+    for this module's tests (the text and the pages golden read the same render)."""
+    renders = {}
+
+    def render(act):
+        if act not in renders:
+            renders[act] = render_act(act, Project.locate(act, templates=ROOT / "templates",
+                                                          recipients=ROOT / "recipients"))
+        return renders[act]
+    return render
+
+
 def test_every_example_has_an_approved_text():
     assert ACTS and all(approved_text(act) is not None for act in ACTS)
 
 
 @pytest.mark.parametrize("act", ACTS, ids=lambda p: p.stem)
-def test_render_equals_approved_text(act):
-    rendered = render_act(act, Project.locate(act, templates=ROOT / "templates", recipients=ROOT / "recipients"))
+def test_render_equals_approved_text(act, example_render):
+    rendered = example_render(act)
     approved = approved_text(act)
     if rendered_text(rendered) != approved:
         diff = compare(text_words(approved), rendered_words(rendered))
@@ -40,10 +54,10 @@ def test_every_example_has_an_approval_record():
 
 
 @pytest.mark.parametrize("act", ACTS, ids=lambda p: p.stem)
-def test_render_looks_like_approved_pages(act):
+def test_render_looks_like_approved_pages(act, example_render):
     from circolari.review.pages import compare_looks, look_of
 
-    rendered = render_act(act, Project.locate(act, templates=ROOT / "templates", recipients=ROOT / "recipients"))
+    rendered = example_render(act)
     approved = approved_look(act)
     assert approved is not None and all(approved.pages), act
     diff = compare_looks(approved, look_of(rendered.files[f"{rendered.name}.pdf"]))

@@ -166,6 +166,39 @@ def test_templates_edited_between_two_checks_in_one_process_are_checked_anew(pro
     assert "saluto»" not in again.output and "errore di sintassi" not in again.output
 
 
+def test_template_check_kept_for_the_process_sees_a_file_appear_a_link_out_and_a_new_kind(project, monkeypatch):
+    """check_templates gives its problems again while what it read of the folder reads the same
+    (template_checks._RESULTS): a missing included template that appears, a template that becomes
+    a link out of the folder, and a kind of act registered since are each seen at the next check."""
+    from circolari.kinds import KINDS
+    from circolari.review.template_checks import check_templates
+
+    folder = project / "templates"
+    main = folder / "circolare.html.j2"
+    original = main.read_text(encoding="utf-8")
+    main.write_text(original.replace("{% include", '{% include "_nuovo.html.j2" %}{% include', 1), encoding="utf-8")
+    assert [p.message for p in check_templates(folder)] == ["template incluso «_nuovo.html.j2» non esiste"]
+    (folder / "_nuovo.html.j2").write_text("<p>nuovo</p>\n", encoding="utf-8")
+    assert check_templates(folder) == []
+    outside = project / "fuori.html.j2"
+    outside.write_text("<p>fuori</p>\n", encoding="utf-8")
+    (folder / "_nuovo.html.j2").unlink()
+    (folder / "_nuovo.html.j2").symlink_to(outside)
+    assert [p.message for p in check_templates(folder)] == [
+        f"il template «_nuovo.html.j2» è un collegamento a un file fuori dalla cartella {folder} ({outside})"]
+    problems = check_templates(folder)
+    problems[0].message = "cambiato da chi lo ha chiesto"  # the caller's own copy
+    assert check_templates(folder)[0].message.startswith("il template «_nuovo.html.j2» è un collegamento")
+    (folder / "_nuovo.html.j2").unlink()
+    main.write_text(original, encoding="utf-8")
+    assert check_templates(folder) == []
+    decreto = type(KINDS["circolare"])()
+    decreto.template = "decreto.html.j2"
+    monkeypatch.setitem(KINDS, "decreto", decreto)
+    assert [p.message for p in check_templates(folder)] == [
+        "manca il template principale «decreto.html.j2» (serve a ogni decreto)"]
+
+
 def test_check_text_problems_of_a_valid_act(project):
     text = NOTA.format(data="2999-01-01", ente="areu").replace("[[mancante]]", "[[fine:lunga]]") \
         .replace("parti: [parte_a, 150]", "parti: [parte_a, 200]")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import copy_of, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -53,13 +53,8 @@ def _images_loaded(driver) -> list[int]:
         "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);")
 
 
-def test_review_pack_shows_thumbnails_checks_and_marked_changes(project, browser):
-    act = project / "examples" / "dgr-xi-3681-2020.yaml"
-    act.write_text(act.read_text(encoding="utf-8").replace("importo: 190", "importo: 200"), encoding="utf-8")
-    out = project / "out" / "review"
-    result = run_cli("review", project / "templates", project / "examples", "--out", out, cwd=project)
-    assert result.exit_code == 1, result.output  # modified: red
-
+def test_review_pack_shows_thumbnails_checks_and_marked_changes(modified_pack, browser):
+    out = modified_pack / "out" / "review"  # the DGR's tariff changed 190 -> 200: red
     browser.get((out / "index.html").as_uri())
     sizes = _images_loaded(browser)
     assert len(sizes) >= 10 and all(w > 0 for w in sizes), sizes  # 7 + 3 pages and the changed ones, all decoded
@@ -84,11 +79,9 @@ def test_review_pack_shows_thumbnails_checks_and_marked_changes(project, browser
     browser.save_screenshot(str(SCREENSHOTS / "review-diff.png"))
 
 
-def test_preview_shows_every_page(project, browser):
-    act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
-    result = run_cli("preview", act, "--out", project / "out", cwd=project)
-    assert result.exit_code == 0, result.output
-    folder = project / "out" / act.stem / "preview"
+def test_preview_shows_every_page(previews, browser):
+    act = previews / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    folder = previews / "out" / act.stem / "preview"
     browser.get((folder / "index.html").as_uri())
     sizes = _images_loaded(browser)
     assert len(sizes) == 3 and all(w > 0 for w in sizes), sizes
@@ -169,12 +162,10 @@ def test_content_security_policy_blocks_an_injected_script(tmp_path, browser):
     assert _alerts(browser) == []
 
 
-def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff(project, browser):
+def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff(approved_examples, tmp_path, browser):
+    project = copy_of(approved_examples[0], tmp_path)  # approved afresh, by this reviewer
     act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
     out = project / "out" / "review"
-    shutil.rmtree(project / "examples" / "approvati")  # approved afresh, by this reviewer
-    assert run_cli("review", project / "templates", act, "--out", out, cwd=project).exit_code == 0
-    assert run_cli("approve", act, "--by", "Revisore di prova", cwd=project).exit_code == 0
     template = project / "templates" / "circolare.html.j2"
     template.write_text(template.read_text(encoding="utf-8").replace("<strong>{{ o.etichetta }}</strong>{{", "{{ o.etichetta }}{{"),
                         encoding="utf-8")  # the text stays the same: only the look changes
@@ -250,28 +241,28 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
                               daemon=True)
     worker.start()
     try:
-        WebDriverWait(browser, 60, 0.2).until(lambda _: (folder / "index.html").is_file())
+        WebDriverWait(browser, 60, 0.05).until(lambda _: (folder / "index.html").is_file())
         browser.get((folder / "index.html").as_uri())
         assert (folder / f"{act.stem}.pdf").read_bytes().startswith(b"%PDF")  # the PDF beside the pages shown
         body = _page_text(browser)  # the page reloads itself: never hold an element across a reload
-        WebDriverWait(browser, 30, 0.2).until(
+        WebDriverWait(browser, 30, 0.05).until(
             lambda _: browser.execute_script("return !!document.querySelector(\"nav a[href$='.pdf']\");"))
         assert "pagina 3 di 3" in body()
         text = act.read_text(encoding="utf-8")
         act.write_text(text.replace("I migliori saluti", "I migliori saluti" + " e grazie" * 400), encoding="utf-8")
-        WebDriverWait(browser, 60, 0.2).until(lambda _: "pagina 4 di 4" in body())  # reloaded by itself
+        WebDriverWait(browser, 60, 0.05).until(lambda _: "pagina 4 di 4" in body())  # reloaded by itself
         act.write_text("tipo: circolare\nnumero: [\n", encoding="utf-8")
-        WebDriverWait(browser, 60, 0.2).until(lambda _: "L'atto non può essere generato" in body())
+        WebDriverWait(browser, 60, 0.05).until(lambda _: "L'atto non può essere generato" in body())
         assert "sintassi YAML" in body() and len(browser.window_handles) == 1
         act.write_text(text, encoding="utf-8")
-        WebDriverWait(browser, 60, 0.2).until(lambda _: "pagina 3 di 3" in body())
+        WebDriverWait(browser, 60, 0.05).until(lambda _: "pagina 3 di 3" in body())
         # a plain 'preview --open' meanwhile opens no other tab: the open page shows its result
         calls: list[str] = []
         monkeypatch.setattr("webbrowser.open", calls.append)
         act.write_text(text.replace("I migliori saluti", "Cordiali saluti"), encoding="utf-8")
         result = run_cli("preview", act, "--open", "--out", project / "out", cwd=project)
         assert result.exit_code == 0 and "già aperta" in result.output and calls == []
-        WebDriverWait(browser, 60, 0.2).until(lambda _: "Cordiali saluti" in _html_text(browser, folder, act))
+        WebDriverWait(browser, 60, 0.05).until(lambda _: "Cordiali saluti" in _html_text(browser, folder, act))
         again = run_cli("preview", act, "--watch", "--out", project / "out", cwd=project)
         assert again.exit_code == 1 and "già in corso" in again.output and calls == []
     finally:
@@ -281,13 +272,8 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
     assert opened == [folder / "index.html"] and len(browser.window_handles) == 1
 
 
-def test_diff_panes_scroll_together_and_print_shows_every_change(project, browser):
-    v1 = project / "examples" / "dgr-xi-3681-2020.yaml"
-    v2 = project / "examples" / "v2.yaml"
-    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 195"), encoding="utf-8")
-    html = project / "confronto.html"
-    assert run_cli("diff", v1, v2, "--html", html, cwd=project).exit_code == 1
-    browser.get(html.as_uri())
+def test_diff_panes_scroll_together_and_print_shows_every_change(tariff_diff, browser):
+    browser.get((tariff_diff[0] / "confronto.html").as_uri())  # the DGR's tariff 190 -> 195
     before, after = browser.find_elements("css selector", ".affiancati > div")
     browser.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight / 2;", before)
     from selenium.webdriver.support.ui import WebDriverWait

@@ -47,13 +47,10 @@ def test_xlsx_series_gives_each_body_its_letter_with_its_own_figures(project):
     assert listing["tabella"]["foglio"] == "Riparto"
 
 
-def test_csv_series_with_italian_numbers_gives_the_same_letters(project):
-    act = write_act(project, "riparto.csv")
-    write_csv(project / "atti" / "riparto.csv", rows(project))
-    result = run_cli("render", act, "--out", project / "out", "--jobs", "1", cwd=project)
-    assert result.exit_code == 0, result.output
+def test_csv_series_with_italian_numbers_gives_the_same_letters(asst_series):
+    """The session's series (conftest.asst_series) is this CSV table rendered: read-only here."""
+    project, out = asst_series
     bodies = asst(project)
-    out = project / "out" / "riparto"
     for i in (0, len(bodies) - 1):
         text = " ".join(pdf_text(out / bodies[i].id / f"riparto-{bodies[i].id}.pdf"))
         posti, importo = expected_text(i)
@@ -66,11 +63,11 @@ def test_csv_series_with_italian_numbers_gives_the_same_letters(project):
 
 def test_check_series_names_sheet_row_and_column_of_each_problem(project):
     data = rows(project)
-    missing = data.pop(7)                     # a body of the group without its row
+    missing = data.pop(7)                     # an addressed body without its row
     data[2][0] = "asst-leco"                  # unknown id (sheet row 4)
     data[4][2] = None                         # empty cell (row 6, column C)
     data[5][3] = "molti"                      # not an amount (row 7, column D)
-    data.append(["ats-milano", "ATS", 1, 1])  # a body outside the addressed group (row 27)
+    data.append(["ats-milano", "ATS", 1, 1])  # a body the act does not address (last row)
     act = write_act(project, "riparto.xlsx", sheet="Riparto", total=Decimal(1))
     write_xlsx(project / "atti" / "riparto.xlsx", data)
     result = run_cli("check", act, cwd=project)
@@ -206,11 +203,11 @@ def test_diff_of_two_tables_of_a_series_shows_each_body_that_changes(project):
     assert same.exit_code == 0 and "0 lettere con cifre diverse" in same.output
 
 
-def test_series_letter_is_byte_identical_to_the_same_letter_rendered_alone_in_a_new_process(project):
-    """Workers reuse parsed templates, shared DOCX parts and fonts across letters: the bytes must not change."""
-    act = write_act(project, "riparto.csv")
-    write_csv(project / "atti" / "riparto.csv", rows(project))
-    assert run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project).exit_code == 0
+def test_series_letter_is_byte_identical_to_the_same_letter_rendered_alone_in_a_new_process(asst_series, tmp_path):
+    """Workers reuse parsed templates, shared DOCX parts and fonts across letters: the bytes must not change.
+    The series is the session's (conftest.asst_series: this CSV table rendered with two jobs)."""
+    project, series = asst_series
+    act = project / "atti" / "riparto.yaml"
     bodies = asst(project)
     ente = bodies[len(bodies) // 2].id
     code = f"""
@@ -227,11 +224,11 @@ files = render_loaded(letter_act(act, letter), doc, project, name="riparto-{ente
 for ext in ("pdf", "docx"):
     Path(sys.argv[1], "alone." + ext).write_bytes(files["riparto-{ente}." + ext])
 """
-    subprocess.run([sys.executable, "-c", code, str(project)], check=True, cwd=project,
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, cwd=project,
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     for ext in ("pdf", "docx"):
-        alone = (project / f"alone.{ext}").read_bytes()
-        assert (project / "out" / "riparto" / ente / f"riparto-{ente}.{ext}").read_bytes() == alone, ext
+        alone = (tmp_path / f"alone.{ext}").read_bytes()
+        assert (series / ente / f"riparto-{ente}.{ext}").read_bytes() == alone, ext
 
 
 def test_review_pack_shows_body_by_body_what_the_table_changes_from_the_approved_one(project):

@@ -30,6 +30,30 @@ def series(asst_series, tmp_path, monkeypatch) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def signed_once(asst_series, tmp_path_factory) -> tuple[Path, str, Path, Path]:
+    """The session's series signed once with two jobs: (folder, sign's output, p12, CA); read-only."""
+    work = tmp_path_factory.mktemp("serie-firmata")
+    folder = work / "out" / "riparto"
+    shutil.copytree(asst_series[1], folder)
+    p12, ca = make_p12(work)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CIRCOLARI_P12_PASSWORD", PASSWORD)
+        result = run_cli("sign", folder, "--p12", p12, "--jobs", "2", cwd=asst_series[0])
+    assert result.exit_code == 0, result.output
+    return folder, result.output, p12, ca
+
+
+@pytest.fixture
+def signed(signed_once, tmp_path, monkeypatch) -> tuple[Path, str, Path, Path]:
+    """A private copy of the signed series, with ``signed_once``'s output, p12 and CA."""
+    monkeypatch.setenv("CIRCOLARI_P12_PASSWORD", PASSWORD)
+    folder, output, p12, ca = signed_once
+    copy = tmp_path / "out" / "riparto"
+    shutil.copytree(folder, copy)
+    return copy, output, p12, ca
+
+
 def _keep(folder: Path, n: int) -> None:
     """Cut the series folder to its first ``n`` letters (what serie.json lists)."""
     listing = json.loads((folder / "serie.json").read_text(encoding="utf-8"))
@@ -37,12 +61,10 @@ def _keep(folder: Path, n: int) -> None:
     (folder / "serie.json").write_text(json.dumps(listing), encoding="utf-8")
 
 
-def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter(series, asst_series, tmp_path):
-    p12, ca = make_p12(tmp_path)
-    signed = run_cli("sign", series, "--p12", p12, "--jobs", "2", cwd=asst_series[0])
-    assert signed.exit_code == 0, signed.output
+def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter(signed, asst_series):
+    series, output, p12, ca = signed
     bodies = asst(asst_series[0])
-    assert f"{len(bodies)} lettere ({len(bodies)} firmate ora, 0 già firmate)" in signed.output
+    assert f"{len(bodies)} lettere ({len(bodies)} firmate ora, 0 già firmate)" in output
     verified = run_cli("verify", series, "--trust", ca, cwd=asst_series[0])
     assert verified.exit_code == 0, verified.output
     assert f"{len(bodies)} lettere: {len(bodies)} valide" in verified.output and "Esito: VALIDO" in verified.output
@@ -70,10 +92,9 @@ def test_series_is_signed_verified_and_each_body_gets_only_its_own_signed_letter
         assert [m["id"] for m in manifest["messages"]] == [ente.id]
 
 
-def test_verify_of_a_series_with_an_unsigned_letter_is_not_valid(series, asst_series, tmp_path):
-    p12, ca = make_p12(tmp_path)
+def test_verify_of_a_series_with_an_unsigned_letter_is_not_valid(signed, asst_series):
+    series, _, _, ca = signed
     _keep(series, 2)
-    assert run_cli("sign", series, "--p12", p12, cwd=asst_series[0]).exit_code == 0
     first = asst(asst_series[0])[0].id
     (series / first / f"riparto-{first}.firmato.pdf").unlink()
     result = run_cli("verify", series, "--trust", ca, cwd=asst_series[0])
@@ -122,19 +143,18 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ass
     assert not list(series.glob("*/.*.tmp"))
 
 
-def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(series, asst_series, tmp_path):
+def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(signed, asst_series):
     from helpers.mail import SmtpServer
     from typer.testing import CliRunner
 
     from circolari.cli.mail import app
     from circolari.mail.journal import Journal
 
+    series = signed[0]
     reachable = [e for e in asst(asst_series[0]) if e.pec and e.verificato][:4]
     listing = json.loads((series / "serie.json").read_text(encoding="utf-8"))
     listing["lettere"] = [item for item in listing["lettere"] if item["ente"] in {e.id for e in reachable}]
     (series / "serie.json").write_text(json.dumps(listing), encoding="utf-8")
-    p12, _ = make_p12(tmp_path)
-    assert run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=asst_series[0]).exit_code == 0
     assert run_cli("mail", "prepare", series, cwd=asst_series[0]).exit_code == 0
     refused = reachable[1]
     rows = {item["ente"]: item["riga"] for item in listing["lettere"]}

@@ -58,3 +58,29 @@ def test_library_privates_only_in_compat_modules():
                 found += [f"{path.relative_to(src)}:{node.lineno} {node.module}.{a.name}"
                           for a in node.names if a.name.startswith("_") or "._" in node.module]
     assert found == []
+
+
+def test_a_long_word_is_cut_as_reportlab_cuts_it_measuring_each_character_once(monkeypatch):
+    """reportlab_compat._split_word replaces ReportLab's ``paragraph._splitWord``: the same pieces
+    for a word wider than its column, with one width measurement per distinct character (ReportLab
+    measured each of its 20,000 characters at every layout of the paragraph)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import paragraph
+
+    from circolari.writers import reportlab_compat
+    from circolari.writers.pdf import paragraph_style, register_fonts
+
+    font = register_fonts()
+    reportlab_compat.fast_split_words()
+    assert paragraph._splitWord is reportlab_compat._split_word
+    word = "àbc0123456789" * 1500
+    calls = []
+    measure = pdfmetrics.stringWidth
+    monkeypatch.setattr(pdfmetrics, "stringWidth", lambda *a: calls.append(a[0]) or measure(*a))
+    ours = reportlab_compat._split_word(word, 20.0, [300.0, 250.0], 0, font, 11)
+    assert sorted(calls) == sorted(set(word))
+    theirs = reportlab_compat._reportlab_split_word(word, 20.0, [300.0, 250.0], 0, font, 11)
+    assert [(type(p), str(p)) for p in ours] == [(type(p), str(p)) for p in theirs] and len(ours) > 50
+    assert "".join(map(str, ours)) == word
+    lines = paragraph.Paragraph(f"avvio {word} fine", paragraph_style("corpo")).breakLines([300.0])
+    assert "".join(str(w) for line in lines.lines for w in line[1]).replace("avvio", "").replace("fine", "") == word

@@ -13,6 +13,7 @@ import imaplib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -115,7 +116,8 @@ class Dovecot:
             self.proc = subprocess.Popen(
                 ["bash", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -F -c "$1"{to_fd3}',
                  dovecot_binary(), str(self.dir / "dovecot.conf")],
-                pass_fds=(fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **extra)
+                pass_fds=(fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True, **extra)   # its own process group: see _stop
         finally:
             listener.close()         # dovecot holds it now: if dovecot dies, connections fail
         try:
@@ -126,12 +128,14 @@ class Dovecot:
         return self
 
     def _stop(self) -> None:
+        """SIGTERM to dovecot's process group, the master and its children at once: each exits
+        at once (the master alone would signal its children and wait for them, about 1 s)."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
         self.proc = None
 

@@ -91,11 +91,11 @@ def diff(
     old_name = act_name(old)
     old_act, old_doc = load_act(old)  # each act is loaded once, for its render and its label
     before = render_loaded(old_act, old_doc, Project.locate(old, templates=base_templates, recipients=recipients),
-                           name=old_name)
+                           name=old_name, review=True)
     new_name = act_name(new)
     new_act, new_doc = (old_act, old_doc) if new == old else load_act(new)
     after = render_loaded(new_act, new_doc, Project.locate(new, templates=templates or base_templates,
-                                                           recipients=recipients), name=new_name)
+                                                           recipients=recipients), name=new_name, review=True)
     from circolari.review.labels import act_label, fatti_summary
 
     old_label = act_label(old_act, f"template {base_templates}" if base_templates else ("prima" if new != old else ""))

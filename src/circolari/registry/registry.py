@@ -184,32 +184,50 @@ def suggest(name: str, known) -> str:
     return did_you_mean(name, known) or "vedere 'circolari recipients list'"
 
 
-_CACHE: dict[Path, tuple[tuple, Registry]] = {}
+_CACHE: dict[tuple[str, Path], tuple[tuple, Registry]] = {}
 
 
-def _fingerprint(folder: Path) -> tuple:
-    """What the registry was read from: each YAML file's name, size, modification time and inode."""
-    stats = []
+def _fingerprint(folder: Path) -> tuple | None:
+    """What the registry is read from: each YAML file's name, where it leads (links followed)
+    and its bytes (a few kilobytes: reading them costs far less than parsing them). None when
+    ``Registry.load`` has something to report (not a folder, a file that is not a regular file
+    inside it, an unreadable one): nothing outside the folder is read here."""
+    if not folder.is_dir():
+        return None
+    found = []
     for path in sorted(folder.glob("*.yaml")):
+        resolved = path.resolve()
+        if not resolved.is_relative_to(folder) or not resolved.is_file():
+            return None
         try:
-            st = path.stat()
+            found.append((path.name, resolved, resolved.read_bytes()))
         except OSError:
-            continue
-        stats.append((path.name, st.st_size, st.st_mtime_ns, st.st_ino))
-    return tuple(stats)
+            return None
+    return tuple(found)
+
+
+def cached_registry(folder: Path) -> Registry:
+    """``Registry.load(folder)`` (problems included), reused while its files hold the same bytes:
+    a process that renders or checks many acts (``preview --watch``, a series, the test suite)
+    parses and validates the registry once. Read-only for the caller."""
+    folder = Path(folder)
+    key = (str(folder), folder.resolve())  # problems name the files as ``folder`` was given
+    fingerprint = _fingerprint(key[1])
+    cached = _CACHE.get(key)
+    if fingerprint is not None and cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    registry = Registry.load(folder)
+    if fingerprint is not None and _fingerprint(key[1]) == fingerprint:  # not changed while read
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (fingerprint, registry)
+    return registry
 
 
 def load_registry(folder: Path) -> Registry:
-    """The registry of ``folder`` for a render, read again when one of its files changed;
-    a registry with errors stops here (``check`` reports them all)."""
-    key = Path(folder).resolve()
-    fingerprint = _fingerprint(key)
-    cached = _CACHE.get(key)
-    if cached is None or cached[0] != fingerprint:
-        if len(_CACHE) >= 4:
-            _CACHE.pop(next(iter(_CACHE)))
-        cached = _CACHE[key] = (fingerprint, Registry.load(key))
-    registry = cached[1]
+    """The registry of ``folder`` for a render (``cached_registry``); a registry with errors
+    stops here (``check`` reports them all)."""
+    registry = cached_registry(Path(folder).resolve())
     if registry.errors:
         raise CircolariError([*registry.errors,
                               Problem("il registro destinatari contiene errori: correggerli "

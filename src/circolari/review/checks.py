@@ -86,11 +86,11 @@ def check_paths(paths: list[Path], *, templates: Path | None = None, recipients:
     loaded, deferred = {}, {}
     named = {Path(r).resolve() for r in registries[:len(registries) - len(projects)]}
     for folder in _unique(registries):
-        from circolari.registry.registry import Registry
+        from circolari.registry.registry import cached_registry
 
         report.registries += 1
         try:
-            loaded[folder.resolve()] = registry = Registry.load(folder)
+            loaded[folder.resolve()] = registry = cached_registry(folder)
         except CircolariError as exc:
             report.problems += exc.problems
             continue

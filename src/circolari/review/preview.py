@@ -311,14 +311,18 @@ def watch(act: Path, project, folder: Path, *, report=print, stop_event=None, re
     folder.mkdir(parents=True, exist_ok=True)
     with locked(folder, message="un'anteprima --watch di questo atto è già in corso",
                 hint="usare la pagina già aperta, che si aggiorna da sola, o chiudere l'altra anteprima (Ctrl-C)"):
-        once()
-        if on_ready is not None:
-            on_ready(folder / "index.html")
         roots = {act.parent.resolve(), Path(project.templates).resolve(), Path(project.recipients).resolve()}
-        out = folder.resolve()
+        out, started = folder.resolve(), False
+        # The first render once the watcher is up (its first yield, within rust_timeout): a save made
+        # while it renders is then seen, not lost until the next one.
         for changes in watchfiles.watch(*sorted(r for r in roots if r.is_dir()), stop_event=stop_event,
-                                        debounce=200, step=50, rust_timeout=500, yield_on_timeout=False):
-            if any(not Path(path).resolve().is_relative_to(out) for _, path in changes):
+                                        debounce=200, step=50, rust_timeout=100, yield_on_timeout=True):
+            if not started:
+                started = True
+                once()
+                if on_ready is not None:
+                    on_ready(folder / "index.html")
+            elif any(not Path(path).resolve().is_relative_to(out) for _, path in changes):
                 once()
 
 

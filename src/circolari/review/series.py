@@ -22,13 +22,13 @@ def render_for_review(loaded, project, registry, *, name: str):
 
     act, doc = loaded
     if getattr(act, "serie", None) is None or registry is None:
-        return render_loaded(act, doc, project, name=name)
+        return render_loaded(act, doc, project, name=name, review=True)
     result = plan(act, doc, registry)
     if result.errors:
         raise CircolariError(result.problems)
     if not result.letters:
-        return render_loaded(act, doc, project, name=name)
-    return render_loaded(letter_act(act, result.letters[0]), doc, project, name=name)
+        return render_loaded(act, doc, project, name=name, review=True)
+    return render_loaded(letter_act(act, result.letters[0]), doc, project, name=name, review=True)
 
 
 def current(loaded, registry) -> dict | None:

@@ -12,6 +12,7 @@ The context each main template receives is the ``TypedDict`` its kind of act bui
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from pathlib import Path
 
@@ -70,15 +71,23 @@ class TemplateChecker:
         self.folder = Path(folder)
         self.env = environment(self.folder.resolve())
         self.problems: list[Problem] = []
+        self.observed: dict[tuple[str, str], object] = {}  # what was read of the folder (``look``)
         self._seen: set[tuple] = set()
         self._trees: dict[str, object] = {}
 
+    def look(self, what: str, name: str = ""):
+        """``look(self.folder, what, name)``, remembered in ``observed``."""
+        if (what, name) not in self.observed:
+            self.observed[what, name] = look(self.folder, what, name)
+        return self.observed[what, name]
+
     # -- entry points --------------------------------------------------
     def run(self) -> list[Problem]:
-        if not self.folder.is_dir():
+        self.look("kinds")  # the context of each main template comes from them
+        if not self.look("folder"):
             self.report("cartella dei template non trovata", None, file=self.folder)
             return self.problems
-        names = sorted(p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2"))
+        names = self.look("names")
         for name in names:
             self.tree(name)
         for kind, (name, context) in contexts().items():
@@ -102,16 +111,15 @@ class TemplateChecker:
 
         if name in self._trees:
             return self._trees[name]
-        path = self.folder / name
         tree = None
-        try:
-            # inside the folder (links followed), a regular file (a FIFO would hang), UTF-8
-            source = read_text(confined(path, self.folder, f"il template «{name}»"))
-            tree = _parse(self.env, source, name, str(path))
-        except TemplateSyntaxError as exc:
-            self.report(f"errore di sintassi nel template: {exc.message}", exc.lineno, name=name)
-        except CircolariError as exc:
-            for problem in exc.problems:
+        source = self.look("source", name)
+        if isinstance(source, str):
+            try:
+                tree = _parse(self.env, source, name, str(self.folder / name))
+            except TemplateSyntaxError as exc:
+                self.report(f"errore di sintassi nel template: {exc.message}", exc.lineno, name=name)
+        else:
+            for problem in source:
                 self.report(problem.message, problem.line, file=problem.file, hint=problem.hint)
         self._trees[name] = tree
         if tree is not None:
@@ -119,7 +127,7 @@ class TemplateChecker:
         return tree
 
     def _exists(self, name: str) -> bool:
-        return (self.folder / name).is_file()
+        return self.look("exists", name)
 
     def _static_checks(self, name: str, tree) -> None:
         from jinja2 import nodes
@@ -130,7 +138,7 @@ class TemplateChecker:
                 if not self._exists(target.value):
                     verb = {"Include": "incluso", "Extends": "esteso", "Import": "importato",
                             "FromImport": "importato"}[type(node).__name__]
-                    known = [p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*.j2")]
+                    known = self.look("names")
                     self.report(f"template {verb} «{target.value}» non esiste", node.lineno, name=name,
                                 hint=did_you_mean(target.value, known))
                 elif isinstance(node, nodes.FromImport):
@@ -332,6 +340,47 @@ def _parse(env, source: str, name: str, path: str):
     return _TREES[key]
 
 
+def look(folder: Path, what: str, name: str = ""):
+    """What the checker reads of a templates folder: whether it is one (``folder``), its templates
+    (``names``), whether a file ``exists``, a template's ``source`` (its text, or the problems that
+    stop it being read: a link out of the folder, not a regular file, not UTF-8); also the kinds of
+    act registered in the process (``kinds``), whose contexts the templates are checked against."""
+    if what == "kinds":
+        from circolari.kinds import KINDS
+
+        return tuple(KINDS.items())
+    if what == "folder":
+        return folder.is_dir()
+    if what == "names":
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.j2"))
+    if what == "exists":
+        return (folder / name).is_file()
+    try:  # inside the folder (links followed), a regular file (a FIFO would hang), UTF-8
+        return read_text(confined(folder / name, folder, f"il template «{name}»"))
+    except CircolariError as exc:
+        return exc.problems
+
+
+_RESULTS: dict[tuple[str, Path], tuple[dict, list[Problem]]] = {}
+
+
 def check_templates(folder: Path) -> list[Problem]:
-    """Every problem of the templates in ``folder``."""
-    return TemplateChecker(folder).run()
+    """Every problem of the templates in ``folder``. The problems found are kept for the process
+    with what the checker read of the folder (``look``): while all of it reads the same, they
+    are given again without a new check (a process that checks many acts against one templates
+    folder, as ``preview --watch`` and the test suite do)."""
+    folder = Path(folder)
+    key = (str(folder), folder.resolve())  # problems name the files as ``folder`` was given
+    kept = _RESULTS.get(key)
+    if kept is None or not _unchanged(folder, kept[0]):
+        checker = TemplateChecker(folder)
+        kept = (checker.observed, checker.run())
+        if _unchanged(folder, kept[0]):  # not changed while checked
+            if len(_RESULTS) >= 8:
+                _RESULTS.pop(next(iter(_RESULTS)))
+            _RESULTS[key] = kept
+    return [dataclasses.replace(problem) for problem in kept[1]]  # the caller's own copies
+
+
+def _unchanged(folder: Path, observed: dict) -> bool:
+    return all(look(folder, what, name) == seen for (what, name), seen in observed.items())

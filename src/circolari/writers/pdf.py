@@ -32,7 +32,9 @@ from circolari.document.tree import all_inlines
 from circolari.writers.layout import Layout
 from circolari.writers.pdf_keep import keep_tail
 from circolari.writers.pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
-from circolari.writers.reportlab_compat import deferred_pages_canvas
+from circolari.writers.reportlab_compat import deferred_pages_canvas, fast_split_words
+
+fast_split_words()  # a word wider than its column is cut measuring each character once
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
 

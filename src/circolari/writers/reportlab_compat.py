@@ -14,6 +14,11 @@ ReportLab has no public call for them, so they go into the page's content list
 **Long paragraphs** are broken in pieces with ReportLab's own word splitting
 (``paragraph._getFragWords``) and its test of an unfinished line (``_processed_frags``).
 
+**Long words.** A word wider than its column is cut by ``paragraph._splitWord``, which measures
+it one character at a time through the font's full ``stringWidth`` call (a 20,000-character
+pasted code: 20,000 calls at each layout of its paragraph). ``fast_split_words`` puts in its
+place the same algorithm measuring each distinct character once: the same cuts, to the bit.
+
 ``check()`` states the assumptions; ``tests/test_writers_reportlab_compat.py`` runs it on an upgrade.
 """
 
@@ -67,6 +72,51 @@ def line_is_finished(frags) -> bool:
     return bool(_processed_frags(frags))
 
 
+def _split_word(w, lineWidth, maxWidths, lineno, fontName, fontSize, encoding="utf8"):
+    """ReportLab 4.2-5.1's ``paragraph._splitWord`` (BSD licence), each distinct character
+    measured once: ``w`` cut into pieces that fit ``maxWidths[lineno]``, ``maxWidths[lineno + 1]``…"""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus.paragraph import _SplitWord, _SplitWordEnd, bidiStrWrap, isBidiStr, isBytes
+
+    pieces = []
+    maxlineno = len(maxWidths) - 1
+    wordText = ""
+    maxWidth = maxWidths[min(maxlineno, lineno)]
+    maxWidthNext = maxWidths[min(maxlineno, lineno + 1)]
+    if isBytes(w):
+        w = w.decode(encoding)
+    bidi = isBidiStr(w)
+    widths: dict[str, float] = {}
+    for c in w:
+        cw = widths.get(c)
+        if cw is None:
+            cw = widths[c] = stringWidth(c, fontName, fontSize, encoding)
+        newLineWidth = lineWidth + cw
+        if newLineWidth > maxWidth and (wordText or cw <= maxWidthNext):
+            pieces.append(bidiStrWrap(_SplitWord(wordText), w) if bidi else _SplitWord(wordText))
+            lineno += 1
+            maxWidth = maxWidths[min(maxlineno, lineno)]
+            newLineWidth = cw
+            wordText = ""
+        wordText += c
+        lineWidth = newLineWidth
+    pieces.append(bidiStrWrap(_SplitWordEnd(wordText), w) if bidi else _SplitWordEnd(wordText))
+    return pieces
+
+
+_reportlab_split_word = None  # ReportLab's own, once replaced (``check`` compares the two)
+
+
+def fast_split_words() -> None:
+    """Put ``_split_word`` in place of ReportLab's ``paragraph._splitWord`` (idempotent)."""
+    global _reportlab_split_word
+    from reportlab.platypus import paragraph
+
+    if paragraph._splitWord is not _split_word:
+        _reportlab_split_word = paragraph._splitWord
+        paragraph._splitWord = _split_word
+
+
 def check() -> None:
     """Raise AssertionError if ``Canvas._startPage`` no longer starts a page with fresh accumulators."""
     import io
@@ -87,3 +137,15 @@ def check() -> None:
     words = frag_words(para.frags, 100)
     assert [w[1][1] for w in words] == ["due", "parole"], "paragraph._getFragWords changed its result"
     assert not line_is_finished(para.frags), "paragraph._processed_frags changed"
+    import inspect
+
+    from reportlab.platypus import paragraph
+
+    fast_split_words()
+    assert "_splitWord(word,currentWidth+spaceWidth,maxWidths,lineno,fontName,fontSize,self.encoding)" in \
+        inspect.getsource(paragraph.Paragraph.breakLines), "Paragraph.breakLines no longer calls _splitWord so"
+    for word, start, widths in (("0123456789" * 40, 30.5, [100.0, 80.0, 120.0]), ("x" * 50, 0, [1.0, 40.0]),
+                                ("\u05d0\u05d1\u05d2abc" * 30, 12.0, [55.5]), (b"bytes" * 20, 3.0, [20.0, 30.0])):
+        ours, theirs = (split(word, start, widths, 0, "Helvetica", 10) for split in (_split_word, _reportlab_split_word))
+        assert [(type(p), str(p)) for p in ours] == [(type(p), str(p)) for p in theirs], \
+            "paragraph._splitWord cuts words differently"

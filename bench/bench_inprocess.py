@@ -1,0 +1,93 @@
+"""What a process that checks or renders many acts spends on each (``preview --watch``, the test suite).
+
+Run: PYTHONPATH=src python bench/bench_inprocess.py
+Each figure beside its rival measured in the same run:
+- ``check`` of the reference nota in process, the templates' problems and the registry kept
+  (``template_checks.check_templates``, ``registry.cached_registry``) vs both read again each time;
+- a DGR whose segretario is one 20,000-character word: ``reportlab_compat._split_word`` vs
+  ReportLab's own ``paragraph._splitWord`` (the same PDF bytes).
+CPU time of this process, best of a few rounds (2 shared cores: expect noise).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def best(run, rounds: int = 5, repeat: int = 10) -> float:
+    """Milliseconds of CPU per call, the best of ``rounds``."""
+    run()
+    times = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(repeat):
+            run()
+        times.append((time.process_time() - start) / repeat * 1000)
+    return min(times)
+
+
+def check_figures(project: Path) -> None:
+    from circolari.registry import registry
+    from circolari.review import template_checks
+    from circolari.review.checks import check_paths
+
+    act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    kept = best(lambda: check_paths([act]))
+
+    def again():
+        template_checks._RESULTS.clear()
+        registry._CACHE.clear()
+        check_paths([act])
+
+    print(f"check della nota nello stesso processo: {kept:.1f} ms con template e registro tenuti; "
+          f"{best(again):.1f} ms riletti ogni volta")
+
+
+def long_word_figures(project: Path) -> None:
+    from reportlab.platypus import paragraph
+
+    from circolari.input.project import Project
+    from circolari.render import render_act
+    from circolari.writers import reportlab_compat
+
+    data = yaml.safe_load((project / "examples" / "dgr-xi-3681-2020.yaml").read_text(encoding="utf-8"))
+    data["segretario"] = "x" * 20_000
+    act = project / "examples" / "parola-lunga.yaml"
+    act.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    setup = Project.locate(act)
+    reportlab_compat.fast_split_words()
+    files = {}
+
+    def render(split):
+        paragraph._splitWord = split
+        files[split] = render_act(act, setup).files[f"{act.stem}.pdf"]
+
+    ours = best(lambda: render(reportlab_compat._split_word), rounds=3, repeat=2)
+    theirs = best(lambda: render(reportlab_compat._reportlab_split_word), rounds=3, repeat=2)
+    paragraph._splitWord = reportlab_compat._split_word
+    same = "stesso PDF" if len(set(files.values())) == 1 else "PDF DIVERSI"
+    print(f"DGR con una parola di 20.000 caratteri: {ours:.0f} ms (ogni carattere misurato una volta); "
+          f"{theirs:.0f} ms con il taglio di ReportLab; {same}")
+    if len(set(files.values())) != 1:
+        sys.exit(1)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        for name in ("templates", "recipients", "examples"):
+            shutil.copytree(ROOT / name, project / name)
+        check_figures(project)
+        long_word_figures(project)
+
+
+if __name__ == "__main__":
+    main()
