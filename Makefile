@@ -29,6 +29,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_ipa.py
 	$(BIN)/python bench/bench_series.py
+	$(BIN)/python bench/bench_series_small.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_inprocess.py
 

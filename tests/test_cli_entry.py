@@ -14,11 +14,12 @@ import pytest
 from conftest import NOTA, ROOT
 
 # ``circolari ARGS`` through the entry point, with an exit handler and (``THREAD``) a thread
-# still writing when the command is done: both must leave their file.
+# still writing when the command is done (it starts writing when ``end_now`` is called): both
+# must leave their file.
 SCRIPT = textwrap.dedent("""
     import atexit, sys, threading, time
     from pathlib import Path
-    from circolari.cli.entry import main
+    import circolari.cli.entry as entry
 
     flag = Path(sys.argv[1])
     atexit.register(lambda: (flag / "atexit").write_text("ok"))
@@ -29,9 +30,14 @@ SCRIPT = textwrap.dedent("""
         (flag / "worker").write_text(str(pdf_job._early._pid))
     pdf_job.start_early = start_early
     if sys.argv[2] == "THREAD":
-        threading.Thread(target=lambda: (time.sleep(0.5), (flag / "thread").write_text("ok"))).start()
+        done, end_now = threading.Event(), entry.end_now
+        def ending(code):  # the command is done: the thread is still writing
+            done.set()
+            end_now(code)
+        entry.end_now = ending
+        threading.Thread(target=lambda: (done.wait(), time.sleep(0.5), (flag / "thread").write_text("ok"))).start()
     sys.argv = ["circolari", *sys.argv[3:]]
-    main()
+    entry.main()
 """)
 
 
@@ -55,14 +61,17 @@ def test_render_that_fails_ends_with_its_exit_code_and_message(tmp_path):
     bad.write_text("tipo: circolare\noggetto: [\n", encoding="utf-8")
     proc = _entry(tmp_path, "render", str(bad), "--out", str(tmp_path / "out"))
     assert proc.returncode == 1
-    assert f"{bad}" in proc.stderr and "1 atti su 1 non generati" in proc.stderr
+    assert f"{bad}:3: errore: sintassi YAML non valida" in proc.stderr and "1 atti su 1 non generati" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert (tmp_path / "atexit").read_text() == "ok"
+    assert not (tmp_path / "out").exists()
 
 
 def test_render_waits_for_threads_still_running_as_an_ordinary_exit_does(tmp_path):
-    proc = _entry(tmp_path, "render", str(NOTA), "--out", str(tmp_path / "out"), thread=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    bad = tmp_path / "atto.yaml"  # a render that fails ends through end_now too: the cheaper one
+    bad.write_text("tipo: circolare\noggetto: [\n", encoding="utf-8")
+    proc = _entry(tmp_path, "render", str(bad), "--out", str(tmp_path / "out"), thread=True)
+    assert proc.returncode == 1 and "1 atti su 1 non generati" in proc.stderr, proc.stderr[-2000:]
     assert (tmp_path / "thread").read_text() == "ok"
     assert (tmp_path / "atexit").read_text() == "ok"
 

@@ -1,50 +1,41 @@
 """kill -9 during `render` leaves the act folder as it was or as it should be, never a mix; the next
 render removes what the killed one left and completes; two renders of one act never interleave.
 
-Real processes: each `circolari render` stops itself at a named point (``CIRCOLARI_TEST_STOP``,
-``output.checkpoint``), the test sees it stopped (waitpid) and sends SIGKILL or SIGCONT. No timing."""
+Real processes: each render stops itself at a named point (``CIRCOLARI_TEST_STOP``,
+``output.checkpoint``), the test sees it stopped (waitpid) and sends SIGKILL or SIGCONT. No timing.
+The renders are children forked from the test worker (``helpers.forked_cli``): what is proved is
+about a process killed or holding a lock, not about its cold start."""
 
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers.forked_cli import Child, fork_cli, reap_all
 
 from circolari.output import sha256
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
 NAME = "nota-plasma-iperimmune-2020"
 FOREIGN = {f"{NAME}.firmato.pdf": b"%PDF firmato", "mail/journal.sqlite": b"giornale", "mail/a.eml": b"eml"}
 
 
-def start(project: Path, stop: str = "") -> subprocess.Popen:
-    """``circolari render NOTA`` in a new process, stopping itself at ``stop``; output in log files."""
-    env = {**os.environ, "CIRCOLARI_TEST_STOP": stop}
-    command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "render", NOTA, "--out", "out"]
+@pytest.fixture(autouse=True)
+def _no_child_left():
+    yield
+    reap_all()
+
+
+def start(project: Path, stop: str = "") -> Child:
+    """``circolari render NOTA`` in a new process, stopping itself at ``stop``; its output in a log file."""
     log = project / f"log-{stop or 'run'}-{len(list(project.glob('log-*')))}"
-    with open(log.with_suffix(".out"), "wb") as out, open(log.with_suffix(".err"), "wb") as err:
-        process = subprocess.Popen(command, cwd=project, env=env, stdout=out, stderr=err)
-    process.log = log
-    return process
-
-
-def stopped(process: subprocess.Popen) -> None:
-    """Wait until ``process`` has stopped itself at its point (it must not finish instead)."""
-    _, status = os.waitpid(process.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status), f"render ended before its stop point: {process.log.with_suffix('.err').read_text()}"
-
-
-def finish(process: subprocess.Popen) -> tuple[int, str]:
-    """Let a stopped ``process`` go on; its exit code and stderr."""
-    os.kill(process.pid, signal.SIGCONT)
-    code = process.wait()
-    return code, process.log.with_suffix(".err").read_text(encoding="utf-8")
+    return fork_cli("render", NOTA, "--out", "out", cwd=project, log=log, stop=stop)
 
 
 def complete_manifest(folder: Path) -> bytes:
@@ -72,6 +63,23 @@ def old_version(project: Path) -> bytes:
     return complete_manifest(folder)
 
 
+@pytest.fixture(scope="module")
+def rendered_once(tmp_path_factory) -> tuple[Path, bytes]:
+    """A project in the state ``old_version`` leaves (rendered once for the module), and its manifest."""
+    project = tmp_path_factory.mktemp("vecchio")
+    for name in ("templates", "recipients", "examples"):
+        shutil.copytree(ROOT / name, project / name)
+    return project, old_version(project)
+
+
+@pytest.fixture
+def old(rendered_once, tmp_path) -> tuple[Path, bytes]:
+    """(project, manifest): a private copy of ``rendered_once``'s project."""
+    source, manifest = rendered_once
+    shutil.copytree(source, tmp_path / "progetto", symlinks=True)
+    return tmp_path / "progetto", manifest
+
+
 def assert_foreign_files_kept(folder: Path) -> None:
     for name, data in FOREIGN.items():
         assert (folder / name).read_bytes() == data, f"{name} lost"
@@ -79,13 +87,12 @@ def assert_foreign_files_kept(folder: Path) -> None:
 
 @pytest.mark.parametrize("point, expected", [("locked", "old"), ("partial", "old"), ("written", "old"),
                                              ("swapped", "new")])
-def test_render_killed_at_any_point_leaves_the_old_or_the_new_complete_folder(project, point, expected):
-    old = old_version(project)
+def test_render_killed_at_any_point_leaves_the_old_or_the_new_complete_folder(old, point, expected):
+    project, old = old
     folder = project / "out" / NAME
     process = start(project, point)
-    stopped(process)
-    os.kill(process.pid, signal.SIGKILL)
-    assert process.wait() == -signal.SIGKILL
+    process.stopped()
+    assert process.kill() == -signal.SIGKILL
     after_kill = complete_manifest(folder)
     assert_foreign_files_kept(folder)
 
@@ -99,17 +106,17 @@ def test_render_killed_at_any_point_leaves_the_old_or_the_new_complete_folder(pr
     assert leftovers(project / "out") == [], "stale temporary files not removed by the next render"
 
 
-def test_two_renders_of_one_act_at_once_do_not_interleave(project):
-    old = old_version(project)
+def test_two_renders_of_one_act_at_once_do_not_interleave(old):
+    project, old = old
     folder = project / "out" / NAME
     first = start(project, "written")
-    stopped(first)                                   # holds the act folder, new files written aside
-    second = start(project)
-    assert second.wait() == 1
-    message = second.log.with_suffix(".err").read_text(encoding="utf-8")
-    assert "un altro comando sta scrivendo questa cartella" in message and "Traceback" not in message
+    first.stopped()                                  # holds the act folder, new files written aside
+    second = run_cli("render", NOTA, "--out", "out", cwd=project)   # this process: another one
+    assert second.exit_code == 1
+    assert second.exception is None or isinstance(second.exception, SystemExit), second.exception
+    assert "un altro comando sta scrivendo questa cartella" in second.output and "Traceback" not in second.output
     assert complete_manifest(folder) == old
-    code, errors = finish(first)
+    code, errors = first.finish()
     assert code == 0, errors
     assert "plasma iperimmune (rev. 2)" in (folder / f"{NAME}.txt").read_text(encoding="utf-8")
     assert complete_manifest(folder) != old
@@ -117,19 +124,19 @@ def test_two_renders_of_one_act_at_once_do_not_interleave(project):
     assert leftovers(project / "out") == []
 
 
-def test_a_lock_taken_on_a_replaced_act_folder_is_taken_again(project):
+def test_a_lock_taken_on_a_replaced_act_folder_is_taken_again(old):
     """A render that opened the act folder just before another render replaced it must lock the
     folder now in place, not the old one: else it would run beside a third render."""
-    old_version(project)
+    project, _ = old
     folder = project / "out" / NAME
     late = start(project, "lock-opened")
-    stopped(late)                                    # holds the folder it opened, not yet locked
+    late.stopped()                                   # holds the folder it opened, not yet locked
     assert run_cli("render", NOTA, "--out", "out", cwd=project).exit_code == 0   # replaces that folder
     third = start(project, "written")
-    stopped(third)                                   # holds the folder now in place
-    code, errors = finish(late)
+    third.stopped()                                  # holds the folder now in place
+    code, errors = late.finish()
     assert code == 1 and "un altro comando sta scrivendo questa cartella" in errors, errors
-    code, errors = finish(third)
+    code, errors = third.finish()
     assert code == 0, errors
     complete_manifest(folder)
     assert_foreign_files_kept(folder)

@@ -1,20 +1,20 @@
 """Faults of the disk and of the files around an act end in an Italian message naming the path and
 what to do, exit 1, never a traceback or a hang: approvals that are folders or not UTF-8, a symlinked
-review pack, a full or read-only disk (a real small tmpfs where user namespaces allow it), FIFOs and
-devices given to sign/verify, a non-UTF-8 act name in check and review."""
+review pack, a full or read-only disk (a real small tmpfs where user namespaces allow it, mounted in a
+child of the test worker), FIFOs and devices given to sign/verify, a non-UTF-8 act name in check and
+review."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import run_cli
+from helpers.forked_cli import call_in_child
 from helpers.hang import no_hang
 from helpers.mail import make_act, pdf_bytes, signed_pdf
 
@@ -222,26 +222,53 @@ def test_journal_errors_say_what_the_disk_or_the_file_has(tmp_path, monkeypatch,
     assert "disk" not in text and "database" not in text
 
 
+def _own_namespaces() -> None:
+    """Enter a user namespace (as its root) and a mount namespace of this process's own, as
+    ``unshare --user --map-root-user --mount`` does: the mounts made then are seen only here."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x10000000 | 0x00020000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
+        raise OSError(ctypes.get_errno(), "unshare")
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+    if libc.mount(None, b"/", None, 0x4000 | 0x40000, None) != 0:  # MS_REC | MS_PRIVATE
+        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+
+
 def _user_namespaces() -> bool:
-    if not shutil.which("unshare"):
+    try:
+        call_in_child(_own_namespaces)
+    except AssertionError:
         return False
-    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True)
-    return probe.returncode == 0
+    return True
 
 
 needs_namespaces = pytest.mark.skipif(not _user_namespaces(),
                                       reason="no unprivileged user namespaces: a small tmpfs cannot be mounted")
 
 
-def on_small_disk(folder: Path, size: str, cwd: Path, *args, options: str = ""):
-    """Run ``circolari ARGS`` with a fresh tmpfs of ``size`` mounted on ``folder`` (a private mount,
-    gone when the command ends); the result and what the command left on that disk."""
-    cli = [sys.executable, "-c", "from circolari.cli.main import main; main()", *map(str, args)]
-    script = (f'mount -t tmpfs -o size={size}{options} tmpfs "$0" || exit 99; "$@" > /dev/null; code=$?; '
-              'cd "$0" && find . -mindepth 1; exit $code')
-    done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script,
-                           str(folder), *cli], cwd=cwd, capture_output=True, text=True)
-    return done, sorted(done.stdout.split())
+def on_small_disk(folder: Path, size: str, cwd: Path, *args, readonly: bool = False) -> tuple[int, str, list[str]]:
+    """Run ``circolari ARGS`` (in a child of this process, as ``run_cli`` does) with a fresh tmpfs of
+    ``size`` mounted on ``folder`` (a private mount, gone when the child ends): its exit code, its
+    output, and what it left on that disk."""
+    def run():
+        import ctypes
+
+        _own_namespaces()
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", 1 if readonly else 0,  # 1: MS_RDONLY
+                      f"size={size}".encode()) != 0:
+            raise OSError(ctypes.get_errno(), f"mount tmpfs on {folder}")
+        result = run_cli(*args, cwd=cwd)
+        output = result.output
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            output += "Traceback (a raw exception): " + repr(result.exception)
+        return result.exit_code, output, sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+    return call_in_child(run)
 
 
 @needs_namespaces
@@ -249,22 +276,23 @@ def on_small_disk(folder: Path, size: str, cwd: Path, *args, options: str = ""):
 def test_mail_prepare_on_a_full_disk_says_the_disk_is_full(tmp_path, size, failing):
     act = make_act(tmp_path, n=3)
     (act / "mail").mkdir()
-    done, left = on_small_disk(act / "mail", size, tmp_path, "mail", "prepare", act, "--signed",
-                               act / f"{NAME}.pdf", "--unsigned")
-    assert done.returncode == 1, done.stderr
+    code, output, left = on_small_disk(act / "mail", size, tmp_path, "mail", "prepare", act, "--signed",
+                                       act / f"{NAME}.pdf", "--unsigned")
+    assert code == 1, output
     assert not [name for name in left if name.endswith(".eml") or ".tmp" in name], left
-    assert "disco pieno: spazio esaurito (liberare spazio sul disco" in done.stderr
-    assert failing in done.stderr and "Traceback" not in done.stderr
-    assert "non è leggibile" not in done.stderr
+    assert "disco pieno: spazio esaurito (liberare spazio sul disco" in output
+    assert failing in output and "Traceback" not in output
+    assert "non è leggibile" not in output
 
 
 @needs_namespaces
-@pytest.mark.parametrize("size, options, words", [("64k", "", "disco pieno"), ("1m", ",ro", "sola lettura")])
-def test_render_on_a_full_or_read_only_disk_says_so(project, size, options, words):
+@pytest.mark.parametrize("size, readonly, words", [("64k", False, "disco pieno"), ("1m", True, "sola lettura")])
+def test_render_on_a_full_or_read_only_disk_says_so(project, size, readonly, words):
     (project / "out").mkdir()
-    done, left = on_small_disk(project / "out", size, project, "render", NOTA, "--out", "out", options=options)
-    assert done.returncode == 1, done.stderr
-    assert words in done.stderr and "out" in done.stderr and "Traceback" not in done.stderr
+    code, output, left = on_small_disk(project / "out", size, project, "render", NOTA, "--out", "out",
+                                       readonly=readonly)
+    assert code == 1, output
+    assert words in output and "out" in output and "Traceback" not in output
     assert left == [], "a refused render left files on the full disk"
 
 

@@ -1,7 +1,8 @@
 """Each command loads only what it needs (speed: bench/bench_coldstart.py, bench/bench_verify.py;
 docs/design.md, "Cold start").
 
-Every check runs a fresh interpreter and reads its ``sys.modules``: no timing.
+One fresh interpreter reads its ``sys.modules`` after importing the CLI, then runs each command
+in a child forked from it (what every command loads first is loaded once): no timing.
 """
 
 from __future__ import annotations
@@ -10,39 +11,79 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import DGR, NOTA, ROOT
 
 HEAVY = {"pydantic", "pikepdf", "pyhanko", "reportlab", "docx", "markdown_it", "jinja2", "babel", "lxml"}
 NETWORK = {"aiohttp", "yarl", "urllib.request", "http.client", "ssl", "xml.sax"}
 
+# argv: a JSON list of runs, each a list of (label, circolari's arguments, code run after them).
+# Prints one JSON line per label: the modules loaded by then (the commands' own output comes too).
+SCRIPT = """
+import json, os, sys, traceback
+from circolari.cli.main import main
 
-def loaded(code: str) -> set[str]:
-    """Modules loaded by ``code`` in a new interpreter (its own output may come first)."""
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+def report(label):
+    print("MODULES", json.dumps([label, sorted(sys.modules)]), flush=True)
+
+def run(steps):
+    for label, args, after in steps:
+        sys.argv = ["circolari", *args]
+        try:
+            main()
+        except SystemExit:
+            pass
+        exec(after, {})
+        report(label)
+
+report("cli")
+for steps in json.loads(sys.argv[1]):
+    pid = os.fork()
+    if pid == 0:  # a command in a process that has loaded only the CLI
+        code = 1
+        try:
+            run(steps)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, status
+"""
+
+
+@pytest.fixture(scope="module")
+def loaded(nota_out, tmp_path_factory) -> dict[str, set[str]]:
+    """Modules loaded, by label: ``cli`` (``import circolari.cli.main``), ``render`` (a circular),
+    ``render-dgr`` (then a DGR, in the same process), ``verify``."""
+    out = tmp_path_factory.mktemp("moduli")
+    runs = [[("render", ["render", str(NOTA), "--out", str(out)],
+              "from circolari.model.delibera import Delibera\n"
+              "assert not Delibera.__pydantic_complete__, 'a circolare built the DGR validator'"),
+             ("render-dgr", ["render", str(DGR), "--out", str(out)], "")],  # its fatti: figures and a date
+            [("verify", ["verify", str(nota_out / f"{NOTA.stem}.pdf")],
+              "import pyhanko.sign.validation, pyhanko.sign.diff_analysis")]]
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(runs)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return set(json.loads(proc.stdout.splitlines()[-1]))
-
-
-def cli(*args) -> str:
-    """Python code running ``circolari ARGS`` as the console script does, whatever its exit code."""
-    return f"from circolari.cli.main import main\nimport sys\nsys.argv = ['circolari', *{[str(a) for a in args]!r}]\n" \
-           "try:\n    main()\nexcept SystemExit:\n    pass"
+    for act in (NOTA, DGR):
+        assert (out / act.stem / "manifest.json").is_file()
+    found = [json.loads(line.removeprefix("MODULES ")) for line in proc.stdout.splitlines() if line.startswith("MODULES ")]
+    return {label: set(modules) for label, modules in found}
 
 
 def roots(modules: set[str]) -> set[str]:
     return {m.split(".")[0] for m in modules}
 
 
-def test_cli_module_loads_no_heavy_library():
-    assert not roots(loaded("import circolari.cli.main")) & HEAVY
+def test_cli_module_loads_no_heavy_library(loaded):
+    assert not roots(loaded["cli"]) & HEAVY
 
 
-def test_render_loads_no_signature_network_or_series_machinery(tmp_path):
-    modules = loaded(cli("render", NOTA, "--out", tmp_path)
-                     + "\nfrom circolari.model.delibera import Delibera\n"
-                       "assert not Delibera.__pydantic_complete__, 'a circolare built the DGR validator'")
-    assert (tmp_path / NOTA.stem / "manifest.json").is_file()
+def test_render_loads_no_signature_network_or_series_machinery(loaded):
+    modules = loaded["render"]
     assert not roots(modules) & {"pyhanko", "aiohttp", "multiprocessing", "openpyxl"}
     assert "markdown_it" not in roots(modules)  # its text is plain paragraphs (compose/markdown.py)
     assert not modules & NETWORK
@@ -53,15 +94,12 @@ def test_render_loads_no_signature_network_or_series_machinery(tmp_path):
         "circolari.cli.render"}
 
 
-def test_render_of_an_act_with_fatti_loads_no_babel(tmp_path):
-    modules = loaded(cli("render", DGR, "--out", tmp_path))  # its fatti: figures and a date
-    assert (tmp_path / DGR.stem / "manifest.json").is_file()
-    assert "babel" not in roots(modules)  # compose/italian.py writes them as Babel does
+def test_render_of_an_act_with_fatti_loads_no_babel(loaded):
+    assert "babel" not in roots(loaded["render-dgr"])  # compose/italian.py writes them as Babel does
 
 
-def test_verify_loads_no_signer_no_aiohttp_no_pydantic(nota_out):
-    pdf = nota_out / f"{NOTA.stem}.pdf"
-    modules = loaded(cli("verify", pdf) + "\nimport pyhanko.sign.validation, pyhanko.sign.diff_analysis")
+def test_verify_loads_no_signer_no_aiohttp_no_pydantic(loaded):
+    modules = loaded["verify"]
     assert "pyhanko.sign.validation" in modules
     assert not roots(modules) & {"aiohttp", "yarl", "pydantic_core", "reportlab", "docx", "jinja2", "yaml"}
     assert "pydantic" not in modules  # (only cli/startup.py's stand-in for its plugin loader)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import tempfile
@@ -40,6 +41,21 @@ def shared(tmp_path_factory) -> Path:
     return folder
 
 
+# The reference nota as data, read once (each example changes a deep copy) and written with
+# libyaml's dumper: PyYAML's pure-Python loader and dumper took ~5 ms of each example.
+NOTA = yaml.load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"),
+                 Loader=yaml.CSafeLoader)
+
+
+def write_act(folder: Path, act: dict) -> Path:
+    """``act`` as ``folder/atto.yaml`` (which reads back as the same data)."""
+    text = yaml.dump(act, Dumper=yaml.CSafeDumper, allow_unicode=True)
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == act
+    path = folder / "atto.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def case(shared: Path) -> Path:
     """A new empty folder inside ``shared`` for one example (its act, its output)."""
     return Path(tempfile.mkdtemp(prefix="caso-", dir=shared))
@@ -52,11 +68,9 @@ def plain(text: str) -> str:
 @settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESSED)
 @given(oggetto=LINE, saluti=LINE, firmatario=LINE)
 def test_any_plain_value_renders_literally(shared, oggetto, saluti, firmatario):
-    folder = case(shared)
-    act = yaml.safe_load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"))
+    act = copy.deepcopy(NOTA)
     act.update(oggetto=oggetto, saluti=saluti, firmatario={"qualifica": "IL DIRETTORE GENERALE", "nome": firmatario})
-    path = folder / "atto.yaml"
-    path.write_text(yaml.safe_dump(act, allow_unicode=True), encoding="utf-8")
+    path = write_act(case(shared), act)
     try:
         rendered = render_act(path, Project.locate(path))
     except CircolariError as exc:  # a value the model refuses must say why, in Italian, with the field
@@ -70,11 +84,9 @@ def test_any_plain_value_renders_literally(shared, oggetto, saluti, firmatario):
 @settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESSED)
 @given(body=st.lists(LINE, min_size=1, max_size=6).map(lambda xs: "\n\n".join(xs)))
 def test_any_markdown_body_renders_without_error(shared, body):
-    folder = case(shared)
-    act = yaml.safe_load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"))
+    act = copy.deepcopy(NOTA)
     act["corpo"] = body
-    path = folder / "atto.yaml"
-    path.write_text(yaml.safe_dump(act, allow_unicode=True), encoding="utf-8")
+    path = write_act(case(shared), act)
     try:
         rendered = render_act(path, Project.locate(path))
     except CircolariError as exc:
@@ -92,15 +104,14 @@ WORD_FIELDS = ("oggetto", "saluti", "firmatario.nome", "destinatari.intestazione
 
 
 def _render_nota(folder, changes: dict):
-    act = yaml.safe_load((ROOT / "examples" / "nota-plasma-iperimmune-2020.yaml").read_text(encoding="utf-8"))
+    act = copy.deepcopy(NOTA)
     for dotted, value in changes.items():
         *parents, last = dotted.split(".")
         node = act
         for key in parents:
             node = node[key]
         node[last] = value
-    path = folder / "atto.yaml"
-    path.write_text(yaml.safe_dump(act, allow_unicode=True), encoding="utf-8")
+    path = write_act(folder, act)
     return render_act(path, Project.locate(path))
 
 

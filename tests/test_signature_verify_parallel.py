@@ -1,7 +1,7 @@
 """`circolari verify` reads the PDF with pikepdf in a forked child while pyHanko works in the
 parent (``verify_file(parallel=True)``, ``circolari.forked``): the report must be the same as
 the plain one, line by line, for good, altered, unsigned and damaged files, also when the child
-dies. Each check runs in a fresh interpreter (one thread, nothing imported yet), as the command.
+dies. The checks run in one fresh interpreter (one thread, nothing imported yet), as the command.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from helpers.pki import PASSWORD
 from circolari.signature.pades import sign_pdf
 
 # Run in a fresh interpreter: verify each file in parallel first (pikepdf must stay out of this
-# process), then plainly; print both reports, with the clock's minutes and pikepdf's stream
-# address (in its message on a damaged file) masked.
+# process), then plainly; then the first two again in parallel with a child that dies reading
+# the document. Print the reports, with the clock's minutes and pikepdf's stream address (in its
+# message on a damaged file) masked.
 SCRIPT = """
 import json, os, re, sys
 from pathlib import Path
@@ -27,17 +28,18 @@ from circolari.signature.verdict import load_trust
 from circolari.signature.verify import verify_file
 import circolari.signature.verify_pdf as verify_pdf
 
-if sys.argv[1] == "child-dies":
-    parent, real = os.getpid(), verify_pdf.read_document
-    verify_pdf.read_document = lambda raw: os._exit(7) if os.getpid() != parent else real(raw)
-trust = load_trust([Path(sys.argv[2])])
-files = [Path(p) for p in sys.argv[3:]]
+trust = load_trust([Path(sys.argv[1])])
+files = [Path(p) for p in sys.argv[2:]]
 mask = lambda lines: [re.sub(r"\\d\\d:\\d\\d UTC", "*", line) for line in lines]
 parallel = [mask(verify_file(files[0], trust, parallel=True).lines())]
 pikepdf_in_parent = "pikepdf" in sys.modules  # the first file is signed: read in the child
 parallel += [mask(verify_file(path, trust, parallel=True).lines()) for path in files[1:]]
 plain = [mask(verify_file(path, trust).lines()) for path in files]
-print(json.dumps({"parallel": parallel, "plain": plain, "pikepdf_in_parent": pikepdf_in_parent}))
+parent, real = os.getpid(), verify_pdf.read_document
+verify_pdf.read_document = lambda raw: os._exit(7) if os.getpid() != parent else real(raw)
+child_dies = [mask(verify_file(path, trust, parallel=True).lines()) for path in files[:2]]
+print(json.dumps({"parallel": parallel, "plain": plain, "pikepdf_in_parent": pikepdf_in_parent,
+                  "child_dies": child_dies}))
 """
 
 
@@ -58,15 +60,16 @@ def signed_set(pki, tmp_path_factory) -> list[Path]:
     return [good, folder / "alterato.pdf", act, folder / "troncato.pdf", folder / "rotto.pdf"]
 
 
-def _run(mode: str, pki, files: list[Path]) -> dict:
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, mode, str(pki.ca), *map(str, files)],
+@pytest.fixture(scope="module")
+def reports(pki, signed_set) -> dict:
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(pki.ca), *map(str, signed_set)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.splitlines()[-1])
 
 
-def test_parallel_verify_reports_exactly_what_the_plain_one_does(pki, signed_set):
-    result = _run("normal", pki, signed_set)
+def test_parallel_verify_reports_exactly_what_the_plain_one_does(reports):
+    result = reports
     assert not result["pikepdf_in_parent"]  # the document was read in the child
     assert result["parallel"] == result["plain"]
     good, tampered, unsigned, truncated, broken = result["plain"]
@@ -79,7 +82,6 @@ def test_parallel_verify_reports_exactly_what_the_plain_one_does(pki, signed_set
     assert broken[-1] == "Esito: NON VALIDO"
 
 
-def test_parallel_verify_when_the_child_dies_is_computed_here(pki, signed_set):
-    result = _run("child-dies", pki, signed_set[:2])
-    assert result["parallel"] == result["plain"]
-    assert result["plain"][0][-1] == "Esito: VALIDO" and result["plain"][1][-1] == "Esito: NON VALIDO"
+def test_parallel_verify_when_the_child_dies_is_computed_here(reports):
+    assert reports["child_dies"] == reports["plain"][:2]
+    assert reports["plain"][0][-1] == "Esito: VALIDO" and reports["plain"][1][-1] == "Esito: NON VALIDO"

@@ -23,12 +23,13 @@ def _act(project, lines: int):
     return act
 
 
-def _render(project, lines: int):
+def _render(project, lines: int, *, preview: bool = False):
+    """The act with ``lines`` more paragraphs rendered; ``preview``: its PDF only (the same bytes)."""
     from circolari.input.project import Project
     from circolari.render import render_act
 
     act = _act(project, lines)
-    return render_act(act, Project.locate(act))
+    return render_act(act, Project.locate(act), preview=preview)
 
 
 def _last_page_lines(rendered) -> list[str]:
@@ -41,14 +42,14 @@ def _last_page_lines(rendered) -> list[str]:
 def test_signature_block_never_alone_when_the_body_ends_near_the_page_foot(project):
     # find where one more line pushes the end of the act onto a new page
     low, high = 0, 60
-    base = _render(project, low).pages
-    assert _render(project, high).pages > base
+    base = _render(project, low, preview=True).pages
+    assert _render(project, high, preview=True).pages > base
     while high - low > 1:
         middle = (low + high) // 2
-        low, high = (middle, high) if _render(project, middle).pages == base else (low, middle)
+        low, high = (middle, high) if _render(project, middle, preview=True).pages == base else (low, middle)
     # the body's last line sits within three lines of the foot for these, on either side
     for lines in range(high - 3, high + 3):
-        rendered = _render(project, lines)
+        rendered = _render(project, lines, preview=True)
         page = _last_page_lines(rendered)
         closing = next(i for i, line in enumerate(page) if line.startswith("I migliori saluti"))
         assert page[closing + 1:closing + 3] == ["IL DIRETTORE GENERALE", "LUIGI CAJAZZO"]

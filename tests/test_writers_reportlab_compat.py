@@ -84,3 +84,29 @@ def test_a_long_word_is_cut_as_reportlab_cuts_it_measuring_each_character_once(m
     assert "".join(map(str, ours)) == word
     lines = paragraph.Paragraph(f"avvio {word} fine", paragraph_style("corpo")).breakLines([300.0])
     assert "".join(str(w) for line in lines.lines for w in line[1]).replace("avvio", "").replace("fine", "") == word
+
+
+def test_a_long_styled_word_is_measured_as_reportlab_measures_it_once_per_character(monkeypatch):
+    """reportlab_compat._frag_word_iter replaces ``paragraph._fragWordIter`` (what ``_splitFragWord``
+    cuts a styled word with): the same fragments and widths, one measurement per distinct character
+    of a font and size; a bold and italic 20,000-character word keeps every character in order."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import paragraph
+
+    from circolari.writers import reportlab_compat
+    from circolari.writers.pdf import paragraph_style
+
+    reportlab_compat.fast_split_words()
+    assert paragraph._fragWordIter is reportlab_compat._frag_word_iter
+    style = paragraph_style("corpo")
+    text = "<b>" + "àbc012" * 1700 + "</b><i>" + "xyz" * 3300 + "</i>"
+    (word,) = reportlab_compat.frag_words(paragraph.Paragraph(text, style).frags, 300)
+    calls = []
+    measure = pdfmetrics.stringWidth
+    monkeypatch.setattr(pdfmetrics, "stringWidth", lambda *a: calls.append(a[:3]) or measure(*a))
+    ours = list(reportlab_compat._frag_word_iter(word))
+    assert len(calls) == len(set(calls)) == len(set("àbc012")) + len(set("xyz"))
+    assert ours == list(reportlab_compat._reportlab_frag_word_iter(word))
+    lines = paragraph.Paragraph(text, style).breakLines([300.0])
+    drawn = "".join(getattr(frag, "text", "") for line in lines.lines for frag in line.words)
+    assert drawn == "àbc012" * 1700 + "xyz" * 3300 and len(lines.lines) > 50

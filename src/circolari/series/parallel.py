@@ -8,17 +8,24 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 def parallel_map(function, items: list, jobs: int | None, initializer, initargs):
     """``function`` over ``items`` in ``jobs`` processes (default: the machine's cores), in
-    completion order; each process first runs ``initializer(*initargs)``."""
+    completion order; each process first runs ``initializer(*initargs)``.
+
+    The first item is done here, before the workers fork: they inherit what it loaded (modules,
+    parsed templates, fonts, pyHanko) instead of each loading it again. Two items or fewer are
+    all done here."""
     jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(items) <= 1:
-        initializer(*initargs)
-        for item in items:
+    initializer(*initargs)
+    if items:
+        yield function(items[0])
+    rest = items[1:]
+    if jobs <= 1 or len(rest) <= 1:
+        for item in rest:
             yield function(item)
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
+    with ProcessPoolExecutor(max_workers=min(jobs, len(rest)), mp_context=context,
                              initializer=initializer, initargs=initargs) as pool:
-        for future in as_completed([pool.submit(function, item) for item in items]):
+        for future in as_completed([pool.submit(function, item) for item in rest]):
             yield future.result()

@@ -14,10 +14,11 @@ ReportLab has no public call for them, so they go into the page's content list
 **Long paragraphs** are broken in pieces with ReportLab's own word splitting
 (``paragraph._getFragWords``) and its test of an unfinished line (``_processed_frags``).
 
-**Long words.** A word wider than its column is cut by ``paragraph._splitWord``, which measures
-it one character at a time through the font's full ``stringWidth`` call (a 20,000-character
-pasted code: 20,000 calls at each layout of its paragraph). ``fast_split_words`` puts in its
-place the same algorithm measuring each distinct character once: the same cuts, to the bit.
+**Long words.** A word wider than its column is cut by ``paragraph._splitWord`` (plain text) or
+``_splitFragWord`` (styled text, through ``_fragWordIter``), which measure it one character at a
+time through the font's full ``stringWidth`` call (a 20,000-character pasted code: 20,000 calls
+at each layout of its paragraph). ``fast_split_words`` puts in their place the same algorithms
+measuring each distinct character (of a font and size) once: the same cuts, to the bit.
 
 ``check()`` states the assumptions; ``tests/test_writers_reportlab_compat.py`` runs it on an upgrade.
 """
@@ -104,17 +105,45 @@ def _split_word(w, lineWidth, maxWidths, lineno, fontName, fontSize, encoding="u
     return pieces
 
 
-_reportlab_split_word = None  # ReportLab's own, once replaced (``check`` compares the two)
+def _frag_word_iter(w):
+    """ReportLab 4.2-5.1's ``paragraph._fragWordIter`` (BSD licence), each distinct character of
+    a font and size measured once: (fragment, width, character) for each character of the frag
+    word ``w`` (a drawn callback: its width and text)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus.paragraph import isBytes
+
+    widths: dict[tuple, float] = {}
+    for f, s in w[1:]:
+        if hasattr(f, "cbDefn"):
+            yield f, getattr(f.cbDefn, "width", 0), s
+        elif s:
+            if isBytes(s):
+                s = s.decode("utf8")
+            font, size = f.fontName, f.fontSize
+            for c in s:
+                cw = widths.get((c, font, size))
+                if cw is None:
+                    cw = widths[c, font, size] = stringWidth(c, font, size)
+                yield f, cw, c
+        else:
+            yield f, 0, s
+
+
+_reportlab_split_word = _reportlab_frag_word_iter = None  # ReportLab's own, once replaced (``check``)
 
 
 def fast_split_words() -> None:
-    """Put ``_split_word`` in place of ReportLab's ``paragraph._splitWord`` (idempotent)."""
-    global _reportlab_split_word
+    """Put ``_split_word`` and ``_frag_word_iter`` in place of ReportLab's ``paragraph._splitWord``
+    and ``paragraph._fragWordIter`` (idempotent)."""
+    global _reportlab_split_word, _reportlab_frag_word_iter
     from reportlab.platypus import paragraph
 
     if paragraph._splitWord is not _split_word:
         _reportlab_split_word = paragraph._splitWord
         paragraph._splitWord = _split_word
+    if paragraph._fragWordIter is not _frag_word_iter:
+        _reportlab_frag_word_iter = paragraph._fragWordIter
+        paragraph._fragWordIter = _frag_word_iter
 
 
 def check() -> None:
@@ -149,3 +178,9 @@ def check() -> None:
         ours, theirs = (split(word, start, widths, 0, "Helvetica", 10) for split in (_split_word, _reportlab_split_word))
         assert [(type(p), str(p)) for p in ours] == [(type(p), str(p)) for p in theirs], \
             "paragraph._splitWord cuts words differently"
+    assert "for g,cw,c in _fragWordIter(w):" in inspect.getsource(paragraph._splitFragWord), \
+        "paragraph._splitFragWord no longer measures through _fragWordIter"
+    styled = Paragraph("<b>" + "grassetto" * 30 + "</b><i>" + "corsivo" * 30 + "</i>", ParagraphStyle("prova"))
+    for word in frag_words(styled.frags, 100):
+        ours, theirs = list(_frag_word_iter(word)), list(_reportlab_frag_word_iter(word))
+        assert ours == theirs and len(ours) > 400, "paragraph._fragWordIter measures differently"
