@@ -4,6 +4,7 @@ exit codes and running threads must come out as with an ordinary exit."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -76,15 +77,46 @@ def test_render_waits_for_threads_still_running_as_an_ordinary_exit_does(tmp_pat
     assert (tmp_path / "atexit").read_text() == "ok"
 
 
-@pytest.mark.parametrize("args", [["render", "manca.yaml"], ["render", "--sconosciuta", "x.yaml"],
-                                  ["--version", "render", "x.yaml"]])
-def test_render_that_ends_before_any_act_stops_and_reaps_its_early_worker(tmp_path, args):
-    # output to a file, not a pipe: the caller must not have to wait for the worker's end
-    with open(tmp_path / "output", "wb") as output:
-        proc = _entry(tmp_path, *args, stdout=output, stderr=output)
-    assert proc.returncode in (0, 1, 2) and "Traceback" not in (tmp_path / "output").read_text()
-    worker = int((tmp_path / "worker").read_text())
-    assert not Path(f"/proc/{worker}").exists()  # neither running on nor left to be reaped
+# Command lines that end before any act, run one after the other in one process (``end_now``
+# raising as ``sys.exit`` does, to go on): after each, whether the early worker it forked is still
+# there (running, or a zombie left to be reaped) while this process runs on.
+REAPED = textwrap.dedent("""
+    import json, os, sys
+    import circolari.cli.entry as entry
+    import circolari.pdf_job as pdf_job
+
+    fork_early, workers, found = pdf_job.start_early, [], []
+    def start_early():
+        fork_early()
+        workers.append(pdf_job._early._pid)
+    pdf_job.start_early = start_early
+    entry.end_now = sys.exit
+    for args in json.loads(sys.argv[1]):
+        sys.argv = ["circolari", *args]
+        try:
+            entry.main()
+        except SystemExit as exc:
+            code = exc.code
+        found.append({"code": code, "worker": workers[-1], "left": os.path.exists(f"/proc/{workers[-1]}")})
+    print(json.dumps(found))
+""")
+ENDING_EARLY = [["render", "manca.yaml"], ["render", "--sconosciuta", "x.yaml"], ["--version", "render", "x.yaml"]]
+
+
+@pytest.fixture(scope="module")
+def ended_early() -> tuple[list[dict], str]:
+    proc = subprocess.run([sys.executable, "-c", REAPED, json.dumps(ENDING_EARLY)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.splitlines()[-1]), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("index", range(len(ENDING_EARLY)), ids=[" ".join(args) for args in ENDING_EARLY])
+def test_render_that_ends_before_any_act_stops_and_reaps_its_early_worker(ended_early, index):
+    found, output = ended_early
+    assert len({run["worker"] for run in found}) == len(ENDING_EARLY)  # one worker forked by each
+    assert found[index]["code"] in (0, 1, 2) and "Traceback" not in output
+    assert not found[index]["left"]  # neither running on nor left to be reaped
 
 
 def test_other_commands_exit_as_usual(tmp_path):

@@ -14,7 +14,8 @@ from circolari.mail.journal import Journal
 from circolari.mail.prepare import prepare
 from circolari.mail.receipts import import_receipts, parse_receipt
 from circolari.mail.smime import Verifier
-from helpers.mail import USER, daticert_xml, make_act, make_receipt, pec_signers, signed_pdf
+from helpers.mail import (USER, daticert_xml, make_act, make_receipt, pec_signers, prepared_act,
+                          signed_pdf)
 from helpers.mail import sent_act as transmitted
 
 TRUST = pec_signers()["ca_pem"]  # the test providers' CA: without it no receipt is applied
@@ -126,8 +127,7 @@ def test_maildir_links_and_fifos_are_skipped_never_read(tmp_path, sent_act):
 
 
 def test_receipt_resolves_uncertain_message(tmp_path):
-    act = make_act(tmp_path, n=2)
-    prepare(act, signed_pdf(tmp_path))
+    act = prepared_act(tmp_path, n=2)
     with Journal.open_existing(act / "mail") as j:
         j.change("asst-01", "send-attempt", state="sending", attempts=1)
         j.change("asst-01", "data-sent", transmitted=1)
@@ -162,8 +162,7 @@ def test_status_table_csv_and_exit_codes(tmp_path, sent_act):
 
     (folder / "x.eml").write_bytes(make_receipt("errore-consegna", rows["areu"].message_id,
                                                 rows["areu"].address, errore="no-dest"))
-    act2 = make_act(tmp_path / "b", n=2)
-    prepare(act2, signed_pdf(tmp_path))
+    act2 = prepared_act(tmp_path / "b", n=2)
     with Journal.open_existing(act2 / "mail") as j:
         j.change("asst-01", "failed", "550", state="failed", last_error="550 no")
     res = runner.invoke(app, ["status", str(act2)])
@@ -173,8 +172,7 @@ def test_status_table_csv_and_exit_codes(tmp_path, sent_act):
 
 
 def test_status_shows_server_words_literally(tmp_path):
-    act = make_act(tmp_path / "c", n=2)
-    prepare(act, signed_pdf(tmp_path))
+    act = prepared_act(tmp_path / "c", n=2)
     with Journal.open_existing(act / "mail") as j:
         j.change("asst-01", "failed", "550", state="failed", last_error="550 [/mailbox] [bold]sconosciuta[/bold]")
     res = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["status", str(act)])
@@ -339,8 +337,7 @@ def test_receipt_without_trust_bundle_is_never_consegnato(tmp_path, sent_act):
 
 
 def test_receipts_for_never_transmitted_messages_are_set_aside(tmp_path):
-    act = make_act(tmp_path, n=2)
-    prepare(act, signed_pdf(tmp_path))       # e.g. a trial run's receipts, same Message-IDs
+    act = prepared_act(tmp_path, n=2)        # e.g. a trial run's receipts, same Message-IDs
     with Journal.open_existing(act / "mail") as j:
         rows = {r.recipient_id: r for r in j.rows()}
     r = rows["asst-01"]

@@ -14,19 +14,15 @@ from hypothesis import strategies as st
 
 from circolari.errors import CircolariError
 from circolari.mail.journal import Journal
-from circolari.mail.prepare import prepare
 from circolari.mail.send import parse_rate, send_batch
-from helpers.mail import (PASSWORD, SmtpServer, make_act, make_receipt, pec_signers, refused_port,
-                          signed_pdf)
+from helpers.mail import PASSWORD, SmtpServer, make_receipt, pec_signers, prepared_act, refused_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def _prepared(tmp_path, n=34):
-    act = make_act(tmp_path, n=n)
-    pdf = signed_pdf(tmp_path)
-    prepare(act, pdf)
-    return act, pdf
+    """(act, signed PDF): ``n`` messages prepared (a copy: see helpers.mail.prepared_act)."""
+    return prepared_act(tmp_path, n), tmp_path / "atto-firmato.pdf"   # signed_pdf(tmp_path)
 
 
 def _addresses(act):

@@ -33,10 +33,20 @@ def act(tmp_path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def signed_once(pki, tmp_path_factory) -> Path:
+    """``act`` (the same bytes: the PDF is deterministic) signed once for the module."""
+    folder = tmp_path_factory.mktemp("firmato")
+    (folder / "circolare.pdf").write_bytes(finished(pages=3))
+    sign_pdf(folder / "circolare.pdf", folder / "circolare.firmato.pdf", pki.p12, PASSWORD)
+    return folder / "circolare.firmato.pdf"
+
+
 @pytest.fixture
-def signed(act, pki, tmp_path) -> Path:
+def signed(act, signed_once, tmp_path) -> Path:
+    """The signed ``act``: each test's own copy, to read or to change."""
     dst = tmp_path / "circolare.firmato.pdf"
-    sign_pdf(act, dst, pki.p12, PASSWORD)
+    dst.write_bytes(signed_once.read_bytes())
     return dst
 
 

@@ -27,6 +27,23 @@ def rendered(reference):
     return {kind: reference[kind].pdf for kind in ACTS}
 
 
+@pytest.fixture(scope="module")
+def signed_act(rendered, pki, tmp_path_factory):
+    """``signed_act(kind)``: (the reference act signed, its source's SHA-256 before signing), made
+    once per module on first use (read-only)."""
+    made = {}
+
+    def sign(kind):
+        if kind not in made:
+            source, dst = rendered[kind], tmp_path_factory.mktemp("firmato") / "firmato.pdf"
+            before = hashlib.sha256(source.read_bytes()).hexdigest()
+            sign_pdf(source, dst, pki.p12, PASSWORD)
+            made[kind] = dst, before
+        return made[kind]
+
+    return sign
+
+
 @pytest.mark.parametrize("kind", ACTS)
 def test_rendered_pdf_is_pdfa_2a_and_pdfua_1(rendered, kind):
     pdf = rendered[kind]
@@ -82,26 +99,26 @@ def _overlaps(rect, word) -> bool:
 
 
 def _assert_beside_the_signatory(pdf_path, field_name, qualifica, nome):
-    _, rect, words = _field_and_words(pdf_path, field_name)
+    """The field does not cover text and sits beside the signatory; its (page index, rect, words)."""
+    page_index, rect, words = _field_and_words(pdf_path, field_name)
     lines = [w for w in words if w["text"] in (qualifica + " " + nome).split()]
     assert len(lines) >= len((qualifica + " " + nome).split()), "signatory not on the field's page"
     assert not [w for w in words if _overlaps(rect, w)], "the signature field covers text"
     # beside the block: the widget spans the signatory lines' height, to their left
     assert rect[2] < min(w["x0"] for w in lines)
     assert rect[1] <= min(w["top"] for w in lines) and max(w["bottom"] for w in lines) <= rect[3]
+    return page_index, rect, words
 
 
 @pytest.mark.parametrize("kind", ACTS)
-def test_signature_field_sits_beside_the_signatory_never_over_text(rendered, pki, kind, tmp_path):
+def test_signature_field_sits_beside_the_signatory_never_over_text(rendered, signed_act, kind, tmp_path):
     _, field_name, signatory, _ = ACTS[kind]
     qualifica = "IL SEGRETARIO" if kind == "delibera" else "IL DIRETTORE GENERALE"
     _assert_beside_the_signatory(rendered[kind], field_name, qualifica, signatory)
-    signed = tmp_path / "firmato.pdf"
-    sign_pdf(rendered[kind], signed, pki.p12, PASSWORD)
-    _assert_beside_the_signatory(signed, field_name, qualifica, signatory)
-    page_index, rect, _ = _field_and_words(signed, field_name)
+    signed_pdf, _ = signed_act(kind)
+    page_index, rect, _ = _assert_beside_the_signatory(signed_pdf, field_name, qualifica, signatory)
     flat = tmp_path / "appiattito.pdf"  # the stamp drawn into the page, as a printer shows it
-    with pikepdf.open(signed) as doc:
+    with pikepdf.open(signed_pdf) as doc:
         doc.flatten_annotations("all")
         doc.save(flat)
     with pdfplumber.open(flat) as pdf:
@@ -122,18 +139,15 @@ def test_signature_field_beside_a_signatory_name_that_wraps(project, tmp_path):
     result = run_cli("render", act, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     pdf = tmp_path / "out" / act.stem / f"{act.stem}.pdf"
-    _, rect, words = _field_and_words(pdf, ACTS["circolare"][1])
+    _, _, words = _assert_beside_the_signatory(pdf, ACTS["circolare"][1], "IL DIRETTORE GENERALE", long_name)
     name_lines = {round(w["top"]) for w in words if w["text"] in ("WELFARE", "CAJAZZO", "LOMBARDIA")}
     assert len(name_lines) >= 2  # the name wraps
-    _assert_beside_the_signatory(pdf, ACTS["circolare"][1], "IL DIRETTORE GENERALE", long_name)
 
 
 @pytest.mark.parametrize("kind", ACTS)
-def test_rendered_act_signs_and_verifies(rendered, kind, pki, tmp_path):
+def test_rendered_act_signs_and_verifies(rendered, signed_act, kind, pki, tmp_path):
     source = rendered[kind]
-    before = hashlib.sha256(source.read_bytes()).hexdigest()
-    signed = tmp_path / "firmato.pdf"
-    sign_pdf(source, signed, pki.p12, PASSWORD)
+    signed, before = signed_act(kind)
     assert hashlib.sha256(source.read_bytes()).hexdigest() == before
     report = verify_file(signed, pki.trust)
     assert report.ok, report.lines()
