@@ -6,6 +6,8 @@ envelopes with a tampered inner level, expired and not-yet-valid certificates.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -317,19 +319,39 @@ def test_pdfsig_agrees_on_every_file_of_the_set(cases, pki, tmp_path):
     assert _pdfsig_verdicts(cases["scaduto"]) == [NON_VALIDO]
 
 
+@contextlib.contextmanager
+def _logging_as_it_was():
+    """Every logger's level and handlers put back afterwards (pyHanko's CLI sets up its logging:
+    a handler on the root logger, on the stream of the moment)."""
+    def loggers():
+        return [logging.root, *(x for x in logging.Logger.manager.loggerDict.values()
+                                if isinstance(x, logging.Logger))]
+
+    saved = {x: (x.level, list(x.handlers)) for x in loggers()}
+    try:
+        yield
+    finally:
+        for x in loggers():
+            level, handlers = saved.get(x, (logging.NOTSET, []))
+            x.handlers[:] = handlers
+            x.setLevel(level)
+
+
 def test_pyhanko_cli_signature_is_valid(pki, tmp_path):
-    """A good signature by an outside signer (pyHanko CLI, default settings) is VALIDO."""
-    import sys
+    """A good signature by an outside signer (pyHanko CLI, default settings) is VALIDO. Its
+    command runs in this process (what it writes is the point, not its interpreter)."""
+    from click.testing import CliRunner as ClickRunner
+    from pyhanko.cli import cli_root
 
     act = tmp_path / "atto.pdf"
     act.write_bytes(finished(pages=1))
     (tmp_path / "pass").write_bytes(PASSWORD)
     out = tmp_path / "firmato.pdf"
-    cli = Path(sys.executable).with_name("pyhanko")
-    proc = subprocess.run([str(cli), "sign", "addsig", "--field", FIELD, "pkcs12", "--passfile",
-                           str(tmp_path / "pass"), str(act), str(out), str(pki.p12)],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    with _logging_as_it_was():
+        result = ClickRunner().invoke(cli_root, [
+            "sign", "addsig", "--field", FIELD, "pkcs12", "--passfile", str(tmp_path / "pass"),
+            str(act), str(out), str(pki.p12)])
+    assert result.exit_code == 0, (result.output[-2000:], result.exception)
     report = verify_file(out, pki.trust)
     (sig,) = report.signatures
     assert sig.verdict == VALIDO, report.lines()
