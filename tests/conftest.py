@@ -21,8 +21,16 @@ settings.load_profile("circolari")
 
 
 def pytest_collection_finish(session):
-    """Move what collection built (modules, test items) out of the collector's sight: every full
-    collection in the test run then skips those objects instead of walking them again."""
+    """Load ReportLab's writer in every test process, then move what collection built (modules,
+    test items) out of the collector's sight: every full collection in the test run then skips
+    those objects instead of walking them again.
+
+    With the writer loaded, an act rendered in process is laid out in process
+    (``pdf_job.start_pdf_worker``), as it is once any test has loaded it; without it, each render
+    forked a PDF worker that loaded ReportLab again. The cold command's worker is tested in fresh
+    processes (test_pdf_job, test_package_lazy_imports)."""
+    import circolari.writers.pdf  # noqa: F401
+
     gc.freeze()
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -109,7 +109,9 @@ def test_cold_render_names_characters_the_font_lacks_as_the_plain_render_does(tm
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-def test_cold_render_of_a_series_then_an_act_lets_the_early_worker_go_and_forks_another(project, plain):
+def test_cold_render_of_a_series_then_an_act_writes_both_and_the_act_as_one_process_does(project, plain):
+    """The series makes its first letter here (series/parallel.py), so the act after it is laid out
+    here too: the early worker, unclaimed by the series, is let go by the entry point."""
     # the example series cut to three letters (its table's first three rows): the first made here,
     # the other two in the series' own processes (series/parallel.py)
     folder = project / "examples" / "serie"
