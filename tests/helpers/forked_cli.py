@@ -28,7 +28,9 @@ class Child:
     def stopped(self) -> None:
         """Wait until the child has stopped itself (``output.checkpoint``); it must not finish instead."""
         _, status = os.waitpid(self.pid, os.WUNTRACED)
-        assert os.WIFSTOPPED(status), f"the command ended before its stop point: {self.output()}"
+        if not os.WIFSTOPPED(status):
+            _started.remove(self.pid)  # reaped: its pid is no longer ours to kill
+            raise AssertionError(f"the command ended before its stop point: {self.output()}")
 
     def kill(self) -> int:
         """SIGKILL; how the child ended (``-SIGKILL``)."""
