@@ -293,7 +293,8 @@ def tsa_url(tmp_path):
 
     (tmp_path / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever to look at its flag: every 0.5 s by default
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/tsa"
     server.shutdown()
