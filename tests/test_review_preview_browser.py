@@ -245,24 +245,24 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
         browser.get((folder / "index.html").as_uri())
         assert (folder / f"{act.stem}.pdf").read_bytes().startswith(b"%PDF")  # the PDF beside the pages shown
         body = _page_text(browser)  # the page reloads itself: never hold an element across a reload
-        WebDriverWait(browser, 30, 0.05).until(
+        WebDriverWait(browser, 30, 0.2).until(
             lambda _: browser.execute_script("return !!document.querySelector(\"nav a[href$='.pdf']\");"))
         assert "pagina 3 di 3" in body()
         text = act.read_text(encoding="utf-8")
         act.write_text(text.replace("I migliori saluti", "I migliori saluti" + " e grazie" * 400), encoding="utf-8")
-        WebDriverWait(browser, 60, 0.05).until(lambda _: "pagina 4 di 4" in body())  # reloaded by itself
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "pagina 4 di 4" in body())  # reloaded by itself
         act.write_text("tipo: circolare\nnumero: [\n", encoding="utf-8")
-        WebDriverWait(browser, 60, 0.05).until(lambda _: "L'atto non può essere generato" in body())
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "L'atto non può essere generato" in body())
         assert "sintassi YAML" in body() and len(browser.window_handles) == 1
         act.write_text(text, encoding="utf-8")
-        WebDriverWait(browser, 60, 0.05).until(lambda _: "pagina 3 di 3" in body())
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "pagina 3 di 3" in body())
         # a plain 'preview --open' meanwhile opens no other tab: the open page shows its result
         calls: list[str] = []
         monkeypatch.setattr("webbrowser.open", calls.append)
         act.write_text(text.replace("I migliori saluti", "Cordiali saluti"), encoding="utf-8")
         result = run_cli("preview", act, "--open", "--out", project / "out", cwd=project)
         assert result.exit_code == 0 and "già aperta" in result.output and calls == []
-        WebDriverWait(browser, 60, 0.05).until(lambda _: "Cordiali saluti" in _html_text(browser, folder, act))
+        WebDriverWait(browser, 60, 0.2).until(lambda _: "Cordiali saluti" in _html_text(browser, folder, act))
         again = run_cli("preview", act, "--watch", "--out", project / "out", cwd=project)
         assert again.exit_code == 1 and "già in corso" in again.output and calls == []
     finally:
