@@ -224,22 +224,22 @@ def _html_text(browser, folder, act) -> str:
 
 
 def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, browser, monkeypatch):
-    import threading
+    """``preview --watch --open`` in a process of its own (forked from this worker: warm), as the
+    clerk runs it beside a plain ``preview``: two renders in one process share its laid-out page
+    furniture (writers.pdf), so the session must not be a thread of the process that runs the other."""
+    import signal
 
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from circolari.input.project import Project
-    from circolari.review.preview import watch
+    from helpers.forked_cli import fork_cli
 
     act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
     folder = project / "out" / act.stem / "preview"
-    stop = threading.Event()
-    messages: list[str] = []
-    opened: list[Path] = []  # what --open does, once per session
-    worker = threading.Thread(target=watch, args=(act, Project.locate(act, out=project / "out"), folder),
-                              kwargs={"report": messages.append, "stop_event": stop, "on_ready": opened.append},
-                              daemon=True)
-    worker.start()
+    opened = project / "aperta.txt"  # what --open opened, once per session (in the session's process)
+    monkeypatch.setattr("webbrowser.open", lambda uri, new=0: opened.open("a", encoding="utf-8").write(uri + "\n"))
+    session = fork_cli("preview", act, "--watch", "--open", "--out", project / "out", cwd=project,
+                       log=project / "watch.log")
+    code = None
     try:
         WebDriverWait(browser, 60, 0.05).until(lambda _: (folder / "index.html").is_file())
         browser.get((folder / "index.html").as_uri())
@@ -261,15 +261,16 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
         monkeypatch.setattr("webbrowser.open", calls.append)
         act.write_text(text.replace("I migliori saluti", "Cordiali saluti"), encoding="utf-8")
         result = run_cli("preview", act, "--open", "--out", project / "out", cwd=project)
-        assert result.exit_code == 0 and "già aperta" in result.output and calls == []
+        assert result.exit_code == 0 and "già aperta" in result.output and calls == [], result.output
         WebDriverWait(browser, 60, 0.2).until(lambda _: "Cordiali saluti" in _html_text(browser, folder, act))
         again = run_cli("preview", act, "--watch", "--out", project / "out", cwd=project)
         assert again.exit_code == 1 and "già in corso" in again.output and calls == []
     finally:
-        stop.set()
-        worker.join(30)
-    assert not worker.is_alive() and any("errore" in m for m in messages)
-    assert opened == [folder / "index.html"] and len(browser.window_handles) == 1
+        os.kill(session.pid, signal.SIGINT)  # Ctrl-C: the session ends as the clerk ends it
+        code = session.wait()
+    assert code == 0 and "errore, vedere l'anteprima" in session.output(), session.output()
+    assert opened.read_text(encoding="utf-8").splitlines() == [(folder / "index.html").resolve().as_uri()]
+    assert len(browser.window_handles) == 1
 
 
 def test_diff_panes_scroll_together_and_print_shows_every_change(tariff_diff, browser):

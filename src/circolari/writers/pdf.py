@@ -738,7 +738,8 @@ def _plain(blocks) -> bool:
 
 def write_pdf(doc: Document, meta: dict[str, str], tagged: bool = True) -> tuple[bytes, Layout]:
     """Lay out ``doc``; return the PDF bytes and what the layout measured (with the
-    structure to write when the PDF is finished, if ``tagged``)."""
+    structure to write when the PDF is finished, if ``tagged``). One layout at a time per
+    process: plain page furniture's flowables are shared by every layout (``_FURNITURE``)."""
     from reportlab.platypus.doctemplate import LayoutError
 
     from circolari.errors import fail
