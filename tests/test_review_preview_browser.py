@@ -200,19 +200,29 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
 
 def _page_text(browser):
     """A function giving the page's text, retried while a self-refreshing page is reloading."""
+    return _in_page(browser, "return document.body && document.body.innerText;")
+
+
+def _in_page(browser, script: str):
+    """A function giving ``script``'s value in the page (never None), retried while a self-refreshing
+    page is reloading: read in one call (no element held between calls), and any WebDriver error
+    meanwhile (the document, its nodes or its script context going away mid-call) is retried."""
     import time
 
-    from selenium.common.exceptions import (JavascriptException, NoSuchElementException,
-                                            StaleElementReferenceException)
+    from selenium.common.exceptions import WebDriverException
 
-    def text() -> str:
+    def value():
+        last = None
         for _ in range(100):
             try:
-                return browser.find_element("tag name", "body").text
-            except (StaleElementReferenceException, NoSuchElementException, JavascriptException):
-                time.sleep(0.1)
-        raise AssertionError("la pagina non si è stabilizzata in 10 s")
-    return text
+                found = browser.execute_script(script)
+                if found is not None:
+                    return found
+            except WebDriverException as exc:
+                last = exc
+            time.sleep(0.1)
+        raise AssertionError(f"la pagina non si è stabilizzata in 10 s: {last}")
+    return value
 
 
 def _html_text(browser, folder, act) -> str:
@@ -245,8 +255,8 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
         browser.get((folder / "index.html").as_uri())
         assert (folder / f"{act.stem}.pdf").read_bytes().startswith(b"%PDF")  # the PDF beside the pages shown
         body = _page_text(browser)  # the page reloads itself: never hold an element across a reload
-        WebDriverWait(browser, 30, 0.2).until(
-            lambda _: browser.execute_script("return !!document.querySelector(\"nav a[href$='.pdf']\");"))
+        pdf_link = _in_page(browser, "return !!document.querySelector(\"nav a[href$='.pdf']\");")
+        WebDriverWait(browser, 30, 0.2).until(lambda _: pdf_link())
         assert "pagina 3 di 3" in body()
         text = act.read_text(encoding="utf-8")
         act.write_text(text.replace("I migliori saluti", "I migliori saluti" + " e grazie" * 400), encoding="utf-8")
