@@ -185,9 +185,7 @@ def reference(tmp_path_factory) -> dict[str, Reference]:
     assert result.exit_code == 0, result.output
     acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind])
             for kind, act in (("circolare", NOTA), ("delibera", DGR))}
-    before = _files(out)
-    yield acts
-    assert _files(out) == before, "a test changed the shared reference renders: work on a copy"
+    yield from _with(out, acts)
 
 
 @pytest.fixture(scope="session")
@@ -283,11 +281,11 @@ def tariff_diff(tmp_path_factory):
     yield from _with(project, (project, result))
 
 
-def _with(project: Path, value):
-    """Yield ``value``, then check that no test changed ``project``."""
-    before = _files(project)
+def _with(folder: Path, value):
+    """Yield ``value``, then check that no test changed ``folder``."""
+    before = _files(folder)
     yield value
-    assert _files(project) == before, f"a test changed the shared project {project}: work on a copy (copy_of)"
+    assert _files(folder) == before, f"a test changed the shared folder {folder}: work on a copy (copy_of)"
 
 
 def docx_paragraphs(path: Path):
