@@ -89,21 +89,18 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
     fields = layout.fields()
     if preview:
         files = {f"{name}.pdf": next(pdf), f"{name}.html": html.encode("utf-8"), "stile.css": css().encode("utf-8")}
-        return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
-                        document=document, layout=layout)
-    if review:
+    elif review:
         files = {f"{name}.txt": write_text(document, fields).encode("utf-8"), f"{name}.pdf": next(pdf)}
-        return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
-                        document=document, layout=layout)
-    files = {
-        f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),
-        f"{name}.html": html.encode("utf-8"),
-        f"{name}.txt": write_text(document, fields).encode("utf-8"),
-        "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
-    }
-    files[f"{name}.pdf"] = next(pdf)
-    inputs = [path, *sources, *prepared.inputs]
-    files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
+    else:
+        files = {
+            f"{name}.docx": write_docx(document, meta, fields, when=when, frame=layout.frame),
+            f"{name}.html": html.encode("utf-8"),
+            f"{name}.txt": write_text(document, fields).encode("utf-8"),
+            "stile.css": css().encode("utf-8"),  # the preview's look, from the same style sheet
+        }
+        files[f"{name}.pdf"] = next(pdf)
+        inputs = [path, *sources, *prepared.inputs]
+        files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
                     document=document, layout=layout)
 
