@@ -26,7 +26,28 @@ def review_and_approve(project, *examples, by="Revisore di prova"):
     return result
 
 
-def test_diff_of_two_versions_shows_words_pages_and_sections(project):
+def _count_loads(monkeypatch) -> list[str]:
+    """The name of each act loaded from now on."""
+    import circolari.kinds.load as acts
+
+    loads, real = [], acts.load_act
+    monkeypatch.setattr(acts, "load_act", lambda path, **kw: loads.append(path.name) or real(path, **kw))
+    return loads
+
+
+def _count_renders(monkeypatch) -> list[str]:
+    """The name of each act rendered from now on (every command renders through render_loaded)."""
+    import circolari.render as render
+
+    renders, real = [], render.render_loaded
+    monkeypatch.setattr(render, "render_loaded", lambda act, doc, *a, **kw: renders.append(doc.path.name)
+                        or real(act, doc, *a, **kw))
+    return renders
+
+
+def test_diff_of_two_versions_shows_words_pages_and_sections(project, monkeypatch):
+    """Each version is read and validated once: for its render and for the labels and figures on top."""
+    loads = _count_loads(monkeypatch)
     v1 = project / "examples" / f"{DGR}.yaml"
     v2 = project / "examples" / "v2.yaml"
     v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 200")
@@ -44,9 +65,10 @@ def test_diff_of_two_versions_shows_words_pages_and_sections(project):
     page = html.read_text(encoding="utf-8")
     assert page.count("<ins id=") == 3 and page.count("<del id=") == 4 and ">200</ins>" in page and ">190</del>" in page
     assert not (project / "out").exists()  # both sides rendered in memory
+    assert sorted(loads) == sorted([v1.name, v2.name])
 
 
-def test_diff_of_a_template_change_and_of_equal_renders(project):
+def test_diff_of_a_template_change_and_of_equal_renders(project, monkeypatch):
     act = project / "examples" / f"{NOTA}.yaml"
     new = project / "templates-nuovi"
     shutil.copytree(project / "templates", new)
@@ -55,8 +77,10 @@ def test_diff_of_a_template_change_and_of_equal_renders(project):
     result = run_cli("diff", act, "--templates", new, cwd=project)
     assert result.exit_code == 1
     assert re.search(r"pagina 3, saluti\n.*I migliori saluti \{\+e buon lavoro\+\} IL DIRETTORE", result.stdout)
+    loads, renders = _count_loads(monkeypatch), _count_renders(monkeypatch)
     same = run_cli("diff", act, "--templates", project / "templates", cwd=project)
     assert same.exit_code == 0 and "Nessuna differenza" in same.stdout
+    assert loads == renders == [act.name]  # the same act, templates and registry on both sides: once
     missing = run_cli("diff", act, cwd=project)
     assert missing.exit_code == 1 and "--templates" in missing.output and "Traceback" not in missing.output
 
@@ -282,16 +306,6 @@ def test_approval_record_holds_reviewer_date_and_hashes(approved_examples, tmp_p
     assert shown.exit_code == 0 and "approvato da Revisore di prova il " in shown.stdout
 
 
-def _count_renders(monkeypatch) -> list[str]:
-    """The name of each act rendered from now on (every command renders through render_loaded)."""
-    import circolari.render as render
-
-    renders, real = [], render.render_loaded
-    monkeypatch.setattr(render, "render_loaded", lambda act, doc, *a, **kw: renders.append(doc.path.name)
-                        or real(act, doc, *a, **kw))
-    return renders
-
-
 def test_approve_takes_what_review_rendered_only_while_every_input_and_kept_file_is_the_same(project, monkeypatch):
     renders = _count_renders(monkeypatch)
     act = project / "examples" / f"{NOTA}.yaml"
@@ -480,23 +494,3 @@ def test_a_footer_change_is_reported_on_all_pages(project):
     assert result.exit_code == 1 and "aspetto diverso: tutte le pagine" in result.stdout
     page = (project / "out" / "review" / "index.html").read_text(encoding="utf-8")
     assert page.count('class="confronto-pagina"') == 3 and "_piede.html.j2" in page
-
-
-def test_diff_loads_each_act_once(project, monkeypatch):
-    """Each version is read and validated once: for its render and for the labels and figures on top."""
-    import circolari.kinds.load as acts
-
-    loads = []
-    real = acts.load_act
-    monkeypatch.setattr(acts, "load_act", lambda path, **kw: loads.append(path.name) or real(path, **kw))
-    v1 = project / "examples" / f"{DGR}.yaml"
-    v2 = project / "examples" / "v2.yaml"
-    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 200"), encoding="utf-8")
-    result = run_cli("diff", v1, v2, cwd=project)
-    assert result.exit_code == 1 and "cifra cambiata: tariffa_sub_acute: 190 → 200" in result.stdout
-    assert sorted(loads) == sorted([v1.name, v2.name])
-    loads.clear()
-    renders = _count_renders(monkeypatch)
-    same = run_cli("diff", v1, "--templates", project / "templates", cwd=project)
-    assert same.exit_code == 0 and loads == [v1.name]
-    assert renders == [v1.name]  # the same act, templates and registry on both sides: rendered once

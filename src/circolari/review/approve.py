@@ -20,6 +20,7 @@ from pathlib import Path
 from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.output import sha256
+from circolari.review.folders import folder_files, folder_hashes  # noqa: F401 (approve's names for them)
 
 FOLDER = "approvati"
 SOURCES = "template"
@@ -88,25 +89,6 @@ def approved_look(act: Path):
 
 def rendered_text(rendered) -> str:
     return rendered.files[f"{rendered.name}.txt"].decode("utf-8")
-
-
-def folder_files(folder: Path) -> dict[str, bytes]:
-    """Every regular file under ``folder`` (hidden files and caches aside), by posix relative path; a
-    link to a file outside ``folder`` is an error (its content would be shown in the pack and copied
-    into the approvals)."""
-    from circolari.input.files import confined
-
-    folder = Path(folder)
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
-            files[relative.as_posix()] = confined(path, folder).read_bytes()
-    return files
-
-
-def folder_hashes(folder: Path) -> dict[str, str]:
-    return {name: sha256(data) for name, data in folder_files(folder).items()}
 
 
 @dataclass

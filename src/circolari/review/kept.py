@@ -28,7 +28,7 @@ FIELD = "rese"   # in revisione.json: act (resolved path) -> what was kept
 def render_key(act: Path, project, inputs: list[Path], *, templates: dict[str, str] | None = None) -> str | None:
     """The digest of every input of the act's review render; None when one cannot be read
     (then nothing is reused). ``templates``: the templates folder's hashes, if already known."""
-    from circolari.review.approve import folder_hashes
+    from circolari.review.folders import folder_hashes
 
     try:
         parts = {
@@ -46,7 +46,7 @@ def render_key(act: Path, project, inputs: list[Path], *, templates: dict[str, s
 
 
 def _hashes(path: Path) -> dict[str, str]:
-    from circolari.review.approve import folder_hashes
+    from circolari.review.folders import folder_hashes
 
     return folder_hashes(path) if path.is_dir() else {path.name: sha256(path.read_bytes())}
 
