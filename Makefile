@@ -22,6 +22,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_coldstart.py
 	$(BIN)/python bench/bench_finish.py
+	$(BIN)/python bench/bench_write.py
 	$(BIN)/python bench/bench_mail.py
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_tags.py
