@@ -58,6 +58,9 @@ def fork_cli(*args, cwd: Path, log: Path, stop: str = "") -> Child:
     if pid == 0:  # pragma: no cover (the child)
         code = 70
         try:
+            # Ctrl-C reaches the command as in a clerk's terminal even where the test run was
+            # started with SIGINT ignored (a background job of a script: `make test &`, nohup)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             os.environ["CIRCOLARI_TEST_STOP"] = stop
             result = run_cli(*args, cwd=cwd)
             text = result.output
