@@ -16,7 +16,7 @@ demo: $(VENV)/.installed
 # test worker and each subprocess compiles every module again (4-5 s of CPU per worker).
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
-	PYTHONDONTWRITEBYTECODE= tests/run-suite $(BIN)/python -q -n auto --dist worksteal  # one worker per core; an idle worker takes half of the busy one's tests; temporary files in RAM (see the script)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist worksteal  # one worker per core; an idle worker takes half of the busy one's tests
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
