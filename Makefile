@@ -33,6 +33,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_series_small.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_inprocess.py
+	$(BIN)/python bench/bench_input.py
 	$(BIN)/python bench/bench_suite.py
 
 $(VENV)/.installed: pyproject.toml
