@@ -333,12 +333,35 @@ def test_approve_takes_what_review_rendered_only_while_every_input_and_kept_file
     assert renders == [act.name] and "AREU LOMBARDIA" in approved.read_text(encoding="utf-8")
 
 
+def test_review_keeps_no_render_when_the_registry_changes_while_it_renders(project, monkeypatch):
+    import json
+
+    import circolari.render as render
+
+    act = project / "examples" / f"{NOTA}.yaml"
+    real = render.render_loaded
+
+    def saved_meanwhile(*args, **kwargs):  # the registry is saved while review renders the act
+        _edit(project / "recipients" / "agenzie.yaml", 'denominazione: "AREU"', 'denominazione: "AREU Lombardia"')
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_loaded", saved_meanwhile)
+    run_cli("review", project / "templates", act, cwd=project)
+    monkeypatch.undo()
+    assert json.loads((project / "out" / "review" / "revisione.json").read_text(encoding="utf-8"))["rese"] == {}
+    renders = _count_renders(monkeypatch)
+    result = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
+    assert result.exit_code == 0 and renders == [act.name], result.output
+    assert "AREU LOMBARDIA" in (project / "examples" / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
+
+
 def test_render_key_changes_with_every_input_of_the_render(project, monkeypatch, tmp_path):
     """Act, templates (letterhead profile included), registry, tables, folders, fonts, circolari's
     files, $SOURCE_DATE_EPOCH: each changes the key under which approve takes the review's render."""
     import circolari.document.styles as styles
     from circolari.input.project import Project
     from circolari.review import kept
+    from circolari.review.folders import folder_hashes
 
     act = project / "examples" / f"{DGR}.yaml"
     table = project / "examples" / "tabella.csv"
@@ -346,7 +369,8 @@ def test_render_key_changes_with_every_input_of_the_render(project, monkeypatch,
     setup = Project.locate(act)
 
     def key(where=setup):
-        return kept.render_key(act, where, [table])
+        return kept.render_key(kept.file_digest(act), where, folder_hashes(where.templates),
+                               kept.registry_hashes(where.recipients), [table])
 
     keys = [key()]
     assert key() == keys[0]  # nothing changed: the same key

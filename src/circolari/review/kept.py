@@ -25,30 +25,40 @@ FOLDER = "resa"  # out/review/<act>/resa/: testo.txt, pagina-N.png
 FIELD = "rese"   # in revisione.json: act (resolved path) -> what was kept
 
 
-def render_key(act: Path, project, inputs: list[Path], *, templates: dict[str, str] | None = None) -> str | None:
-    """The digest of every input of the act's review render; None when one cannot be read
-    (then nothing is reused). ``templates``: the templates folder's hashes, if already known."""
-    from circolari.review.folders import folder_hashes
-
-    try:
-        parts = {
-            "atto": sha256(Path(act).read_bytes()),
-            "cartelle": [str(Path(project.templates).resolve()), str(Path(project.recipients).resolve())],
-            "template": templates if templates is not None else folder_hashes(project.templates),
-            "registro": _hashes(Path(project.recipients)),
-            "file": {str(Path(p).resolve()): sha256(Path(p).read_bytes()) for p in inputs},
-            "programma": software(),
-            "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", ""),
-        }
-    except (OSError, CircolariError):
+def render_key(act: str | None, project, templates: dict[str, str] | None, registry: dict[str, str] | None,
+               inputs: list[Path]) -> str | None:
+    """The digest of every input of an act's review render, from the digests of the act
+    (``file_digest``), of the templates folder (``folder_hashes``) and of the registry
+    (``registry_hashes``) and the other files it read; None when one of them is unknown (then
+    nothing is reused)."""
+    if act is None or templates is None or registry is None:
         return None
+    try:
+        files = {str(Path(p).resolve()): sha256(Path(p).read_bytes()) for p in inputs}
+    except OSError:
+        return None
+    parts = {"atto": act, "template": templates, "registro": registry, "file": files,
+             "cartelle": [str(Path(project.templates).resolve()), str(Path(project.recipients).resolve())],
+             "programma": software(), "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "")}
     return sha256(json.dumps(parts, sort_keys=True).encode("utf-8"))
 
 
-def _hashes(path: Path) -> dict[str, str]:
+def file_digest(path: Path) -> str | None:
+    try:
+        return sha256(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def registry_hashes(path: Path) -> dict[str, str] | None:
+    """Every file of the registry (a folder or one file) by name, None when it cannot be read."""
     from circolari.review.folders import folder_hashes
 
-    return folder_hashes(path) if path.is_dir() else {path.name: sha256(path.read_bytes())}
+    path = Path(path)
+    try:
+        return folder_hashes(path) if path.is_dir() else {path.name: sha256(path.read_bytes())}
+    except (OSError, CircolariError):
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -106,7 +116,8 @@ def take(pack: Path, reviewed: dict, act: Path, project, templates: dict[str, st
         return None
     try:
         inputs = [Path(p) for p in entry["ingressi"]]
-        if render_key(act, project, inputs, templates=templates) != entry["chiave"]:
+        key = render_key(file_digest(act), project, templates, registry_hashes(project.recipients), inputs)
+        if key is None or key != entry["chiave"]:
             return None
         kept = Path(pack) / Path(act).stem / FOLDER
         text = (kept / "testo.txt").read_bytes()
