@@ -22,6 +22,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_coldstart.py
 	$(BIN)/python bench/bench_finish.py
+	$(BIN)/python bench/bench_write.py
 	$(BIN)/python bench/bench_mail.py
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_tags.py
@@ -32,6 +33,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_series_small.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_inprocess.py
+	$(BIN)/python bench/bench_input.py
 	$(BIN)/python bench/bench_suite.py
 
 $(VENV)/.installed: pyproject.toml

@@ -16,7 +16,9 @@ time until the changed pages' pictures are drawn too, the render alone (the floo
 every approach must pay) and the same preview redrawing every page; then the CPU time of this
 process for the page and for the render alone (on 2 shared cores the wall clock also counts the
 time spent waiting for a core). Last, the CPU time of rendering both examples as review, approve and
-diff do (the PDF and the text only) beside the full render (DOCX and manifest too), alternated.
+diff do (the PDF and the text only) beside the full render (DOCX and manifest too), alternated; and
+the CPU time of ``approve`` of both examples after their review, taking what the review rendered
+beside rendering them again (as before the pack kept its renders), alternated.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REVIEW_GOAL, WATCH_GOAL = 3.0, 0.100
 ROUNDS = 20
+APPROVE_ROUNDS = 8
 
 
 def quiet(_message: str) -> None:
@@ -93,6 +96,7 @@ def main() -> None:
             update(act, setup, folder, report=quiet).draw()
             every.append(time.perf_counter() - start)
         pack_cpu, full_cpu = _pack_render_cpu(project)
+        taken_cpu, again_cpu = _approve_cpu(project)
 
 
     def ms(xs):
@@ -111,6 +115,8 @@ def main() -> None:
           f"render da solo {ms(alone_cpu)}")
     print(f"render dei 2 esempi come lo fanno review, approve e diff (PDF e testo), tempo CPU: {ms(pack_cpu)}; "
           f"render completo (anche DOCX e manifest): {ms(full_cpu)} ({ROUNDS} giri)")
+    print(f"approve dei 2 esempi dopo la review, tempo CPU: prendendo il render del pacchetto {ms(taken_cpu)}; "
+          f"rifacendo il render (com'era prima): {ms(again_cpu)} ({APPROVE_ROUNDS} giri alternati)")
 
 
 def _pack_render_cpu(project: Path) -> tuple[list[float], list[float]]:
@@ -128,6 +134,34 @@ def _pack_render_cpu(project: Path) -> tuple[list[float], list[float]]:
                 render_loaded(act, doc, setup, name=doc.path.stem, review=review)
             times.append(time.process_time() - cpu)
     return pack, full
+
+
+def _approve_cpu(project: Path) -> tuple[list[float], list[float]]:
+    """CPU time of ``approve`` of both examples after their review: taking what the review rendered
+    (``review/kept.py``) beside rendering them again (the same pack without its kept renders), alternated."""
+    import json
+
+    from circolari.input.project import Project
+    from circolari.review.approve import RECORD, approve
+    from circolari.review.kept import FIELD
+    from circolari.review.pack import build_pack
+
+    pack = project / "out" / "pacchetto"
+    build_pack(project / "templates", [project / "examples"], pack)
+    rival = project / "out" / "pacchetto-senza-rese"
+    shutil.copytree(pack, rival)
+    record = json.loads((rival / RECORD).read_text(encoding="utf-8"))
+    assert len(record.pop(FIELD)) == 2, "both examples' renders kept"
+    (rival / RECORD).write_text(json.dumps(record), encoding="utf-8")
+    acts = sorted((project / "examples").glob("*.yaml"))
+    taken, again = [], []
+    for _ in range(APPROVE_ROUNDS):
+        for folder, times in ((pack, taken), (rival, again)):
+            cpu = time.process_time()
+            results = approve(acts, lambda act: Project.locate(act), reviewer="Banco di prova", pack=folder)
+            times.append(time.process_time() - cpu)
+            assert [r.status for r in results] == ["invariato", "invariato"], results
+    return taken, again
 
 
 if __name__ == "__main__":

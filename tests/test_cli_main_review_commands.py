@@ -26,7 +26,28 @@ def review_and_approve(project, *examples, by="Revisore di prova"):
     return result
 
 
-def test_diff_of_two_versions_shows_words_pages_and_sections(project):
+def _count_loads(monkeypatch) -> list[str]:
+    """The name of each act loaded from now on."""
+    import circolari.kinds.load as acts
+
+    loads, real = [], acts.load_act
+    monkeypatch.setattr(acts, "load_act", lambda path, **kw: loads.append(path.name) or real(path, **kw))
+    return loads
+
+
+def _count_renders(monkeypatch) -> list[str]:
+    """The name of each act rendered from now on (every command renders through render_loaded)."""
+    import circolari.render as render
+
+    renders, real = [], render.render_loaded
+    monkeypatch.setattr(render, "render_loaded", lambda act, doc, *a, **kw: renders.append(doc.path.name)
+                        or real(act, doc, *a, **kw))
+    return renders
+
+
+def test_diff_of_two_versions_shows_words_pages_and_sections(project, monkeypatch):
+    """Each version is read and validated once: for its render and for the labels and figures on top."""
+    loads = _count_loads(monkeypatch)
     v1 = project / "examples" / f"{DGR}.yaml"
     v2 = project / "examples" / "v2.yaml"
     v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 200")
@@ -44,9 +65,10 @@ def test_diff_of_two_versions_shows_words_pages_and_sections(project):
     page = html.read_text(encoding="utf-8")
     assert page.count("<ins id=") == 3 and page.count("<del id=") == 4 and ">200</ins>" in page and ">190</del>" in page
     assert not (project / "out").exists()  # both sides rendered in memory
+    assert sorted(loads) == sorted([v1.name, v2.name])
 
 
-def test_diff_of_a_template_change_and_of_equal_renders(project):
+def test_diff_of_a_template_change_and_of_equal_renders(project, monkeypatch):
     act = project / "examples" / f"{NOTA}.yaml"
     new = project / "templates-nuovi"
     shutil.copytree(project / "templates", new)
@@ -55,8 +77,10 @@ def test_diff_of_a_template_change_and_of_equal_renders(project):
     result = run_cli("diff", act, "--templates", new, cwd=project)
     assert result.exit_code == 1
     assert re.search(r"pagina 3, saluti\n.*I migliori saluti \{\+e buon lavoro\+\} IL DIRETTORE", result.stdout)
+    loads, renders = _count_loads(monkeypatch), _count_renders(monkeypatch)
     same = run_cli("diff", act, "--templates", project / "templates", cwd=project)
     assert same.exit_code == 0 and "Nessuna differenza" in same.stdout
+    assert loads == renders == [act.name]  # the same act, templates and registry on both sides: once
     missing = run_cli("diff", act, cwd=project)
     assert missing.exit_code == 1 and "--templates" in missing.output and "Traceback" not in missing.output
 
@@ -282,6 +306,98 @@ def test_approval_record_holds_reviewer_date_and_hashes(approved_examples, tmp_p
     assert shown.exit_code == 0 and "approvato da Revisore di prova il " in shown.stdout
 
 
+def test_approve_takes_what_review_rendered_only_while_every_input_and_kept_file_is_the_same(project, monkeypatch):
+    renders = _count_renders(monkeypatch)
+    act = project / "examples" / f"{NOTA}.yaml"
+    approved = project / "examples" / "approvati" / f"{NOTA}.txt"
+    kept = project / "out" / "review" / NOTA / "resa"
+    assert run_cli("review", project / "templates", act, cwd=project).exit_code == 0 and renders == [act.name]
+    renders.clear()
+    taken = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
+    assert taken.exit_code == 0 and f"{NOTA}.yaml: invariato" in taken.stdout, taken.output
+    assert renders == []  # the pack's render: same act, templates, registry, fonts and program
+    assert (kept / "testo.txt").read_bytes() == approved.read_bytes()
+    # the registry changed after the review: approve renders again and records what the act prints now
+    _edit(project / "recipients" / "agenzie.yaml", 'denominazione: "AREU"', 'denominazione: "AREU Lombardia"')
+    changed = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
+    assert changed.exit_code == 0 and f"{NOTA}.yaml: modificato" in changed.stdout, changed.output
+    assert renders == [act.name] and "AL DIRETTORE GENERALE AREU LOMBARDIA" in approved.read_text(encoding="utf-8")
+    assert "AREU LOMBARDIA" not in (kept / "testo.txt").read_text(encoding="utf-8")
+    # a kept file that is not the one recorded is never taken
+    renders.clear()
+    assert run_cli("review", project / "templates", act, cwd=project).exit_code == 0
+    (kept / "testo.txt").write_text("testo mai reso\n", encoding="utf-8")
+    renders.clear()
+    again = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
+    assert again.exit_code == 0 and f"{NOTA}.yaml: invariato" in again.stdout, again.output
+    assert renders == [act.name] and "AREU LOMBARDIA" in approved.read_text(encoding="utf-8")
+
+
+def test_review_keeps_no_render_when_the_registry_changes_while_it_renders(project, monkeypatch):
+    import json
+
+    import circolari.render as render
+
+    act = project / "examples" / f"{NOTA}.yaml"
+    real = render.render_loaded
+
+    def saved_meanwhile(*args, **kwargs):  # the registry is saved while review renders the act
+        _edit(project / "recipients" / "agenzie.yaml", 'denominazione: "AREU"', 'denominazione: "AREU Lombardia"')
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_loaded", saved_meanwhile)
+    run_cli("review", project / "templates", act, cwd=project)
+    monkeypatch.undo()
+    assert json.loads((project / "out" / "review" / "revisione.json").read_text(encoding="utf-8"))["rese"] == {}
+    renders = _count_renders(monkeypatch)
+    result = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
+    assert result.exit_code == 0 and renders == [act.name], result.output
+    assert "AREU LOMBARDIA" in (project / "examples" / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
+
+
+def test_render_key_changes_with_every_input_of_the_render(project, monkeypatch, tmp_path):
+    """Act, templates (letterhead profile included), registry, tables, folders, fonts, circolari's
+    files, $SOURCE_DATE_EPOCH: each changes the key under which approve takes the review's render."""
+    import circolari.document.styles as styles
+    from circolari.input.project import Project
+    from circolari.review import kept
+    from circolari.review.folders import folder_hashes
+
+    act = project / "examples" / f"{DGR}.yaml"
+    table = project / "examples" / "tabella.csv"
+    table.write_text("a;b\n1;2\n", encoding="utf-8")
+    setup = Project.locate(act)
+
+    def key(where=setup):
+        return kept.render_key(kept.file_digest(act), where, folder_hashes(where.templates),
+                               kept.registry_hashes(where.recipients), [table])
+
+    keys = [key()]
+    assert key() == keys[0]  # nothing changed: the same key
+    for path, old, new in [(act, "importo: 190", "importo: 195"),
+                           (project / "templates" / "_piede.html.j2", "Il Responsabile", "Responsabile"),
+                           (project / "templates" / "intestazioni" / "dg-welfare.yaml", "Welfare", "Welfare "),
+                           (project / "recipients" / "agenzie.yaml", '"AREU"', '"AREU Lombardia"'),
+                           (table, "1;2", "1;3")]:
+        _edit(path, old, new)
+        keys.append(key())
+    shutil.copytree(project / "templates", tmp_path / "altri-template")
+    keys.append(key(Project(tmp_path / "altri-template", setup.recipients, setup.out)))  # same files elsewhere
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1602763200")
+    keys.append(key())
+    font = tmp_path / "TitilliumWeb-Regular.ttf"
+    font.write_bytes(styles.font_file("Regular").read_bytes() + b"\0")
+    real = styles.font_file
+    monkeypatch.setattr(styles, "font_file", lambda face: font if face == "Regular" else real(face))
+    kept.software.cache_clear()
+    try:
+        keys.append(key())
+    finally:
+        monkeypatch.undo()
+        kept.software.cache_clear()
+    assert len(set(keys)) == len(keys), keys
+
+
 def test_approve_refuses_without_reviewer_or_pack(project):
     no_name = run_cli("approve", project / "examples", cwd=project)
     assert no_name.exit_code == 1 and "--by" in no_name.output and "Traceback" not in no_name.output
@@ -402,21 +518,3 @@ def test_a_footer_change_is_reported_on_all_pages(project):
     assert result.exit_code == 1 and "aspetto diverso: tutte le pagine" in result.stdout
     page = (project / "out" / "review" / "index.html").read_text(encoding="utf-8")
     assert page.count('class="confronto-pagina"') == 3 and "_piede.html.j2" in page
-
-
-def test_diff_loads_each_act_once(project, monkeypatch):
-    """Each version is read and validated once: for its render and for the labels and figures on top."""
-    import circolari.kinds.load as acts
-
-    loads = []
-    real = acts.load_act
-    monkeypatch.setattr(acts, "load_act", lambda path, **kw: loads.append(path.name) or real(path, **kw))
-    v1 = project / "examples" / f"{DGR}.yaml"
-    v2 = project / "examples" / "v2.yaml"
-    v2.write_text(v1.read_text(encoding="utf-8").replace("importo: 190", "importo: 200"), encoding="utf-8")
-    result = run_cli("diff", v1, v2, cwd=project)
-    assert result.exit_code == 1 and "cifra cambiata: tariffa_sub_acute: 190 → 200" in result.stdout
-    assert sorted(loads) == sorted([v1.name, v2.name])
-    loads.clear()
-    same = run_cli("diff", v1, "--templates", project / "templates", cwd=project)
-    assert same.exit_code == 0 and loads == [v1.name]

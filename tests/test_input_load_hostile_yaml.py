@@ -65,6 +65,9 @@ def test_deep_nesting_is_refused_with_a_message(project):
     ("altro: !!set {x}\n", "etichetta YAML «!!set» non ammessa"),
     ("altro: a\x00b\n", "carattere di controllo U+0000"),
     ("altro:\n\tb: 1\n", "tabulazione non ammessa"),
+    ("altro: !!int x\n", "valore non valido"),  # PyYAML's ValueError was a traceback
+    ("altro: !!bool forse\n", "valore non valido"),  # KeyError
+    ("altro: !!float ''\n", "valore non valido"),  # IndexError
 ])
 def test_yaml_oddities_are_italian_messages(project, text, words):
     output = render(project, append(project, text))
@@ -93,4 +96,5 @@ def test_yaml_loader_keeps_nothing_between_loads(monkeypatch):
     for _ in range(3):
         assert load_yaml(EXAMPLES / "dgr-xi-3681-2020.yaml").data["numero"] == 3681
     gc.collect()
-    assert len(made) > 3 * 100 and [ref for ref in made if ref() is not None] == []
+    # the loader builds from the parser's events: a node only for each number, boolean or null
+    assert len(made) >= 3 * 10 and [ref for ref in made if ref() is not None] == []

@@ -33,7 +33,11 @@ def fails(cwd: Path, *args) -> str:
 
 # -- approvals and the review pack ---------------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".txt", ".json"])
-def test_approval_file_that_is_a_folder_is_an_error_naming_it(project, suffix):
+def test_approval_file_that_is_a_folder_is_an_error_naming_it(project, suffix, monkeypatch):
+    import circolari.render as render
+
+    renders, real = [], render.render_loaded  # neither command renders an act it cannot compare or record
+    monkeypatch.setattr(render, "render_loaded", lambda *a, **kw: renders.append(a[1].path.name) or real(*a, **kw))
     path = project / f"{APPROVED}{suffix}"
     path.unlink()
     path.mkdir()
@@ -43,6 +47,7 @@ def test_approval_file_that_is_a_folder_is_an_error_naming_it(project, suffix):
     output = fails(project, "approve", NOTA, "--by", "Maria Rossi", "--pack", project / "pack")
     assert f"{APPROVED}{suffix}: errore: è una cartella, non un file" in output
     assert path.is_dir() and not any(path.iterdir())
+    assert renders == []
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".json"])

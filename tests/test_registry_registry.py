@@ -98,3 +98,30 @@ def test_check_sees_a_registry_edit_of_the_same_size_and_time(tmp_path):
     assert asst.stat().st_size == stat.st_size
     result = run_cli("check", folder)
     assert result.exit_code == 1 and "«protocollo generale@pec.asst-rhodense.it» contiene spazi" in result.output
+
+
+def test_registry_cache_gives_a_copied_folder_its_own_paths(tmp_path):
+    """The same files in another folder reuse the registry read (``cached_registry``), every entry
+    and problem naming the file in the folder asked: the same as reading that folder."""
+    import shutil
+
+    from conftest import ROOT
+    from circolari.registry.registry import Registry, cached_registry
+
+    folders = [tmp_path / "a" / "recipients", tmp_path / "b" / "recipients"]
+    for folder in folders:
+        shutil.copytree(ROOT / "recipients", folder)
+        (folder / "extra.yaml").write_text("- id: asst-garda\n  denominazione: Doppione\n  tipo: ASST\n"
+                                           "  pec: altro@pec.test.it\n- id: rotto\n  denominazione: [\n",
+                                           encoding="utf-8")
+
+    def seen(registry):
+        return ([(loc.ente, loc.file, loc.line, loc.index) for loc in registry.entries], registry.groups,
+                [problem.format() for problem in registry.problems], registry.folder)
+
+    first = cached_registry(folders[0])
+    second = cached_registry(folders[1])
+    assert second.entries[0].ente is first.entries[0].ente  # read once
+    assert seen(second) == seen(Registry.load(folders[1])) and seen(first) == seen(Registry.load(folders[0]))
+    assert str(folders[0]) not in "".join(seen(second)[2]) and any(str(folders[1]) in p for p in seen(second)[2])
+    assert cached_registry(folders[1]) is second

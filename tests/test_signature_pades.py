@@ -121,6 +121,22 @@ def test_second_signer_in_second_field(pki, tmp_path):
     assert check_pdfa(tmp_path / "due.pdf") == []
 
 
+def test_each_p12_signs_with_its_own_key_and_chain_in_one_process(act, pki, tmp_path):
+    """The signer is kept per process by key, certificate and chain: another .p12 read later in
+    the same process signs with its own (its own CA's chain verifies it, the first CA's does not)."""
+    from helpers.pki import make_pki
+
+    (tmp_path / "altra").mkdir()
+    other = make_pki(tmp_path / "altra")
+    sign_pdf(act, tmp_path / "prima.pdf", pki.p12, PASSWORD)
+    sign_pdf(act, tmp_path / "seconda.pdf", other.p12, PASSWORD)
+    sign_pdf(act, tmp_path / "terza.pdf", pki.p12, PASSWORD)
+    for name, own, foreign in (("prima", pki, other), ("seconda", other, pki), ("terza", pki, other)):
+        assert verify_file(tmp_path / f"{name}.pdf", own.trust).ok, name
+        report = verify_file(tmp_path / f"{name}.pdf", foreign.trust)
+        assert not report.ok and report.verdict != "VALIDO", name
+
+
 @pytest.mark.parametrize("which, password, message", [
     ("p12", b"sbagliata", "password del certificato errata"),
     ("expired", PASSWORD, "scaduto"),

@@ -36,6 +36,7 @@ class Rendered:
     issued: bool = False
     document: object = field(default=None, repr=False, compare=False)  # the tree the files were written from
     layout: object = field(default=None, repr=False, compare=False)    # what the PDF layout measured
+    inputs: list[Path] = field(default_factory=list, repr=False, compare=False)  # files read besides act and templates
 
 
 def render_act(path: Path, project: Project, *, preview: bool = False,
@@ -102,7 +103,7 @@ def render_loaded(act, doc, project: Project, *, name: str, extra: dict | None =
         inputs = [path, *sources, *prepared.inputs]
         files["manifest.json"] = _manifest(name, prepared, files, inputs, project, extra)
     return Rendered(name, act.tipo, files, prepared.warnings, layout.pages, issued=prepared.issued,
-                    document=document, layout=layout)
+                    document=document, layout=layout, inputs=list(prepared.inputs))
 
 
 def _missing_characters_problems(missing: dict[str, str], doc) -> CircolariError:

@@ -88,20 +88,22 @@ def diff(
         if not series_diff(old, new, Project.locate(old, recipients=recipients)):
             raise typer.Exit(1)
         return
-    old_name = act_name(old)
     old_act, old_doc = load_act(old)  # each act is loaded once, for its render and its label
-    before = render_loaded(old_act, old_doc, Project.locate(old, templates=base_templates, recipients=recipients),
-                           name=old_name, review=True)
-    new_name = act_name(new)
+    old_project = Project.locate(old, templates=base_templates, recipients=recipients)
+    before = render_loaded(old_act, old_doc, old_project, name=act_name(old), review=True)
     new_act, new_doc = (old_act, old_doc) if new == old else load_act(new)
-    after = render_loaded(new_act, new_doc, Project.locate(new, templates=templates or base_templates,
-                                                           recipients=recipients), name=new_name, review=True)
+    new_project = Project.locate(new, templates=templates or base_templates, recipients=recipients)
+    if new == old and _same_folders(old_project, new_project):  # the same act, templates and registry
+        after = before
+    else:
+        after = render_loaded(new_act, new_doc, new_project, name=act_name(new), review=True)
     from circolari.review.labels import act_label, fatti_summary
 
     old_label = act_label(old_act, f"template {base_templates}" if base_templates else ("prima" if new != old else ""))
     new_label = act_label(new_act, f"template {templates}" if templates else "dopo")
     summary = fatti_summary(old_act, new_act)
-    result = compare(rendered_words(before), rendered_words(after))
+    words = rendered_words(before)
+    result = compare(words, words if after is before else rendered_words(after))
     if html:
         from circolari.output import write_atomic
 
@@ -113,6 +115,12 @@ def diff(
         return
     typer.echo(terminal(result, old_label, new_label, colour=use_colour()), nl=False)
     raise typer.Exit(1)
+
+
+def _same_folders(one, other) -> bool:
+    """Both projects read the very same templates and registry folders."""
+    return (Path(one.templates).resolve() == Path(other.templates).resolve()
+            and Path(one.recipients).resolve() == Path(other.recipients).resolve())
 
 
 @command(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, did_you_mean, fail
@@ -184,14 +184,14 @@ def suggest(name: str, known) -> str:
     return did_you_mean(name, known) or "vedere 'circolari recipients list'"
 
 
-_CACHE: dict[tuple[str, Path], tuple[tuple, Registry]] = {}
+_CACHE: dict[tuple, Registry] = {}  # what the files hold -> the registry loaded from them
 
 
 def _fingerprint(folder: Path) -> tuple | None:
-    """What the registry is read from: each YAML file's name, where it leads (links followed)
-    and its bytes (a few kilobytes: reading them costs far less than parsing them). None when
-    ``Registry.load`` has something to report (not a folder, a file that is not a regular file
-    inside it, an unreadable one): nothing outside the folder is read here."""
+    """What the registry is read from: each YAML file's name and bytes (a few kilobytes: reading
+    them costs far less than parsing them). None when ``Registry.load`` has something to report
+    about the files themselves (not a folder, a file that leads outside it or is not a regular
+    file, an unreadable one): nothing outside the folder is read here."""
     if not folder.is_dir():
         return None
     found = []
@@ -200,28 +200,45 @@ def _fingerprint(folder: Path) -> tuple | None:
         if not resolved.is_relative_to(folder) or not resolved.is_file():
             return None
         try:
-            found.append((path.name, resolved, resolved.read_bytes()))
+            found.append((path.name, resolved.read_bytes()))
         except OSError:
             return None
     return tuple(found)
 
 
 def cached_registry(folder: Path) -> Registry:
-    """``Registry.load(folder)`` (problems included), reused while its files hold the same bytes:
-    a process that renders or checks many acts (``preview --watch``, a series, the test suite)
-    parses and validates the registry once. Read-only for the caller."""
+    """``Registry.load(folder)`` (problems included), reused while the folder's files hold the same
+    bytes, in this folder or another (a copy of the registry: the same entries and problems, naming
+    the files of ``folder`` as it was given): a process that renders or checks many acts
+    (``preview --watch``, a series, the test suite) parses and validates a registry once.
+    Read-only for the caller."""
     folder = Path(folder)
-    key = (str(folder), folder.resolve())  # problems name the files as ``folder`` was given
-    fingerprint = _fingerprint(key[1])
-    cached = _CACHE.get(key)
-    if fingerprint is not None and cached is not None and cached[0] == fingerprint:
-        return cached[1]
+    fingerprint = _fingerprint(folder.resolve())
+    cached = _CACHE.get(fingerprint) if fingerprint is not None else None
+    if cached is not None and str(cached.folder) == str(folder):
+        return cached
+    if cached is not None:
+        registry = _CACHE[fingerprint] = _moved(cached, folder)  # kept for the folder asked last
+        return registry
     registry = Registry.load(folder)
-    if fingerprint is not None and _fingerprint(key[1]) == fingerprint:  # not changed while read
+    if fingerprint is not None and _fingerprint(folder.resolve()) == fingerprint:  # not changed while read
         if len(_CACHE) >= 4:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (fingerprint, registry)
+        _CACHE[fingerprint] = registry
     return registry
+
+
+def _moved(registry: Registry, folder: Path) -> Registry:
+    """``registry`` as loaded from the same files in ``folder``: every path names its file there."""
+    moved: dict = {}  # a few files, many entries and problems
+
+    def there(file):
+        if file not in moved:
+            moved[file] = folder / file.name if isinstance(file, Path) and file.parent == registry.folder else file
+        return moved[file]
+
+    return Registry(folder, [replace(loc, file=there(loc.file)) for loc in registry.entries], registry.groups,
+                    [replace(problem, file=there(problem.file)) for problem in registry.problems])
 
 
 def load_registry(folder: Path) -> Registry:

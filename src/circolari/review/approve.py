@@ -20,6 +20,7 @@ from pathlib import Path
 from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.output import sha256
+from circolari.review.folders import folder_files, folder_hashes  # noqa: F401 (approve's names for them)
 
 FOLDER = "approvati"
 SOURCES = "template"
@@ -90,25 +91,6 @@ def rendered_text(rendered) -> str:
     return rendered.files[f"{rendered.name}.txt"].decode("utf-8")
 
 
-def folder_files(folder: Path) -> dict[str, bytes]:
-    """Every regular file under ``folder`` (hidden files and caches aside), by posix relative path; a
-    link to a file outside ``folder`` is an error (its content would be shown in the pack and copied
-    into the approvals)."""
-    from circolari.input.files import confined
-
-    folder = Path(folder)
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
-            files[relative.as_posix()] = confined(path, folder).read_bytes()
-    return files
-
-
-def folder_hashes(folder: Path) -> dict[str, str]:
-    return {name: sha256(data) for name, data in folder_files(folder).items()}
-
-
 @dataclass
 class Approval:
     act: Path
@@ -136,6 +118,7 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     from circolari.input.acts import act_name
     from circolari.kinds.load import refuse_citation_errors
     from circolari.review.checks import load_and_check
+    from circolari.review.kept import take
     from circolari.review.pages import look_of
     from circolari.review.series import current as series_current, render_for_review
 
@@ -147,7 +130,8 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
     for act in acts:
         project = project_for(act)
         templates = folder_files(project.templates)
-        problems = _reviewed_problems(act, templates, reviewed)
+        hashes = {name: sha256(data) for name, data in templates.items()}
+        problems = _reviewed_problems(act, hashes, reviewed)
         loaded = None
         if not problems:
             try:
@@ -163,29 +147,26 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
             results.append(Approval(act, "errore", problems))
             continue
         try:
+            before, approved = approved_record(act), approved_text(act)  # unreadable: refused before any render
             refuse_citation_errors(*loaded)
-            rendered = render_for_review(loaded, project, registry, name=act_name(act))
+            kept = take(pack, reviewed, act, project, hashes)  # what review rendered from these very inputs
+            if kept is None:
+                rendered = render_for_review(loaded, project, registry, name=act_name(act))
+                kept = rendered_text(rendered), look_of(rendered.files[f"{rendered.name}.pdf"]), rendered.warnings
+            text, look, warnings = kept
         except CircolariError as exc:
             results.append(Approval(act, "errore", exc.problems))
             continue
-        pdf = rendered.files[f"{rendered.name}.pdf"]
-        look = look_of(pdf)
-        text = rendered_text(rendered)
         record = {
             "atto": act.name, "approvato_da": reviewer, "data": today.isoformat(),
             "hash_atto": sha256(act.read_bytes()),
-            "template": {name: sha256(data) for name, data in templates.items()},
+            "template": hashes,
             "pacchetto": pack_hash, "hash_testo": sha256(text.encode("utf-8")),
             "numero_pagine": len(look.pages), "hash_pagine": look.hashes, "campi_firma": look.fields,
         }
         series = series_current(loaded, registry)
         if series is not None:  # a letter series: each body's figures, for the next review (review/series.py)
             record["serie"] = series
-        try:
-            before, approved = approved_record(act), approved_text(act)
-        except CircolariError as exc:
-            results.append(Approval(act, "errore", exc.problems))
-            continue
         first = before is None and approved is None
         same = (before is not None and approved == text
                 and {k: v for k, v in before.items() if k not in ("approvato_da", "data", "pacchetto")}
@@ -193,11 +174,11 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
         if not same:
             _write(act, text, look, record, templates)
         status = "invariato" if same else "nuovo" if first else "modificato"
-        results.append(Approval(act, status, rendered.warnings))
+        results.append(Approval(act, status, warnings))
     return results
 
 
-def _reviewed_problems(act: Path, templates: dict[str, bytes], reviewed: dict) -> list[Problem]:
+def _reviewed_problems(act: Path, now: dict[str, str], reviewed: dict) -> list[Problem]:
     """Why this act is not what the pack showed (empty when it is)."""
     acts = reviewed.get("atti", {})
     key = str(Path(act).resolve())
@@ -207,7 +188,6 @@ def _reviewed_problems(act: Path, templates: dict[str, bytes], reviewed: dict) -
     if acts[key] != sha256(Path(act).read_bytes()):
         return [Problem("l'atto è cambiato dopo la revisione", file=act,
                         hint="rigenerare il pacchetto con 'circolari review' e rivederlo")]
-    now = {name: sha256(data) for name, data in templates.items()}
     then = reviewed.get("template", {})
     if now != then:
         changed = sorted(n for n in set(now) | set(then) if now.get(n) != then.get(n))

@@ -105,10 +105,19 @@ def check_paths(paths: list[Path], *, templates: Path | None = None, recipients:
         project = projects[act]
         report.problems += check_act(act, project, loaded.get(project.recipients.resolve()), today=today, used=used)
     for registry in deferred.values():
-        places = {(loc.file.resolve(), loc.line) for ident in used if (loc := registry.by_id.get(ident))}
+        resolved = _Resolved()  # the registry's few files, named by many entries and problems
+        places = {(resolved[loc.file], loc.line) for ident in used if (loc := registry.by_id.get(ident))}
         report.problems += [p for p in registry.problems if p.level != "errore" and p.file
-                            and (Path(p.file).resolve(), p.line) in places]
+                            and (resolved[p.file], p.line) in places]
     return report
+
+
+class _Resolved(dict):
+    """File -> its resolved path, each file resolved once."""
+
+    def __missing__(self, file):
+        self[file] = Path(file).resolve()
+        return self[file]
 
 
 def _unique(folders: list[Path]) -> list[Path]:

@@ -28,6 +28,7 @@ class Entry:
     changes: int = 0
     look: list[str] = field(default_factory=list)  # how the pages differ from the approved ones
     approved_by: str = ""  # "approvato da X il Y"
+    kept: dict | None = None  # the render kept for approve (review/kept.py)
 
 
 @dataclass
@@ -55,6 +56,8 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
                today: dt.date | None = None) -> Pack:
     from circolari.input.project import Project
     from circolari.registry.registry import Registry
+    from circolari.review.folders import folder_hashes
+    from circolari.review.kept import registry_hashes
     from circolari.review.template_checks import check_templates
 
     out = Path(out)
@@ -75,23 +78,33 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
     problems += missing + _unusable_names(files)
     files = [f for f in files if f not in {p.file for p in problems}]
     registries: dict[Path, object] = {}
+    try:  # each render's key (review/kept.py) from the digests taken before the renders read them
+        hashes = folder_hashes(templates)
+    except CircolariError:
+        hashes = None
+    read: dict[Path, dict | None] = {}
     entries, sections = [], []
     for act in files:
         project = Project.locate(act, templates=templates, recipients=recipients)
         key = project.recipients.resolve()
         if key not in registries:
+            read[key] = registry_hashes(project.recipients)
             try:
                 registries[key] = Registry.load(project.recipients)
             except CircolariError:
                 registries[key] = None
-        entry, html = _example(act, project, registries[key], out, today)
+        entry, html = _example(act, project, registries[key], out, today, (hashes, read[key]))
         entries.append(entry)
         sections.append(html)
     index = out / "index.html"
     sources = source_diff_html(templates, files)
     index.write_text(_index(templates, entries, problems, sections, sources), encoding="utf-8",
                      errors="backslashreplace")       # a file name not in UTF-8, shown escaped
-    _record(out, templates, files, index)
+    now = folder_hashes(templates)
+    if now != hashes or any(registry_hashes(path) != digests for path, digests in read.items()):
+        for entry in entries:  # templates or a registry changed during the review: keep no render
+            entry.kept = None
+    _record(out, now, templates, files, index, entries)
     return Pack(index, entries, problems)
 
 
@@ -108,15 +121,18 @@ def _unusable_names(files: list[Path]) -> list[Problem]:
     return problems
 
 
-def _record(out: Path, templates: Path, files: list[Path], index: Path) -> None:
+def _record(out: Path, hashes: dict[str, str], templates: Path, files: list[Path], index: Path,
+            entries: list[Entry]) -> None:
     import json
 
     from circolari.output import sha256
-    from circolari.review.approve import RECORD, folder_hashes
+    from circolari.review.approve import RECORD
+    from circolari.review.kept import FIELD
 
-    record = {"cartella_template": str(Path(templates).resolve()), "template": folder_hashes(templates),
+    record = {"cartella_template": str(Path(templates).resolve()), "template": hashes,
               "atti": {str(a.resolve()): sha256(a.read_bytes()) for a in files if a.is_file()},
-              "pacchetto": sha256(index.read_bytes())}
+              "pacchetto": sha256(index.read_bytes()),
+              FIELD: {str(e.act.resolve()): e.kept for e in entries if e.kept is not None}}
     (out / RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -135,21 +151,29 @@ def source_diff_html(templates: Path, files: list[Path]) -> str:
             + "".join(parts) + "</section>")
 
 
-def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str]:
+def _example(act: Path, project, registry, out: Path, today, digests: tuple) -> tuple[Entry, str]:
+    """The act's entry and section; ``digests``: the templates' and registry's, for the kept render's key."""
     from circolari.input.acts import act_name
     from circolari.kinds.load import refuse_citation_errors
     from circolari.review.approve import (approved_by, approved_look, approved_path, approved_record, approved_text,
-                                          folder_hashes)
+                                          folder_hashes, rendered_text)
     from circolari.review.pages import compare_looks, look_diff_html, look_of
     from circolari.review.checks import load_and_check
+    from circolari.review.kept import file_digest, keep, render_key
     from circolari.review.diff import compare, html_fragment, rendered_words, text_words
     from circolari.review.preview import pictures
     from circolari.review.series import (current as series_current, render_for_review, section as series_section,
                                          summary as series_summary)
 
     name = act.stem
+    read = file_digest(act)  # before the render reads it
     loaded, problems = load_and_check(act, project, registry, today=today)  # loaded once for both
     entry = Entry(act, "errore", problems)
+    try:
+        approved, record = approved_text(act), approved_record(act)
+    except CircolariError as exc:  # a folder or a damaged file in approvati/: nothing to compare with, no render
+        entry.problems = problems + exc.problems
+        return entry, _section(entry, '<p class="esito ko">l\'approvazione registrata non è leggibile</p>')
     try:
         if loaded is None:
             raise CircolariError(problems)
@@ -171,11 +195,10 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         thumbs.append(f'<figure><a href="{image}"><img src="{image}" '
                       f'alt="{attr(name)}, pagina {number}"></a><figcaption>pagina {number}</figcaption></figure>')
     entry.pages = len(images)
-    try:
-        approved, record = approved_text(act), approved_record(act)
-    except CircolariError as exc:                    # a folder or a damaged file in approvati/
-        entry.problems = problems + exc.problems
-        return entry, _section(entry, '<p class="esito ko">l\'approvazione registrata non è leggibile</p>')
+    look = look_of(pdf)  # compared with the approved pages, and kept for approve
+    if file_digest(act) == read:  # the act did not change meanwhile
+        entry.kept = keep(folder, render_key(read, project, *digests, rendered.inputs), rendered.inputs,
+                          rendered_text(rendered), look, rendered.warnings)
     look_html = ""
     series = series_current(loaded, registry)
     series_html = "" if series is None else series_section(series, None)[1]
@@ -189,9 +212,9 @@ def _example(act: Path, project, registry, out: Path, today) -> tuple[Entry, str
         old_look = approved_look(act)
         if record is not None:
             entry.approved_by = approved_by(record)
-            look_html = record_html(record, folder_hashes(project.templates))
+            look_html = record_html(record, digests[0] if digests[0] is not None else folder_hashes(project.templates))
         if old_look is not None:
-            looks = compare_looks(old_look, look_of(pdf))
+            looks = compare_looks(old_look, look)
             entry.look = looks.summary()
             look_html += look_diff_html(looks, folder, name)
         if series is not None:  # a letter series: the figures body by body against the approved table

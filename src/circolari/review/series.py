@@ -18,7 +18,7 @@ def render_for_review(loaded, project, registry, *, name: str):
     """The act (``loaded``: act and document) as the pack shows it: a series as its first letter,
     any other act as itself."""
     from circolari.render import render_loaded
-    from circolari.series.letters import letter_act, plan
+    from circolari.series.letters import letter_act, plan, table_path
 
     act, doc = loaded
     if getattr(act, "serie", None) is None or registry is None:
@@ -26,9 +26,10 @@ def render_for_review(loaded, project, registry, *, name: str):
     result = plan(act, doc, registry)
     if result.errors:
         raise CircolariError(result.problems)
-    if not result.letters:
-        return render_loaded(act, doc, project, name=name, review=True)
-    return render_loaded(letter_act(act, result.letters[0]), doc, project, name=name, review=True)
+    first = letter_act(act, result.letters[0]) if result.letters else act
+    rendered = render_loaded(first, doc, project, name=name, review=True)
+    rendered.inputs.append(table_path(act, doc))  # which letter comes first, and its figures
+    return rendered
 
 
 def current(loaded, registry) -> dict | None:

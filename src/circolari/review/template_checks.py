@@ -325,14 +325,15 @@ class TemplateChecker:
         return UNKNOWN
 
 
-_TREES: dict[tuple, object] = {}  # Jinja's syntax trees by environment, name, path and source
+_TREES: dict[tuple, object] = {}  # Jinja's syntax trees by environment, name and source
 
 
 def _parse(env, source: str, name: str, path: str):
     """``env.parse(source, name, path)``, parsed once per process for the same template text
-    (a process that checks many acts against one templates folder, as the test suite does).
-    The trees are only read here; a syntax error is not kept, it is raised each time."""
-    key = (type(env), env.lexer, tuple(env.extensions), name, path, source)  # the lexer: Jinja's, per syntax options
+    (a process that checks many acts against one templates folder or copies of it, as the test
+    suite does): a tree does not hold the path, only a syntax error names it, and a syntax error
+    is not kept, it is raised each time. The trees are only read here."""
+    key = (type(env), env.lexer, tuple(env.extensions), name, source)  # the lexer: Jinja's, per syntax options
     if key not in _TREES:
         if len(_TREES) >= 256:
             _TREES.clear()
@@ -368,18 +369,37 @@ def check_templates(folder: Path) -> list[Problem]:
     """Every problem of the templates in ``folder``. The problems found are kept for the process
     with what the checker read of the folder (``look``): while all of it reads the same, they
     are given again without a new check (a process that checks many acts against one templates
-    folder, as ``preview --watch`` and the test suite do)."""
+    folder, as ``preview --watch`` and the test suite do), and so are those of another folder that
+    reads the same (a copy), naming this folder's files."""
     folder = Path(folder)
     key = (str(folder), folder.resolve())  # problems name the files as ``folder`` was given
     kept = _RESULTS.get(key)
     if kept is None or not _unchanged(folder, kept[0]):
-        checker = TemplateChecker(folder)
-        kept = (checker.observed, checker.run())
+        kept = _copied(folder)
+        if kept is None:
+            checker = TemplateChecker(folder)
+            kept = (checker.observed, checker.run())
         if _unchanged(folder, kept[0]):  # not changed while checked
+            _RESULTS.pop(key, None)
             if len(_RESULTS) >= 8:
                 _RESULTS.pop(next(iter(_RESULTS)))
             _RESULTS[key] = kept
     return [dataclasses.replace(problem) for problem in kept[1]]  # the caller's own copies
+
+
+def _copied(folder: Path) -> tuple[dict, list[Problem]] | None:
+    """The problems kept for another folder from which ``folder`` reads the same (the same template
+    names and texts, nothing that stops one being read), naming ``folder``'s files instead."""
+    for (other, _), (observed, problems) in list(_RESULTS.items()):
+        if _unchanged(folder, observed):
+            old = Path(other)
+            return observed, [dataclasses.replace(problem, file=_moved(problem.file, old, folder))
+                              for problem in problems]
+    return None
+
+
+def _moved(file, old: Path, new: Path):
+    return new / file.relative_to(old) if isinstance(file, Path) and file.is_relative_to(old) else file
 
 
 def _unchanged(folder: Path, observed: dict) -> bool:

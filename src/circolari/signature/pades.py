@@ -7,7 +7,7 @@ XMP are updated together so they still agree after the incremental update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
 from io import BytesIO
@@ -28,7 +28,10 @@ class Credentials:
     key: object  # asn1crypto.keys.PrivateKeyInfo
     cert: object  # asn1crypto.x509.Certificate
     chain: tuple  # other asn1crypto certificates
-    made: dict = field(default_factory=dict, compare=False, repr=False)  # signer, reserved size: see _signer
+
+    def der(self) -> tuple[bytes, ...]:
+        """Key, certificate and chain as DER: everything a signer made from them depends on."""
+        return (self.key.dump(), self.cert.dump(), *(c.dump() for c in self.chain))
 
 
 def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Credentials:
@@ -195,11 +198,17 @@ def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | 
     return out.getvalue()
 
 
+_SIGNERS: dict[tuple[bytes, ...], tuple] = {}  # Credentials.der() -> (signer, reserved size)
+_SIGNERS_KEPT = 8
+
+
 def _signer(creds: Credentials):
-    """pyHanko's signer for ``creds`` and the room its signature takes, made once per credentials
-    (a series signs many letters with one certificate). The room is pyHanko's own estimate (a
-    trial signature, plus 50%), which otherwise it makes again before every signature."""
-    if "signer" not in creds.made:
+    """pyHanko's signer for ``creds`` and the room its signature takes, made once per process for
+    each key, certificate and chain (a series signs many letters with one certificate; a
+    certificate read again from its .p12 is the same one). The room is pyHanko's own estimate
+    (a trial signature, plus 50%), which otherwise it makes again before every signature."""
+    key = creds.der()
+    if key not in _SIGNERS:
         import asyncio
         import hashlib
 
@@ -213,8 +222,10 @@ def _signer(creds: Credentials):
             hashlib.sha256().digest(), "sha256", use_pades=True, dry_run=True,
             signed_attr_settings=PdfCMSSignedAttributes(signing_time=datetime.now(timezone.utc))))
         size = len(trial.dump()) * 2  # hexadecimal in the PDF
-        creds.made.update(signer=signer, reserved=size + 2 * (size // 4))
-    return creds.made["signer"], creds.made["reserved"]
+        if len(_SIGNERS) >= _SIGNERS_KEPT:
+            _SIGNERS.pop(next(iter(_SIGNERS)))
+        _SIGNERS[key] = signer, size + 2 * (size // 4)
+    return _SIGNERS[key]
 
 
 def _stamp_style():

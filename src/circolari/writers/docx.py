@@ -19,8 +19,10 @@ from typing import assert_never
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import NamespacePrefixedTag, nsdecls
+from docx.oxml.ns import qn as _docx_qn
+from docx.oxml.parser import oxml_parser
 from docx.shared import Pt
 
 from circolari.document import styles as S
@@ -30,6 +32,25 @@ from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph
 from circolari.writers.docx_package import finish_package, prepare_shared
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
+
+@lru_cache(maxsize=None)
+def qn(tag: str) -> str:
+    """python-docx's ``qn`` ("w:val" -> Clark name), each tag worked out once per process."""
+    return _docx_qn(tag)
+
+
+@lru_cache(maxsize=None)
+def _tag(tag: str) -> tuple[str, dict[str, str]]:
+    prefixed = NamespacePrefixedTag(tag)
+    return prefixed.clark_name, prefixed.nsmap
+
+
+def _element(tag: str, attrs: dict[str, str] | None = None):
+    """The element python-docx's ``OxmlElement(tag, attrs)`` makes (its parser, so its element
+    classes), the tag's name and namespace worked out once per process: a DOCX makes thousands."""
+    name, nsmap = _tag(tag)
+    return oxml_parser.makeelement(name, attrib=attrs, nsmap=nsmap)
+
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
@@ -56,22 +77,22 @@ class _Numbering:
         fmt, texts = _LIST_FORMATS[kind]
         ident = self.next_abstract
         self.next_abstract += 1
-        abstract = OxmlElement("w:abstractNum")
+        abstract = _element("w:abstractNum")
         abstract.set(qn("w:abstractNumId"), str(ident))
-        multi = OxmlElement("w:multiLevelType")
+        multi = _element("w:multiLevelType")
         multi.set(qn("w:val"), "hybridMultilevel")
         abstract.append(multi)
         for level in range(9):
-            lvl = OxmlElement("w:lvl")
+            lvl = _element("w:lvl")
             lvl.set(qn("w:ilvl"), str(level))
             for tag, val in (("w:start", "1"), ("w:numFmt", fmt),
                              ("w:lvlText", texts[level % len(texts)].replace("{n}", str(level + 1))),
                              ("w:lvlJc", "left")):
-                el = OxmlElement(tag)
+                el = _element(tag)
                 el.set(qn("w:val"), val)
                 lvl.append(el)
-            ppr = OxmlElement("w:pPr")
-            ind = OxmlElement("w:ind")
+            ppr = _element("w:pPr")
+            ind = _element("w:ind")
             ind.set(qn("w:left"), str(int((level + 1) * S.LIST_INDENT * 20)))
             ind.set(qn("w:hanging"), str(int(S.LIST_INDENT * 20)))
             ppr.append(ind)
@@ -90,14 +111,14 @@ class _Numbering:
         abstract = self._abstract_for(kind)
         num_id = self.next_num
         self.next_num += 1
-        num = OxmlElement("w:num")
+        num = _element("w:num")
         num.set(qn("w:numId"), str(num_id))
-        ref = OxmlElement("w:abstractNumId")
+        ref = _element("w:abstractNumId")
         ref.set(qn("w:val"), str(abstract))
         num.append(ref)
-        override = OxmlElement("w:lvlOverride")
+        override = _element("w:lvlOverride")
         override.set(qn("w:ilvl"), "0")
-        start_el = OxmlElement("w:startOverride")
+        start_el = _element("w:startOverride")
         start_el.set(qn("w:val"), str(start))
         override.append(start_el)
         num.append(override)
@@ -170,17 +191,17 @@ def _add_run(paragraph, text: str, *, bold: bool = False, italic: bool = False,
         run = paragraph.add_run(text)
         run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
         return
-    r = OxmlElement("w:r")
-    rpr = OxmlElement("w:rPr")
+    r = _element("w:r")
+    rpr = _element("w:rPr")
     r.append(rpr)
     if bold:
-        rpr.append(OxmlElement("w:b"))
+        rpr.append(_element("w:b"))
     if italic:
-        rpr.append(OxmlElement("w:i"))
+        rpr.append(_element("w:i"))
     if underline:
-        rpr.append(OxmlElement("w:u", {qn("w:val"): "single"}))
+        rpr.append(_element("w:u", {qn("w:val"): "single"}))
     if text:
-        t = OxmlElement("w:t")
+        t = _element("w:t")
         t.text = text
         if text.strip() != text:
             t.set(qn("xml:space"), "preserve")
@@ -195,8 +216,8 @@ def _set_style(paragraph, style_id: str) -> None:
     if p.pPr is not None:
         p.style = style_id
         return
-    ppr = OxmlElement("w:pPr")
-    ppr.append(OxmlElement("w:pStyle", {qn("w:val"): style_id}))
+    ppr = _element("w:pPr")
+    ppr.append(_element("w:pStyle", {qn("w:val"): style_id}))
     p.insert(0, ppr)
 
 
@@ -204,16 +225,16 @@ def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
     """A complex field with a cached result. ``code`` is the instruction: a string (PAGE,
     NUMPAGES) or a list of strings and nested ``(code, cached result)`` fields."""
     def run_with(child):
-        r = OxmlElement("w:r")
+        r = _element("w:r")
         if bold:
-            rpr = OxmlElement("w:rPr")
-            rpr.append(OxmlElement("w:b"))
+            rpr = _element("w:rPr")
+            rpr.append(_element("w:b"))
             r.append(rpr)
         r.append(child)
         paragraph_element(paragraph).append(r)
 
     def char(kind):
-        el = OxmlElement("w:fldChar")
+        el = _element("w:fldChar")
         el.set(qn("w:fldCharType"), kind)
         run_with(el)
 
@@ -222,12 +243,12 @@ def _add_field(paragraph, code, fallback: str, bold: bool = False) -> None:
         if isinstance(piece, tuple):
             _add_field(paragraph, *piece, bold)
             continue
-        el = OxmlElement("w:instrText")
+        el = _element("w:instrText")
         el.set(qn("xml:space"), "preserve")
         el.text = f" {piece.strip()} "
         run_with(el)
     char("separate")
-    el = OxmlElement("w:t")
+    el = _element("w:t")
     el.text = fallback
     run_with(el)
     char("end")
@@ -314,10 +335,10 @@ class _Writer:
 
     def _number(self, paragraph, num_id: int, level: int):
         ppr = paragraph_properties(paragraph)
-        num_pr = OxmlElement("w:numPr")
-        ilvl = OxmlElement("w:ilvl")
+        num_pr = _element("w:numPr")
+        ilvl = _element("w:ilvl")
         ilvl.set(qn("w:val"), str(level))
-        num = OxmlElement("w:numId")
+        num = _element("w:numId")
         num.set(qn("w:val"), str(num_id))
         num_pr.append(ilvl)
         num_pr.append(num)
@@ -343,13 +364,13 @@ class _Writer:
         rows = table.rows
         header = rows[0]
         tr_pr = row_properties(header)
-        repeat = OxmlElement("w:tblHeader")
+        repeat = _element("w:tblHeader")
         repeat.set(qn("w:val"), "true")
         tr_pr.append(repeat)
         for cell, column, width in zip(header.cells, block.columns, widths):
             self._cell(cell, column.header, head_style, column.align, width)
         for row, values in zip(rows[1:], block.rows):
-            no_split = OxmlElement("w:cantSplit")
+            no_split = _element("w:cantSplit")
             row_properties(row).append(no_split)
             for cell, value, column, width in zip(row.cells, values, block.columns, widths):
                 self._cell(cell, value, cell_style, column.align, width)
@@ -364,9 +385,9 @@ class _Writer:
 
     def columns(self, container, block: Columns):
         table = _add_table(container, 1, len(block.columns))
-        borders = OxmlElement("w:tblBorders")
+        borders = _element("w:tblBorders")
         for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            el = OxmlElement(f"w:{edge}")
+            el = _element(f"w:{edge}")
             el.set(qn("w:val"), "nil")
             borders.append(el)
         table_properties(table).append(borders)
@@ -393,9 +414,9 @@ def _cell_margins(table, padding: dict[str, float]) -> None:
     """The PDF's cell paddings as the table's default cell margins (``w:tblCellMar``). A row's
     border takes room in Word and LibreOffice (not in the PDF, where the grid is drawn over the
     cells): the bottom margin gives it back, so rows are as tall as the PDF's."""
-    margins = OxmlElement("w:tblCellMar")
+    margins = _element("w:tblCellMar")
     for edge in ("top", "left", "bottom", "right"):
-        el = OxmlElement(f"w:{edge}")
+        el = _element(f"w:{edge}")
         points = padding[edge] - (_BORDER if edge == "bottom" else 0)
         el.set(qn("w:w"), str(round(points * 20)))
         el.set(qn("w:type"), "dxa")

@@ -1,0 +1,84 @@
+"""What reading input costs a process that checks or renders many acts (the test suite, ``preview
+--watch``, a folder of acts): the YAML loader, the series test, ``check`` of an act in a copy of
+the project (templates and registry the same bytes in another folder, as each test has).
+
+Run: PYTHONPATH=src python bench/bench_input.py
+Each figure beside its floor measured in the same run:
+- ``load_yaml`` (data + line of every value, hostile input refused) of the DGR, the nota and the
+  largest registry file vs PyYAML's plain ``yaml.load(CSafeLoader)`` of the same text;
+- ``is_series_file`` of the DGR (not a series) vs ``load_yaml`` of it (what it did before);
+- ``check`` of the nota and of the DGR in a new copy of the project each time vs in the same
+  folder each time (everything kept for the process).
+CPU time of this process, best of a few rounds (2 shared cores: expect noise).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DGR = "dgr-xi-3681-2020.yaml"
+NOTA = "nota-plasma-iperimmune-2020.yaml"
+
+
+def best(run, rounds: int = 5, repeat: int = 20) -> float:
+    """Milliseconds of CPU per call, the best of ``rounds``."""
+    run()
+    times = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(repeat):
+            run()
+        times.append((time.process_time() - start) / repeat * 1000)
+    return min(times)
+
+
+def loader_figures() -> None:
+    from circolari.input.load import load_yaml
+    from circolari.series.detect import is_series_file
+
+    for path in (ROOT / "examples" / DGR, ROOT / "examples" / NOTA, ROOT / "recipients" / "asst.yaml"):
+        text = path.read_text(encoding="utf-8")
+        ours = best(lambda: load_yaml(path))
+        floor = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader))
+        print(f"load_yaml di {path.name}: {ours:.2f} ms; yaml.load(CSafeLoader) dello stesso testo {floor:.2f} ms "
+              f"({ours / floor:.2f}x)")
+    dgr = ROOT / "examples" / DGR
+    print(f"is_series_file del DGR: {best(lambda: is_series_file(dgr)):.3f} ms; "
+          f"load_yaml del DGR {best(lambda: load_yaml(dgr)):.2f} ms")
+
+
+def check_figures(tmp: Path) -> None:
+    from circolari.review.checks import check_paths
+
+    copies = iter(range(10**6))
+
+    def project() -> Path:
+        folder = tmp / f"p{next(copies)}"
+        for name in ("templates", "recipients", "examples"):
+            shutil.copytree(ROOT / name, folder / name)
+        return folder
+
+    for name in (NOTA, DGR):
+        same = project() / "examples" / name
+        kept = best(lambda: check_paths([same]), rounds=3, repeat=10)
+        fresh = [project() / "examples" / name for _ in range(31)]  # made before the clock starts
+        new = iter(fresh)
+        copied = best(lambda: check_paths([next(new)]), rounds=3, repeat=10)
+        print(f"check di {name} in una copia nuova del progetto: {copied:.1f} ms; "
+              f"nella stessa cartella {kept:.1f} ms")
+
+
+def main() -> None:
+    loader_figures()
+    with tempfile.TemporaryDirectory() as tmp:
+        check_figures(Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
