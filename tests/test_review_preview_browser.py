@@ -293,7 +293,7 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
         assert again.exit_code == 1 and "già in corso" in again.output and calls == []
     finally:
         os.kill(session.pid, signal.SIGINT)  # Ctrl-C: the session ends as the clerk ends it
-        code = session.wait()
+        code = session.wait(bound=60)
     assert code == 0 and "errore, vedere l'anteprima" in session.output(), session.output()
     assert opened.read_text(encoding="utf-8").splitlines() == [(folder / "index.html").resolve().as_uri()]
     assert len(browser.window_handles) == 1
