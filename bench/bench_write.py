@@ -5,8 +5,9 @@ Run: PYTHONPATH=src python bench/bench_write.py
 
 - ``write_docx`` of the reference DGR (median CPU ms of 15), beside the same writer making its
   elements with python-docx's ``OxmlElement`` and ``qn`` (the namespace prefix worked out anew
-  for each of the ~1,300 elements; what it did before), and beside the floor: the empty DOCX
-  (a new document from the prepared template, zipped).
+  for each of the ~1,300 elements) and setting table cells' width and alignment with
+  python-docx's setters (what it did before), and beside the floor: the empty DOCX (a new
+  document from the prepared template, zipped).
 - ``sign_pdf`` with the .p12 read again at each call (the CLI, the tests), beside the same with
   the per-process signer forgotten before each call (pyHanko's trial signature that sizes the
   room for the signature made again: what it did before), and beside the floor of one
@@ -66,14 +67,23 @@ def docx_rows() -> dict:
     finally:
         writer.write_docx = original
     args, kwargs = calls[0]
-    ours = (writer._element, writer.qn)
+    ours = (writer._element, writer.qn, writer._Writer._cell)
+
+    def cell_by_setters(self, cell, inlines, style, align, width):  # the table cell as before
+        cell.width = width
+        p = cell.paragraphs[0]
+        writer._set_style(p, style)
+        if align != "left":
+            p.alignment = writer._ALIGN[align]
+        self.inlines(p, inlines)
 
     def with_python_docx():
         writer._element, writer.qn = (lambda tag, attrs=None: OxmlElement(tag, attrs)), docx_qn
+        writer._Writer._cell = cell_by_setters
         try:
             return original(*args, **kwargs)
         finally:
-            writer._element, writer.qn = ours
+            writer._element, writer.qn, writer._Writer._cell = ours
 
     assert with_python_docx() == original(*args, **kwargs), "the rival must write the same bytes"
     return {"ours": lambda: original(*args, **kwargs), "rival": with_python_docx,
@@ -108,7 +118,7 @@ def sign_rows(tmp: Path) -> dict:
 def main() -> None:
     docx = rounds(docx_rows())
     print(f"write_docx, reference DGR (median CPU of {ROUNDS}): {docx['ours']:.1f} ms; "
-          f"with python-docx's OxmlElement/qn (before): {docx['rival']:.1f} ms "
+          f"with python-docx's OxmlElement/qn and cell setters (before): {docx['rival']:.1f} ms "
           f"({docx['ours'] / docx['rival'] - 1:+.0%}); floor, the empty DOCX: {docx['floor']:.1f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         sign = rounds(sign_rows(Path(tmp)), 10)

@@ -35,3 +35,35 @@ def test_style_is_the_xml_of_python_docx_setter():
     _set_style(ours, "CircTabella")  # paragraph properties already there
     theirs._p.style = "CircTabella"
     assert xml(ours) == xml(theirs)
+
+
+def test_style_and_alignment_are_the_xml_of_python_docx_setters():
+    """A table cell's style and alignment, written together, are what python-docx's style and
+    alignment setters write, on a new paragraph and on one with properties already."""
+    from circolari.writers.docx import _ALIGN
+
+    document = docx.Document()
+    for align, ready in itertools.product(["left", "center", "right", "justify"], (False, True)):
+        ours, theirs = document.add_paragraph(), document.add_paragraph()
+        if ready:
+            ours.paragraph_format.keep_with_next = theirs.paragraph_format.keep_with_next = True
+        _set_style(ours, "CircTabella", align)
+        theirs._p.style = "CircTabella"
+        if align != "left":
+            theirs.alignment = _ALIGN[align]
+        assert xml(ours) == xml(theirs), (align, ready)
+        assert ours.alignment == theirs.alignment
+
+
+def test_cell_width_is_the_xml_of_python_docx_setter():
+    from docx.shared import Pt
+
+    from circolari.writers.docx_compat import set_cell_width
+
+    document = docx.Document()
+    ours, theirs = document.add_table(2, 3), document.add_table(2, 3)
+    for index, points in enumerate([10, 33.333, 120.5, 0.01, 451.27, 72]):
+        row, column = divmod(index, 3)
+        set_cell_width(ours.rows[row].cells[column], Pt(points))
+        theirs.rows[row].cells[column].width = Pt(points)
+    assert etree.tostring(ours._tbl) == etree.tostring(theirs._tbl)

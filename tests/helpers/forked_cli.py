@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +43,19 @@ class Child:
         os.kill(self.pid, signal.SIGCONT)
         return self.wait(), self.output()
 
-    def wait(self) -> int:
-        _, status = os.waitpid(self.pid, 0)
-        _started.remove(self.pid)
-        return os.waitstatus_to_exitcode(status)
+    def wait(self, bound: float | None = None) -> int:
+        """Its exit code; with ``bound``, a child still running after that many seconds is
+        killed and the test fails (a hung command must not hang the suite)."""
+        deadline = None if bound is None else time.monotonic() + bound
+        while True:
+            pid, status = os.waitpid(self.pid, 0 if deadline is None else os.WNOHANG)
+            if pid:
+                _started.remove(self.pid)
+                return os.waitstatus_to_exitcode(status)
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"the command did not end within {bound} s: {self.output()}")
+            time.sleep(0.05)
 
 
 def fork_cli(*args, cwd: Path, log: Path, stop: str = "") -> Child:
@@ -58,6 +68,9 @@ def fork_cli(*args, cwd: Path, log: Path, stop: str = "") -> Child:
     if pid == 0:  # pragma: no cover (the child)
         code = 70
         try:
+            # Ctrl-C reaches the command as in a clerk's terminal even where the test run was
+            # started with SIGINT ignored (a background job of a script: `make test &`, nohup)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             os.environ["CIRCOLARI_TEST_STOP"] = stop
             result = run_cli(*args, cwd=cwd)
             text = result.output

@@ -181,6 +181,7 @@ def tls_files() -> tuple[str, str]:
                 critical=False)
             .sign(key, hashes.SHA256()))
     d = Path(tempfile.mkdtemp(prefix="circolari-tls-"))
+    atexit.register(shutil.rmtree, d, True)
     (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (d / "key.pem").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -436,6 +437,7 @@ def pec_signers() -> dict:
     expired = _certificate("posta-certificata@pec.test", old_key, "CA PEC di prova", ca_key, False,
                            valid=(2020, 2021))
     d = Path(tempfile.mkdtemp(prefix="circolari-pec-ca-"))
+    atexit.register(shutil.rmtree, d, True)
     (d / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     return {"gestore": (gestore, key, [ca]), "gestore-rsa": (gestore_rsa, rsa_key, [ca]),
             "gestore-scaduto": (expired, old_key, [ca]),

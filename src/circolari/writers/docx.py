@@ -28,7 +28,8 @@ from docx.shared import Pt
 from circolari.document import styles as S
 from circolari.writers.docx_base import new_document, package_bytes, prepare
 from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph_properties, remove_paragraph,
-                                           row_properties, story_container, style_id, table_properties)
+                                           row_properties, set_cell_width, story_container, style_id,
+                                           table_properties)
 from circolari.writers.docx_package import finish_package, prepare_shared
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
@@ -209,15 +210,20 @@ def _add_run(paragraph, text: str, *, bold: bool = False, italic: bool = False,
     paragraph_element(paragraph).append(r)
 
 
-def _set_style(paragraph, style_id: str) -> None:
-    """Set a paragraph style by id, as python-docx's ``_p.style`` does, on a paragraph without
-    paragraph properties yet (a new one) without its schema-order lookups."""
+def _set_style(paragraph, style_id: str, align: str = "left") -> None:
+    """Set a paragraph style by id, and an alignment other than left, as python-docx's ``_p.style``
+    and ``alignment`` do, on a paragraph without paragraph properties yet (a new one) without
+    their schema-order lookups (``w:jc`` follows ``w:pStyle``)."""
     p = paragraph_element(paragraph)
     if p.pPr is not None:
         p.style = style_id
+        if align != "left":
+            paragraph.alignment = _ALIGN[align]
         return
     ppr = _element("w:pPr")
     ppr.append(_element("w:pStyle", {qn("w:val"): style_id}))
+    if align != "left":
+        ppr.append(_element("w:jc", {qn("w:val"): _JC[align]}))
     p.insert(0, ppr)
 
 
@@ -376,11 +382,9 @@ class _Writer:
                 self._cell(cell, value, cell_style, column.align, width)
 
     def _cell(self, cell, inlines, style, align, width):
-        cell.width = width
+        set_cell_width(cell, width)
         p = cell.paragraphs[0]
-        _set_style(p, style)
-        if align != "left":
-            p.alignment = _ALIGN[align]
+        _set_style(p, style, align)
         self.inlines(p, inlines)
 
     def columns(self, container, block: Columns):

@@ -2,12 +2,15 @@
 
 The DOCX writer sets style ids, numbering, row and table properties and removes empty
 paragraphs on the XML elements behind python-docx's objects (``Paragraph._p``, ``_Row._tr``,
-``Table._tbl``, ``Part._blob``, the ``_Cell`` class, a header's part, the content types), which python-docx does not expose
+``Table._tbl``, ``_Cell._tc``, ``Part._blob``, the ``_Cell`` class, a header's part, the content types), which python-docx does not expose
 publicly. ``check()`` states each assumption; ``tests/test_writers_docx_compat.py`` runs it, so an
 upgrade that changes one fails loudly instead of writing a different DOCX.
 """
 
 from __future__ import annotations
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_TYPE, _W_W = _W + "type", _W + "w"
 
 
 def paragraph_element(paragraph):
@@ -37,6 +40,17 @@ def row_properties(row):
 def table_properties(table):
     """The table's ``w:tblPr``."""
     return table._tbl.tblPr
+
+
+def set_cell_width(cell, width) -> None:
+    """``cell.width = width``: python-docx gives each cell of a new table a ``w:tcW`` in twips
+    (``dxa``), whose value is set here without its property lookups; otherwise its setter."""
+    tc_pr = cell._tc.tcPr
+    tc_w = None if tc_pr is None else tc_pr.tcW
+    if tc_w is None or tc_w.get(_W_TYPE) != "dxa":
+        cell.width = width
+        return
+    tc_w.set(_W_W, str(width.twips))
 
 
 def is_cell(container) -> bool:
@@ -81,6 +95,11 @@ def check() -> None:
     assert row_properties(table.rows[0]).tag == qn("w:trPr"), "_Row._tr.get_or_add_trPr() changed"
     assert table_properties(table).tag == qn("w:tblPr"), "Table._tbl.tblPr changed"
     assert is_cell(table.rows[0].cells[0]), "docx.table._Cell changed"
+    from docx.shared import Pt
+
+    cell = table.rows[0].cells[0]
+    set_cell_width(cell, Pt(123.45))
+    assert cell.width == Pt(123.45).twips * 635, "_Cell._tc.tcPr.tcW changed"
     assert "_blob" in vars(Part(None, "text/plain", b"x", None)), "Part._blob changed"
     header = document.sections[0].header
     story_container(header).add_paragraph("intestazione")

@@ -1,0 +1,50 @@
+"""The test helpers' own guarantees: what they leave behind and how their children behave,
+whatever the environment the suite is started from."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import NOTA
+from helpers.forked_cli import fork_cli, reap_all
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_tls_and_pec_ca_helpers_leave_no_folder_behind(tmp_path):
+    """Runs on one machine (developers', CI's) must not pile folders up in the temporary folder
+    (a thousand TLS and CA folders were found in /tmp before these were removed at exit)."""
+    code = ("from helpers.mail import pec_signers, tls_files\n"
+            "from pathlib import Path\n"
+            "cert, key = tls_files(); ca = pec_signers()['ca_pem']\n"
+            "assert Path(cert).is_file() and Path(key).is_file() and ca.is_file()\n")
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT / "tests")}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def _no_child_left():
+    yield
+    reap_all()
+
+
+def test_ctrl_c_reaches_a_forked_command_when_the_run_ignores_it(project, _no_child_left):
+    """A suite started as a background job (`make test &`, nohup) inherits SIGINT ignored; the
+    `preview --watch` test then waited forever for a session its Ctrl-C could not end."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        child = fork_cli("render", NOTA, "--out", "out", cwd=project, log=project / "log", stop="written")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    child.stopped()
+    os.kill(child.pid, signal.SIGINT)  # pending while stopped, delivered when it goes on
+    code, output = child.finish()
+    assert code != 0, output
+    assert not (project / "out" / NOTA.stem).exists(), output  # interrupted before the folder swap
