@@ -8,7 +8,11 @@ Each figure beside its floor measured in the same run:
   largest registry file vs PyYAML's plain ``yaml.load(CSafeLoader)`` of the same text;
 - ``is_series_file`` of the DGR (not a series) vs ``load_yaml`` of it (what it did before);
 - ``check`` of the nota and of the DGR in a new copy of the project each time vs in the same
-  folder each time (everything kept for the process).
+  folder each time (everything kept for the process);
+- the templates a render of the DGR lists in its manifest (``render.template_files``) in a new copy
+  of the templates folder each time vs in the same folder each time;
+- the dates in every text of the DGR (``review.dates.DATE``) vs the same pattern without its
+  leading look-ahead (the same matches: the look-ahead only fails other positions at once).
 CPU time of this process, best of a few rounds (2 shared cores: expect noise).
 """
 
@@ -72,10 +76,33 @@ def check_figures(tmp: Path) -> None:
         copied = best(lambda: check_paths([next(new)]), rounds=3, repeat=10)
         print(f"check di {name} in una copia nuova del progetto: {copied:.1f} ms; "
               f"nella stessa cartella {kept:.1f} ms")
+    from circolari.render import template_files
+
+    same = project() / "templates"
+    kept = best(lambda: template_files(same, "delibera.html.j2"), rounds=3, repeat=10)
+    new = iter([project() / "templates" for _ in range(31)])
+    copied = best(lambda: template_files(next(new), "delibera.html.j2"), rounds=3, repeat=10)
+    print(f"template del DGR per il manifest in una copia nuova dei template: {copied:.1f} ms; "
+          f"nella stessa cartella {kept:.1f} ms")
+
+
+def dates_figures() -> None:
+    import re
+
+    from circolari.input.load import load_yaml
+    from circolari.input.strings import all_strings
+    from circolari.review.dates import DATE
+
+    texts = [text for _, text in all_strings(load_yaml(ROOT / "examples" / DGR).data) if text]
+    plain = re.compile(DATE.pattern.split("])", 1)[1], DATE.flags)  # without "(?=[...])"
+    assert [m.span() for t in texts for m in plain.finditer(t)] == [m.span() for t in texts for m in DATE.finditer(t)]
+    print(f"date nei testi del DGR: {best(lambda: [list(DATE.finditer(t)) for t in texts]):.2f} ms; "
+          f"lo stesso modello senza look-ahead {best(lambda: [list(plain.finditer(t)) for t in texts]):.2f} ms")
 
 
 def main() -> None:
     loader_figures()
+    dates_figures()
     with tempfile.TemporaryDirectory() as tmp:
         check_figures(Path(tmp))
 

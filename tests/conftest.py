@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import os
 import re
@@ -32,6 +33,16 @@ def pytest_collection_finish(session):
     import circolari.writers.pdf  # noqa: F401
 
     gc.freeze()
+
+
+def pytest_collection_modifyitems(items):
+    """The browser tests first, in their order. xdist (``--dist worksteal``) hands each worker a
+    contiguous share of the collection and moves only the tail of a queue, so they run at the head
+    of the first worker's share: one Chromium per run, and in the worker that runs
+    test_cli_main_review_commands, which uses the same session fixtures (the review pack, the
+    previews, the approvals, the diff: made once per run; in the collection's order they were made
+    in each worker)."""
+    items.sort(key=lambda item: item.path.name != "test_review_preview_browser.py")  # stable
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -122,10 +133,19 @@ def _hypothesis_alphabets_searched_by_bisection():
 
 
 def pdf_text(path: Path) -> list[str]:
-    """Text of each page, whitespace collapsed."""
-    from pypdf import PdfReader
+    """Text of each page, whitespace collapsed (pypdf's extraction, once per file content in a test
+    process: several tests read the same reference act)."""
+    data = Path(path).read_bytes()
+    digest = hashlib.sha256(data).digest()
+    if digest not in _PDF_TEXTS:
+        from pypdf import PdfReader
 
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(str(path)).pages]
+        _PDF_TEXTS[digest] = tuple(re.sub(r"\s+", " ", page.extract_text() or "")
+                                   for page in PdfReader(io.BytesIO(data)).pages)
+    return list(_PDF_TEXTS[digest])
+
+
+_PDF_TEXTS: dict[bytes, tuple[str, ...]] = {}  # by the file's SHA-256
 
 
 def normalise(text: str) -> str:

@@ -3,6 +3,7 @@ chromium + chromium-driver, driven by Selenium; no browser is ever downloaded)."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -14,6 +15,8 @@ from conftest import copy_of, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# Screenshots (nothing asserts on them) for a person to look at: the named ones only when
+# CIRCOLARI_SCREENSHOTS is set, a failed test's always (default: the temp folder).
 SCREENSHOTS = Path(os.environ.get("CIRCOLARI_SCREENSHOTS", tempfile.gettempdir())) / "circolari-screenshots"
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium non installato (pip install '.[test]')")
@@ -37,6 +40,24 @@ def browser(tmp_path_factory):
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_when_failed(request, browser):
+    """A failed test leaves a screenshot of what the browser showed: ``<test>.png``."""
+    failed = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed:
+        from selenium.common.exceptions import WebDriverException
+
+        with contextlib.suppress(WebDriverException):  # a browser gone wrong keeps the test's own error
+            _screenshot(browser, f"{request.node.name}.png", always=True)
+
+
+def _screenshot(driver, name: str, always: bool = False) -> None:
+    if always or "CIRCOLARI_SCREENSHOTS" in os.environ:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOTS / name))
 
 
 def _images_loaded(driver) -> list[int]:
@@ -69,14 +90,13 @@ def test_review_pack_shows_thumbnails_checks_and_marked_changes(modified_pack, b
     assert "FGR XI/3529/2020" in section.text  # the check results are in the pack
     nota = browser.find_element("id", "nota-plasma-iperimmune-2020")
     assert nota.get_attribute("data-stato") == "uguale"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("arguments[0].scrollIntoView();", section)
-    browser.save_screenshot(str(SCREENSHOTS / "review.png"))
+    _screenshot(browser, "review.png")
     browser.find_element("css selector", "#dgr-xi-3681-2020 a[data-modifica]").click()  # scrolls both texts
     assert browser.execute_script(
         "const r = document.getElementById('dgr-xi-3681-2020-m1-n').getBoundingClientRect();"
         "return r.top >= 0 && r.bottom <= window.innerHeight;")
-    browser.save_screenshot(str(SCREENSHOTS / "review-diff.png"))
+    _screenshot(browser, "review-diff.png")
 
 
 def test_preview_shows_every_page(previews, browser):
@@ -86,8 +106,7 @@ def test_preview_shows_every_page(previews, browser):
     sizes = _images_loaded(browser)
     assert len(sizes) == 3 and all(w > 0 for w in sizes), sizes
     assert "pagina 3 di 3" in browser.find_element("tag name", "body").text
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / "preview.png"))
+    _screenshot(browser, "preview.png")
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
         "window.__csp = []; document.addEventListener('securitypolicyviolation', "
         "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")})
@@ -105,7 +124,7 @@ def test_preview_shows_every_page(previews, browser):
         "Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family + ' ' + f.weight)));")
     assert any("Titillium Web" in f for f in faces), faces
     assert browser.execute_script("return window.__csp;") == []
-    browser.save_screenshot(str(SCREENSHOTS / "preview-html.png"))
+    _screenshot(browser, "preview-html.png")
 
 
 HOSTILE = 'x" onerror="alert(document.domain)'
@@ -145,9 +164,9 @@ def test_hostile_act_name_runs_no_script_in_pack_preview_or_diff(project, browse
         if page.name == "index.html":
             sizes = _images_loaded(browser)  # the quoted URLs lead to the hostile act's page images
             assert sizes and all(w > 0 for w in sizes), (page, sizes)
-    browser.get((out / "index.html").as_uri())
-    section = browser.find_element("id", "x_22__20_onerror_3d__22_alert_28_document_2e_domain_29_")
-    assert section.get_attribute("data-stato") == "uguale"
+        if page == out / "index.html":
+            section = browser.find_element("id", "x_22__20_onerror_3d__22_alert_28_document_2e_domain_29_")
+            assert section.get_attribute("data-stato") == "uguale"
 
 
 def test_content_security_policy_blocks_an_injected_script(tmp_path, browser):
@@ -193,9 +212,8 @@ def test_layout_only_template_change_shows_red_pack_pages_record_and_source_diff
     assert first.get_attribute("id") == "modifiche-template" and "circolare.html.j2" in first.text
     removed = [e.text for e in first.find_elements("css selector", "pre.sorgente .tolto")]
     assert any("<strong>{{ o.etichetta }}</strong>" in line for line in removed), removed
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("arguments[0].scrollIntoView();", pair)
-    browser.save_screenshot(str(SCREENSHOTS / "review-pages.png"))
+    _screenshot(browser, "review-pages.png")
 
 
 def _page_text(browser):
@@ -226,11 +244,9 @@ def _in_page(browser, script: str):
 
 
 def _html_text(browser, folder, act) -> str:
-    """The text of the preview's HTML copy of the act, read in the browser."""
+    """The text of the preview's HTML copy of the act, read in the browser (which stays on it)."""
     browser.get((folder / f"{act.stem}.html").as_uri())
-    text = browser.find_element("tag name", "body").text
-    browser.get((folder / "index.html").as_uri())
-    return text
+    return browser.find_element("tag name", "body").text
 
 
 def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, browser, monkeypatch):

@@ -7,7 +7,7 @@ import subprocess
 
 import pikepdf
 import pytest
-from helpers.tags import mcid_problems, squeeze, struct_tree, unmarked_text
+from helpers.tags import mcid_problems, signing_changes, squeeze, struct_tree, unmarked_text
 from helpers.pki import PASSWORD
 
 from circolari.pdf.pdfa_check import check_pdfa
@@ -119,21 +119,83 @@ def test_catalog_declares_a_tagged_accessible_pdf(acts, kind):
         assert all(p.obj.get("/Tabs") == "/S" for p in doc.pages if "/Annots" in p.obj)
 
 
+@pytest.fixture(scope="module")
+def signed(acts, pki, tmp_path_factory):
+    """Both reference acts signed (PAdES), by kind. Read-only."""
+    folder = tmp_path_factory.mktemp("firmati")
+    for kind, (pdf, _, _) in acts.items():
+        sign_pdf(pdf, folder / f"{kind}.pdf", pki.p12, PASSWORD)
+    return {kind: folder / f"{kind}.pdf" for kind in acts}
+
+
 @pytest.mark.parametrize("kind", ["circolare", "delibera"])
-def test_signed_pdf_stays_tagged_and_pdfa(acts, kind, pki, tmp_path):
-    pdf = acts[kind][0]
-    signed = tmp_path / "firmato.pdf"
-    sign_pdf(pdf, signed, pki.p12, PASSWORD)
+def test_signed_pdf_stays_tagged_and_pdfa(acts, signed, kind):
+    """The signed file's text in structure order is the unsigned one's (checked with poppler in
+    test_text_in_structure_order_is_the_act_in_reading_order) by construction, not by asking
+    ``pdfinfo -struct-text`` again (2.5 s of poppler for the DGR): the signed file is the unsigned
+    file's bytes plus an incremental update that redefines only the Info, the XMP, the catalog's
+    ``/Extensions``, the AcroForm's ``/SigFlags`` and the signature widget's ``/V`` and ``/AP``
+    (an appearance with no MCID marked content: no text poppler could take for the page's), so the
+    structure elements, the ParentTree, the pages, their content streams and fonts (all that text
+    comes from) are the same objects, unchanged; poppler still reads the signed file's whole
+    structure (``pdfinfo -struct``: every element, attribute and object reference, not the text)
+    and finds the unsigned one's."""
+    pdf, signed = acts[kind][0], signed[kind]
     assert check_pdfa(signed) == []
     info = subprocess.run(["pdfinfo", str(signed)], capture_output=True, text=True).stdout
     assert re.search(r"^Tagged:\s+yes", info, re.M)
-    assert struct_tree(signed).all_text() == struct_tree(pdf).all_text()
+    assert signing_changes(pdf, signed) == []
+    assert struct_tree(signed, text=False) == struct_tree(pdf, text=False)
     assert unmarked_text(signed) == [] and mcid_problems(signed) == []
     with pikepdf.open(signed) as doc:
         meta = doc.open_metadata()
         assert meta["pdfuaid:part"] == "1" and meta["pdfaid:conformance"] == "A"
         widget = next(f for f in doc.Root.AcroForm.Fields if f.get("/FT") == "/Sig")
         assert "/V" in widget and "/StructParent" in widget
+
+
+def test_signing_changes_names_what_an_update_changes_beyond_the_signature(acts, signed, tmp_path):
+    """The proof above is not blind: an update of the signed file that changes a page's content, the
+    catalog, the AcroForm or the widget beyond its signature is named, and so is a rewritten file."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject, NumberObject, TextStringObject
+
+    pdf, signed = acts["circolare"][0], signed["circolare"]
+    with pikepdf.open(pdf) as doc:
+        content, catalog, form = doc.pages[0].obj.Contents.objgen, doc.Root.objgen, doc.Root.AcroForm.objgen
+        widget = doc.Root.AcroForm.Fields[0].objgen
+    changed = tmp_path / "aggiornato.pdf"
+
+    def update(change) -> list[str]:
+        writer = PdfWriter(io.BytesIO(signed.read_bytes()), incremental=True)
+        change(writer)
+        writer.write(changed)
+        return signing_changes(pdf, changed)
+
+    def page_text(w):
+        stream = w.pages[0]["/Contents"].get_object()
+        stream.set_data(stream.get_data().replace(b"BT", b"BT 1 Tr", 1))
+
+    def appearance(w):
+        marked = DecodedStreamObject()
+        marked.set_data(b"/P <</MCID 0>> BDC BT ET EMC")
+        w.root_object["/AcroForm"]["/Fields"][0].get_object()["/AP"][NameObject("/N")] = w._add_object(marked)
+
+    assert update(lambda w: None) == []
+    assert update(page_text) == [f"object {content} changed"]
+    assert update(lambda w: w.root_object.__setitem__(NameObject("/Lang"), TextStringObject("en-GB"))) == \
+        [f"object {catalog} /Catalog changed /Lang"]
+    assert update(lambda w: w.root_object["/AcroForm"].__setitem__(NameObject("/NeedAppearances"),
+                                                                   NumberObject(1))) == \
+        [f"object {form} changed /NeedAppearances"]
+    found = update(appearance)
+    assert len(found) == 1 and found[0].startswith(f"signature widget {widget}: appearance") and "MCID" in found[0]
+    with pikepdf.open(signed) as doc:
+        doc.save(changed)  # the same objects, written afresh
+    assert signing_changes(pdf, changed) == [
+        "not an incremental update: the original bytes are not the start of the signed file"]
 
 
 @pytest.mark.parametrize("kind, headings", [

@@ -6,6 +6,8 @@ external oracles available here (qpdf, pikepdf's own PDF/A validator).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import shutil
 import subprocess
 from datetime import datetime
@@ -60,7 +62,12 @@ def make_pdf(pages: int = 2, *, initial_font: bool = True, helvetica_text: bool 
     return buf.getvalue()
 
 
+@functools.cache  # a pure function of its arguments: many tests start from the same act
 def finished(pages: int = 2, signature: SignatureSpot | None = SPOT, **kwargs) -> bytes:
+    """``make_pdf(pages, **kwargs)`` finished as PDF/A with ``META`` and ``signature``.
+
+    Kept by arguments in a test process; test_pdf_pdfa's determinism test calls ``finish_pdf``
+    twice itself."""
     return finish_pdf(make_pdf(pages, **kwargs), META, signature)
 
 
@@ -83,7 +90,18 @@ def assert_pdfa(data: bytes, tmp_path) -> None:
 
 def pikepdf_report(data: bytes, tmp_path) -> list[tuple[str, str, str]]:
     """(rule, kind, message) from pikepdf's PDF/A-2b validator (``pikepdf[pdfa]``, a test
-    dependency) on a copy without the form: it does not cover AcroForm."""
+    dependency) on a copy without the form: it does not cover AcroForm. Once per file content
+    in a test process (a reference act is read by two tests)."""
+    digest = hashlib.sha256(data).digest()
+    if digest not in _REPORTS:
+        _REPORTS[digest] = tuple(_pikepdf_report(data, tmp_path))
+    return list(_REPORTS[digest])
+
+
+_REPORTS: dict[bytes, tuple[tuple[str, str, str], ...]] = {}  # by the PDF's SHA-256
+
+
+def _pikepdf_report(data: bytes, tmp_path) -> list[tuple[str, str, str]]:
     import pikepdf
     from pikepdf import pdfa
 

@@ -106,6 +106,76 @@ def _parse(out: str) -> Node:
     return root.kids[0] if len(root.kids) == 1 else root
 
 
+def signing_changes(original: Path, signed: Path) -> list[str]:
+    """What signing ``original`` into ``signed`` changed beyond adding a signature (none: ``[]``).
+
+    Nothing, when ``signed`` is ``original``'s bytes plus an incremental update that redefines only
+    the Info dictionary and the XMP metadata, the catalog by adding ``/Extensions``, the AcroForm by
+    adding ``/SigFlags``, and signature widgets in their ``/V`` and ``/AP`` (an appearance with no
+    marked content that has an MCID); every other object ``original`` defines is the same (its
+    dictionary, its raw stream bytes), as qpdf reads both files without repairing either."""
+    before, after = original.read_bytes(), signed.read_bytes()
+    if not after.startswith(before):
+        return ["not an incremental update: the original bytes are not the start of the signed file"]
+    problems = []
+    with pikepdf.open(original, attempt_recovery=False) as old, pikepdf.open(signed, attempt_recovery=False) as new:
+        root = old.Root
+        if root.objgen != new.Root.objgen:
+            problems.append("another catalog object")
+        free = {root.Metadata.objgen, old.trailer.Info.objgen if "/Info" in old.trailer else None}
+        allowed = {root.objgen: {"/Extensions"}, root.AcroForm.objgen: {"/SigFlags"}}
+        for was in old.objects:
+            now = new.get_object(was.objgen)  # as the newest revision defines it
+            if was.objgen in free or _raw(was) == _raw(now):
+                continue
+            dicts = isinstance(was, pikepdf.Dictionary) and isinstance(now, pikepdf.Dictionary)
+            changed = {k for k in {*was.keys(), *now.keys()} if _entry(was, k) != _entry(now, k)} if dicts else {""}
+            if dicts and was.get("/Subtype") == "/Widget" and was.get("/FT") == "/Sig":
+                problems += [f"signature widget {was.objgen}: {p}" for p in _appearance_mcids(now.get("/AP"))]
+                allowed[was.objgen] = {"/V", "/AP"}
+            what = was.get("/Type", "") if isinstance(was, (pikepdf.Dictionary, pikepdf.Stream)) else ""
+            problems += [f"object {was.objgen} {what} changed {k}".replace("  ", " ").rstrip()
+                         for k in sorted(changed - allowed.get(was.objgen, set()))]
+    return problems
+
+
+def _raw(obj) -> bytes | None:
+    """An object as written (the indirect objects inside it by their number), a stream with its
+    raw bytes; a value that is an indirect object: its number."""
+    if not isinstance(obj, pikepdf.Object):
+        return None if obj is None else repr(obj).encode()  # a number or a boolean
+    if isinstance(obj, pikepdf.Stream):
+        return obj.stream_dict.unparse() + b" stream " + obj.read_raw_bytes()
+    return obj.unparse(resolved=True)
+
+
+def _entry(dictionary, key) -> bytes | None:
+    value = dictionary.get(key)
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return b"%d %d R" % value.objgen
+    return _raw(value)
+
+
+def _appearance_mcids(appearance) -> list[str]:
+    """Marked content with an MCID (or properties not written inline) in an appearance's streams and
+    the forms they draw: text a structure reader could take for the page's."""
+    problems, todo, seen = [], [appearance] if appearance is not None else [], set()
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, pikepdf.Stream):
+            if obj.objgen in seen and obj.objgen != (0, 0):
+                continue
+            seen.add(obj.objgen)
+            for operands, operator in pikepdf.parse_content_stream(obj):
+                if str(operator) == "BDC" and not (isinstance(operands[1], pikepdf.Dictionary)
+                                                   and "/MCID" not in operands[1]):
+                    problems.append(f"appearance {obj.objgen}: BDC {operands[0]} with an MCID or named properties")
+            todo += list(obj.get("/Resources", {}).get("/XObject", {}).values())
+        elif isinstance(obj, pikepdf.Dictionary):
+            todo += list(obj.values())  # /N, /R, /D: a stream or a dictionary of states
+    return problems
+
+
 def unmarked_text(pdf: Path) -> list[tuple[int, str]]:
     """Text-showing operators outside any marked-content sequence: (page number, operator)."""
     found = []

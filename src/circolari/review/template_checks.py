@@ -375,11 +375,12 @@ def check_templates(folder: Path) -> list[Problem]:
     key = (str(folder), folder.resolve())  # problems name the files as ``folder`` was given
     kept = _RESULTS.get(key)
     if kept is None or not _unchanged(folder, kept[0]):
-        kept = _copied(folder)
+        kept, keep = _copied(folder), True  # a copy: the folder was just read and reads as observed
         if kept is None:
             checker = TemplateChecker(folder)
             kept = (checker.observed, checker.run())
-        if _unchanged(folder, kept[0]):  # not changed while checked
+            keep = _unchanged(folder, kept[0])  # not changed while checked
+        if keep:
             _RESULTS.pop(key, None)
             if len(_RESULTS) >= 8:
                 _RESULTS.pop(next(iter(_RESULTS)))
