@@ -9,6 +9,8 @@ Each figure beside its floor measured in the same run:
 - ``is_series_file`` of the DGR (not a series) vs ``load_yaml`` of it (what it did before);
 - ``check`` of the nota and of the DGR in a new copy of the project each time vs in the same
   folder each time (everything kept for the process);
+- the templates a render of the DGR lists in its manifest (``render.template_files``) in a new copy
+  of the templates folder each time vs in the same folder each time;
 - the dates in every text of the DGR (``review.dates.DATE``) vs the same pattern without its
   leading look-ahead (the same matches: the look-ahead only fails other positions at once).
 CPU time of this process, best of a few rounds (2 shared cores: expect noise).
@@ -74,6 +76,14 @@ def check_figures(tmp: Path) -> None:
         copied = best(lambda: check_paths([next(new)]), rounds=3, repeat=10)
         print(f"check di {name} in una copia nuova del progetto: {copied:.1f} ms; "
               f"nella stessa cartella {kept:.1f} ms")
+    from circolari.render import template_files
+
+    same = project() / "templates"
+    kept = best(lambda: template_files(same, "delibera.html.j2"), rounds=3, repeat=10)
+    new = iter([project() / "templates" for _ in range(31)])
+    copied = best(lambda: template_files(next(new), "delibera.html.j2"), rounds=3, repeat=10)
+    print(f"template del DGR per il manifest in una copia nuova dei template: {copied:.1f} ms; "
+          f"nella stessa cartella {kept:.1f} ms")
 
 
 def dates_figures() -> None:

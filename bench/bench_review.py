@@ -18,7 +18,8 @@ process for the page and for the render alone (on 2 shared cores the wall clock 
 time spent waiting for a core). Last, the CPU time of rendering both examples as review, approve and
 diff do (the PDF and the text only) beside the full render (DOCX and manifest too), alternated; and
 the CPU time of ``approve`` of both examples after their review, taking what the review rendered
-beside rendering them again (as before the pack kept its renders), alternated.
+beside rendering them again (as before the pack kept its renders), alternated, and the wall clock of
+the same as separate processes.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def main() -> None:
             update(act, setup, folder, report=quiet).draw()
             every.append(time.perf_counter() - start)
         pack_cpu, full_cpu = _pack_render_cpu(project)
-        taken_cpu, again_cpu = _approve_cpu(project)
+        taken_cpu, again_cpu, taken_cli, again_cli = _approve_cpu(project)
 
 
     def ms(xs):
@@ -117,6 +118,8 @@ def main() -> None:
           f"render completo (anche DOCX e manifest): {ms(full_cpu)} ({ROUNDS} giri)")
     print(f"approve dei 2 esempi dopo la review, tempo CPU: prendendo il render del pacchetto {ms(taken_cpu)}; "
           f"rifacendo il render (com'era prima): {ms(again_cpu)} ({APPROVE_ROUNDS} giri alternati)")
+    print(f"  come processo a sé (circolari approve examples): prendendo il render del pacchetto {ms(taken_cli)}; "
+          f"rifacendo il render: {ms(again_cli)} ({len(taken_cli)} giri alternati)")
 
 
 def _pack_render_cpu(project: Path) -> tuple[list[float], list[float]]:
@@ -136,9 +139,10 @@ def _pack_render_cpu(project: Path) -> tuple[list[float], list[float]]:
     return pack, full
 
 
-def _approve_cpu(project: Path) -> tuple[list[float], list[float]]:
+def _approve_cpu(project: Path) -> tuple[list[float], list[float], list[float], list[float]]:
     """CPU time of ``approve`` of both examples after their review: taking what the review rendered
-    (``review/kept.py``) beside rendering them again (the same pack without its kept renders), alternated."""
+    (``review/kept.py``) beside rendering them again (the same pack without its kept renders), alternated;
+    then the wall clock of the same two as separate processes."""
     import json
 
     from circolari.input.project import Project
@@ -161,7 +165,11 @@ def _approve_cpu(project: Path) -> tuple[list[float], list[float]]:
             results = approve(acts, lambda act: Project.locate(act), reviewer="Banco di prova", pack=folder)
             times.append(time.process_time() - cpu)
             assert [r.status for r in results] == ["invariato", "invariato"], results
-    return taken, again
+    taken_cli, again_cli = [], []
+    for _ in range(3):
+        for folder, times in ((pack, taken_cli), (rival, again_cli)):
+            times.append(_cli(project, "approve", "examples", "--by", "Banco di prova", "--pack", str(folder)))
+    return taken, again, taken_cli, again_cli
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -158,18 +157,25 @@ def template_files(templates: Path, name: str) -> list[Path]:
         current = queue.pop(0)
         if current not in seen:
             seen.append(current)
-            queue += _references(folder, env.loader.get_source(env, current)[0])
+            queue += _references(env, env.loader.get_source(env, current)[0])
     return [Path(templates) / n for n in seen]
 
 
-@lru_cache(maxsize=64)
-def _references(folder: Path, source: str) -> tuple[str, ...]:
-    """Templates a template's source includes (parsed once per distinct source)."""
+_REFERENCES: dict[tuple, tuple[str, ...]] = {}
+
+
+def _references(env, source: str) -> tuple[str, ...]:
+    """Templates a template's source includes, parsed once per distinct source and syntax (Jinja's
+    lexer, one per set of syntax options, and extensions), not per folder: a copy of the templates
+    folder is not parsed again."""
     from jinja2 import meta as jinja_meta
 
-    from circolari.compose.jinja import environment
-
-    return tuple(n for n in jinja_meta.find_referenced_templates(environment(folder).parse(source)) if n)
+    key = (type(env), env.lexer, tuple(env.extensions), source)
+    if key not in _REFERENCES:
+        if len(_REFERENCES) >= 64:
+            _REFERENCES.clear()
+        _REFERENCES[key] = tuple(n for n in jinja_meta.find_referenced_templates(env.parse(source)) if n)
+    return _REFERENCES[key]
 
 
 def _manifest(name: str, prepared, files: dict[str, bytes], inputs: list[Path],
