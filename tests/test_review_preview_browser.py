@@ -43,15 +43,18 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _screenshot_when_failed(request, browser):
-    """A failed test leaves a screenshot of what the browser showed: ``<test>.png``."""
+def _screenshot_when_failed_then_blank_page(request, browser):
+    """A failed test leaves a screenshot of what the browser showed: ``<test>.png``. Every test
+    leaves the browser on a blank page: a page of one test (the preview that reloads itself)
+    must not navigate while the next test loads its own (the diff test once found no panes)."""
     failed = request.session.testsfailed
     yield
-    if request.session.testsfailed > failed:
-        from selenium.common.exceptions import WebDriverException
+    from selenium.common.exceptions import WebDriverException
 
-        with contextlib.suppress(WebDriverException):  # a browser gone wrong keeps the test's own error
+    with contextlib.suppress(WebDriverException):  # a browser gone wrong keeps the test's own error
+        if request.session.testsfailed > failed:
             _screenshot(browser, f"{request.node.name}.png", always=True)
+        browser.get("about:blank")
 
 
 def _screenshot(driver, name: str, always: bool = False) -> None:
@@ -300,11 +303,12 @@ def test_preview_watch_refreshes_the_open_page_and_shows_errors_in_it(project, b
 
 
 def test_diff_panes_scroll_together_and_print_shows_every_change(tariff_diff, browser):
-    browser.get((tariff_diff[0] / "confronto.html").as_uri())  # the DGR's tariff 190 -> 195
-    before, after = browser.find_elements("css selector", ".affiancati > div")
-    browser.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight / 2;", before)
     from selenium.webdriver.support.ui import WebDriverWait
 
+    browser.get((tariff_diff[0] / "confronto.html").as_uri())  # the DGR's tariff 190 -> 195
+    before, after = WebDriverWait(browser, 30, 0.05).until(
+        lambda d: (panes := d.find_elements("css selector", ".affiancati > div")) and panes)
+    browser.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight / 2;", before)
     WebDriverWait(browser, 10, 0.1).until(lambda d: d.execute_script("return arguments[0].scrollTop;", after) > 0)
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
