@@ -7,8 +7,10 @@ and bench/bench_tags.py."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import pdf_text, run_cli
 from helpers.tags import mcid_problems, struct_tree, unmarked_text
@@ -113,11 +115,26 @@ def test_long_table_over_many_pages_repeats_its_header_and_keeps_every_row(proje
     assert sum(n.role == "TH" for n in tree.walk()) == 3 and sum(n.role == "TD" for n in tree.walk()) == 3 * rows
 
 
+def short_dgr(project, table_rows: list[list[str]]) -> Path:
+    """The DGR with one premessa, one point of the dispositivo, one short section (no figure cited)
+    and ``table_rows`` as its allegato's table: for what the table does, not the act's length
+    (``pdfinfo -struct-text`` goes over a page again for each element of the structure)."""
+    act = yaml.safe_load((project / DGR).read_text(encoding="utf-8"))
+    act["premesse"], act["dispositivo"] = act["premesse"][:1], act["dispositivo"][:1]
+    del act["fatti"]
+    allegato = act["allegati"][0]
+    allegato["sezioni"] = [{"titolo": "1) SEZIONE", "testo": "Testo della sezione."}]
+    del allegato["tabelle"][0]["file"]
+    allegato["tabelle"][0]["righe"] = table_rows
+    path = project / "examples" / "dgr-breve.yaml"
+    path.write_text(yaml.safe_dump(act, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def test_a_cell_longer_than_a_page_continues_overleaf(project):
     words_in_cell = 2500  # the cell alone fills more than five pages
     long_text = " ".join(f"parola{i}" for i in range(words_in_cell))
-    act = edit(project, "        file: dgr-xi-3681-2020-requisiti.csv\n",
-               f"        righe:\n          - [A1, aut, '{long_text}']\n          - [A2, aut, breve]\n", DGR)
+    act = short_dgr(project, [["A1", "aut", long_text], ["A2", "aut", "breve"]])
     result = run_cli("render", act, "--out", project / "out", cwd=project)
     assert result.exit_code == 0, result.output
     pages = pdf_text(project / "out" / act.stem / f"{act.stem}.pdf")
