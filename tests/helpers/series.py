@@ -44,9 +44,9 @@ def asst(root: Path):
     """The bodies the series addresses: the group's first ASST and its first without a verified PEC
     (a letter that ``mail prepare`` refuses), ``SIZE`` in all: enough for two jobs and a run
     killed after its third letter; the whole group (27) would only make every test slower."""
-    from circolari.registry.registry import Registry
+    from circolari.registry.registry import cached_registry
 
-    members = Registry.load(root / "recipients").group_members("asst")
+    members = cached_registry(root / "recipients").group_members("asst")  # read once per process
     unreachable = [e for e in members if not (e.pec and e.verificato)][:1]
     return [e for e in members if e not in unreachable][:SIZE - len(unreachable)] + unreachable
 
