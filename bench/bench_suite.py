@@ -45,11 +45,12 @@ def run(args: list[str]) -> tuple[float, float, str]:
 
 
 def one_test_name() -> str:
-    """The name of the first collected test that no other test shares (pytest-xdist stops with an
+    """The name of the first collected test that no other test shares, not a browser test (those
+    are collected first, conftest.pytest_collection_modifyitems; pytest-xdist stops with an
     internal error when no test is selected, so the floor runs one)."""
     listing = subprocess.run(PYTEST[:3] + ["-q", "--collect-only", "-p", "no:cacheprovider"], capture_output=True,
                              text=True, cwd=ROOT, env=ENV).stdout
-    names = [line.split("::")[-1] for line in listing.splitlines() if "::" in line]
+    names = [line.split("::")[-1] for line in listing.splitlines() if "::" in line and BROWSER not in line]
     return next(name for name in names if names.count(name) == 1 and "[" not in name)
 
 
