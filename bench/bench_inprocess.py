@@ -14,24 +14,13 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
+from timing import best  # bench/timing.py
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def best(run, rounds: int = 5, repeat: int = 10) -> float:
-    """Milliseconds of CPU per call, the best of ``rounds``."""
-    run()
-    times = []
-    for _ in range(rounds):
-        start = time.process_time()
-        for _ in range(repeat):
-            run()
-        times.append((time.process_time() - start) / repeat * 1000)
-    return min(times)
 
 
 def check_figures(project: Path) -> None:

@@ -22,26 +22,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
+from timing import best  # bench/timing.py
+
 ROOT = Path(__file__).resolve().parents[1]
 DGR = "dgr-xi-3681-2020.yaml"
 NOTA = "nota-plasma-iperimmune-2020.yaml"
-
-
-def best(run, rounds: int = 5, repeat: int = 20) -> float:
-    """Milliseconds of CPU per call, the best of ``rounds``."""
-    run()
-    times = []
-    for _ in range(rounds):
-        start = time.process_time()
-        for _ in range(repeat):
-            run()
-        times.append((time.process_time() - start) / repeat * 1000)
-    return min(times)
 
 
 def loader_figures() -> None:
@@ -50,8 +39,8 @@ def loader_figures() -> None:
 
     for path in (ROOT / "examples" / DGR, ROOT / "examples" / NOTA, ROOT / "recipients" / "asst.yaml"):
         text = path.read_text(encoding="utf-8")
-        ours = best(lambda: load_yaml(path))
-        floor = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader))
+        ours = best(lambda: load_yaml(path), repeat=20)
+        floor = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader), repeat=20)
         print(f"load_yaml di {path.name}: {ours:.2f} ms; yaml.load(CSafeLoader) dello stesso testo {floor:.2f} ms "
               f"({ours / floor:.2f}x)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,8 +56,8 @@ def loader_figures() -> None:
         print(f"lineare: 4 volte il testo, {times[1] / times[0]:.1f} volte il tempo (obiettivo <= 5) "
               + ("OK" if times[1] <= 5 * times[0] else "NON LINEARE"))
     dgr = ROOT / "examples" / DGR
-    print(f"is_series_file del DGR: {best(lambda: is_series_file(dgr)):.3f} ms; "
-          f"load_yaml del DGR {best(lambda: load_yaml(dgr)):.2f} ms")
+    print(f"is_series_file del DGR: {best(lambda: is_series_file(dgr), repeat=20):.3f} ms; "
+          f"load_yaml del DGR {best(lambda: load_yaml(dgr), repeat=20):.2f} ms")
 
 
 def check_figures(tmp: Path) -> None:
@@ -110,8 +99,8 @@ def dates_figures() -> None:
     texts = [text for _, text in all_strings(load_yaml(ROOT / "examples" / DGR).data) if text]
     plain = re.compile(DATE.pattern.split("])", 1)[1], DATE.flags)  # without "(?=[...])"
     assert [m.span() for t in texts for m in plain.finditer(t)] == [m.span() for t in texts for m in DATE.finditer(t)]
-    print(f"date nei testi del DGR: {best(lambda: [list(DATE.finditer(t)) for t in texts]):.2f} ms; "
-          f"lo stesso modello senza look-ahead {best(lambda: [list(plain.finditer(t)) for t in texts]):.2f} ms")
+    print(f"date nei testi del DGR: {best(lambda: [list(DATE.finditer(t)) for t in texts], repeat=20):.2f} ms; "
+          f"lo stesso modello senza look-ahead {best(lambda: [list(plain.finditer(t)) for t in texts], repeat=20):.2f} ms")
 
 
 def main() -> None:
