@@ -12,13 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
-from typer.testing import CliRunner
 
-# Hypothesis: no verdict from the clock (a loaded machine is slow, not wrong). Tests that set
-# suppress_health_check themselves list too_slow again (their list replaces this one).
-settings.register_profile("circolari", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("circolari")
+# Hypothesis runs the "hypothesis" entry points of every installed package when it is imported:
+# trio's (selenium's dependency; no test uses trio) costs each test process a tenth of a second.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin, which loads a --hypothesis-profile
+def pytest_configure(config):
+    """Hypothesis: no verdict from the clock (a loaded machine is slow, not wrong). Tests that set
+    suppress_health_check themselves list too_slow again (their list replaces this one).
+
+    Loaded before the test modules are imported (their ``@settings`` inherit it), in each process
+    that runs tests: the xdist controller runs none and does not import Hypothesis."""
+    if config.getoption("dist", "no") != "no" and not hasattr(config, "workerinput"):
+        return
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("circolari", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("circolari")
 
 
 def pytest_collection_finish(session):
@@ -52,6 +64,8 @@ DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 
 def run_cli(*args: str, cwd: Path | None = None):
     """Run ``circolari ARGS`` in-process (as the console script would) and return the result."""
+    from typer.testing import CliRunner
+
     from circolari.cli.main import app
 
     old = Path.cwd()

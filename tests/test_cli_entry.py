@@ -15,10 +15,12 @@ import pytest
 from conftest import NOTA, ROOT
 
 # ``circolari ARGS`` through the entry point, with an exit handler and (``THREAD``) a thread
-# still writing when the command is done (it starts writing when ``end_now`` is called): both
-# must leave their file.
+# still writing when the command is done: it writes its file only once the command called
+# ``end_now`` and the interpreter's exit waits for the threads still running (the call of
+# ``threading._shutdown``, which an ordinary exit makes before the exit handlers). An exit that
+# did not wait ends the process before that call: no file, whatever the machine's speed.
 SCRIPT = textwrap.dedent("""
-    import atexit, sys, threading, time
+    import atexit, sys, threading
     from pathlib import Path
     import circolari.cli.entry as entry
 
@@ -31,12 +33,16 @@ SCRIPT = textwrap.dedent("""
         (flag / "worker").write_text(str(pdf_job._early._pid))
     pdf_job.start_early = start_early
     if sys.argv[2] == "THREAD":
-        done, end_now = threading.Event(), entry.end_now
+        done, joining = threading.Event(), threading.Event()
+        end_now, shutdown = entry.end_now, threading._shutdown
         def ending(code):  # the command is done: the thread is still writing
             done.set()
             end_now(code)
-        entry.end_now = ending
-        threading.Thread(target=lambda: (done.wait(), time.sleep(0.5), (flag / "thread").write_text("ok"))).start()
+        def waiting_for_threads():  # the exit waits for the threads still running
+            joining.set()
+            shutdown()
+        entry.end_now, threading._shutdown = ending, waiting_for_threads
+        threading.Thread(target=lambda: (done.wait(), joining.wait(), (flag / "thread").write_text("ok"))).start()
     sys.argv = ["circolari", *sys.argv[3:]]
     entry.main()
 """)

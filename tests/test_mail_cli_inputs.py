@@ -14,7 +14,11 @@ from helpers.hang import no_hang
 from helpers.mail import make_act, make_receipt, pec_signers, signed_pdf
 from helpers.mail import sent_act as transmitted
 
-TRUST = pec_signers()["ca_pem"]
+
+@pytest.fixture(scope="module")
+def trust():
+    """The test PEC providers' CA file (made on first use in the process, not at collection)."""
+    return pec_signers()["ca_pem"]
 
 
 @pytest.fixture()
@@ -31,22 +35,22 @@ def _state(act, rid):
         return j.row(rid).state
 
 
-def test_pec_trust_environment_variable_is_used_without_trust_option(sent_act, monkeypatch):
+def test_pec_trust_environment_variable_is_used_without_trust_option(sent_act, monkeypatch, trust):
     act, rid, receipt = sent_act
-    monkeypatch.setenv("CIRCOLARI_PEC_TRUST", str(TRUST))
+    monkeypatch.setenv("CIRCOLARI_PEC_TRUST", str(trust))
     res = CliRunner().invoke(app, ["receipts", str(act), str(receipt)])
     assert res.exit_code == 0, res.output
     assert "Ricevute abbinate: 1, già importate: 0, non abbinate: 0." in res.output
     assert _state(act, rid) == "delivered"
 
 
-def test_trust_option_wins_over_pec_trust_environment_variable(sent_act, monkeypatch, tmp_path):
+def test_trust_option_wins_over_pec_trust_environment_variable(sent_act, monkeypatch, tmp_path, trust):
     act, rid, receipt = sent_act
     monkeypatch.setenv("CIRCOLARI_PEC_TRUST", str(tmp_path / "manca.pem"))
-    res = CliRunner().invoke(app, ["receipts", str(act), str(receipt), "--trust", str(TRUST)])
+    res = CliRunner().invoke(app, ["receipts", str(act), str(receipt), "--trust", str(trust)])
     assert res.exit_code == 0 and "Ricevute abbinate: 1," in res.output, res.output
     assert _state(act, rid) == "delivered"
-    monkeypatch.setenv("CIRCOLARI_PEC_TRUST", str(TRUST))   # a bad option is not rescued by it
+    monkeypatch.setenv("CIRCOLARI_PEC_TRUST", str(trust))   # a bad option is not rescued by it
     missing = tmp_path / "altro.pem"
     res = CliRunner().invoke(app, ["receipts", str(act), str(receipt), "--trust", str(missing)])
     assert res.exit_code == 1, res.output
@@ -76,7 +80,7 @@ def test_bad_pec_trust_environment_path_names_file_and_variable(sent_act, monkey
     assert _state(act, rid) == "sent" and not (act / "mail" / "ricevute").exists()
 
 
-def test_receipts_source_that_is_a_fifo_is_refused_unopened(sent_act, tmp_path):
+def test_receipts_source_that_is_a_fifo_is_refused_unopened(sent_act, tmp_path, trust):
     act, rid, _ = sent_act
     fifo = tmp_path / "ricevute.mbox"
     os.mkfifo(fifo)
@@ -84,12 +88,12 @@ def test_receipts_source_that_is_a_fifo_is_refused_unopened(sent_act, tmp_path):
     link.symlink_to(fifo)
     for source in (fifo, link):
         with no_hang():   # opening the FIFO for reading would block with no writer
-            res = CliRunner().invoke(app, ["receipts", str(act), str(source), "--trust", str(TRUST)])
+            res = CliRunner().invoke(app, ["receipts", str(act), str(source), "--trust", str(trust)])
         assert res.exit_code == 1 and "Traceback" not in res.output, res.output
         assert (f"{source}: errore: non è un file normale né una cartella (è una coda FIFO, un "
                 "dispositivo o simile)") in res.output
         assert "ricevute non trovate" not in res.output
-    res = CliRunner().invoke(app, ["receipts", str(act), str(tmp_path / "manca"), "--trust", str(TRUST)])
+    res = CliRunner().invoke(app, ["receipts", str(act), str(tmp_path / "manca"), "--trust", str(trust)])
     assert res.exit_code == 1 and "manca: errore: ricevute non trovate" in res.output, res.output
     assert _state(act, rid) == "sent"
 

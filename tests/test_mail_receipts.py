@@ -18,7 +18,11 @@ from helpers.mail import (USER, daticert_xml, make_act, make_receipt, pec_signer
                           signed_pdf)
 from helpers.mail import sent_act as transmitted
 
-TRUST = pec_signers()["ca_pem"]  # the test providers' CA: without it no receipt is applied
+
+def _trust():
+    """The test providers' CA file (without it no receipt is applied): made on first use in the
+    process (helpers.mail.pec_signers), not at collection in every test worker."""
+    return pec_signers()["ca_pem"]
 
 
 @pytest.fixture()
@@ -62,7 +66,7 @@ def test_delivered_failed_unmatched_and_idempotent(tmp_path, sent_act):
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    report = import_receipts(act, folder, trust=TRUST)
+    report = import_receipts(act, folder, trust=_trust())
     assert len(report.applied) == 5
     assert sorted(s for s, _ in report.unmatched) == ["zz-altro.eml", "zz-spam.eml"]
     with Journal.open_existing(act / "mail") as j:
@@ -79,13 +83,13 @@ def test_delivered_failed_unmatched_and_idempotent(tmp_path, sent_act):
     assert sorted(p.read_bytes() for p in kept) == sorted([files["zz-altro.eml"],
                                                            files["zz-spam.eml"]])
     # The same receipts again (and from an mbox): nothing changes.
-    again = import_receipts(act, folder, trust=TRUST)
+    again = import_receipts(act, folder, trust=_trust())
     assert again.applied == [] and len(again.duplicates) == 5
     box = mailbox.mbox(str(tmp_path / "ricevute.mbox"))
     for name in ("01-cons.eml", "02-err.eml"):
         box.add(files[name])
     box.close()
-    from_mbox = import_receipts(act, tmp_path / "ricevute.mbox", trust=TRUST)
+    from_mbox = import_receipts(act, tmp_path / "ricevute.mbox", trust=_trust())
     assert from_mbox.applied == [] and len(from_mbox.duplicates) == 2
     with Journal.open_existing(act / "mail") as j:
         assert len(j.events()) == n_events
@@ -99,7 +103,7 @@ def test_out_of_order_and_maildir(tmp_path, sent_act):
     md.add(make_receipt("accettazione", rows["asst-01"].message_id, rows["asst-01"].address))
     md.add(make_receipt("non-accettazione", rows["areu"].message_id, rows["areu"].address,
                         errore="altro", errore_esteso="Virus rilevato nel messaggio"))
-    report = import_receipts(act, tmp_path / "Maildir", trust=TRUST)
+    report = import_receipts(act, tmp_path / "Maildir", trust=_trust())
     assert len(report.applied) == 3
     with Journal.open_existing(act / "mail") as j:
         st = {r.recipient_id: r for r in j.rows()}
@@ -122,7 +126,7 @@ def test_maildir_links_and_fifos_are_skipped_never_read(tmp_path, sent_act):
     (tmp_path / "Maildir" / "new" / "1700000000.link.host").symlink_to(elsewhere)
     os.mkfifo(tmp_path / "Maildir" / "cur" / "1700000001.fifo.host:2,S")
     with no_hang():
-        report = import_receipts(act, tmp_path / "Maildir", trust=TRUST)
+        report = import_receipts(act, tmp_path / "Maildir", trust=_trust())
     assert report.applied == [("asst-01", "accettazione", "accepted")] and report.unmatched == []
 
 
@@ -135,7 +139,7 @@ def test_receipt_resolves_uncertain_message(tmp_path):
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "a.eml").write_bytes(make_receipt("accettazione", row.message_id,
                                                         row.address))
-    import_receipts(act, tmp_path / "r", trust=TRUST)
+    import_receipts(act, tmp_path / "r", trust=_trust())
     with Journal.open_existing(act / "mail") as j:
         assert j.row("asst-01").state == "accepted"
 
@@ -156,7 +160,7 @@ def test_status_table_csv_and_exit_codes(tmp_path, sent_act):
     for rid, r in rows.items():
         (folder / f"{rid}.eml").write_bytes(make_receipt("avvenuta-consegna", r.message_id,
                                                          r.address))
-    res = runner.invoke(app, ["receipts", str(act), str(folder), "--trust", str(TRUST)])
+    res = runner.invoke(app, ["receipts", str(act), str(folder), "--trust", str(_trust())])
     assert res.exit_code == 0 and "abbinate: 4" in res.output
     assert runner.invoke(app, ["status", str(act)]).exit_code == 0
 
@@ -203,7 +207,7 @@ def _import(act, tmp_path, files: dict, trust=None, **kw):
     folder.mkdir(exist_ok=True)
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    return import_receipts(act, folder, trust=trust or TRUST, **kw)
+    return import_receipts(act, folder, trust=trust or _trust(), **kw)
 
 
 def _refused_reasons(act):
@@ -273,10 +277,10 @@ def test_trust_bundle(tmp_path, sent_act):
     act, rows = sent_act
     r = rows["asst-01"]
     stranger = make_receipt("accettazione", r.message_id, r.address, signer="estraneo")
-    report = _import(act, tmp_path, {"s.eml": stranger}, trust=TRUST)
+    report = _import(act, tmp_path, {"s.eml": stranger}, trust=_trust())
     assert report.applied == [] and "non attendibile" in report.unmatched[0][1]
     ok = make_receipt("avvenuta-consegna", r.message_id, r.address)
-    report = _import(act, tmp_path, {"ok.eml": ok}, trust=TRUST)
+    report = _import(act, tmp_path, {"ok.eml": ok}, trust=_trust())
     assert report.applied == [("asst-01", "avvenuta-consegna", "delivered")]
     with Journal.open_existing(act / "mail") as j:
         detail = json.loads(j.events("asst-01")[-1]["detail"])
@@ -295,7 +299,7 @@ def test_receipt_signed_with_a_now_expired_certificate_is_never_consegnato(tmp_p
     for form in ("signed", "opaque"):
         old = make_receipt("avvenuta-consegna", r.message_id, r.address, signer="gestore-scaduto",
                            signed_at=back_then, form=form)
-        report = _import(act, tmp_path, {f"scaduta-{form}.eml": old}, trust=TRUST)
+        report = _import(act, tmp_path, {f"scaduta-{form}.eml": old}, trust=_trust())
         assert report.applied == []
         assert "firmatario non attendibile" in report.unmatched[0][1]
         assert "il certificato del gestore è scaduto" in report.unmatched[0][1]
@@ -303,7 +307,7 @@ def test_receipt_signed_with_a_now_expired_certificate_is_never_consegnato(tmp_p
         assert j.row("asst-01").state == "sent" and j.row("asst-01").delivered_at is None
     # the same claim of 2020 with a certificate valid today is applied: only validity is judged
     good = make_receipt("avvenuta-consegna", r.message_id, r.address, signed_at=back_then)
-    report = _import(act, tmp_path, {"buona.eml": good}, trust=TRUST)
+    report = _import(act, tmp_path, {"buona.eml": good}, trust=_trust())
     assert report.applied == [("asst-01", "avvenuta-consegna", "delivered")]
 
 
@@ -328,9 +332,9 @@ def test_receipt_without_trust_bundle_is_never_consegnato(tmp_path, sent_act):
         assert status.exit_code == 3 and "consegnato" not in status.output.replace("consegnato ", ""), status.output
     with Journal.open_existing(act / "mail") as j:
         assert j.row("asst-01").state == "sent" and j.row("asst-01").delivered_at is None
-    res = runner.invoke(app, ["receipts", str(act), str(tmp_path / "forgiata.eml"), "--trust", str(TRUST)])
+    res = runner.invoke(app, ["receipts", str(act), str(tmp_path / "forgiata.eml"), "--trust", str(_trust())])
     assert "non abbinate: 1" in res.output and "firmatario non attendibile" in res.output
-    res = runner.invoke(app, ["receipts", str(act), str(tmp_path / "vera.eml"), "--trust", str(TRUST)])
+    res = runner.invoke(app, ["receipts", str(act), str(tmp_path / "vera.eml"), "--trust", str(_trust())])
     assert "abbinate: 1, già importate: 0, non abbinate: 0" in res.output
     with Journal.open_existing(act / "mail") as j:
         assert j.row("asst-01").state == "delivered"
@@ -413,7 +417,7 @@ def test_mbox_and_maildir_inside_nested_folders(tmp_path, sent_act):
     box.close()
     md = mailbox.Maildir(str(root / "2020" / "Maildir"))
     md.add(make_receipt("avvenuta-consegna", rows["areu"].message_id, rows["areu"].address))
-    report = import_receipts(act, root, trust=TRUST)
+    report = import_receipts(act, root, trust=_trust())
     assert report.unmatched == [] and len(report.applied) == 4
     with Journal.open_existing(act / "mail") as j:
         assert {x.state for x in j.rows()} == {"delivered"}

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.source_trees import source_tree
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "circolari"
@@ -27,7 +28,7 @@ MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 @functools.cache
 def trees() -> dict[str, ast.Module]:
     """Every module's syntax tree, parsed on first use (not at collection, in every test worker)."""
-    return {name: ast.parse(path.read_text(encoding="utf-8"), str(path)) for name, path in MODULES.items()}
+    return {name: source_tree(path) for name, path in MODULES.items()}
 
 
 def _type_checking_only(tree: ast.Module) -> set[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import re
 
 import docx
@@ -15,9 +16,19 @@ from circolari.kinds.load import load_act
 from circolari.compose.placeholders import expand_data
 from conftest import DGR, EXAMPLES, assert_in_order, normalise, pdf_text
 
-# the act as printed: its figures, cited in the text as [[nome]], written out
-ACT = expand_data(yaml.safe_load(DGR.read_text(encoding="utf-8")), load_act(DGR)[0].fatti)
-ROWS = list(csv.reader((EXAMPLES / "dgr-xi-3681-2020-requisiti.csv").open(encoding="utf-8"), delimiter="\t"))[1:]
+
+@functools.cache
+def _act() -> dict:
+    """The act as printed: its figures, cited in the text as [[nome]], written out (read on first
+    use, not at collection in every test worker)."""
+    return expand_data(yaml.safe_load(DGR.read_text(encoding="utf-8")), load_act(DGR)[0].fatti)
+
+
+@functools.cache
+def _rows() -> list[list[str]]:
+    """The requirements table's rows, header left out (read-only)."""
+    with (EXAMPLES / "dgr-xi-3681-2020-requisiti.csv").open(encoding="utf-8") as table:
+        return list(csv.reader(table, delimiter="\t"))[1:]
 
 
 def markdown_plain(text: str) -> list[str]:
@@ -37,20 +48,20 @@ def expected_sequence() -> list[str]:
            "Oggetto", "ULTERIORI DETERMINAZIONI PER LA GESTIONE DI PAZIENTI COVID-19",
            "Si esprime parere di regolarità amministrativa ai sensi dell'art.4, comma 1, l.r. n.17/2014:",
            "Il Direttore Generale Marco Trivelli", "I Dirigenti Aida Andreassi", "L'atto si compone di"]
-    for premessa in ACT["premesse"]:
+    for premessa in _act()["premesse"]:
         pieces = markdown_plain(premessa["testo"])
         separator = "" if pieces[0][0] in ",;:." else " "
         seq += [premessa["formula"] + separator + pieces[0], *pieces[1:]]
     seq.append("DELIBERA")
-    for number, point in enumerate(ACT["dispositivo"], start=1):
+    for number, point in enumerate(_act()["dispositivo"], start=1):
         pieces = markdown_plain(point)
         seq += [f"{number}. {pieces[0]}", *pieces[1:]]
     seq += ["IL SEGRETARIO", "ENRICO GASPARINI", "Atto firmato digitalmente ai sensi delle vigenti disposizioni di legge",
             "“Ulteriori determinazioni per la gestione di pazienti COVID-19”", "ALLEGATO 1"]
-    for section in ACT["allegati"][0]["sezioni"]:
+    for section in _act()["allegati"][0]["sezioni"]:
         seq += [section["titolo"], *markdown_plain(section["testo"])]
     seq += ["Tabella requisiti", "CODICE REQUISITO Norm DESCR_REQUISITO"]
-    for row in ROWS:
+    for row in _rows():
         seq += row
     return seq
 
@@ -69,7 +80,7 @@ def test_pdf_holds_every_part_in_order(dgr_out):
     first, rest = pages[0], [without_running_header(p) for p in pages[1:]]
     text = normalise(" ".join([first, *rest]))
     assert_in_order(text, expected_sequence())
-    assert len(ACT["dispositivo"]) == 6 and len(ROWS) == 28
+    assert len(_act()["dispositivo"]) == 6 and len(_rows()) == 28
 
 
 def test_running_header_on_every_page(dgr_out):
@@ -96,7 +107,7 @@ def test_docx_text_numbering_and_repeating_table_header(dgr_out):
     assert f"L'atto si compone di {n} pagine di cui {m} pagine di allegati parte integrante" in text
     # the numbered points are Word numbering, not typed numbers
     sequence = [s for s in expected_sequence()[16:] if not re.match(r"^\d\. ", s)]
-    sequence = [s for s in sequence if s not in ("Tabella requisiti",) and not s.startswith("CODICE")][:-len(ROWS) * 3]
+    sequence = [s for s in sequence if s not in ("Tabella requisiti",) and not s.startswith("CODICE")][:-len(_rows()) * 3]
     assert_in_order(text, sequence)
     points = [p for p in body if p.style.name == "Dispositivo" and p._p.pPr.numPr is not None]
     assert len(points) == 6 and len({p._p.pPr.numPr.numId.val for p in points}) == 1
@@ -107,7 +118,7 @@ def test_docx_text_numbering_and_repeating_table_header(dgr_out):
     header = table.rows[0]
     assert [c.text for c in header.cells] == ["CODICE REQUISITO", "Norm", "DESCR_REQUISITO"]
     assert header._tr.trPr.find(qn("w:tblHeader")) is not None
-    assert [[c.text for c in row.cells] for row in table.rows[1:]] == ROWS
+    assert [[c.text for c in row.cells] for row in table.rows[1:]] == _rows()
     delibera = next(p for p in body if p.text == "DELIBERA")
     assert delibera.style.name == "Delibera" and delibera.style.paragraph_format.alignment == 1
 

@@ -9,6 +9,7 @@ writes nothing at all. The cases are fixed by the seed, so a failure names a rep
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import random
 import shutil
@@ -69,8 +70,20 @@ def _retyped(value):
     return {"valore": value}
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: collection in a fraction of the time
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@functools.cache
+def _source(name: str):
+    """The example act's data, read once per process; never changed (cases change a deep copy)."""
+    return yaml.load((ROOT / SOURCES[name]).read_text(encoding="utf-8"), Loader=_LOADER)
+
+
 def _content_cases(name: str, rng: random.Random):
-    data = yaml.safe_load((ROOT / SOURCES[name]).read_text(encoding="utf-8"))
+    """(label, mutation) of each content case: ("set" | "remove", path, value), applied by ``_raw``
+    when the case runs (collection, in every test worker, only draws the cases)."""
+    data = _source(name)
     nodes = [(p, v) for p, v in _walk(data) if p]
     by_field: dict[tuple, list[tuple]] = {}  # one field (list indices folded) may repeat 30 times
     for path, value in nodes:
@@ -79,20 +92,28 @@ def _content_cases(name: str, rng: random.Random):
     keyed = [p for p, _ in nodes if isinstance(p[-1], str)]
     pairs = [(rng.choice(paths), h) for paths in by_field.values() for h in HOSTILE]
     for path, label in rng.sample(pairs, min(PER_ACT["hostile"], len(pairs))):
-        mutated = copy.deepcopy(data)
-        _set(mutated, path, HOSTILE[label])
-        yield f"{label}@{'.'.join(map(str, path))}", mutated
+        yield f"{label}@{'.'.join(map(str, path))}", ("set", path, HOSTILE[label])
     for path in rng.sample(keyed, min(PER_ACT["remove"], len(keyed))):
-        mutated = copy.deepcopy(data)
+        yield f"remove@{'.'.join(map(str, path))}", ("remove", path, None)
+    for path, value in rng.sample(nodes, min(PER_ACT["retype"], len(nodes))):
+        yield f"retype@{'.'.join(map(str, path))}", ("set", path, _retyped(value))
+
+
+def _raw(name: str, case) -> bytes:
+    """The act file of a case: its bytes (file cases), or the example with its mutation applied."""
+    if isinstance(case, bytes):
+        return case
+    action, path, value = case
+    mutated = copy.deepcopy(_source(name))
+    if action == "set":
+        _set(mutated, path, value)
+    else:
         parent = mutated
         for step in path[:-1]:
             parent = parent[step]
         del parent[path[-1]]
-        yield f"remove@{'.'.join(map(str, path))}", mutated
-    for path, value in rng.sample(nodes, min(PER_ACT["retype"], len(nodes))):
-        mutated = copy.deepcopy(data)
-        _set(mutated, path, _retyped(value))
-        yield f"retype@{'.'.join(map(str, path))}", mutated
+    text = yaml.dump(mutated, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1_000_000)
+    return text.encode("utf-8")
 
 
 def _file_cases(name: str, rng: random.Random):
@@ -107,16 +128,11 @@ def _file_cases(name: str, rng: random.Random):
     yield "only-a-list", b"- a\n- b\n"
 
 
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: collection in a fraction of the time
-
-
 def _cases():
     rng = random.Random(SEED)
     cases = []
     for name in SOURCES:
-        for label, data in _content_cases(name, rng):
-            text = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1_000_000)
-            cases.append((name, label, text.encode("utf-8")))
+        cases.extend((name, label, case) for label, case in _content_cases(name, rng))
         cases.extend((name, label, raw) for label, raw in _file_cases(name, rng))
     def sampled(index, name, label):  # a series renders 27 letters: its 20,000-character values only checked
         if name == "serie":
@@ -124,8 +140,8 @@ def _cases():
         return index % RENDER_EVERY == 0
 
     return [
-        pytest.param(name, raw, sampled(index, name, label), id=f"{index:03d}-{name}-{label}"[:120])
-        for index, (name, label, raw) in enumerate(cases)
+        pytest.param(name, case, sampled(index, name, label), id=f"{index:03d}-{name}-{label}"[:120])
+        for index, (name, label, case) in enumerate(cases)
     ]
 
 
@@ -171,11 +187,11 @@ def test_the_mutation_run_is_bounded_and_covers_every_example():
     assert sum(1 for c in CASES if c.values[2]) >= 15  # besides the hostile values check accepts
 
 
-@pytest.mark.parametrize("name, raw, also_render", CASES)
-def test_a_mutated_act_gives_a_message_never_a_traceback_nor_a_stray_file(workspace, request, name, raw, also_render):
+@pytest.mark.parametrize("name, case, also_render", CASES)
+def test_a_mutated_act_gives_a_message_never_a_traceback_nor_a_stray_file(workspace, request, name, case, also_render):
     source = workspace / SOURCES[name]
     act = source.with_name(f"mutato-{name}.yaml")  # not an approved act's name: render is not refused for that
-    act.write_bytes(raw)
+    act.write_bytes(_raw(name, case))
     out = workspace / "out" / request.node.callspec.id.split("-")[0]
     before = _snapshot(workspace, out)
 

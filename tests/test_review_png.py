@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pypdfium2 as pdfium
-from PIL import Image, ImageChops
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -25,6 +23,9 @@ def _pdf(colour: bool) -> bytes:
 
 
 def test_pictures_are_pixel_identical_to_pdfium_and_grey_only_without_colour():
+    import pypdfium2 as pdfium  # this test's only: not imported at collection in every worker
+    from PIL import Image, ImageChops
+
     for colour, mode in ((True, "RGB"), (False, "L")):
         pdf = _pdf(colour)
         [(number, png)] = list(pictures(pdf, scale=1.5))

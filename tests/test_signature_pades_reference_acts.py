@@ -6,7 +6,6 @@ import hashlib
 import json
 import subprocess
 
-import pdfplumber
 import pikepdf
 import pytest
 from helpers.pki import PASSWORD
@@ -87,6 +86,8 @@ def _field_and_words(pdf_path, field_name):
         assert int(field.F) & 4  # printable
         page_index = next(i for i, page in enumerate(doc.pages) if page.obj.objgen == field.P.objgen)
         x1, y1, x2, y2 = (float(v) for v in field.Rect)
+    import pdfplumber  # these tests' only: not imported at collection in every worker
+
     with pdfplumber.open(pdf_path) as pdf:
         page = pdf.pages[page_index]
         words = page.extract_words()
@@ -121,6 +122,8 @@ def test_signature_field_sits_beside_the_signatory_never_over_text(rendered, sig
     with pikepdf.open(signed_pdf) as doc:
         doc.flatten_annotations("all")
         doc.save(flat)
+    import pdfplumber
+
     with pdfplumber.open(flat) as pdf:
         words = pdf.pages[page_index].extract_words()
     stamp = [w for w in words if _overlaps(rect, w)]

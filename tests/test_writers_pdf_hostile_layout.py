@@ -7,7 +7,6 @@ import io
 import re
 
 import docx
-import pdfplumber
 import yaml
 from pypdf import PdfReader
 
@@ -133,6 +132,8 @@ def test_letterhead_taller_than_the_page_is_refused_not_cut(project):
 
 def test_letterhead_filling_most_of_the_page_keeps_every_line_on_it_and_in_the_docx(project):
     extra = letterhead_with(project, 50)
+    import pdfplumber  # this test's only: not imported at collection in every worker
+
     _, rendered = render_with(project, lambda a: None)
     with pdfplumber.open(io.BytesIO(rendered.files["atto.pdf"])) as pdf:
         page = pdf.pages[0]

@@ -42,6 +42,8 @@ def test_library_privates_only_in_compat_modules():
     import ast
     from pathlib import Path
 
+    from helpers.source_trees import source_tree
+
     src = Path(__file__).resolve().parents[1] / "src" / "circolari"
     compat = {src / "writers" / "reportlab_compat.py", src / "writers" / "docx_compat.py",
               src / "signature" / "pyhanko_compat.py", src / "series" / "openpyxl_compat.py"}
@@ -51,7 +53,7 @@ def test_library_privates_only_in_compat_modules():
     for path in sorted(src.rglob("*.py")):
         if path in compat:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(source_tree(path)):
             if isinstance(node, ast.Attribute) and node.attr in private:
                 found.append(f"{path.relative_to(src)}:{node.lineno} .{node.attr}")
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and not node.module.startswith("circolari"):

@@ -50,6 +50,14 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {d}/passwd
 }}
+# A failed login is answered at once: dovecot 2.3.19 holds every failure for its 500 ms timer
+# even with auth_failure_delay = 0, unless the passdb says nodelay. A wrong password or user
+# falls through to this passdb, which sets nodelay and fails (continue-fail: never a login).
+passdb {{
+  driver = static
+  args = nopassword=y nodelay=y
+  result_success = continue-fail
+}}
 userdb {{
   driver = static
   args = uid={user} gid={group} home={d}/home/%u
