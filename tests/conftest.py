@@ -56,6 +56,7 @@ def pytest_collection_modifyitems(items):
     in each worker)."""
     items.sort(key=lambda item: item.path.name != "test_review_preview_browser.py")  # stable
 
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOTA = EXAMPLES / "nota-plasma-iperimmune-2020.yaml"
