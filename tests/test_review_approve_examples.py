@@ -68,7 +68,8 @@ def test_render_looks_like_approved_pages(act, example_render):
 def test_bundled_approvals_were_made_with_the_current_templates():
     """The shipped examples review green: their approvals name the repository's templates (a
     template edit is approved with the review, then ``circolari approve examples/ --by NAME``)."""
-    from circolari.review.approve import folder_files, folder_hashes, sources_folder
+    from circolari.review.approve import sources_folder
+    from circolari.review.folders import folder_files, folder_hashes
 
     now = folder_hashes(ROOT / "templates")
     for act in ACTS:

@@ -120,9 +120,7 @@ def prepared_act(root: Path, n: int) -> Path:
     """An act (see ``make_act``) whose ``n`` messages are prepared for ``signed_pdf(root)``, as
     after ``mail prepare``: the act folder. A copy, into ``root``, of one made once per process
     and size: the journal's synced commits cost a tenth of a second of disk waits each time."""
-    template, inside = _act_template(n, sent=False)
-    shutil.copytree(template, root, dirs_exist_ok=True)
-    return Path(root) / inside
+    return _copy_of_act(root, n, sent=False)
 
 
 def sent_act(root: Path, n: int) -> tuple[Path, dict]:
@@ -131,11 +129,16 @@ def sent_act(root: Path, n: int) -> tuple[Path, dict]:
     A copy, as ``prepared_act`` makes (three more synced commits per message)."""
     from circolari.mail.journal import Journal
 
-    template, inside = _act_template(n, sent=True)
-    shutil.copytree(template, root, dirs_exist_ok=True)
-    act = Path(root) / inside
+    act = _copy_of_act(root, n, sent=True)
     with Journal.open_existing(act / "mail") as j:
         return act, {r.recipient_id: r for r in j.rows()}
+
+
+def _copy_of_act(root: Path, n: int, *, sent: bool) -> Path:
+    """The act folder of a copy, into ``root``, of ``_act_template(n, sent)``."""
+    template, inside = _act_template(n, sent)
+    shutil.copytree(template, root, dirs_exist_ok=True)
+    return Path(root) / inside
 
 
 @functools.lru_cache(maxsize=None)

@@ -63,3 +63,10 @@ def read_text(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise fail("il file non è in codifica UTF-8", file=path, line=line,
                    hint="salvarlo come UTF-8 dall'editor") from None
+
+
+def in_copy(file, old: Path, new: Path):
+    """Where ``file`` (a path under folder ``old``) is in ``new``, a copy of ``old``; any other
+    ``file`` (elsewhere, or not a path) as it is. For results kept from one folder and given for
+    a copy that reads the same (the registry, the template checks)."""
+    return new / file.relative_to(old) if isinstance(file, Path) and file.is_relative_to(old) else file

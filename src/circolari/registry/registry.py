@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, did_you_mean, fail
-from circolari.input.files import confined
+from circolari.input.files import confined, in_copy
 from circolari.input.load import YamlDoc, load_yaml
 from circolari.model.registry import Ente, Gruppo
 from circolari.model.pec import pec_problem
@@ -234,7 +234,7 @@ def _moved(registry: Registry, folder: Path) -> Registry:
 
     def there(file):
         if file not in moved:
-            moved[file] = folder / file.name if isinstance(file, Path) and file.parent == registry.folder else file
+            moved[file] = in_copy(file, registry.folder, folder)
         return moved[file]
 
     return Registry(folder, [replace(loc, file=there(loc.file)) for loc in registry.entries], registry.groups,

@@ -20,7 +20,7 @@ from pathlib import Path
 from circolari.compose.italian import data_breve
 from circolari.errors import CircolariError, Problem
 from circolari.output import sha256
-from circolari.review.folders import folder_files, folder_hashes  # noqa: F401 (approve's names for them)
+from circolari.review.folders import folder_files
 
 FOLDER = "approvati"
 SOURCES = "template"

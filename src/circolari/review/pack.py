@@ -138,7 +138,8 @@ def _record(out: Path, hashes: dict[str, str], templates: Path, files: list[Path
 
 def source_diff_html(templates: Path, files: list[Path]) -> str:
     """The template and letterhead sources changed since the last approval, as a unified diff."""
-    from circolari.review.approve import folder_files, sources_folder
+    from circolari.review.approve import sources_folder
+    from circolari.review.folders import folder_files
     from circolari.review.sources import diff_folders, html_fragment
 
     folders = sorted({sources_folder(a) for a in files if sources_folder(a).is_dir()})
@@ -156,7 +157,8 @@ def _example(act: Path, project, registry, out: Path, today, digests: tuple) -> 
     from circolari.input.acts import act_name
     from circolari.kinds.load import refuse_citation_errors
     from circolari.review.approve import (approved_by, approved_look, approved_path, approved_record, approved_text,
-                                          folder_hashes, rendered_text)
+                                          rendered_text)
+    from circolari.review.folders import folder_hashes
     from circolari.review.pages import compare_looks, look_diff_html, look_of
     from circolari.review.checks import load_and_check
     from circolari.review.kept import file_digest, keep, render_key

@@ -17,7 +17,7 @@ import typing
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, did_you_mean
-from circolari.input.files import confined, read_text
+from circolari.input.files import confined, in_copy, read_text
 
 def contexts() -> dict[str, tuple[str, dict]]:
     """Kind of act -> (its main template, the checker type of each variable of its context),
@@ -394,13 +394,9 @@ def _copied(folder: Path) -> tuple[dict, list[Problem]] | None:
     for (other, _), (observed, problems) in list(_RESULTS.items()):
         if _unchanged(folder, observed):
             old = Path(other)
-            return observed, [dataclasses.replace(problem, file=_moved(problem.file, old, folder))
+            return observed, [dataclasses.replace(problem, file=in_copy(problem.file, old, folder))
                               for problem in problems]
     return None
-
-
-def _moved(file, old: Path, new: Path):
-    return new / file.relative_to(old) if isinstance(file, Path) and file.is_relative_to(old) else file
 
 
 def _unchanged(folder: Path, observed: dict) -> bool:
