@@ -53,6 +53,22 @@ def test_metadata_agree_and_claim_pdfa_2b(base):
         assert "/Encrypt" not in doc.trailer
 
 
+def test_output_intent_profile_has_parametric_tone_curves_readers_need_not_invert_tables(base):
+    """The sRGB profile's tone curves are parametric (``para``), not point tables: a reader that
+    builds a colour transform for each page it draws (poppler, once per structure element for
+    ``pdfinfo -struct-text``) inverted the former profile's 1024-point tables in ~10 ms each.
+    The profile is ICC v4.2 at most, as PDF/A-2 requires."""
+    import struct
+
+    with pikepdf.open(BytesIO(base)) as doc:
+        icc = doc.Root.OutputIntents[0].DestOutputProfile.read_bytes()
+    assert icc[12:20] == b"mntrRGB " and b"\x02\x00\x00\x00" <= icc[8:12] <= b"\x04\x20\x00\x00"
+    (count,) = struct.unpack(">I", icc[128:132])
+    tags = {sig: icc[offset:offset + 4] for sig, offset, _ in
+            (struct.unpack(">4sII", icc[132 + 12 * i:144 + 12 * i]) for i in range(count))}
+    assert {tags[trc] for trc in (b"rTRC", b"gTRC", b"bTRC")} == {b"para"}
+
+
 def test_no_reportlab_helvetica_left(tmp_path):
     """Without initialFontName ReportLab sets /F1 Helvetica; finishing removes it."""
     data = finish_pdf(make_pdf(initial_font=False), META, None)
