@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import io
@@ -177,12 +178,47 @@ def assert_in_order(text: str, items: list[str]) -> None:
         position = found + len(item)
 
 
+PROJECT_FOLDERS = ("templates", "recipients", "examples")
+
+
+def write_project(to: Path, names: tuple[str, ...] = PROJECT_FOLDERS) -> Path:
+    """A private copy in ``to`` of the repository's folders ``names`` (templates, registry,
+    examples: each file's bytes, permissions and times, as copytree makes it), written from their
+    files as read once per test process (``_project_files`` checks at the end of the session that
+    the repository still holds them)."""
+    from helpers.trees import Tree, write_tree
+
+    tree = _project_tree()
+    write_tree(Tree(tuple(f for f in tree.folders if f[0].split(os.sep)[0] in names),
+                    tuple(f for f in tree.files if f[0].split(os.sep)[0] in names)), to)
+    return to
+
+
+@functools.cache
+def _project_tree():
+    from helpers.trees import read_tree
+
+    return read_tree(ROOT, PROJECT_FOLDERS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _project_files():
+    """After the session: the repository's folders still hold what ``write_project`` copied."""
+    yield
+    if _project_tree.cache_info().currsize:
+        from helpers.trees import read_tree
+
+        def contents(tree):
+            return [entry[:-1] for entry in tree.folders + tree.files]  # all but the times
+
+        assert contents(read_tree(ROOT, PROJECT_FOLDERS)) == contents(_project_tree()), \
+            "the repository's templates, registry or examples changed during the tests"
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A private copy of the project's templates, registry and examples, to render or break."""
-    for name in ("templates", "recipients", "examples"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    return tmp_path
+    return write_project(tmp_path)
 
 
 @dataclass
@@ -243,9 +279,7 @@ def asst_series(tmp_path_factory) -> tuple[Path, Path]:
     with two jobs; tests that change it work on a copy."""
     from helpers.series import rows, write_act, write_csv
 
-    project = tmp_path_factory.mktemp("serie")
-    for name in ("templates", "recipients"):
-        shutil.copytree(ROOT / name, project / name)
+    project = write_project(tmp_path_factory.mktemp("serie"), ("templates", "recipients"))
     act = write_act(project, "riparto.csv")
     write_csv(project / "atti" / "riparto.csv", rows(project))
     result = run_cli("render", act, "--out", project / "out", "--jobs", "2", cwd=project)
@@ -255,15 +289,13 @@ def asst_series(tmp_path_factory) -> tuple[Path, Path]:
 
 def copy_of(shared: Path, to: Path) -> Path:
     """A private copy of a shared project folder, to change (the shared one stays as it was)."""
-    shutil.copytree(shared, to, dirs_exist_ok=True)
-    return to
+    from helpers.trees import copy_tree
+
+    return copy_tree(shared, to)
 
 
 def _shared_project(tmp_path_factory, name: str) -> Path:
-    project = tmp_path_factory.mktemp(name)
-    for folder in ("templates", "recipients", "examples"):
-        shutil.copytree(ROOT / folder, project / folder)
-    return project
+    return write_project(tmp_path_factory.mktemp(name))
 
 
 @pytest.fixture(scope="session")

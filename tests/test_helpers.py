@@ -4,6 +4,7 @@ whatever the environment the suite is started from."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,3 +49,27 @@ def test_ctrl_c_reaches_a_forked_command_when_the_run_ignores_it(project, _no_ch
     code, output = child.finish()
     assert code != 0, output
     assert not (project / "out" / NOTA.stem).exists(), output  # interrupted before the folder swap
+
+
+def test_project_copy_holds_what_copytree_makes_and_no_link(tmp_path):
+    """``write_project`` (the ``project`` fixture's copy) gives each file and folder the bytes,
+    permissions and times shutil.copytree gives it, as files of its own: no symbolic or hard link
+    to the repository (a test writing in place would change it)."""
+    from conftest import PROJECT_FOLDERS, write_project
+
+    for name in PROJECT_FOLDERS:
+        shutil.copytree(ROOT / name, tmp_path / "copytree" / name)
+    write_project(tmp_path / "copia")
+
+    def entries(root: Path) -> list[tuple]:
+        found = []
+        for path in sorted(root.rglob("*")):
+            info = path.lstat()
+            assert not path.is_symlink() and (path.is_dir() or info.st_nlink == 1), path
+            found.append((path.relative_to(root).as_posix(), info.st_mode, info.st_mtime_ns,
+                          path.read_bytes() if path.is_file() else None))
+        return found
+
+    copied = entries(tmp_path / "copia")
+    assert copied == entries(tmp_path / "copytree")
+    assert len(copied) == sum(1 for name in PROJECT_FOLDERS for _ in (ROOT / name).rglob("*")) + len(PROJECT_FOLDERS)

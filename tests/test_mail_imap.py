@@ -175,22 +175,43 @@ def _unchanged(act, before):
     assert not (act / "mail" / "ricevute").exists()
 
 
+def _given_up_at_once(monkeypatch, port: int) -> list:
+    """The IMAP client (imaplib) connecting to ``port``, a listener that never accepts (so never
+    answers), gives up after 10 ms instead of its whole timeout: its handshake times out as it
+    would at the end of the full wait. Returns the list of the timeouts the client had asked for
+    (what the full wait would have lasted)."""
+    import imaplib
+
+    asked = []
+    real = imaplib.IMAP4_SSL._create_socket
+
+    def create_socket(self, timeout):
+        if self.port == port:
+            asked.append(timeout)
+            timeout = 0.01
+        return real(self, timeout)
+
+    monkeypatch.setattr(imaplib.IMAP4_SSL, "_create_socket", create_socket)
+    return asked
+
+
 @needs_dovecot
-def test_imap_failures_are_italian_and_apply_nothing(tmp_path, server):
+def test_imap_failures_are_italian_and_apply_nothing(tmp_path, server, monkeypatch):
     act, rows = sent_act(tmp_path, n=4)
     _append(server, "Errori", [make_receipt("accettazione", rows["asst-01"].message_id,
                                             rows["asst-01"].address)], create=True)
     before = _state(act)
     ca = ["--imap-ca", tls_files()[0]]
     with refused_port() as refused, socket.create_server(("127.0.0.1", 0)) as silent:  # silent: never answers
+        waited = _given_up_at_once(monkeypatch, silent.getsockname()[1])
         cases = [
             ([server.url("Errori"), *ca], {"CIRCOLARI_IMAP_PASSWORD": "sbagliata"},
              "accesso rifiutato dal server IMAP"),
             ([server.url("Nessuna"), *ca], {}, "la cartella «Nessuna» non esiste"),
             ([server.url("Errori")], {}, "il certificato TLS del server IMAP"),
             ([server.url("Errori", port=refused), *ca], {}, "connessione rifiutata"),
-            ([server.url("Errori", port=silent.getsockname()[1]), *ca, "--imap-timeout", "1"],
-             {}, "non ha risposto entro 1 s"),
+            ([server.url("Errori", port=silent.getsockname()[1]), *ca, "--imap-timeout", "7"],
+             {}, "non ha risposto entro 7 s"),
             ([server.url("Errori").replace("imaps:", "imap:"), *ca], {}, "IMAP senza TLS"),
             ([server.url("Errori").replace("welfare@", f"welfare:{PASSWORD}@"), *ca], {},
              "la password non va scritta nell'indirizzo"),
@@ -200,6 +221,7 @@ def test_imap_failures_are_italian_and_apply_nothing(tmp_path, server):
             assert res.exit_code == 1, (args, res.output)
             assert message in res.output and "Traceback" not in res.output, res.output
             _unchanged(act, before)
+    assert waited == [7.0]                   # the silent server, under --imap-timeout
     res = CliRunner().invoke(app, ["receipts", str(act), "--imap", server.url("Errori")])
     assert res.exit_code == 1 and "CIRCOLARI_IMAP_PASSWORD" in res.output
     res = _receipts([act, tmp_path, "--imap", server.url("Errori")])

@@ -223,6 +223,7 @@ class Handler:
         self.tempfail_once: set[str] = set()        # 421 at end of DATA, first time only
         self.tempfail_always: set[str] = set()      # 421 at end of DATA, every time
         self.hang_once: dict[str, float] = {}       # address -> at most seconds to hang at RCPT
+        self.silent = threading.Event()             # set: a command got no reply and none follows
         self.drop_at_mail: set[int] = set()         # nth MAIL FROM: close, no reply
         self.after_data: dict[str, str] = {}        # address -> "reset"|"close"|"hang", once:
         #                                             the message is stored, no reply follows
@@ -250,6 +251,7 @@ class Handler:
             return self.reject[address]
         if address in self.hang_once:
             limit = time.monotonic() + self.hang_once.pop(address)
+            self.silent.set()
             while not server.transport.is_closing() and time.monotonic() < limit:
                 await asyncio.sleep(0.01)
         self.rcpt_count += 1
@@ -283,6 +285,8 @@ class Handler:
             await asyncio.sleep(0.01)
         fault = self.after_data.pop(rcpt[0], None) if rcpt else None
         if fault:
+            if fault == "hang":
+                self.silent.set()
             await _no_reply(server, fault)
         return "250 2.0.0 Ok: queued"
 
@@ -327,6 +331,56 @@ def _authenticator(handler: Handler):
     return check
 
 
+@contextlib.contextmanager
+def client_gives_up_on_silence(handler: Handler):
+    """The SMTP client of this process (smtplib) gives up on each reply ``handler`` withholds
+    (``hang_once`` at RCPT, ``after_data`` "hang") once the server is silent (its ``silent``
+    event: the command arrived and no reply will follow), not after its whole timeout: that one
+    read runs on a socket whose timeout is cut to 10 ms, and times out as it would have at the
+    end of the full wait (no reply can come). Yields the timeouts the client had set on those
+    sockets (the product's setting, which the full wait would have lasted), one per reply."""
+    import smtplib
+
+    timeouts: list[float | None] = []
+    real_rcpt, real_send, real_getreply = smtplib.SMTP.rcpt, smtplib.SMTP.send, smtplib.SMTP.getreply
+
+    def rcpt(self, recip, options=()):
+        self._recipient = recip
+        self._withheld = recip in handler.hang_once       # taken by the server once it has it
+        return real_rcpt(self, recip, options)
+
+    def send(self, s):
+        if s == b".\r\n" and handler.after_data.get(getattr(self, "_recipient", None)) == "hang":
+            self._withheld = True
+        return real_send(self, s)
+
+    def getreply(self):
+        if getattr(self, "_withheld", False):
+            self._withheld = False
+            assert handler.silent.wait(120), "the server never went silent"
+            handler.silent.clear()
+            timeouts.append(self.sock.gettimeout())
+            self.sock.settimeout(0.01)
+        return real_getreply(self)
+
+    with contextlib.ExitStack() as undo:
+        for name, patched in (("rcpt", rcpt), ("send", send), ("getreply", getreply)):
+            undo.callback(setattr, smtplib.SMTP, name, getattr(smtplib.SMTP, name))
+            setattr(smtplib.SMTP, name, patched)
+        yield timeouts
+
+
+@functools.lru_cache(maxsize=None)
+def _probe_context() -> ssl.SSLContext:
+    """The TLS client context of the server's start-up probe: it verifies nothing (it only makes
+    the server build its protocol), so it loads no CA certificates either; aiosmtpd's own
+    probe loaded the system's whole CA bundle at each server start (30 ms of CPU)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 class SmtpServer:
     """aiosmtpd on 127.0.0.1, ephemeral port, TLS ('ssl' implicit or 'starttls') + AUTH."""
 
@@ -346,8 +400,15 @@ class SmtpServer:
 
         class _Controller(Controller):
             def _trigger_server(inner):
+                """aiosmtpd's probe (connect, handshake, read the greeting), with a context
+                made once per process."""
+                import socket
+
                 inner.port = inner.server.sockets[0].getsockname()[1]
-                super()._trigger_server()
+                with socket.create_connection((inner.hostname, inner.port), 1.0) as raw:
+                    with (_probe_context().wrap_socket(raw) if inner.ssl_context
+                          else contextlib.nullcontext(raw)) as sock:
+                        sock.recv(1024)
 
         self.controller = _Controller(self.handler, **kwargs)
 
