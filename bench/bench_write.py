@@ -1,8 +1,14 @@
-"""CPU time of the output side that the test suite and a clerk pay for: the DOCX writer and PAdES
-signing, each printed beside a rival measured in the same run.
+"""CPU time of the output side that the test suite and a clerk pay for: the PDF, the DOCX writer
+and PAdES signing, each printed beside a rival measured in the same run.
 
 Run: PYTHONPATH=src python bench/bench_write.py
 
+- the PDF of the reference DGR and of a 6,000-word paragraph of mixed styles (laid out and finished
+  as PDF/A, ``pdf_job.pdf_items``), beside the same with each of these undone (what it did before):
+  lines broken again at every wrap of a paragraph (a table cell when its row is measured and when
+  it is drawn), the fonts' ascent found by catching an AttributeError (``getAscentDescent``, once
+  per word of mixed styles), and the page streams ASCII85-encoded with their ``/Filter`` an array,
+  which qpdf decoded and compressed again when finishing; and beside all of them undone.
 - ``write_docx`` of the reference DGR (median CPU ms of 15), beside the same writer making its
   elements with python-docx's ``OxmlElement`` and ``qn`` (the namespace prefix worked out anew
   for each of the ~1,300 elements) and setting table cells' width and alignment with
@@ -42,6 +48,65 @@ def rounds(rows: dict, n: int = ROUNDS) -> dict[str, float]:
             fn()
             times[name].append((time.process_time() - start) * 1000)
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def pdf_rows(act: Path) -> dict:
+    """The PDF of ``act``, laid out and finished: ours, each speed-up undone, all undone."""
+    from reportlab import rl_config
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import Paragraph
+
+    from circolari.input.project import Project
+    from circolari.pdf import pdfa
+    from circolari.pdf_job import pdf_items
+    from circolari.render import document_datetime, render_act
+    from circolari.writers import pdf_tags
+    from circolari.writers.pdf import register_fonts
+
+    document = render_act(act, Project.locate(act)).document
+    meta = {"title": document.title, "author": "", "subject": ""}
+    fonts = [pdfmetrics.getFont(register_fonts() + suffix) for suffix in ("", "-Bold", "-Italic", "-BoldItalic")]
+    ours = (pdf_tags.TaggedParagraph.wrap, pdfa._flate_filter_names)
+
+    def pdf(wrap=True, ascent=True, flate=True):
+        pdf_tags.TaggedParagraph.wrap = ours[0] if wrap else Paragraph.wrap
+        pdfa._flate_filter_names = ours[1] if flate else (lambda doc: None)
+        rl_config.useA85 = 0 if flate else 1
+        for font in fonts if not ascent else ():
+            del font.ascent, font.descent
+        try:
+            return list(pdf_items(document, meta, (), document_datetime(None)))[1]
+        finally:
+            pdf_tags.TaggedParagraph.wrap, pdfa._flate_filter_names = ours
+            rl_config.useA85 = 0
+            for font in fonts:
+                font.ascent, font.descent = font.face.ascent, font.face.descent
+
+    assert pdf() == pdf(wrap=False, ascent=False), "the rivals must lay out the same bytes"
+    return {"ours": pdf, "wrap": lambda: pdf(wrap=False), "ascent": lambda: pdf(ascent=False),
+            "flate": lambda: pdf(flate=False), "before": lambda: pdf(False, False, False)}
+
+
+def mixed_paragraph(tmp: Path) -> Path:
+    """The reference circular with a body of 6,000 words, one in seven bold (as a hostile-layout test)."""
+    import shutil
+
+    import yaml
+
+    for name in ("templates", "recipients", "examples"):
+        shutil.copytree(ROOT / name, tmp / name)
+    path = tmp / "examples" / "nota-plasma-iperimmune-2020.yaml"
+    act = yaml.safe_load(path.read_text(encoding="utf-8"))
+    act["corpo"] = " ".join(f"**b{i}**" if i % 7 == 0 else f"p{i}" for i in range(6000))
+    path.write_text(yaml.safe_dump(act, allow_unicode=True, width=10**9), encoding="utf-8")
+    return path
+
+
+def print_pdf(what: str, t: dict, n: int) -> None:
+    print(f"PDF of {what}, laid out and finished (median CPU of {n}): {t['ours']:.1f} ms; before "
+          f"{t['before']:.1f} ms ({t['ours'] / t['before'] - 1:+.0%}); each undone alone: lines broken at "
+          f"every wrap {t['wrap']:.1f} ms, ascent by exception {t['ascent']:.1f} ms, "
+          f"ASCII85 and /Filter arrays (qpdf recompresses) {t['flate']:.1f} ms")
 
 
 def docx_rows() -> dict:
@@ -116,6 +181,9 @@ def sign_rows(tmp: Path) -> dict:
 
 
 def main() -> None:
+    print_pdf("the reference DGR", rounds(pdf_rows(DGR)), ROUNDS)
+    with tempfile.TemporaryDirectory() as tmp:
+        print_pdf("a 6,000-word paragraph of mixed styles", rounds(pdf_rows(mixed_paragraph(Path(tmp))), 5), 5)
     docx = rounds(docx_rows())
     print(f"write_docx, reference DGR (median CPU of {ROUNDS}): {docx['ours']:.1f} ms; "
           f"with python-docx's OxmlElement/qn and cell setters (before): {docx['rival']:.1f} ms "

@@ -4,7 +4,9 @@ exit codes and running threads must come out as with an ordinary exit."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,18 +51,37 @@ SCRIPT = textwrap.dedent("""
 
 
 def _entry(tmp_path: Path, *args: str, thread: bool = False, **how) -> subprocess.CompletedProcess:
-    how = how or {"capture_output": True, "text": True}
+    how = {"capture_output": True, "text": True, **how}
     return subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), "THREAD" if thread else "-", *args],
                           cwd=ROOT, timeout=120, **how)
 
 
-def test_render_ends_at_once_with_exit_handlers_run_and_output_flushed(tmp_path):
-    proc = _entry(tmp_path, "render", str(NOTA), "--out", str(tmp_path / "out"))
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """The circular rendered through the entry point in a fresh interpreter with a hash seed of its
+    own, and its folder (read by two tests: how the process ended, what it wrote)."""
+    folder = tmp_path_factory.mktemp("render")
+    return _entry(folder, "render", str(NOTA), "--out", str(folder / "out"),
+                  env={**os.environ, "PYTHONHASHSEED": "random"}), folder
+
+
+def test_render_ends_at_once_with_exit_handlers_run_and_output_flushed(rendered):
+    proc, folder = rendered
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.endswith(f"{NOTA.relative_to(ROOT)}: 3 pagine -> {tmp_path / 'out' / NOTA.stem}/\n")
+    assert proc.stdout.endswith(f"{NOTA.relative_to(ROOT)}: 3 pagine -> {folder / 'out' / NOTA.stem}/\n")
     assert "non ha una PEC verificata" in proc.stderr
-    assert (tmp_path / "atexit").read_text() == "ok"
-    assert (tmp_path / "out" / NOTA.stem / "manifest.json").is_file()
+    assert (folder / "atexit").read_text() == "ok"
+    assert (folder / "out" / NOTA.stem / "manifest.json").is_file()
+
+
+def test_renders_are_byte_identical_across_processes(rendered, nota_out):
+    """The fresh process's files, against this one's render (the session's reference)."""
+    proc, folder = rendered
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    hashes = [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+              for out in (folder / "out" / NOTA.stem, nota_out)]
+    assert hashes[0] == hashes[1]
+    assert {"nota-plasma-iperimmune-2020.pdf", "nota-plasma-iperimmune-2020.docx", "manifest.json"} <= set(hashes[0])
 
 
 def test_render_that_fails_ends_with_its_exit_code_and_message(tmp_path):

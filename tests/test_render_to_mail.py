@@ -10,18 +10,16 @@ from email import policy
 from helpers.pki import PASSWORD
 
 from circolari.signature.pades import sign_pdf
-from conftest import run_cli
+from conftest import copy_of, run_cli
 from helpers.bad_input import edit
 
 NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
 
 
-def test_reference_act_without_verified_pec_is_refused_by_prepare(project):
-    out = project / "out"
-    assert run_cli("render", project / NOTA, "--out", out, cwd=project).exit_code == 0
-    folder = out / "nota-plasma-iperimmune-2020"
-    result = run_cli("mail", "prepare", folder, "--unsigned", "--signed", folder / "nota-plasma-iperimmune-2020.pdf",
-                     cwd=project)
+def test_reference_act_without_verified_pec_is_refused_by_prepare(nota_out, tmp_path):
+    """The reference circular as rendered (the session's render, copied)."""
+    folder = copy_of(nota_out, tmp_path / "nota-plasma-iperimmune-2020")
+    result = run_cli("mail", "prepare", folder, "--unsigned", "--signed", folder / "nota-plasma-iperimmune-2020.pdf")
     assert result.exit_code == 1
     assert "IRCCS Ospedale S. Raffaele - Milano" in result.output and "PEC mancante" in result.output
     assert not (folder / "mail").exists()

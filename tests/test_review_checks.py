@@ -42,6 +42,54 @@ def test_citation_problems():
     assert citations.problems_in("fino al 31/5/2021, Regole 2020, tel. 02/6765.2906") == []
 
 
+def _texts_for_the_fast_patterns() -> list[str]:
+    """The reference acts' texts, texts that lean on where a search may skip (punctuation next to a
+    citation, a letter glued to a year, a number/year in a number/year) and seeded random texts of the
+    characters the patterns read."""
+    import random
+
+    from circolari.input.strings import all_strings
+    from circolari.input.load import load_yaml
+
+    texts = [t for e in ("dgr-xi-3681-2020.yaml", "nota-plasma-iperimmune-2020.yaml")
+             for _, t in all_strings(load_yaml(EXAMPLES / e).data) if isinstance(t, str)]
+    texts += ["(DGR n. XI/3681/2020), “D.G.R. 12/2019”; l.r. n. 33/2009é e n. X/1185/2013", "1/2020/2021",
+              "x" * 300 + " DGR 4/2019", "entro 31/2020, il 12.000,5 € (dodicimila) e € 1.000 pari al 10 %",
+              "_5/2020 é5/2020 ٣/2020 n°7/2019 nn. 3/2020 XI / 3 / 2020", "euro 3.000.000,00 (tremilioni)"]
+    rng = random.Random(20261130)
+    alphabet = "0123456789 /.,;:()“”'-_\n°%€IVXLDGRnlrdgeuoaéà٣"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(1500)]
+    return texts
+
+
+def test_patterns_written_for_speed_find_what_their_plain_forms_find():
+    """Citations sought only in the stretches holding a number/year, numbers written with their first
+    digit out of the alternation, look-aheads that fail where no match can start: the same matches as
+    the plain patterns searched over the whole text."""
+    from circolari.review import contradictions, numbers
+
+    plain_number = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+    lead = r"(?=\b[A-Za-z]|n|\d)"
+    assert citations.CITATION.pattern.startswith(lead)
+    plain_citation = re.compile(citations.CITATION.pattern.removeprefix(lead))
+    pairs = [
+        (contradictions.AMOUNT, re.compile(rf"(?:€|\beuro\b)\s*(?P<a>{plain_number})|(?P<b>{plain_number})\s*"
+                                           r"(?:€|\beuro\b)", re.IGNORECASE)),
+        (contradictions.PERCENT, re.compile(rf"(?P<p>{plain_number})\s?%")),
+        (contradictions.NUMBER, re.compile(rf"(?<![\w./,-])(?P<n>{plain_number})(?![\w/%]|[.,]\d)")),
+        (numbers.DIGITS_WORDS, re.compile(numbers.DIGITS_WORDS.pattern.replace(contradictions.NUMBER_TEXT,
+                                                                               plain_number), re.IGNORECASE)),
+    ]
+    for text in _texts_for_the_fast_patterns():
+        whole = [(m.span(), m.groups()) for m in plain_citation.finditer(text)]
+        sought = [(m.span(), m.groups()) for start, end in citations._stretches(text)
+                  for m in citations.CITATION.finditer(text, start, end)]
+        assert sought == whole, text
+        for fast, plain in pairs:
+            assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+                   [(m.span(), m.groups()) for m in plain.finditer(text)], (fast.pattern, text)
+
+
 # -- dates ---------------------------------------------------------------------
 def test_dates():
     seduta = dt.date(2020, 10, 15)
@@ -197,6 +245,19 @@ def test_template_check_kept_for_the_process_sees_a_file_appear_a_link_out_and_a
     monkeypatch.setitem(KINDS, "decreto", decreto)
     assert [p.message for p in check_templates(folder)] == [
         "manca il template principale «decreto.html.j2» (serve a ogni decreto)"]
+
+
+def test_a_template_linked_to_itself_is_an_error_of_check_not_a_traceback(tmp_path):
+    """A link loop in the templates folder: Path.resolve raised RuntimeError in the confinement check."""
+    import shutil
+
+    folder = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", folder)
+    (folder / "ciclo.html.j2").symlink_to("ciclo.html.j2")
+    result = run_cli("check", folder, cwd=tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, RuntimeError)
+    assert f"{folder / 'ciclo.html.j2'}: errore: collegamenti simbolici in ciclo" in result.output
 
 
 def test_check_text_problems_of_a_valid_act(project):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import pdf_text, run_cli
+from helpers.forked_cli import fork_cli, reap_all
 from helpers.series import asst, expected_text, rows, write_act, write_csv, write_xlsx
 
 
@@ -132,14 +133,14 @@ def test_render_killed_midway_completes_on_rerun_without_redoing_finished_letter
     act = write_act(project, "riparto.csv")
     write_csv(project / "atti" / "riparto.csv", rows(project))
     out = project / "out" / "riparto"
-    command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "render", str(act),
-               "--out", str(project / "out"), "--jobs", "1"]
-    env = {**os.environ, "CIRCOLARI_TEST_STOP": "swapped#3"}   # stops itself once the 3rd letter is in place
-    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status = os.waitpid(process.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status), "the render ended before its 3rd letter"
-    os.kill(process.pid, signal.SIGKILL)
-    assert process.wait() == -signal.SIGKILL
+    # a real process, killed (-9) once it has stopped itself with the 3rd letter in place
+    process = fork_cli("render", act, "--out", project / "out", "--jobs", "1", cwd=project,
+                       log=project / "log", stop="swapped#3")
+    try:
+        process.stopped()
+        assert process.kill() == -signal.SIGKILL
+    finally:
+        reap_all()  # a child left stopped by a failure
     folders = [f for f in out.iterdir() if f.is_dir() and not f.name.startswith(".")]  # not a killed write
     done = {f.name: (f / f"riparto-{f.name}.pdf").stat().st_ino for f in folders if _complete(f)}
     assert len(done) == 3

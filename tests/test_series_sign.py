@@ -5,10 +5,7 @@ from __future__ import annotations
 import email
 import hashlib
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import shutil
@@ -16,6 +13,7 @@ import shutil
 import pytest
 
 from conftest import run_cli
+from helpers.forked_cli import fork_cli, reap_all
 from helpers.series import asst, make_p12
 
 PASSWORD = "segreta"
@@ -121,16 +119,15 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ass
     from circolari.series.sign import signed_over_current
 
     p12, _ = make_p12(tmp_path)
-    command = [sys.executable, "-c", "from circolari.cli.main import main; main()", "sign", str(series),
-               "--p12", str(p12), "--jobs", "1"]
-    # It stops itself once the 3rd letter is signed (output.checkpoint), and is killed there.
-    env = {**os.environ, "CIRCOLARI_P12_PASSWORD": PASSWORD, "CIRCOLARI_TEST_STOP": "signed#3"}
-    process = subprocess.Popen(command, cwd=asst_series[0], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    _, status = os.waitpid(process.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status), "the signing ended before its 3rd letter"
-    os.kill(process.pid, signal.SIGKILL)
-    assert process.wait() == -signal.SIGKILL
+    # A real process (``series`` set the password): it stops itself once the 3rd letter is signed
+    # (output.checkpoint), and is killed (-9) there.
+    process = fork_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=asst_series[0], log=tmp_path / "log",
+                       stop="signed#3")
+    try:
+        process.stopped()
+        assert process.kill() == -signal.SIGKILL
+    finally:
+        reap_all()  # a child left stopped by a failure
     entries = letters(series)
     done = {e.ente: e.signed.stat().st_ino for e in entries if e.signed.exists()}
     assert len(done) == 3

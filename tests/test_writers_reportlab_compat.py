@@ -112,3 +112,17 @@ def test_a_long_styled_word_is_measured_as_reportlab_measures_it_once_per_charac
     lines = paragraph.Paragraph(text, style).breakLines([300.0])
     drawn = "".join(getattr(frag, "text", "") for line in lines.lines for frag in line.words)
     assert drawn == "àbc012" * 1700 + "xyz" * 3300 and len(lines.lines) > 50
+
+
+def test_registered_fonts_have_their_faces_ascent_and_descent():
+    """``pdfmetrics.getAscentDescent`` (once per word of a paragraph of mixed styles) finds a
+    registered face's ascent and descent on the font itself, not by catching an AttributeError."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from circolari.writers.pdf import register_fonts
+
+    name = register_fonts()
+    for suffix in ("", "-Bold", "-Italic", "-BoldItalic"):
+        font = pdfmetrics.getFont(name + suffix)
+        assert (vars(font)["ascent"], vars(font)["descent"]) == (font.face.ascent, font.face.descent) != (0, 0)
+        assert pdfmetrics.getAscentDescent(name + suffix, 10) == (font.face.ascent / 100, font.face.descent / 100)

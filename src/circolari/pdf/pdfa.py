@@ -85,6 +85,7 @@ def finish_pdf(
         if doc.is_encrypted:
             raise fail("il PDF da completare è cifrato; PDF/A non lo consente",
                        hint="generare il PDF senza password")
+        _flate_filter_names(doc)
         _drop_unembedded_fonts(doc)
         retag_subsets(doc)
         _drop_forbidden_actions(doc)
@@ -110,6 +111,17 @@ def finish_pdf(
             object_stream_mode=pikepdf.ObjectStreamMode.preserve,
         )
     return out.getvalue()
+
+
+def _flate_filter_names(doc: pikepdf.Pdf) -> None:
+    """``/Filter [/FlateDecode]`` (ReportLab's spelling) as the name ``/FlateDecode``: qpdf keeps a
+    stream compressed so as it is, but inflates and deflates again one whose filter is an array."""
+    for obj in doc.objects:
+        if isinstance(obj, pikepdf.Stream):
+            filters = obj.get("/Filter")
+            if isinstance(filters, pikepdf.Array) and len(filters) == 1 and filters[0] == Name.FlateDecode \
+                    and "/DecodeParms" not in obj:
+                obj.Filter = Name.FlateDecode
 
 
 def _write_metadata(doc: pikepdf.Pdf, meta: PdfMeta, tagged: bool = False) -> None:

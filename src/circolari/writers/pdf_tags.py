@@ -120,10 +120,29 @@ def artifact(canv, kind: str = "Pagination"):
 
 
 class TaggedParagraph(RLParagraph):
-    """A paragraph whose drawing is marked content of its element (``tag``), also when split."""
+    """A paragraph whose drawing is marked content of its element (``tag``), also when split.
+
+    Its lines are broken once per width until it is drawn: ReportLab wraps a table cell when
+    its row is measured and again when it draws it, a paragraph kept with the next block when
+    the group is measured and again in its frame (half of the reference acts' wraps)."""
 
     tag: Elem | None = None
     tagger: Tagger | None = None
+    _wrapped: tuple | None = None  # (what decides the lines, the lines, the height) of the last wrap
+
+    def wrap(self, availWidth, availHeight):
+        style = self.style  # Paragraph.wrap reads these, the frags and the width, not availHeight
+        key = (availWidth, style, style.leftIndent, style.firstLineIndent, style.rightIndent, style.wordWrap,
+               style.leading, getattr(self, "autoLeading", None), getattr(style, "autoLeading", None), self.frags)
+        done, lines = self._wrapped, self.__dict__.get("blPara")
+        if done is not None and lines is done[1] and done[0] == key:
+            self.width = availWidth
+            self.height = done[2]
+            return availWidth, done[2]
+        size = super().wrap(availWidth, availHeight)
+        fresh = self.__dict__.get("blPara")
+        self._wrapped = (key, fresh, size[1]) if fresh is not lines else None
+        return size
 
     def split(self, availWidth, availHeight):
         parts = super().split(availWidth, availHeight)
@@ -132,6 +151,7 @@ class TaggedParagraph(RLParagraph):
         return parts
 
     def drawOn(self, canvas, x, y, _sW=0):
+        self._wrapped = None  # drawing may rearrange the lines (right-to-left ones): broken again next time
         if self.tag is None:
             return super().drawOn(canvas, x, y, _sW)
         self.tagger.begin(canvas, self.tag)
@@ -145,7 +165,7 @@ class TaggedParagraph(RLParagraph):
         if self.tagger is None:
             return self
         twin = copy.copy(self)
-        twin.tag = ARTIFACT
+        twin.tag, twin._wrapped = ARTIFACT, None
         return twin
 
 

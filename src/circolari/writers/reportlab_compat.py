@@ -20,6 +20,12 @@ time through the font's full ``stringWidth`` call (a 20,000-character pasted cod
 at each layout of its paragraph). ``fast_split_words`` puts in their place the same algorithms
 measuring each distinct character (of a font and size) once: the same cuts, to the bit.
 
+**Font metrics.** ``pdfmetrics.getAscentDescent``, called for every word of a paragraph of mixed
+styles, reads ``font.ascent`` and, for a TrueType font (which has none), falls back on
+``font.face.ascent`` through a bare ``except``: an AttributeError raised and caught per word
+(0.63 µs a call instead of 0.16). ``fast_font_metrics`` copies the face's values onto the font
+once; nothing else in ReportLab reads or tests a font's ``ascent``/``descent`` (4.2-5.1).
+
 ``check()`` states the assumptions; ``tests/test_writers_reportlab_compat.py`` runs it on an upgrade.
 """
 
@@ -146,6 +152,11 @@ def fast_split_words() -> None:
         paragraph._fragWordIter = _frag_word_iter
 
 
+def fast_font_metrics(font) -> None:
+    """Give a registered ``TTFont`` its face's ascent and descent, where ``getAscentDescent`` looks first."""
+    font.ascent, font.descent = font.face.ascent, font.face.descent
+
+
 def check() -> None:
     """Raise AssertionError if ``Canvas._startPage`` no longer starts a page with fresh accumulators."""
     import io
@@ -184,3 +195,8 @@ def check() -> None:
     for word in frag_words(styled.frags, 100):
         ours, theirs = list(_frag_word_iter(word)), list(_reportlab_frag_word_iter(word))
         assert ours == theirs and len(ours) > 400, "paragraph._fragWordIter measures differently"
+    from reportlab.pdfbase import pdfmetrics
+
+    assert "ascent = font.ascent" in inspect.getsource(pdfmetrics.getAscentDescent) and \
+        "font.face.ascent" in inspect.getsource(pdfmetrics.getAscentDescent), \
+        "pdfmetrics.getAscentDescent no longer reads font.ascent before font.face.ascent"
