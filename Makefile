@@ -28,6 +28,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_tags.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_verify.py
+	$(BIN)/python bench/bench_sign.py
 	$(BIN)/python bench/bench_ipa.py
 	$(BIN)/python bench/bench_series.py
 	$(BIN)/python bench/bench_series_small.py
@@ -35,6 +36,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_inprocess.py
 	$(BIN)/python bench/bench_input.py
 	$(BIN)/python bench/bench_suite.py
+	$(BIN)/python bench/bench_tmp.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,10 +1,13 @@
 """``circolari.forked``: work done in a forked child must give exactly what a plain call gives,
-whatever happens to the child. Each check runs in a fresh interpreter, single-threaded as a
-command is (a forked pytest worker would run the test session's atexit handlers)."""
+whatever happens to the child. Each check runs in a process of its own, single-threaded as a
+command is (a forked pytest worker would run the test session's atexit handlers): a child that
+one fresh interpreter (``ZYGOTE``, started once for the module) forks for it, so that the
+interpreter starts once rather than once per check."""
 
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -13,15 +16,82 @@ from pathlib import Path
 
 import pytest
 
+# Reads one line per check (the file of its script, the file for its output, tab-separated),
+# forks a child that runs the script as ``__main__`` (as ``python -c`` does: its functions
+# pickle by reference; the zygote's own names cleared first), and answers with the child's exit
+# code. Only ``circolari.forked``, which every script imports, is loaded before the fork
+# (nothing else: a check may assert that a module is not loaded).
+ZYGOTE = """
+import os, sys
+from circolari import forked  # noqa: F401
 
-def _run(*parts: str) -> None:
-    script = "\n".join(textwrap.dedent(part) for part in parts)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout[-2000:] + proc.stderr[-2000:]
+def check(script, output):
+    import os, sys  # here, not in __main__, which the script gets to itself
+    code = 1
+    try:
+        os.dup2(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
+        os.dup2(1, 2)
+        main = vars(sys.modules["__main__"])
+        for name in [name for name in main if not name.startswith("__")]:
+            del main[name]
+        with open(script, encoding="utf-8") as file:
+            source = file.read()
+        exec(compile(source, script, "exec"), main)
+        code = 0
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        check(*line.rstrip("\\n").split("\\t"))
+    _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status), flush=True)
+"""
 
 
-def test_forked_gives_the_value_or_computes_it_here():
-    _run("""
+class Fresh:
+    """The zygote: ``run`` one check in a child of it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def run(self, *parts: str) -> None:
+        """Run the script made of ``parts``; it must end printing only "ok"."""
+        script = self.folder / f"check-{len(list(self.folder.glob('*.py')))}.py"
+        script.write_text("\n".join(textwrap.dedent(part) for part in parts), encoding="utf-8")
+        output = script.with_suffix(".txt")
+        self.proc.stdin.write(f"{script}\t{output}\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], 60)  # a hung check must not hang the suite
+        if not ready:
+            self.proc.kill()
+            raise AssertionError(f"the check did not end within 60 s: {output.read_text()}")
+        code = int(self.proc.stdout.readline())
+        text = output.read_text()
+        assert code == 0 and text.strip() == "ok", text[-4000:]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        assert self.proc.wait(timeout=60) == 0
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    zygote = Fresh(tmp_path_factory.mktemp("forked"))
+    yield zygote
+    zygote.close()
+
+
+def test_forked_gives_the_value_or_computes_it_here(fresh):
+    fresh.run("""
         import os, threading
         from circolari import forked
 
@@ -68,8 +138,8 @@ def items(n, die=None, fail=False, lambda_at=None):
 """
 
 
-def test_worker_items_come_from_the_child_in_order_job_after_job():
-    _run(JOBS, """
+def test_worker_items_come_from_the_child_in_order_job_after_job(fresh):
+    fresh.run(JOBS, """
         with forked.Worker(warm) as worker:
             assert list(worker.run(items, 3)) == [(0, "child"), (1, "child"), (2, "child")]
             assert list(worker.run(items, 2)) == [(0, "child"), (1, "child")]
@@ -82,8 +152,8 @@ def test_worker_items_come_from_the_child_in_order_job_after_job():
     """)
 
 
-def test_worker_child_dying_midway_gives_the_rest_from_here_without_repeating():
-    _run(JOBS, """
+def test_worker_child_dying_midway_gives_the_rest_from_here_without_repeating(fresh):
+    fresh.run(JOBS, """
         with forked.Worker(warm) as worker:
             assert list(worker.run(items, 3, 1)) == [(0, "child"), (1, "here"), (2, "here")]
             assert list(worker.run(items, 2)) == [(0, "here"), (1, "here")]  # later jobs too
@@ -91,8 +161,8 @@ def test_worker_child_dying_midway_gives_the_rest_from_here_without_repeating():
     """)
 
 
-def test_worker_error_in_the_child_is_raised_here_as_a_plain_call_raises_it():
-    _run(JOBS, """
+def test_worker_error_in_the_child_is_raised_here_as_a_plain_call_raises_it(fresh):
+    fresh.run(JOBS, """
         with forked.Worker(warm) as worker:
             try:
                 list(worker.run(items, 2, None, True))
@@ -104,16 +174,16 @@ def test_worker_error_in_the_child_is_raised_here_as_a_plain_call_raises_it():
     """)
 
 
-def test_worker_unpicklable_item_is_computed_here():
-    _run(JOBS, """
+def test_worker_unpicklable_item_is_computed_here(fresh):
+    fresh.run(JOBS, """
         with forked.Worker(warm) as worker:
             assert list(worker.run(items, 3, None, False, 1)) == [(0, "child"), (1, "here"), (2, "here")]
         print("ok")
     """)
 
 
-def test_worker_items_left_untaken_do_not_leak_into_the_next_job():
-    _run(JOBS, """
+def test_worker_items_left_untaken_do_not_leak_into_the_next_job(fresh):
+    fresh.run(JOBS, """
         with forked.Worker(warm) as worker:
             first = worker.run(items, 3)
             assert next(first) == (0, "child")  # the other two are never asked for
@@ -125,8 +195,8 @@ def test_worker_items_left_untaken_do_not_leak_into_the_next_job():
 
 
 @pytest.mark.parametrize("setup", ["fork=False", "threads"])
-def test_worker_runs_here_when_it_must_not_fork(setup):
-    _run(JOBS, f"""
+def test_worker_runs_here_when_it_must_not_fork(fresh, setup):
+    fresh.run(JOBS, f"""
         import threading
         gate = threading.Event()
         if "{setup}" == "threads":
@@ -168,10 +238,10 @@ def test_children_end_with_their_parent_however_it_ends():
     assert proc.returncode == -9 and len(children) == 2
 
 
-def test_children_of_a_process_that_ignores_sigchld_give_their_results_and_their_errors():
+def test_children_of_a_process_that_ignores_sigchld_give_their_results_and_their_errors(fresh):
     # SIGCHLD ignored (passed on by some callers): the system reaps the children itself and
     # waitpid fails with ECHILD; the results still come from them and closing does not fail
-    _run(JOBS, """
+    fresh.run(JOBS, """
         import signal
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)
         assert forked.start(os.getpid)() != PARENT
@@ -186,10 +256,10 @@ def test_children_of_a_process_that_ignores_sigchld_give_their_results_and_their
     """)
 
 
-def test_no_pipe_to_be_had_runs_the_work_here_and_leaves_no_end_open():
+def test_no_pipe_to_be_had_runs_the_work_here_and_leaves_no_end_open(fresh):
     # every file descriptor taken but three: the worker's first pipe opens, its second cannot;
     # then all but one: start's pipe cannot open (it raised OSError: a traceback at the start)
-    _run(JOBS, """
+    fresh.run(JOBS, """
         import resource
         _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))

@@ -75,9 +75,11 @@ def test_symlinked_review_pack_folder_is_refused_and_nothing_written(project, tm
 
 
 def test_non_utf8_act_file_name_is_an_error_of_check_and_review(project):
-    shutil.copy(project / NOTA, project / "examples" / os.fsdecode(b"nota-\xff.yaml"))
-    assert "il nome del file dell'atto non è in codifica UTF-8" in fails(project, "check", "examples")
-    output = fails(project, "review", "templates", "examples", "--out", project / "pack")
+    """The act alone in its folder: review reports its name without rendering the other examples."""
+    (project / "esempi").mkdir()
+    shutil.copy(project / NOTA, project / "esempi" / os.fsdecode(b"nota-\xff.yaml"))
+    assert "il nome del file dell'atto non è in codifica UTF-8" in fails(project, "check", "esempi")
+    output = fails(project, "review", "templates", "esempi", "--out", project / "pack")
     assert "nota-\\udcff.yaml: errore: il nome del file dell'atto non è in codifica UTF-8" in output
 
 

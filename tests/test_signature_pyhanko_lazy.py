@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+from pathlib import Path
 import subprocess
 import sys
 
 import pytest
 
-from circolari.signature.pyhanko_lazy import PACKAGES, reexports
+from circolari.signature.pyhanko_lazy import DEFERRED_CALLS, PACKAGES, only_calls, reexports
 
 SCRIPT = """
-from circolari.signature.pyhanko_lazy import lazy_packages
-lazy_packages()
+import circolari.signature.pades  # installs the lazy packages, as signing and verifying do
 import json, sys
 facts = {}
 import pyhanko.pdf_utils.reader
@@ -33,6 +34,12 @@ facts["aiohttp after import"] = "aiohttp" in sys.modules
 from pyhanko.sign import PdfSigner, fields, validation
 from pyhanko.sign.signers.pdf_signer import PdfSigner as real
 facts["PdfSigner is real"] = PdfSigner is real and callable(fields.enumerate_sig_fields)
+facts["aiohttp after the signer"] = "aiohttp" in sys.modules
+from pyhanko.sign.validation import ades
+backend = ades.AIOHttpFetcherBackend()  # the deferred name, called
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+facts["deferred call gives the real backend"] = isinstance(AIOHttpFetcherBackend, type) \
+    and type(backend) is AIOHttpFetcherBackend and "aiohttp" in sys.modules
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 facts["sign exports"] = sorted(pyhanko.sign.__all__)
 facts["modules"] = sorted(sys.modules)
@@ -73,3 +80,37 @@ def test_lazy_modules_run_on_first_use(facts):
     assert facts["x509 after reading"] is False
     assert facts["pkcs12 loads"] is True
     assert facts["x509 after use"] is True
+
+
+def test_signer_loads_no_aiohttp_until_its_fetcher_backend_is_called(facts):
+    """pyHanko's signer imports the AdES module, which imports the aiohttp fetcher backend: it
+    stays unloaded (a cold ``circolari sign`` without a TSA: bench/bench_sign.py) until called."""
+    assert facts["aiohttp after the signer"] is False
+    assert facts["deferred call gives the real backend"] is True
+
+
+def test_deferred_names_are_only_called_wherever_pyhanko_imports_them():
+    """An upgrade of pyHanko whose AdES module no longer only imports and calls the backend
+    loads aiohttp again (reported here); a module of pyHanko that imports the name and uses it
+    otherwise (a class check, a subclass) would get the stand-in function: none may."""
+    for importer, (package, name) in DEFERRED_CALLS.items():
+        spec = importlib.util.find_spec(importer)
+        assert only_calls(spec.loader.get_source(importer), package, name), f"{importer} does more than call {name}"
+        roots = [Path(p) for top in ("pyhanko", "pyhanko_certvalidator")
+                 for p in importlib.util.find_spec(top).submodule_search_locations]
+        defined_in = Path(importlib.util.find_spec(package).origin).parent
+        for source in (path for root in roots for path in root.rglob("*.py") if defined_in not in path.parents):
+            text = source.read_text(encoding="utf-8")
+            imports = len(re.findall(rf"import\s+\(?\s*{name}\b", text))
+            assert text.count(name) == text.count(f"{name}(") + imports, f"{source} uses {name} otherwise"
+
+
+def test_only_calls_reads_an_import_and_calls_alone():
+    module, name = "a.b", "Backend"
+    assert only_calls(f"from a.b import (\n    {name},\n)\ndef f():\n    return {name}()\n", module, name)
+    assert only_calls(f"from a.b import {name}\n", module, name)
+    assert not only_calls(f"from a.b import {name}\nisinstance(x, {name})\n", module, name)
+    assert not only_calls(f"from a.b import {name}\nclass C({name}): pass\n", module, name)
+    assert not only_calls(f"from a.c import {name}\n{name}()\n", module, name)
+    assert not only_calls(f"from a.b import {name}\nMy{name}()\n", module, name)
+    assert not only_calls(f"def f():\n    return {name}()\n", module, name)

@@ -6,6 +6,8 @@ The legislature numeral of a regional act must fit its year; an act type nobody 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,10 +23,17 @@ KNOWN_TYPES = {
 REGIONAL = {"dgr", "delibera", "delibere", "deliberazione", "deliberazioni", "dcr", "dpgr"}
 
 CITATION = re.compile(
+    r"(?=\b[A-Za-z]|n|\d)"                                   # where one can start: elsewhere fail at once
     r"(?:(?P<type>\b[A-Za-z][A-Za-z.]{0,13}?)\.?\s+)?"        # DGR, D.G.R., d.g.r., l.r., Delibere
     r"(?:(?P<n>n\.|n°|nn\.)\s*)?"                            # n.
     r"(?:(?P<leg>\b[IVXL]{1,5})\s*/\s*)?"                    # XI/
     r"(?P<num>\b\d{1,5})\s*/\s*(?P<year>(?:19|20)\d\d)\b")   # 3681/2020
+# In every citation: ``3681/2020``. A citation holds letters, digits, white space and «./°» only: any
+# other character that is no word character (punctuation, brackets, quotes) ends a stretch of text no
+# citation crosses, and ``\b`` reads it as it reads the end of the text. So the citations are sought
+# only in the stretches that hold a number/year, the same matches as a search of the whole text.
+_NUMBER_YEAR = re.compile(r"\d\s*/\s*(?:19|20)\d\d")
+_STOP = re.compile(r"[^\w\s./°]")
 
 
 @dataclass(frozen=True)
@@ -41,13 +50,26 @@ def _normal(kind: str | None) -> str | None:
     return re.sub(r"[.\s]", "", kind).lower() if kind else None
 
 
+def _stretches(text: str):
+    """(start, end) of each stretch of ``text`` between two stops that holds a number/year, in order."""
+    stops = None
+    last = (0, 0)
+    for core in _NUMBER_YEAR.finditer(text):
+        if core.start() < last[1]:
+            continue  # in the stretch just given
+        if stops is None:
+            stops = [m.start() for m in _STOP.finditer(text)]
+        i = bisect.bisect_left(stops, core.start())
+        last = (stops[i - 1] + 1 if i else 0, stops[i] if i < len(stops) else len(text))
+        yield last
+
+
 def find(text: str) -> list[Citation]:
     found = []
-    for m in CITATION.finditer(text):
+    for m in (m for start, end in _stretches(text) for m in CITATION.finditer(text, start, end)):
         kind, formal = m.group("type"), bool(m.group("n") or m.group("leg"))
         if kind and _normal(kind) not in KNOWN_TYPES:
-            close = did_you_mean(_normal(kind), KNOWN_TYPES)
-            if not _looks_like_type(kind) or not (formal or close):
+            if not _looks_like_type(kind) or not (formal or _closest_type(_normal(kind))):
                 kind = None  # "e n. X/1185/2013" continues a list; "entro 31/2020" is no citation
         if kind is None and not formal:
             continue
@@ -55,6 +77,12 @@ def find(text: str) -> list[Citation]:
         found.append(Citation(text[start:m.end()], start, _normal(kind), m.group("leg"),
                               int(m.group("num")), int(m.group("year"))))
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest_type(kind: str) -> str | None:
+    """The hint naming the known act type closest to ``kind`` (the same words recur in an act's texts)."""
+    return did_you_mean(kind, sorted(KNOWN_TYPES), show=str.upper)
 
 
 def _looks_like_type(word: str) -> bool:
@@ -68,7 +96,7 @@ def problems_in(text: str, act_year: int | None = None) -> list[tuple[str, str, 
     for c in find(text):
         kind = c.kind
         if kind is not None and kind not in KNOWN_TYPES:
-            close = did_you_mean(kind, sorted(KNOWN_TYPES), show=str.upper)
+            close = _closest_type(kind)
             hint = f": {close}" if close else ""
             out.append(("avviso", f"tipo di atto sconosciuto nella citazione «{c.text.strip()}»{hint}", c.text))
         if c.legislature:

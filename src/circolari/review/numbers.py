@@ -69,12 +69,15 @@ def _split(word: str) -> list[int] | None:
 _WORDS = r"[a-zA-Zàèéìòù][a-zA-Zàèéìòù \-]*?(?:\s*/\s*\d{2})?"
 DIGITS_WORDS = re.compile(rf"(?P<d>{NUMBER_TEXT})\s*(?:€|euro)?\s*\(\s*(?P<w>{_WORDS})\s*\)", re.IGNORECASE)
 WORDS_DIGITS = re.compile(rf"(?<![\w])(?P<w>[a-zA-Zàèéìòù]+)\s*\(\s*(?:€|euro)?\s*(?P<d>{NUMBER_TEXT})\s*\)", re.IGNORECASE)
+_IN_BRACKETS = re.compile(rf"\(\s*(?:€|euro)?\s*{NUMBER_TEXT}\s*\)", re.IGNORECASE)  # in every WORDS_DIGITS
 
 
 def words_vs_digits(text: str) -> list[tuple[str, str]]:
     """(message, written text) for each number in words that disagrees with its digits."""
     out = []
     for pattern in (DIGITS_WORDS, WORDS_DIGITS):
+        if pattern is WORDS_DIGITS and not _IN_BRACKETS.search(text):
+            continue  # searched for from one "(" to the next: WORDS_DIGITS is tried at every letter
         for m in pattern.finditer(text):
             words, digits = words_value(m.group("w")), to_decimal(m.group("d"))
             if words is None or digits is None or words == digits:
@@ -84,7 +87,7 @@ def words_vs_digits(text: str) -> list[tuple[str, str]]:
     return out
 
 
-TOTAL = re.compile(r"\b(?:per\s+(?:un|il)\s+totale\s+(?:complessivo\s+)?di|per\s+complessivi|per\s+complessive|"
+TOTAL = re.compile(r"(?=[pci])\b(?:per\s+(?:un|il)\s+totale\s+(?:complessivo\s+)?di|per\s+complessivi|per\s+complessive|"
                    r"complessivamente|in\s+totale|per\s+un\s+importo\s+complessivo\s+di|"
                    r"per\s+una\s+spesa\s+complessiva\s+di|pari\s+complessivamente\s+a)\s*(?:€|euro)?\s*"
                    rf"(?P<n>{NUMBER_TEXT})", re.IGNORECASE)

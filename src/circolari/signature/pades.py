@@ -16,6 +16,9 @@ from pathlib import Path
 from circolari.input.files import read_bytes
 from circolari.output import write_atomic
 from circolari.errors import fail
+from circolari.signature.pyhanko_lazy import lazy_packages
+
+lazy_packages()  # before any pyhanko.sign import: signing without a TSA loads no aiohttp
 
 STAMP_TEXT = "Firmato digitalmente da\n%(signer)s\nil %(ts)s"
 _FONT = "TitilliumWeb-Regular.ttf"
