@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_inprocess.py
 	$(BIN)/python bench/bench_input.py
 	$(BIN)/python bench/bench_suite.py
+	$(BIN)/python bench/bench_tmp.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -34,6 +34,22 @@ def pytest_configure(config):
     settings.load_profile("circolari")
 
 
+def pytest_sessionstart(session):
+    """Delete old runs' temp folders while this one runs (helpers.old_runs), in the process that
+    holds the run's temp folder (not in xdist's workers: theirs is inside it)."""
+    if not hasattr(session.config, "workerinput"):
+        import helpers.old_runs
+
+        helpers.old_runs.start(session.config)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's tmp_path plugin deletes what is left of them
+def pytest_sessionfinish(session):
+    import helpers.old_runs
+
+    helpers.old_runs.join()
+
+
 def pytest_collection_finish(session):
     """Load ReportLab's writer in every test process, then move what collection built (modules,
     test items) out of the collector's sight: every full collection in the test run then skips

@@ -73,3 +73,26 @@ def test_project_copy_holds_what_copytree_makes_and_no_link(tmp_path):
     copied = entries(tmp_path / "copia")
     assert copied == entries(tmp_path / "copytree")
     assert len(copied) == sum(1 for name in PROJECT_FOLDERS for _ in (ROOT / name).rglob("*")) + len(PROJECT_FOLDERS)
+
+
+def test_old_runs_temp_folders_are_deleted_while_the_session_runs(tmp_path):
+    """pytest deletes the temp folder of the run three runs back; the suite's conftest has it
+    deleted from the session's start (helpers.old_runs), not after the last test, and keeps the
+    last three runs as pytest does."""
+    runs = tmp_path / "radice" / "pytest-of-prova"
+    for n in range(3):
+        (runs / f"pytest-{n}").mkdir(parents=True)
+    (runs / "pytest-0" / "vecchio.txt").write_text("x")
+    (tmp_path / "test_dentro.py").write_text(
+        "def test_old_run_gone(tmp_path_factory):\n"
+        "    import helpers.old_runs\n"
+        "    helpers.old_runs.join()\n"
+        "    runs = tmp_path_factory.getbasetemp().parent\n"
+        "    assert sorted(p.name for p in runs.glob('pytest-[0-9]*')) == ['pytest-1', 'pytest-2', 'pytest-3']\n")
+    env = {**os.environ, "PYTEST_DEBUG_TEMPROOT": str(tmp_path / "radice"), "USER": "prova", "LOGNAME": "prova",
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT / "src")])}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider",
+                           "-p", "no:xdist", "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "test_dentro.py")],
+                          env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout

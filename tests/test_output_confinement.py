@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from helpers.edits import rewrite
 
 NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
 DGR = "examples/dgr-xi-3681-2020.yaml"
@@ -106,15 +107,14 @@ def test_template_linked_outside_the_templates_is_never_read(project, tmp_path_f
     secret = _link_outside(project, tmp_path_factory, "templates/_segreto.html.j2", "SEGRETO-RISERVATO")
     main = project / "templates" / "circolare.html.j2"
     original = main.read_text(encoding="utf-8")
-    main.write_text(original.replace('{% include "_piede.html.j2" %}',
-                                     '{% include "_piede.html.j2" %}<p>{% include "_segreto.html.j2" %}</p>'),
-                    encoding="utf-8")
+    rewrite(main, original.replace('{% include "_piede.html.j2" %}',
+                                   '{% include "_piede.html.j2" %}<p>{% include "_segreto.html.j2" %}</p>'))
     expected = "il template «_segreto.html.j2» è un collegamento a un file fuori dalla cartella"
     output = fails(project, "render", NOTA, "--out", project / "out")
     assert expected in output and f"({secret})" in output, output
     assert not (project / "out").exists()
     assert expected in fails(project, "check", "templates")
-    main.write_text(original, encoding="utf-8")  # linked, not included: the pack still shows every file
+    rewrite(main, original)  # linked, not included: the pack still shows every file
     output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
     assert "_segreto.html.j2: errore: il file è un collegamento a un file fuori dalla cartella" in output
     assert not any("SEGRETO" in p.read_text(encoding="utf-8", errors="replace")

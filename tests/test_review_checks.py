@@ -13,6 +13,7 @@ from circolari.compose.placeholders import format_value
 from circolari.model.fatti import Fatto
 from circolari.review import citations, dates
 from conftest import EXAMPLES, ROOT, run_cli
+from helpers.edits import rewrite
 
 DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 
@@ -162,13 +163,13 @@ piede: {{responsabile_procedimento: {{nome: ANNA BIANCHI}}}}
 
 
 def test_check_reports_every_problem_with_its_line(project):
-    (project / "templates" / "circolare.html.j2").write_text(
-        (project / "templates" / "circolare.html.j2").read_text(encoding="utf-8")
-        .replace("{{ atto.saluti }}", "{{ atto.saluto }}")
-        .replace('{% include "_piede.html.j2" %}', '{% include "_piedi.html.j2" %}'), encoding="utf-8")
-    (project / "templates" / "_ente.html.j2").write_text("{% if ente.pec %}\n<p>{{ ente.pec }}</p>\n", encoding="utf-8")
+    rewrite(project / "templates" / "circolare.html.j2",
+            (project / "templates" / "circolare.html.j2").read_text(encoding="utf-8")
+            .replace("{{ atto.saluti }}", "{{ atto.saluto }}")
+            .replace('{% include "_piede.html.j2" %}', '{% include "_piedi.html.j2" %}'))
+    rewrite(project / "templates" / "_ente.html.j2", "{% if ente.pec %}\n<p>{{ ente.pec }}</p>\n")
     registry = project / "recipients" / "asst.yaml"
-    registry.write_text(registry.read_text(encoding="utf-8").replace("@", "@@", 1), encoding="utf-8")
+    rewrite(registry, registry.read_text(encoding="utf-8").replace("@", "@@", 1))
     good = _act(project, NOTA.format(data="2020-10-20", ente="areu"))
     future = _act(project, NOTA.format(data="2999-01-01", ente="ente-inesistente"), "futura.yaml")
     broken = _act(project, "tipo: circolare\noggetto: [non chiusa\n", "rotta.yaml")
@@ -203,13 +204,13 @@ def test_templates_edited_between_two_checks_in_one_process_are_checked_anew(pro
     template = project / "templates" / "circolare.html.j2"
     original = template.read_text(encoding="utf-8")
     assert "saluto»" not in run_cli("check", project / "templates", cwd=project).output
-    template.write_text(original.replace("{{ atto.saluti }}", "{{ atto.saluto }}"), encoding="utf-8")
+    rewrite(template, original.replace("{{ atto.saluti }}", "{{ atto.saluto }}"))
     edited = run_cli("check", project / "templates", cwd=project)
     assert edited.exit_code == 1 and "una circolare non ha il campo «saluto»" in edited.output
-    template.write_text(original.replace("{{ atto.saluti }}", "{% if %}"), encoding="utf-8")
+    rewrite(template, original.replace("{{ atto.saluti }}", "{% if %}"))
     broken = run_cli("check", project / "templates", cwd=project)
     assert broken.exit_code == 1 and "circolare.html.j2:" in broken.output and "errore di sintassi" in broken.output
-    template.write_text(original, encoding="utf-8")
+    rewrite(template, original)
     again = run_cli("check", project / "templates", cwd=project)
     assert "saluto»" not in again.output and "errore di sintassi" not in again.output
 
@@ -224,7 +225,7 @@ def test_template_check_kept_for_the_process_sees_a_file_appear_a_link_out_and_a
     folder = project / "templates"
     main = folder / "circolare.html.j2"
     original = main.read_text(encoding="utf-8")
-    main.write_text(original.replace("{% include", '{% include "_nuovo.html.j2" %}{% include', 1), encoding="utf-8")
+    rewrite(main, original.replace("{% include", '{% include "_nuovo.html.j2" %}{% include', 1))
     assert [p.message for p in check_templates(folder)] == ["template incluso «_nuovo.html.j2» non esiste"]
     (folder / "_nuovo.html.j2").write_text("<p>nuovo</p>\n", encoding="utf-8")
     assert check_templates(folder) == []
@@ -238,7 +239,7 @@ def test_template_check_kept_for_the_process_sees_a_file_appear_a_link_out_and_a
     problems[0].message = "cambiato da chi lo ha chiesto"  # the caller's own copy
     assert check_templates(folder)[0].message.startswith("il template «_nuovo.html.j2» è un collegamento")
     (folder / "_nuovo.html.j2").unlink()
-    main.write_text(original, encoding="utf-8")
+    rewrite(main, original)
     assert check_templates(folder) == []
     decreto = type(KINDS["circolare"])()
     decreto.template = "decreto.html.j2"
@@ -389,7 +390,7 @@ def test_check_finds_words_digits_and_totals_in_the_reference_dgr(project):
                         "degenza di comunità di livello base e degenze di sorveglianza, per un totale di [[posti_totali]]",
                         "essere di 350 posti di sub-acute e 300 fra degenza di comunità di livello base e degenze di "
                         "sorveglianza, per complessivi 800", 1)
-    dgr.write_text(text, encoding="utf-8")
+    rewrite(dgr, text)
     result = run_cli("check", dgr, "--json", cwd=project)
     assert result.exit_code == 1
     problems = [p for p in json.loads(result.stdout) if p["level"] == "errore"]
@@ -405,7 +406,7 @@ def test_check_finds_words_digits_and_totals_in_the_reference_dgr(project):
 def test_hand_written_amount_equal_to_a_declared_figure_is_no_contradiction(project):
     dgr = project / "examples" / "dgr-xi-3681-2020.yaml"
     text = dgr.read_text(encoding="utf-8").replace("per Euro [[stanziamento_2020]]", "per Euro 10.000.000,00")
-    dgr.write_text(text, encoding="utf-8")
+    rewrite(dgr, text)
     result = run_cli("check", dgr, "--json", cwd=project)
     hits = [p for p in json.loads(result.stdout) if "10.000.000,00" in p["message"]]
     assert hits == [] and "stanziamento_2020" in text  # still declared and cited in the total's parts
