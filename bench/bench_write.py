@@ -9,7 +9,9 @@ Run: PYTHONPATH=src python bench/bench_write.py
   it is drawn), the fonts' ascent found by catching an AttributeError (``getAscentDescent``, once
   per word of mixed styles), and the page streams ASCII85-encoded with their ``/Filter`` an array,
   which qpdf decoded and compressed again when finishing; and beside all of them undone.
-- ``write_docx`` of the reference DGR (median CPU ms of 15), beside the same writer making its
+- ``write_docx`` of the reference DGR (median CPU ms of 15), beside the same with keep-with-next set
+  by python-docx's setter (a search for each of the ~35 elements that may follow ``w:keepNext``) and
+  the table style found by name at each table, and beside the same writer also making its
   elements with python-docx's ``OxmlElement`` and ``qn`` (the namespace prefix worked out anew
   for each of the ~1,300 elements) and setting table cells' width and alignment with
   python-docx's setters (what it did before), and beside the floor: the empty DOCX (a new
@@ -132,7 +134,17 @@ def docx_rows() -> dict:
     finally:
         writer.write_docx = original
     args, kwargs = calls[0]
-    ours = (writer._element, writer.qn, writer._Writer._cell)
+    ours = (writer._element, writer.qn, writer._Writer._cell, writer._keep_with_next, writer._table_grid_id)
+
+    def keep_by_setter(paragraph):  # python-docx's setter: a search for each element that may follow
+        paragraph.paragraph_format.keep_with_next = True
+
+    def with_lookups():  # keep-with-next and the table style as python-docx sets and finds them
+        writer._keep_with_next, writer._table_grid_id = keep_by_setter, lambda d: d.styles["Table Grid"].style_id
+        try:
+            return original(*args, **kwargs)
+        finally:
+            writer._keep_with_next, writer._table_grid_id = ours[3:]
 
     def cell_by_setters(self, cell, inlines, style, align, width):  # the table cell as before
         cell.width = width
@@ -146,12 +158,12 @@ def docx_rows() -> dict:
         writer._element, writer.qn = (lambda tag, attrs=None: OxmlElement(tag, attrs)), docx_qn
         writer._Writer._cell = cell_by_setters
         try:
-            return original(*args, **kwargs)
+            return with_lookups()
         finally:
-            writer._element, writer.qn, writer._Writer._cell = ours
+            writer._element, writer.qn, writer._Writer._cell = ours[:3]
 
-    assert with_python_docx() == original(*args, **kwargs), "the rival must write the same bytes"
-    return {"ours": lambda: original(*args, **kwargs), "rival": with_python_docx,
+    assert with_python_docx() == with_lookups() == original(*args, **kwargs), "the rivals must write the same bytes"
+    return {"ours": lambda: original(*args, **kwargs), "rival": with_python_docx, "lookups": with_lookups,
             "floor": lambda: package_bytes(new_document(writer._prepare_template))}
 
 
@@ -187,7 +199,8 @@ def main() -> None:
     docx = rounds(docx_rows())
     print(f"write_docx, reference DGR (median CPU of {ROUNDS}): {docx['ours']:.1f} ms; "
           f"with python-docx's OxmlElement/qn and cell setters (before): {docx['rival']:.1f} ms "
-          f"({docx['ours'] / docx['rival'] - 1:+.0%}); floor, the empty DOCX: {docx['floor']:.1f} ms")
+          f"({docx['ours'] / docx['rival'] - 1:+.0%}); keep-with-next and the table style set and found by "
+          f"python-docx alone: {docx['lookups']:.1f} ms; floor, the empty DOCX: {docx['floor']:.1f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         sign = rounds(sign_rows(Path(tmp)), 10)
     print(f"sign_pdf, .p12 read at each call (median CPU of 10): {sign['ours']:.1f} ms; "

@@ -6,6 +6,7 @@ import re
 import shutil
 
 from conftest import copy_of, pdf_text, run_cli
+from helpers.edits import rewrite
 
 DGR = "dgr-xi-3681-2020"
 NOTA = "nota-plasma-iperimmune-2020"
@@ -14,7 +15,7 @@ NOTA = "nota-plasma-iperimmune-2020"
 def _edit(path, old, new):
     text = path.read_text(encoding="utf-8")
     assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    rewrite(path, text.replace(old, new))
 
 
 def review_and_approve(project, *examples, by="Revisore di prova"):
@@ -85,7 +86,7 @@ def test_diff_of_a_template_change_and_of_equal_renders(project, monkeypatch):
     assert missing.exit_code == 1 and "--templates" in missing.output and "Traceback" not in missing.output
 
 
-def test_diff_colour_only_on_a_terminal(project, monkeypatch):
+def test_diff_colour_only_on_a_terminal(monkeypatch):
     from circolari.review.diff import compare, terminal, text_words, use_colour
 
     d = compare(text_words("una tariffa di 190 euro"), text_words("una tariffa di 200 euro"))
@@ -455,7 +456,7 @@ def test_page_count_and_signature_field_changes_are_reported(project):
     assert result.exit_code == 1 and "campi firma: Firma_DirettoreGenerale → nessuno" in result.stdout
 
 
-def test_a_change_on_every_page_is_reported_as_all_pages(project):
+def test_a_change_on_every_page_is_reported_as_all_pages():
     from circolari.review.pages import Look, LookDiff, PageChange
 
     look = Look([b"a", b"b", b"c"], [])

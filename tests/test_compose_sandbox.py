@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_cli
+from helpers.edits import rewrite
 
 BODY_LINE = 12  # the line after which circolare.html.j2 opens its <body> (line 11)
 
@@ -19,7 +20,7 @@ def _render_with(project, *, head: str = "", body: str = "", extra: dict[str, st
     lines[9:9] = [head] if head else []
     if body:
         lines.insert(11 + bool(head), body)
-    template.write_text("\n".join(lines), encoding="utf-8")
+    rewrite(template, "\n".join(lines))
     for name, text in (extra or {}).items():
         (project / "templates" / name).write_text(text, encoding="utf-8")
     act = project / "examples" / "nota-plasma-iperimmune-2020.yaml"
@@ -56,7 +57,7 @@ def test_template_head_error_names_the_template_line_not_the_composed_line(proje
     lines = template.read_text(encoding="utf-8").split("\n")
     lines[2:2] = ["{#", " commento", " su più", " righe", "#}"]
     lines.insert(lines.index("</head>"), '<script src="http://example.invalid/x.js"></script>')
-    template.write_text("\n".join(lines), encoding="utf-8")
+    rewrite(template, "\n".join(lines))
     result = run_cli("render", project / "examples" / "nota-plasma-iperimmune-2020.yaml",
                      "--out", project / "out", cwd=project)
     _refused(result, project, f"circolare.html.j2:{lines.index('</head>')}: errore: <script> non ammesso in <head>")
@@ -70,7 +71,7 @@ def test_template_head_error_in_an_included_template_names_that_file(project):
 
 def test_template_script_outside_head_and_body_is_refused(project):
     template = project / "templates" / "circolare.html.j2"
-    template.write_text("<script>alert(1)</script>\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    rewrite(template, "<script>alert(1)</script>\n" + template.read_text(encoding="utf-8"))
     result = run_cli("render", project / "examples" / "nota-plasma-iperimmune-2020.yaml",
                      "--out", project / "out", cwd=project)
     _refused(result, project, "circolare.html.j2", "<script> non ammesso fuori da <head> e <body>")

@@ -6,6 +6,7 @@ import pytest
 
 from conftest import run_cli
 from helpers.bad_input import NOTA, edit, line_of, render_fails
+from helpers.edits import rewrite
 
 CASES = {
     "yaml syntax": ("oggetto: plasma", "oggetto: [plasma", "oggetto", "sintassi YAML non valida"),
@@ -103,8 +104,7 @@ def test_unreadable_act_is_a_clear_error(project, monkeypatch):
 
 def test_template_with_a_bad_number_is_located(project):
     template = project / "templates" / "_tabella.html.j2"
-    template.write_text(template.read_text(encoding="utf-8").replace(
-        'data-width="{{ c.larghezza }}"', 'data-width="largo"'), encoding="utf-8")
+    rewrite(template, template.read_text(encoding="utf-8").replace('data-width="{{ c.larghezza }}"', 'data-width="largo"'))
     output = render_fails(project, project / "examples" / "dgr-xi-3681-2020.yaml")
     line = next(n for n, text in enumerate(template.read_text(encoding="utf-8").splitlines(), 1) if "largo" in text)
     assert f"_tabella.html.j2:{line}: errore: data-width=«largo» non è un numero" in output  # where it is written
@@ -113,8 +113,7 @@ def test_template_with_a_bad_number_is_located(project):
 def test_allowed_values_hint_is_in_italian(project):
     """A value outside a fixed list names the allowed ones in Italian ('o', not pydantic's 'or')."""
     act = project / "examples" / "dgr-xi-3681-2020.yaml"
-    act.write_text(act.read_text(encoding="utf-8").replace("legislatura: XI", "legislatura: XIV", 1),
-                   encoding="utf-8")
+    rewrite(act, act.read_text(encoding="utf-8").replace("legislatura: XI", "legislatura: XIV", 1))
     result = run_cli("check", act, cwd=project)
     assert result.exit_code == 1, result.output
     assert "valori ammessi:" in result.output and " o XII" in result.output

@@ -111,3 +111,18 @@ def test_attachment_name_not_in_utf8_is_named_with_the_advice_to_rename(tmp_path
             "diventare il nome dell'allegato nel messaggio PEC (rinominare il file usando solo lettere, "
             "cifre, '-' e '_' e indicarlo con il nuovo nome)") in res.output
     assert not (act / "mail").exists()
+
+
+def test_ca_file_replaces_the_system_cas_as_the_help_says():
+    """``--cafile``/``--imap-ca``: the file's CAs only, not added to the system's (the help
+    once said "aggiuntivi"); host name and certificate still checked."""
+    import ssl
+
+    from circolari.mail.tls import client_context
+    from helpers.mail import tls_files
+
+    context = client_context(tls_files()[0], field="--imap-ca")
+    assert context.cert_store_stats()["x509_ca"] == 1
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    for command in ("send", "receipts"):
+        assert "aggiuntiv" not in CliRunner().invoke(app, [command, "--help"], terminal_width=200).output

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from helpers.edits import rewrite
 
 NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
 DGR = "examples/dgr-xi-3681-2020.yaml"
@@ -84,8 +85,7 @@ def test_table_file_outside_the_project_is_refused(project, tmp_path_factory, wh
     else:
         (dgr.parent / "collegamento.csv").symlink_to(secret)
         reference = "collegamento.csv"
-    dgr.write_text(dgr.read_text(encoding="utf-8").replace("file: dgr-xi-3681-2020-requisiti.csv",
-                                                           f"file: {reference}"), encoding="utf-8")
+    rewrite(dgr, dgr.read_text(encoding="utf-8").replace("file: dgr-xi-3681-2020-requisiti.csv", f"file: {reference}"))
     output = fails(project, "render", dgr, "--out", project / "out")
     assert "fuori dalla cartella del progetto" in output
     assert not (project / "out").exists()
@@ -106,15 +106,14 @@ def test_template_linked_outside_the_templates_is_never_read(project, tmp_path_f
     secret = _link_outside(project, tmp_path_factory, "templates/_segreto.html.j2", "SEGRETO-RISERVATO")
     main = project / "templates" / "circolare.html.j2"
     original = main.read_text(encoding="utf-8")
-    main.write_text(original.replace('{% include "_piede.html.j2" %}',
-                                     '{% include "_piede.html.j2" %}<p>{% include "_segreto.html.j2" %}</p>'),
-                    encoding="utf-8")
+    rewrite(main, original.replace('{% include "_piede.html.j2" %}',
+                                   '{% include "_piede.html.j2" %}<p>{% include "_segreto.html.j2" %}</p>'))
     expected = "il template «_segreto.html.j2» è un collegamento a un file fuori dalla cartella"
     output = fails(project, "render", NOTA, "--out", project / "out")
     assert expected in output and f"({secret})" in output, output
     assert not (project / "out").exists()
     assert expected in fails(project, "check", "templates")
-    main.write_text(original, encoding="utf-8")  # linked, not included: the pack still shows every file
+    rewrite(main, original)  # linked, not included: the pack still shows every file
     output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
     assert "_segreto.html.j2: errore: il file è un collegamento a un file fuori dalla cartella" in output
     assert not any("SEGRETO" in p.read_text(encoding="utf-8", errors="replace")
@@ -167,8 +166,7 @@ def test_render_failing_midway_leaves_the_old_act_folder(project, monkeypatch):
         return real(target, data, **kwargs)
 
     monkeypatch.setattr("circolari.folder_swap.temporary_file", temporary)
-    (project / NOTA).write_text((project / NOTA).read_text(encoding="utf-8").replace("oggetto: plasma", "oggetto: Plasma"),
-                                encoding="utf-8")
+    rewrite(project / NOTA, (project / NOTA).read_text(encoding="utf-8").replace("oggetto: plasma", "oggetto: Plasma"))
     assert "errore di lettura o scrittura del disco" in fails(project, "render", NOTA, "--out", project / "out")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert not list((project / "out").rglob("*.tmp"))

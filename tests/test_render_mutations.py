@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli
+from helpers.edits import rewrite
 
 SEED = 20261130
 SOURCES = {
@@ -192,8 +193,7 @@ def test_the_mutation_run_is_bounded_and_covers_every_example():
 def test_a_mutated_act_gives_a_message_never_a_traceback_nor_a_stray_file(workspace, request, name, case, also_render):
     source = workspace / SOURCES[name]
     act = source.with_name(f"mutato-{name}.yaml")  # not an approved act's name: render is not refused for that
-    act.unlink(missing_ok=True)  # a new file: ext4 flushes a file truncated and rewritten on close (~3 ms)
-    act.write_bytes(_raw(name, case))
+    rewrite(act, _raw(name, case))
     out = workspace / "out" / request.node.callspec.id.split("-")[0]
     before = _snapshot(workspace, out)
 

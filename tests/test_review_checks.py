@@ -13,6 +13,7 @@ from circolari.compose.placeholders import format_value
 from circolari.model.fatti import Fatto
 from circolari.review import citations, dates
 from conftest import EXAMPLES, ROOT, run_cli
+from helpers.edits import rewrite
 
 DGR = EXAMPLES / "dgr-xi-3681-2020.yaml"
 
@@ -55,19 +56,23 @@ def _texts_for_the_fast_patterns() -> list[str]:
              for _, t in all_strings(load_yaml(EXAMPLES / e).data) if isinstance(t, str)]
     texts += ["(DGR n. XI/3681/2020), “D.G.R. 12/2019”; l.r. n. 33/2009é e n. X/1185/2013", "1/2020/2021",
               "x" * 300 + " DGR 4/2019", "entro 31/2020, il 12.000,5 € (dodicimila) e € 1.000 pari al 10 %",
-              "_5/2020 é5/2020 ٣/2020 n°7/2019 nn. 3/2020 XI / 3 / 2020", "euro 3.000.000,00 (tremilioni)"]
+              "_5/2020 é5/2020 ٣/2020 n°7/2019 nn. 3/2020 XI / 3 / 2020", "euro 3.000.000,00 (tremilioni)",
+              "lunedì 15 ottobre 2020, Giovedi' 15/10/2020, MARTEDÌ, 1° maggio 2021, domenica 3.4.2022"]
     rng = random.Random(20261130)
-    alphabet = "0123456789 /.,;:()“”'-_\n°%€IVXLDGRnlrdgeuoaéà٣"
+    alphabet = "0123456789 /.,;:()“”'-_\n°%€IVXLDGRnlrdgeuoaéà٣ìmvsgab"
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(1500)]
     return texts
 
 
 def test_patterns_written_for_speed_find_what_their_plain_forms_find():
     """Citations sought only in the stretches holding a number/year, numbers written with their first
-    digit out of the alternation, look-aheads that fail where no match can start: the same matches as
-    the plain patterns searched over the whole text."""
+    digit out of the alternation, look-aheads that fail where no match can start (a date's weekday by
+    its first three letters): the same matches as the plain patterns searched over the whole text."""
+    from circolari.compose.italian import GIORNI
     from circolari.review import contradictions, numbers
 
+    weekday_letters = r"(?=\d|" + "|".join(sorted({g[:3] for g in GIORNI})) + ")"
+    assert weekday_letters in dates.DATE.pattern
     plain_number = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
     lead = r"(?=\b[A-Za-z]|n|\d)"
     assert citations.CITATION.pattern.startswith(lead)
@@ -76,6 +81,7 @@ def test_patterns_written_for_speed_find_what_their_plain_forms_find():
         (contradictions.AMOUNT, re.compile(rf"(?:€|\beuro\b)\s*(?P<a>{plain_number})|(?P<b>{plain_number})\s*"
                                            r"(?:€|\beuro\b)", re.IGNORECASE)),
         (contradictions.PERCENT, re.compile(rf"(?P<p>{plain_number})\s?%")),
+        (dates.DATE, re.compile(dates.DATE.pattern.replace(weekday_letters, ""), re.IGNORECASE)),
         (contradictions.NUMBER, re.compile(rf"(?<![\w./,-])(?P<n>{plain_number})(?![\w/%]|[.,]\d)")),
         (numbers.DIGITS_WORDS, re.compile(numbers.DIGITS_WORDS.pattern.replace(contradictions.NUMBER_TEXT,
                                                                                plain_number), re.IGNORECASE)),
@@ -162,13 +168,13 @@ piede: {{responsabile_procedimento: {{nome: ANNA BIANCHI}}}}
 
 
 def test_check_reports_every_problem_with_its_line(project):
-    (project / "templates" / "circolare.html.j2").write_text(
-        (project / "templates" / "circolare.html.j2").read_text(encoding="utf-8")
-        .replace("{{ atto.saluti }}", "{{ atto.saluto }}")
-        .replace('{% include "_piede.html.j2" %}', '{% include "_piedi.html.j2" %}'), encoding="utf-8")
-    (project / "templates" / "_ente.html.j2").write_text("{% if ente.pec %}\n<p>{{ ente.pec }}</p>\n", encoding="utf-8")
+    rewrite(project / "templates" / "circolare.html.j2",
+            (project / "templates" / "circolare.html.j2").read_text(encoding="utf-8")
+            .replace("{{ atto.saluti }}", "{{ atto.saluto }}")
+            .replace('{% include "_piede.html.j2" %}', '{% include "_piedi.html.j2" %}'))
+    rewrite(project / "templates" / "_ente.html.j2", "{% if ente.pec %}\n<p>{{ ente.pec }}</p>\n")
     registry = project / "recipients" / "asst.yaml"
-    registry.write_text(registry.read_text(encoding="utf-8").replace("@", "@@", 1), encoding="utf-8")
+    rewrite(registry, registry.read_text(encoding="utf-8").replace("@", "@@", 1))
     good = _act(project, NOTA.format(data="2020-10-20", ente="areu"))
     future = _act(project, NOTA.format(data="2999-01-01", ente="ente-inesistente"), "futura.yaml")
     broken = _act(project, "tipo: circolare\noggetto: [non chiusa\n", "rotta.yaml")
@@ -203,13 +209,13 @@ def test_templates_edited_between_two_checks_in_one_process_are_checked_anew(pro
     template = project / "templates" / "circolare.html.j2"
     original = template.read_text(encoding="utf-8")
     assert "saluto»" not in run_cli("check", project / "templates", cwd=project).output
-    template.write_text(original.replace("{{ atto.saluti }}", "{{ atto.saluto }}"), encoding="utf-8")
+    rewrite(template, original.replace("{{ atto.saluti }}", "{{ atto.saluto }}"))
     edited = run_cli("check", project / "templates", cwd=project)
     assert edited.exit_code == 1 and "una circolare non ha il campo «saluto»" in edited.output
-    template.write_text(original.replace("{{ atto.saluti }}", "{% if %}"), encoding="utf-8")
+    rewrite(template, original.replace("{{ atto.saluti }}", "{% if %}"))
     broken = run_cli("check", project / "templates", cwd=project)
     assert broken.exit_code == 1 and "circolare.html.j2:" in broken.output and "errore di sintassi" in broken.output
-    template.write_text(original, encoding="utf-8")
+    rewrite(template, original)
     again = run_cli("check", project / "templates", cwd=project)
     assert "saluto»" not in again.output and "errore di sintassi" not in again.output
 
@@ -224,7 +230,7 @@ def test_template_check_kept_for_the_process_sees_a_file_appear_a_link_out_and_a
     folder = project / "templates"
     main = folder / "circolare.html.j2"
     original = main.read_text(encoding="utf-8")
-    main.write_text(original.replace("{% include", '{% include "_nuovo.html.j2" %}{% include', 1), encoding="utf-8")
+    rewrite(main, original.replace("{% include", '{% include "_nuovo.html.j2" %}{% include', 1))
     assert [p.message for p in check_templates(folder)] == ["template incluso «_nuovo.html.j2» non esiste"]
     (folder / "_nuovo.html.j2").write_text("<p>nuovo</p>\n", encoding="utf-8")
     assert check_templates(folder) == []
@@ -238,7 +244,7 @@ def test_template_check_kept_for_the_process_sees_a_file_appear_a_link_out_and_a
     problems[0].message = "cambiato da chi lo ha chiesto"  # the caller's own copy
     assert check_templates(folder)[0].message.startswith("il template «_nuovo.html.j2» è un collegamento")
     (folder / "_nuovo.html.j2").unlink()
-    main.write_text(original, encoding="utf-8")
+    rewrite(main, original)
     assert check_templates(folder) == []
     decreto = type(KINDS["circolare"])()
     decreto.template = "decreto.html.j2"
@@ -389,7 +395,7 @@ def test_check_finds_words_digits_and_totals_in_the_reference_dgr(project):
                         "degenza di comunità di livello base e degenze di sorveglianza, per un totale di [[posti_totali]]",
                         "essere di 350 posti di sub-acute e 300 fra degenza di comunità di livello base e degenze di "
                         "sorveglianza, per complessivi 800", 1)
-    dgr.write_text(text, encoding="utf-8")
+    rewrite(dgr, text)
     result = run_cli("check", dgr, "--json", cwd=project)
     assert result.exit_code == 1
     problems = [p for p in json.loads(result.stdout) if p["level"] == "errore"]
@@ -405,7 +411,7 @@ def test_check_finds_words_digits_and_totals_in_the_reference_dgr(project):
 def test_hand_written_amount_equal_to_a_declared_figure_is_no_contradiction(project):
     dgr = project / "examples" / "dgr-xi-3681-2020.yaml"
     text = dgr.read_text(encoding="utf-8").replace("per Euro [[stanziamento_2020]]", "per Euro 10.000.000,00")
-    dgr.write_text(text, encoding="utf-8")
+    rewrite(dgr, text)
     result = run_cli("check", dgr, "--json", cwd=project)
     hits = [p for p in json.loads(result.stdout) if "10.000.000,00" in p["message"]]
     assert hits == [] and "stanziamento_2020" in text  # still declared and cited in the total's parts

@@ -67,3 +67,25 @@ def test_cell_width_is_the_xml_of_python_docx_setter():
         set_cell_width(ours.rows[row].cells[column], Pt(points))
         theirs.rows[row].cells[column].width = Pt(points)
     assert etree.tostring(ours._tbl) == etree.tostring(theirs._tbl)
+
+
+def test_keep_with_next_is_the_xml_of_python_docx_setter():
+    """Set without python-docx's search for every element that may follow ``w:keepNext``: on a new
+    paragraph, a styled one, a numbered or aligned one, one kept already and one kept off."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    from circolari.writers.docx import _keep_with_next
+
+    document = docx.Document()
+    setups = [lambda p: None, lambda p: _set_style(p, "CircCorpo"),
+              lambda p: (_set_style(p, "CircCorpo"), setattr(p, "alignment", WD_ALIGN_PARAGRAPH.CENTER)),
+              lambda p: setattr(p.paragraph_format, "left_indent", 20000),
+              lambda p: (_set_style(p, "CircCorpo"), setattr(p.paragraph_format, "keep_with_next", True)),
+              lambda p: (_set_style(p, "CircCorpo"), setattr(p.paragraph_format, "keep_with_next", False)),
+              lambda p: setattr(p.paragraph_format, "page_break_before", True)]
+    for index, setup in enumerate(setups):
+        ours, theirs = document.add_paragraph(), document.add_paragraph()
+        setup(ours), setup(theirs)
+        _keep_with_next(ours)
+        theirs.paragraph_format.keep_with_next = True
+        assert xml(ours) == xml(theirs), index

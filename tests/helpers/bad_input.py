@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import run_cli
+from helpers.edits import rewrite
 
 NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
 
@@ -13,8 +14,7 @@ def edit(project: Path, old: str, new: str, name: str = NOTA) -> Path:
     path = project / name
     text = path.read_text(encoding="utf-8")
     assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
+    return rewrite(path, text.replace(old, new, 1))
 
 
 def line_of(path: Path, needle: str) -> int:

@@ -81,7 +81,7 @@ def prepare_cmd(
 def _settings(act_dir: Path, host, port, security, user, cafile, timeout):
     from circolari.errors import fail
     from circolari.mail.journal import Journal
-    from circolari.mail.prepare import mail_dir_of
+    from circolari.mail.files import mail_dir_of
     from circolari.mail.smtp import SmtpSettings
 
     if not host:
@@ -127,8 +127,8 @@ def send_cmd(
                                             "password si legge da CIRCOLARI_SMTP_PASSWORD "
                                             "o viene chiesta; non è mai salvata."),
     cafile: Optional[str] = typer.Option(None, "--cafile", envvar="CIRCOLARI_SMTP_CAFILE",
-                                         help="Certificati CA aggiuntivi (PEM), per server "
-                                              "di prova."),
+                                         help="Certificati CA (PEM) al posto di quelli di "
+                                              "sistema, per server di prova."),
     resend_uncertain: bool = typer.Option(
         False, "--reinvia-incerti",
         help="Reinvia anche i messaggi con esito incerto (interrotti dopo la trasmissione). "
@@ -182,7 +182,7 @@ def send_cmd(
                                    TimeRemainingColumn)
 
         from circolari.mail.journal import Journal
-        from circolari.mail.prepare import mail_dir_of
+        from circolari.mail.files import mail_dir_of
 
         with Journal.open_existing(mail_dir_of(act_dir)) as j:
             todo = sum(r.state == "prepared" or (r.state == "sending" and
@@ -260,8 +260,8 @@ def receipts_cmd(
                              "CIRCOLARI_IMAP_PASSWORD o viene chiesta; non è mai salvata.",
         show_default=False),
     imap_ca: Optional[str] = typer.Option(
-        None, "--imap-ca", help="Certificati CA aggiuntivi (PEM) per il server IMAP, per "
-                                "server interni o di prova.", show_default=False),
+        None, "--imap-ca", help="Certificati CA (PEM) del server IMAP, al posto di "
+                                "quelli di sistema: per server interni o di prova.", show_default=False),
     imap_timeout: float = typer.Option(60.0, "--imap-timeout", min=1,
                                        help="Secondi di attesa massima per il server IMAP."),
     trust: Optional[Path] = typer.Option(

@@ -8,8 +8,9 @@ from circolari.errors import fail
 
 
 def client_context(cafile: str | None, *, field: str) -> ssl.SSLContext:
-    """System CAs plus ``cafile`` (a PEM bundle, for test or private servers); host name
-    and certificate are always checked."""
+    """The system's CAs, or only those of ``cafile`` when given (a PEM bundle, for test or
+    private servers: it replaces the system's, it does not add to them); host name and
+    certificate are always checked."""
     try:
         return ssl.create_default_context(cafile=cafile or None)
     except (OSError, ssl.SSLError) as exc:

@@ -210,6 +210,28 @@ def _add_run(paragraph, text: str, *, bold: bool = False, italic: bool = False,
     paragraph_element(paragraph).append(r)
 
 
+def _keep_with_next(paragraph) -> None:
+    """``paragraph_format.keep_with_next = True`` without python-docx's search for each of the ~35
+    elements that may follow ``w:keepNext`` in ``w:pPr``: it is the first after ``w:pStyle``."""
+    ppr = paragraph_properties(paragraph)
+    keep = ppr.find(qn("w:keepNext"))
+    if keep is None:
+        ppr.insert(1 if len(ppr) and ppr[0].tag == qn("w:pStyle") else 0, _element("w:keepNext"))
+    else:
+        keep.attrib.pop(qn("w:val"), None)  # on: python-docx writes no value
+
+
+_TABLE_GRID: list[str] = []
+
+
+def _table_grid_id(document) -> str:
+    """The id of the «Table Grid» style, found once per process (``Styles[name]`` is an XPath
+    search of every style): every DOCX starts from the same prepared template (``new_document``)."""
+    if not _TABLE_GRID:
+        _TABLE_GRID.append(document.styles["Table Grid"].style_id)
+    return _TABLE_GRID[0]
+
+
 def _set_style(paragraph, style_id: str, align: str = "left") -> None:
     """Set a paragraph style by id, and an alignment other than left, as python-docx's ``_p.style``
     and ``alignment`` do, on a paragraph without paragraph properties yet (a new one) without
@@ -313,7 +335,7 @@ class _Writer:
                         self.keep_tail(written)
                     inner = self.blocks(container, block.blocks, level)
                     for p in inner[:-1]:
-                        p.paragraph_format.keep_with_next = True
+                        _keep_with_next(p)
                     written += inner
                 case Columns():
                     self.columns(container, block)
@@ -330,7 +352,7 @@ class _Writer:
         keeping = {self.style_ids[name] for name, st in S.STYLES.items() if st.keep_with_next}
         for paragraph in reversed(written):
             if style_id(paragraph) not in keeping:
-                paragraph.paragraph_format.keep_with_next = True
+                _keep_with_next(paragraph)
                 return
 
     def paragraph(self, container, style: str):
@@ -354,10 +376,10 @@ class _Writer:
         if block.title:
             title = self.paragraph(container, "tabella-titolo")
             title.add_run(block.title)
-            title.paragraph_format.keep_with_next = True
+            _keep_with_next(title)
         table = _add_table(container, 1 + len(block.rows), len(block.columns))
         # by id: python-docx's style setter scans every style of the template for the default one
-        table_properties(table).style = self.document.styles["Table Grid"].style_id
+        table_properties(table).style = _table_grid_id(self.document)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         total = sum(c.width for c in block.columns) or 1
         widths = [Pt(S.TEXT_WIDTH * c.width / total) for c in block.columns]
