@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import gc
 import hashlib
@@ -17,6 +18,15 @@ import pytest
 # Hypothesis runs the "hypothesis" entry points of every installed package when it is imported:
 # trio's (selenium's dependency; no test uses trio) costs each test process a tenth of a second.
 os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
+
+
+@atexit.register  # when conftest is imported: after pytest's and the helpers' exit functions
+def _no_collection_at_exit():
+    """No walk of every object at the interpreter's exit: its last garbage collection went
+    through all the tests left in the process, seconds in each test worker after its last test
+    (py-spy: gc_collect_main), before the run could end. Objects are still freed by their counts
+    (files closed, exit functions run); the memory goes back to the system with the process."""
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin, which loads a --hypothesis-profile

@@ -85,8 +85,7 @@ def test_table_file_outside_the_project_is_refused(project, tmp_path_factory, wh
     else:
         (dgr.parent / "collegamento.csv").symlink_to(secret)
         reference = "collegamento.csv"
-    dgr.write_text(dgr.read_text(encoding="utf-8").replace("file: dgr-xi-3681-2020-requisiti.csv",
-                                                           f"file: {reference}"), encoding="utf-8")
+    rewrite(dgr, dgr.read_text(encoding="utf-8").replace("file: dgr-xi-3681-2020-requisiti.csv", f"file: {reference}"))
     output = fails(project, "render", dgr, "--out", project / "out")
     assert "fuori dalla cartella del progetto" in output
     assert not (project / "out").exists()
@@ -167,8 +166,7 @@ def test_render_failing_midway_leaves_the_old_act_folder(project, monkeypatch):
         return real(target, data, **kwargs)
 
     monkeypatch.setattr("circolari.folder_swap.temporary_file", temporary)
-    (project / NOTA).write_text((project / NOTA).read_text(encoding="utf-8").replace("oggetto: plasma", "oggetto: Plasma"),
-                                encoding="utf-8")
+    rewrite(project / NOTA, (project / NOTA).read_text(encoding="utf-8").replace("oggetto: plasma", "oggetto: Plasma"))
     assert "errore di lettura o scrittura del disco" in fails(project, "render", NOTA, "--out", project / "out")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert not list((project / "out").rglob("*.tmp"))

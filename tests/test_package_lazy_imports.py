@@ -58,14 +58,17 @@ for steps in json.loads(sys.argv[1]):
 @pytest.fixture(scope="module")
 def loaded(nota_out, tmp_path_factory) -> dict[str, set[str]]:
     """Modules loaded, by label: ``cli`` (``import circolari.cli.main``), ``render`` (a circular),
-    ``render-dgr`` (then a DGR, in the same process), ``verify``."""
+    ``render-dgr`` (then a DGR, in the same process), ``verify``, ``mail`` (``mail status``, then
+    the modules of send, receipts and imap)."""
     out = tmp_path_factory.mktemp("moduli")
     runs = [[("render", ["render", str(NOTA), "--out", str(out)],
               "from circolari.model.delibera import Delibera\n"
               "assert not Delibera.__pydantic_complete__, 'a circolare built the DGR validator'"),
              ("render-dgr", ["render", str(DGR), "--out", str(out)], "")],  # its fatti: figures and a date
             [("verify", ["verify", str(nota_out / f"{NOTA.stem}.pdf")],
-              "import pyhanko.sign.validation, pyhanko.sign.diff_analysis")]]
+              "import pyhanko.sign.validation, pyhanko.sign.diff_analysis")],
+            [("mail", ["mail", "status", str(out)],  # no act there: the command and its module load
+              "import circolari.mail.send, circolari.mail.receipts, circolari.mail.imap")]]
     proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(runs)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     for act in (NOTA, DGR):
@@ -106,3 +109,12 @@ def test_verify_loads_no_signer_no_aiohttp_no_pydantic(loaded):
     assert "pyhanko.sign.signers" not in modules and "pyhanko.sign.timestamps.aiohttp_client" not in modules
     # cryptography's pkcs12 stays unexecuted (signature/pyhanko_lazy.py), and with it x509
     assert "cryptography.x509" not in modules
+
+
+def test_mail_status_send_and_receipts_load_none_of_preparing(loaded):
+    """They need only the act's mail folder (``mail.files.mail_dir_of``): not prepare's manifest
+    checks (pydantic) nor the project (a cold ``mail status`` took twice the CPU)."""
+    modules = loaded["mail"]
+    assert "circolari.mail.status" in modules and "circolari.mail.receipts" in modules
+    assert not modules & {"circolari.mail.prepare", "circolari.mail.manifest", "circolari.input.project"}
+    assert "pydantic" not in modules and "pydantic_core" not in roots(modules)  # (cli/startup.py's stand-in only)

@@ -56,19 +56,23 @@ def _texts_for_the_fast_patterns() -> list[str]:
              for _, t in all_strings(load_yaml(EXAMPLES / e).data) if isinstance(t, str)]
     texts += ["(DGR n. XI/3681/2020), “D.G.R. 12/2019”; l.r. n. 33/2009é e n. X/1185/2013", "1/2020/2021",
               "x" * 300 + " DGR 4/2019", "entro 31/2020, il 12.000,5 € (dodicimila) e € 1.000 pari al 10 %",
-              "_5/2020 é5/2020 ٣/2020 n°7/2019 nn. 3/2020 XI / 3 / 2020", "euro 3.000.000,00 (tremilioni)"]
+              "_5/2020 é5/2020 ٣/2020 n°7/2019 nn. 3/2020 XI / 3 / 2020", "euro 3.000.000,00 (tremilioni)",
+              "lunedì 15 ottobre 2020, Giovedi' 15/10/2020, MARTEDÌ, 1° maggio 2021, domenica 3.4.2022"]
     rng = random.Random(20261130)
-    alphabet = "0123456789 /.,;:()“”'-_\n°%€IVXLDGRnlrdgeuoaéà٣"
+    alphabet = "0123456789 /.,;:()“”'-_\n°%€IVXLDGRnlrdgeuoaéà٣ìmvsgab"
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(1500)]
     return texts
 
 
 def test_patterns_written_for_speed_find_what_their_plain_forms_find():
     """Citations sought only in the stretches holding a number/year, numbers written with their first
-    digit out of the alternation, look-aheads that fail where no match can start: the same matches as
-    the plain patterns searched over the whole text."""
+    digit out of the alternation, look-aheads that fail where no match can start (a date's weekday by
+    its first three letters): the same matches as the plain patterns searched over the whole text."""
+    from circolari.compose.italian import GIORNI
     from circolari.review import contradictions, numbers
 
+    weekday_letters = r"(?=\d|" + "|".join(sorted({g[:3] for g in GIORNI})) + ")"
+    assert weekday_letters in dates.DATE.pattern
     plain_number = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
     lead = r"(?=\b[A-Za-z]|n|\d)"
     assert citations.CITATION.pattern.startswith(lead)
@@ -77,6 +81,7 @@ def test_patterns_written_for_speed_find_what_their_plain_forms_find():
         (contradictions.AMOUNT, re.compile(rf"(?:€|\beuro\b)\s*(?P<a>{plain_number})|(?P<b>{plain_number})\s*"
                                            r"(?:€|\beuro\b)", re.IGNORECASE)),
         (contradictions.PERCENT, re.compile(rf"(?P<p>{plain_number})\s?%")),
+        (dates.DATE, re.compile(dates.DATE.pattern.replace(weekday_letters, ""), re.IGNORECASE)),
         (contradictions.NUMBER, re.compile(rf"(?<![\w./,-])(?P<n>{plain_number})(?![\w/%]|[.,]\d)")),
         (numbers.DIGITS_WORDS, re.compile(numbers.DIGITS_WORDS.pattern.replace(contradictions.NUMBER_TEXT,
                                                                                plain_number), re.IGNORECASE)),

@@ -84,7 +84,7 @@ def test_lazy_modules_run_on_first_use(facts):
 
 def test_signer_loads_no_aiohttp_until_its_fetcher_backend_is_called(facts):
     """pyHanko's signer imports the AdES module, which imports the aiohttp fetcher backend: it
-    stays unloaded (a cold ``circolari sign`` without a TSA: bench/bench_sign.py) until called."""
+    stays unloaded (a cold ``circolari sign`` without a TSA: bench/bench_cold_commands.py) until called."""
     assert facts["aiohttp after the signer"] is False
     assert facts["deferred call gives the real backend"] is True
 

@@ -81,7 +81,7 @@ def prepare_cmd(
 def _settings(act_dir: Path, host, port, security, user, cafile, timeout):
     from circolari.errors import fail
     from circolari.mail.journal import Journal
-    from circolari.mail.prepare import mail_dir_of
+    from circolari.mail.files import mail_dir_of
     from circolari.mail.smtp import SmtpSettings
 
     if not host:
@@ -182,7 +182,7 @@ def send_cmd(
                                    TimeRemainingColumn)
 
         from circolari.mail.journal import Journal
-        from circolari.mail.prepare import mail_dir_of
+        from circolari.mail.files import mail_dir_of
 
         with Journal.open_existing(mail_dir_of(act_dir)) as j:
             todo = sum(r.state == "prepared" or (r.state == "sending" and

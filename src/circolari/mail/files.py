@@ -8,6 +8,15 @@ from pathlib import Path
 from circolari.output import locked
 
 
+MAIL_DIR = "mail"
+
+
+def mail_dir_of(act_dir: Path) -> Path:
+    """The act's mail folder (messages, journal, receipts): here, not in ``prepare``, so that
+    send, status, receipts and imap load none of preparing's machinery (pydantic, the project)."""
+    return Path(act_dir) / MAIL_DIR
+
+
 def exclusive_lock(folder: Path):
     """Hold ``folder`` exclusively: one prepare/send/receipts at a time per act."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from circolari.errors import CircolariError, fail
 from circolari.mail.journal import Journal
-from circolari.mail.prepare import mail_dir_of
+from circolari.mail.files import mail_dir_of
 from circolari.mail.receipts import ImportReport, import_receipts
 from circolari.mail.smime import Verifier
 from circolari.mail.tls import client_context

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, fail
-from circolari.mail.files import exclusive_lock
+from circolari.mail.files import exclusive_lock, mail_dir_of
 from circolari.output import temporary_file, write_atomic
 from circolari.mail.journal import Journal, now
 from circolari.mail.manifest import load_render_manifest
@@ -25,7 +25,6 @@ from circolari.mail.message import Attachment, MessageBuilder, attachment_name
 from circolari.input.project import Project
 from circolari.mail.signature import check_same_act, check_signed_file
 
-MAIL_DIR = "mail"
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024  # PEC limit (size x recipients, one recipient here)
 
 
@@ -44,10 +43,6 @@ def _sha256_of(pieces: list[bytes]) -> str:
     for piece in pieces:
         h.update(piece)
     return h.hexdigest()
-
-
-def mail_dir_of(act_dir: Path) -> Path:
-    return Path(act_dir) / MAIL_DIR
 
 
 def prepare(act_dir: Path, signed: Path, *, allow_unsigned: bool = False,

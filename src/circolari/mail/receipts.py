@@ -27,9 +27,8 @@ from pathlib import Path
 
 from circolari.errors import fail
 from circolari.mail import daticert, mime
-from circolari.mail.files import exclusive_lock
+from circolari.mail.files import exclusive_lock, mail_dir_of
 from circolari.mail.journal import RANK, Journal, now
-from circolari.mail.prepare import mail_dir_of
 from circolari.mail.smime import Refused, Verifier
 from circolari.output import sha256, write_atomic
 

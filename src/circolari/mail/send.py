@@ -15,9 +15,8 @@ from pathlib import Path
 
 from circolari.errors import fail
 from circolari.output import sha256
-from circolari.mail.files import exclusive_lock, sending_mark
+from circolari.mail.files import exclusive_lock, mail_dir_of, sending_mark
 from circolari.mail.journal import NOW, Journal, Row
-from circolari.mail.prepare import mail_dir_of
 from circolari.mail.smtp import (Connection, PermanentError, SenderRejected, SmtpSettings,
                                  TransientError, Uncertain)
 

@@ -11,10 +11,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from circolari.mail.files import sending_in_progress
+from circolari.mail.files import mail_dir_of, sending_in_progress
 from circolari.output import write_atomic
 from circolari.mail.journal import Journal, Row
-from circolari.mail.prepare import mail_dir_of
 
 EXIT_DELIVERED, EXIT_FAILED, EXIT_PENDING = 0, 1, 3
 

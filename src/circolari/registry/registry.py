@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -194,13 +195,14 @@ def _fingerprint(folder: Path) -> tuple | None:
     file, an unreadable one): nothing outside the folder is read here."""
     if not folder.is_dir():
         return None
-    found = []
+    found, inside = [], str(folder).rstrip(os.sep) + os.sep  # ``folder`` is resolved
     for path in sorted(folder.glob("*.yaml")):
-        resolved = path.resolve()
-        if not resolved.is_relative_to(folder) or not resolved.is_file():
+        resolved = os.path.realpath(path)
+        if not resolved.startswith(inside) or not os.path.isfile(resolved):
             return None
         try:
-            found.append((path.name, resolved.read_bytes()))
+            with open(resolved, "rb") as file:
+                found.append((path.name, file.read()))
         except OSError:
             return None
     return tuple(found)

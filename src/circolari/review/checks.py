@@ -8,6 +8,7 @@ of other acts, dates and figures. One bad file never stops the others.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,17 +114,17 @@ def check_paths(paths: list[Path], *, templates: Path | None = None, recipients:
 
 
 class _Resolved(dict):
-    """File -> its resolved path, each file resolved once."""
+    """File -> its resolved path (a string), each file resolved once."""
 
     def __missing__(self, file):
-        self[file] = Path(file).resolve()
+        self[file] = os.path.realpath(file)
         return self[file]
 
 
 def _unique(folders: list[Path]) -> list[Path]:
     seen, out = set(), []
     for folder in folders:
-        key = Path(folder).resolve()
+        key = os.path.realpath(folder)
         if key not in seen:
             seen.add(key)
             out.append(Path(folder))

@@ -13,6 +13,7 @@ The context each main template receives is the ``TypedDict`` its kind of act bui
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing
 from pathlib import Path
 
@@ -72,13 +73,14 @@ class TemplateChecker:
         self.env = environment(self.folder.resolve())
         self.problems: list[Problem] = []
         self.observed: dict[tuple[str, str], object] = {}  # what was read of the folder (``look``)
+        self._top = os.path.realpath(self.folder)
         self._seen: set[tuple] = set()
         self._trees: dict[str, object] = {}
 
     def look(self, what: str, name: str = ""):
         """``look(self.folder, what, name)``, remembered in ``observed``."""
         if (what, name) not in self.observed:
-            self.observed[what, name] = look(self.folder, what, name)
+            self.observed[what, name] = look(self.folder, what, name, top=self._top)
         return self.observed[what, name]
 
     # -- entry points --------------------------------------------------
@@ -341,11 +343,12 @@ def _parse(env, source: str, name: str, path: str):
     return _TREES[key]
 
 
-def look(folder: Path, what: str, name: str = ""):
+def look(folder: Path, what: str, name: str = "", *, top: str | None = None):
     """What the checker reads of a templates folder: whether it is one (``folder``), its templates
     (``names``), whether a file ``exists``, a template's ``source`` (its text, or the problems that
     stop it being read: a link out of the folder, not a regular file, not UTF-8); also the kinds of
-    act registered in the process (``kinds``), whose contexts the templates are checked against."""
+    act registered in the process (``kinds``), whose contexts the templates are checked against.
+    ``top``: the folder resolved (``os.path.realpath``), once for many looks."""
     if what == "kinds":
         from circolari.kinds import KINDS
 
@@ -357,7 +360,7 @@ def look(folder: Path, what: str, name: str = ""):
     if what == "exists":
         return (folder / name).is_file()
     try:  # inside the folder (links followed), a regular file (a FIFO would hang), UTF-8
-        return read_text(confined(folder / name, folder, f"il template «{name}»"))
+        return read_text(confined(folder / name, folder, f"il template «{name}»", top=top))
     except CircolariError as exc:
         return exc.problems
 
@@ -400,4 +403,5 @@ def _copied(folder: Path) -> tuple[dict, list[Problem]] | None:
 
 
 def _unchanged(folder: Path, observed: dict) -> bool:
-    return all(look(folder, what, name) == seen for (what, name), seen in observed.items())
+    top = os.path.realpath(folder)
+    return all(look(folder, what, name, top=top) == seen for (what, name), seen in observed.items())

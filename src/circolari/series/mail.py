@@ -45,7 +45,7 @@ class Sent:
 
 
 def journal_of(entry: Entry) -> Path:
-    from circolari.mail.prepare import mail_dir_of
+    from circolari.mail.files import mail_dir_of
 
     return mail_dir_of(entry.folder) / "journal.sqlite"
 

@@ -18,10 +18,10 @@ attribute access. cryptography's ``pkcs12`` (for pyHanko's public-key PDF encryp
 pyHanko's signer imports its AdES validation module, which imports the aiohttp fetcher backend
 (for revocation data a time-stamp's validation may fetch): aiohttp, yarl, and SSL contexts
 that read the system's certificates, ~0.15 s of a ~0.9 s cold ``circolari sign`` that fetches
-nothing (bench/bench_sign.py). The package stays unexecuted in ``sys.modules`` and the name
-is a function that executes it and calls the real one; only while the importer's source
-mentions the name in its import and in calls alone (else, as for the re-exports, the package
-is imported as usual).
+nothing (bench/bench_cold_commands.py). The package stays unexecuted in ``sys.modules`` and
+the name is a function that executes it and calls the real one; only while the importer's
+source mentions the name in its import and in calls alone (else, as for the re-exports, the
+package is imported as usual).
 """
 
 from __future__ import annotations
