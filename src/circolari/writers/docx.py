@@ -28,8 +28,8 @@ from docx.shared import Pt
 
 from circolari.document import styles as S
 from circolari.writers.docx_base import new_document, package_bytes, prepare
-from circolari.writers.docx_compat import (container_element, is_cell, paragraph_element, paragraph_properties,
-                                           remove_paragraph, row_properties, set_cell_width, story_container,
+from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph_properties, remove_paragraph,
+                                           row_properties, set_cell_width, story_container, story_element,
                                            style_id, table_properties)
 from circolari.writers.docx_package import finish_package, prepare_shared
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
@@ -467,8 +467,8 @@ def _furnish(writer: _Writer, part, blocks, *, gap: float = 0.0):
     figures and gap: python-docx's cells and lookups took half of a short act's DOCX), unless the
     furniture holds a list (its numbering is the document's) or refers to another part."""
     part.is_linked_to_previous = False
+    root = story_element(part)
     part = story_container(part)
-    root = container_element(part)
     key = (repr(blocks), tuple(sorted(writer.fields.items())), gap)
     kept = _FURNITURE.get(key)
     if kept is not None:

@@ -2,7 +2,7 @@
 
 The DOCX writer sets style ids, numbering, row and table properties and removes empty
 paragraphs on the XML elements behind python-docx's objects (``Paragraph._p``, ``_Row._tr``,
-``Table._tbl``, ``_Cell._tc``, ``Part._blob``, the ``_Cell`` class, a header's part and its element, the content types), which python-docx does not expose
+``Table._tbl``, ``_Cell._tc``, ``Part._blob``, the ``_Cell`` class, a header's part, the content types), which python-docx does not expose
 publicly. ``check()`` states each assumption; ``tests/test_writers_docx_compat.py`` runs it, so an
 upgrade that changes one fails loudly instead of writing a different DOCX.
 """
@@ -74,9 +74,9 @@ def story_container(header_or_footer):
     return BlockItemContainer(definition.element, definition)
 
 
-def container_element(container):
-    """The XML element behind a block container (a header's ``w:hdr``, a footer's ``w:ftr``)."""
-    return container._element
+def story_element(header_or_footer):
+    """The root element of a header's or footer's own part (``w:hdr``, ``w:ftr``), created if missing."""
+    return header_or_footer._get_or_add_definition().element
 
 
 def content_types_xml(parts) -> bytes:
@@ -109,5 +109,6 @@ def check() -> None:
     header = document.sections[0].header
     story_container(header).add_paragraph("intestazione")
     assert header.paragraphs[-1].text == "intestazione", "_Header._get_or_add_definition() changed"
-    assert container_element(story_container(header)).tag == qn("w:hdr"), "BlockItemContainer._element changed"
+    assert story_element(header).tag == qn("w:hdr") and story_element(header)[-1].xpath("string(.)") == "intestazione", \
+        "a header part's element changed"
     assert b"<Types" in content_types_xml(list(document.part.package.iter_parts())), "_ContentTypesItem changed"
