@@ -89,3 +89,47 @@ def test_keep_with_next_is_the_xml_of_python_docx_setter():
         _keep_with_next(ours)
         theirs.paragraph_format.keep_with_next = True
         assert xml(ours) == xml(theirs), index
+
+
+def test_headers_and_footers_kept_from_the_previous_act_are_the_ones_written_anew(reference, monkeypatch):
+    """A process keeps what it wrote in a header or footer (``docx._FURNITURE``) and copies it into
+    the next DOCX with the same furniture and figures: the same bytes as writing it anew."""
+    import datetime as dt
+
+    from circolari.writers import docx as writer
+
+    for kind in ("circolare", "delibera"):
+        doc, fields = reference[kind].doc, reference[kind].fields
+        when = dt.datetime(2020, 10, 15, 12, tzinfo=dt.timezone.utc)
+        monkeypatch.setattr(writer, "_FURNITURE", {})
+        anew = writer.write_docx(doc, {"title": doc.title}, fields, when=when)
+        assert len(writer._FURNITURE) >= 2  # header and footer at least
+        assert writer.write_docx(doc, {"title": doc.title}, fields, when=when) == anew
+
+
+def test_furniture_with_a_list_is_written_anew_each_time(monkeypatch):
+    """A list's numbering belongs to its document: a footer holding one (here inside columns) is
+    never kept; in an act whose header has a list of its own, the footer's list is still decimal."""
+    import datetime as dt
+    import io
+    import zipfile
+
+    from circolari.document.tree import Columns, Document, ListBlock, Paragraph, Run
+    from circolari.writers import docx as writer
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    item = [Paragraph("corpo", [Run("voce")])]
+    footer = [Columns([[ListBlock("decimal", [item])], [Paragraph("corpo", [Run("a destra")])]])]
+    monkeypatch.setattr(writer, "_FURNITURE", {})
+    when = dt.datetime(2020, 10, 15, 12, tzinfo=dt.timezone.utc)
+    for header in ([], [ListBlock("bullet", [item])]):
+        act = Document("circolare", "prova", [Paragraph("corpo", [Run("testo")])], header=header, footer=footer)
+        with zipfile.ZipFile(io.BytesIO(writer.write_docx(act, {}, {}, when=when))) as package:
+            numbering = etree.fromstring(package.read("word/numbering.xml"))
+            footers = [etree.fromstring(package.read(n)) for n in package.namelist() if n.startswith("word/footer")]
+        abstract = {n.get(w + "numId"): n.find(w + "abstractNumId").get(w + "val") for n in numbering.iter(w + "num")}
+        formats = {a.get(w + "abstractNumId"): a.find(f"{w}lvl/{w}numFmt").get(w + "val")
+                   for a in numbering.iter(w + "abstractNum")}
+        used = [n.get(w + "val") for f in footers for n in f.iter(w + "numId")]
+        assert used and {formats[abstract[n]] for n in used} == {"decimal"}, header
+        assert not any("voce" in key[0] for key in writer._FURNITURE)

@@ -12,6 +12,7 @@ core properties from the act's date. Fonts, language and package properties:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from functools import lru_cache
 from html import escape  # not xml.sax.saxutils: it imports urllib.request, http, ssl, email
@@ -28,8 +29,8 @@ from docx.shared import Pt
 from circolari.document import styles as S
 from circolari.writers.docx_base import new_document, package_bytes, prepare
 from circolari.writers.docx_compat import (is_cell, paragraph_element, paragraph_properties, remove_paragraph,
-                                           row_properties, set_cell_width, story_container, style_id,
-                                           table_properties)
+                                           row_properties, set_cell_width, story_container, story_element,
+                                           style_id, table_properties)
 from circolari.writers.docx_package import finish_package, prepare_shared
 from circolari.document.tree import (Break, Columns, Document, Field, Group, ListBlock, PageBreak, Paragraph, Run,
                         Table)
@@ -455,11 +456,43 @@ def _cell_margins(table, padding: dict[str, float]) -> None:
         look.addprevious(margins)
 
 
+_FURNITURE: dict[tuple, list] = {}  # (blocks, fields, gap) -> the elements of a header or footer as written
+
+
 def _furnish(writer: _Writer, part, blocks, *, gap: float = 0.0):
     """Fill a header or footer part with ``blocks``; ``gap`` (a header's) below its last paragraph,
-    so that a header taller than the top margin pushes the body down as in the PDF."""
+    so that a header taller than the top margin pushes the body down as in the PDF.
+
+    What it writes is kept per process (a copy goes into the next DOCX with the same furniture,
+    figures and gap: python-docx's cells and lookups took half of a short act's DOCX), unless the
+    furniture holds a list (its numbering is the document's) or refers to another part."""
     part.is_linked_to_previous = False
+    root = story_element(part)
     part = story_container(part)
+    key = (repr(blocks), tuple(sorted(writer.fields.items())), gap)
+    kept = _FURNITURE.get(key)
+    if kept is not None:
+        root[:] = [copy.deepcopy(element) for element in kept]
+        return
+    _write_furniture(writer, part, blocks, gap)
+    if not _has_list(blocks) and not any(name.startswith(_RELATIONSHIP) for el in root.iter() for name in el.attrib):
+        if len(_FURNITURE) >= 64:
+            _FURNITURE.clear()
+        _FURNITURE[key] = [copy.deepcopy(element) for element in root]
+
+
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _has_list(blocks) -> bool:
+    for block in blocks:
+        if isinstance(block, ListBlock) or (isinstance(block, Group) and _has_list(block.blocks)) or \
+                (isinstance(block, Columns) and any(_has_list(column) for column in block.columns)):
+            return True
+    return False
+
+
+def _write_furniture(writer: _Writer, part, blocks, gap: float) -> None:
     default = part.paragraphs[0]
     writer.blocks(part, blocks)
     if not default.text and len(part.paragraphs) > 1:

@@ -74,6 +74,11 @@ def story_container(header_or_footer):
     return BlockItemContainer(definition.element, definition)
 
 
+def story_element(header_or_footer):
+    """The root element of a header's or footer's own part (``w:hdr``, ``w:ftr``), created if missing."""
+    return header_or_footer._get_or_add_definition().element
+
+
 def content_types_xml(parts) -> bytes:
     """``[Content_Types].xml`` for ``parts``, as python-docx's ``save`` writes it."""
     from docx.opc.pkgwriter import _ContentTypesItem
@@ -104,4 +109,6 @@ def check() -> None:
     header = document.sections[0].header
     story_container(header).add_paragraph("intestazione")
     assert header.paragraphs[-1].text == "intestazione", "_Header._get_or_add_definition() changed"
+    assert story_element(header).tag == qn("w:hdr") and story_element(header)[-1].xpath("string(.)") == "intestazione", \
+        "a header part's element changed"
     assert b"<Types" in content_types_xml(list(document.part.package.iter_parts())), "_ContentTypesItem changed"
