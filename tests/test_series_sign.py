@@ -114,9 +114,10 @@ def test_mail_prepare_of_a_series_refuses_signed_option(series, asst_series):
     assert result.exit_code == 1 and "per una serie di lettere non si indica --signed" in result.output
 
 
-def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, asst_series, tmp_path):
+def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, asst_series, tmp_path, monkeypatch):
     from circolari.series.manifest import letters
     from circolari.series.sign import signed_over_current
+    from circolari.signature import pades
 
     p12, _ = make_p12(tmp_path)
     # A real process (``series`` set the password): it stops itself once the 3rd letter is signed
@@ -132,8 +133,11 @@ def test_sign_killed_midway_completes_on_rerun_without_signing_twice(series, ass
     done = {e.ente: e.signed.stat().st_ino for e in entries if e.signed.exists()}
     assert len(done) == 3
     assert all(signed_over_current(e) for e in entries if e.ente in done), "a half-written signed letter"
+    reads, read = [], pades.load_p12
+    monkeypatch.setattr(pades, "load_p12", lambda *args, **kw: reads.append(args) or read(*args, **kw))
     result = run_cli("sign", series, "--p12", p12, "--jobs", "1", cwd=asst_series[0])
     assert result.exit_code == 0, result.output
+    assert len(reads) == 1, "the certificate is read once per command"
     assert f"({len(entries) - len(done)} firmate ora, {len(done)} già firmate)" in result.output
     assert all(e.signed.stat().st_ino == done[e.ente] for e in entries if e.ente in done)
     assert all(signed_over_current(e) for e in entries)

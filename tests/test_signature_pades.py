@@ -135,6 +135,43 @@ def test_each_p12_signs_with_its_own_key_and_chain_in_one_process(act, pki, tmp_
         assert not report.ok and report.verdict != "VALIDO", name
 
 
+def test_rsa_certificate_signs_and_verifies_with_its_key_parsed_once(act, pki, tmp_path):
+    """Most qualified certificates hold RSA keys: signed with RSA (PKCS#1 v1.5), VALIDO, and
+    pdfsig agrees; the key is parsed once per signer (pyHanko's SimpleSigner parses it, and
+    cryptography checks an RSA key, at every signature), each signature still its own."""
+    import subprocess
+
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography import x509
+    from helpers.pki import cert_name, make_cert, p12_encryption, rsa_key
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from circolari.signature import pades
+
+    ca = x509.load_pem_x509_certificate(pki.ca.read_bytes())
+    cert = make_cert(cert_name("Mario Rossi"), ca.subject, rsa_key(), pki.ca_key, NOW - timedelta(days=1),
+                     NOW + timedelta(days=30), 4343)
+    p12 = tmp_path / "rsa.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"rsa", rsa_key(), cert, [ca], p12_encryption(PASSWORD)))
+    creds = pades.load_p12(p12, PASSWORD)
+    signer, _ = pades._signer(creds)
+    assert signer._parsed is creds.parsed  # the key load_p12 parsed, not parsed again
+    import pickle
+
+    assert pickle.loads(pickle.dumps(creds)).der() == creds.der()  # to workers started, not forked
+    for name in ("uno.pdf", "due.pdf"):
+        sign_pdf(act, tmp_path / name, p12, PASSWORD)
+        report = verify_file(tmp_path / name, pki.trust)
+        assert report.verdict == "VALIDO", report.lines()
+        assert "Mario Rossi" in "\n".join(report.lines())
+        with (tmp_path / name).open("rb") as handle:
+            (embedded,) = PdfFileReader(handle).embedded_signatures
+            assert embedded.signer_info["signature_algorithm"].signature_algo == "rsassa_pkcs1v15"
+        proc = subprocess.run(["pdfsig", "-no-ocsp", str(tmp_path / name)], capture_output=True, text=True)
+        assert "Signature is Valid." in proc.stdout, proc.stdout
+    assert (tmp_path / "uno.pdf").read_bytes() != (tmp_path / "due.pdf").read_bytes()
+
+
 @pytest.mark.parametrize("which, password, message", [
     ("p12", b"sbagliata", "password del certificato errata"),
     ("expired", PASSWORD, "scaduto"),

@@ -7,6 +7,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from asn1crypto import tsp  # noqa: F401
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -14,6 +15,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from circolari.signature.verdict import Trust, load_trust
+
+# tsp adds 'tst_info' to cms.ContentType, whose name map asn1crypto freezes on first use: imported
+# with these helpers, before any test parses CMS, so that the test TSA builds a tst_info by name.
 
 PASSWORD = b"segreta"
 NOW = datetime.now(timezone.utc)
@@ -62,9 +66,9 @@ def p12_encryption(password: bytes):
 
 
 @lru_cache(maxsize=1)
-def tsa_key() -> rsa.RSAPrivateKey:
-    """The test time-stamping authorities' key, made once per process: pyHanko's DummyTimeStamper
-    signs with RSA only, and an RSA key takes tens of milliseconds to make."""
+def rsa_key() -> rsa.RSAPrivateKey:
+    """A 2,048-bit RSA key made once per process (tens of milliseconds each): the test
+    time-stamping authorities' (pyHanko's DummyTimeStamper signs with RSA only) and an RSA signer's."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -96,7 +100,7 @@ def make_tsa(start: datetime, end: datetime, serial: int, fixed_dt: datetime | N
     from asn1crypto import x509 as ax509
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-    key = tsa_key()
+    key = rsa_key()
     cert = (x509.CertificateBuilder().subject_name(cert_name("TSA di prova"))
             .issuer_name(cert_name("TSA di prova")).public_key(key.public_key()).serial_number(serial)
             .not_valid_before(start).not_valid_after(end)

@@ -1,6 +1,6 @@
 """Sign and verify a rendered series folder: every letter PAdES-signed into its own field.
 
-One password for the whole series; the certificate is read once per process. Each signed
+One password for the whole series; the certificate is read once per command. Each signed
 file is written atomically beside its letter (``<lettera>.firmato.pdf``); a letter whose
 signed file already holds a signature over its current PDF is not signed again, so a run
 stopped at any point is completed by running it again.
@@ -43,10 +43,8 @@ def signed_over_current(entry: Entry) -> bool:
 _WORKER: dict = {}
 
 
-def _start(p12: Path, password: bytes, tsa_url: str | None) -> None:
-    from circolari.signature.pades import load_p12
-
-    _WORKER.update(credentials=load_p12(Path(p12), password), tsa_url=tsa_url)
+def _start(credentials, tsa_url: str | None) -> None:
+    _WORKER.update(credentials=credentials, tsa_url=tsa_url)
 
 
 def _sign(entry: Entry) -> Signed:
@@ -70,7 +68,7 @@ def sign_series(folder: Path, p12: Path, password: bytes, *, jobs: int | None = 
     from circolari.series.progress import Progress
 
     entries = letters(folder)
-    load_p12(Path(p12), password)     # a wrong password or certificate stops here, once
+    credentials = load_p12(Path(p12), password)  # a wrong password or certificate stops here
     results: dict[Entry, Signed] = {}
     todo = []
     for entry in entries:
@@ -80,7 +78,7 @@ def sign_series(folder: Path, p12: Path, password: bytes, *, jobs: int | None = 
             todo.append(entry)
     bar = (progress or Progress)(len(todo), f"Firma di {Path(folder).name}")
     try:
-        for outcome in parallel_map(_sign, todo, jobs, _start, (p12, password, tsa_url)):
+        for outcome in parallel_map(_sign, todo, jobs, _start, (credentials, tsa_url)):
             results[outcome.entry] = outcome
             bar.advance()
     finally:

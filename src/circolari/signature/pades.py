@@ -7,7 +7,7 @@ XMP are updated together so they still agree after the incremental update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
 from io import BytesIO
@@ -31,10 +31,22 @@ class Credentials:
     key: object  # asn1crypto.keys.PrivateKeyInfo
     cert: object  # asn1crypto.x509.Certificate
     chain: tuple  # other asn1crypto certificates
+    parsed: object = field(default=None, compare=False, repr=False)  # ``key`` as cryptography's key
 
     def der(self) -> tuple[bytes, ...]:
         """Key, certificate and chain as DER: everything a signer made from them depends on."""
         return (self.key.dump(), self.cert.dump(), *(c.dump() for c in self.chain))
+
+    def __reduce__(self):  # pickled as DER (for worker processes that are started, not forked)
+        return _from_der, (self.der(),)
+
+
+def _from_der(der: tuple[bytes, ...]) -> Credentials:
+    from asn1crypto import keys, x509
+
+    key, cert, *chain = der
+    return Credentials(keys.PrivateKeyInfo.load(key), x509.Certificate.load(cert),
+                       tuple(x509.Certificate.load(c) for c in chain))
 
 
 def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Credentials:
@@ -72,6 +84,7 @@ def load_p12(p12: Path, password: bytes, *, now: datetime | None = None) -> Cred
         key=keys.PrivateKeyInfo.load(key_der),
         cert=x509.Certificate.load(cert.public_bytes(der)),
         chain=tuple(x509.Certificate.load(c.public_bytes(der)) for c in extra or ()),
+        parsed=key,
     )
 
 
@@ -215,12 +228,10 @@ def _signer(creds: Credentials):
         import asyncio
         import hashlib
 
-        from pyhanko.sign import signers
         from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-        signer = signers.SimpleSigner(signing_cert=creds.cert, signing_key=creds.key,
-                                      cert_registry=SimpleCertificateStore.from_certs(creds.chain))
+        signer = _parsed_key_signer()(creds, cert_registry=SimpleCertificateStore.from_certs(creds.chain))
         trial = asyncio.run(signer.async_sign(
             hashlib.sha256().digest(), "sha256", use_pades=True, dry_run=True,
             signed_attr_settings=PdfCMSSignedAttributes(signing_time=datetime.now(timezone.utc))))
@@ -229,6 +240,38 @@ def _signer(creds: Credentials):
             _SIGNERS.pop(next(iter(_SIGNERS)))
         _SIGNERS[key] = signer, size + 2 * (size // 4)
     return _SIGNERS[key]
+
+
+@lru_cache(maxsize=1)
+def _parsed_key_signer():
+    """pyHanko's SimpleSigner over a key parsed once. SimpleSigner parses its key again at every
+    signature, and cryptography checks an RSA key as it parses it (~30 ms for 2,048 bits, as long
+    as the rest of a signature; most qualified certificates hold RSA keys)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+    class ParsedKeySigner(signers.SimpleSigner):
+        def __init__(self, creds: Credentials, cert_registry):
+            super().__init__(signing_cert=creds.cert, signing_key=creds.key, cert_registry=cert_registry)
+            self._parsed = creds.parsed or serialization.load_der_private_key(creds.key.dump(), None)
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                name = mechanism.signature_algo
+            except ValueError:
+                name = mechanism["algorithm"].native
+            digest = get_pyca_cryptography_hash(digest_algorithm)
+            if name == "rsassa_pkcs1v15":
+                return self._parsed.sign(data, PKCS1v15(), digest)
+            if name == "ecdsa":
+                return self._parsed.sign(data, ECDSA(digest))
+            return super().sign_raw(data, digest_algorithm)  # other mechanisms: pyHanko's way
+
+    return ParsedKeySigner
 
 
 def _stamp_style():
