@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 import typer
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from helpers.pdfa import META, SPOT, assert_pdfa, finished, make_pdf, pikepdf_findings
-from helpers.pki import NOW, PASSWORD, Pki, cert_name
+from helpers.pki import NOW, PASSWORD, Pki, make_tsa
 from typer.testing import CliRunner
 
 from circolari.errors import CircolariError
@@ -277,22 +275,9 @@ def tsa_url(tmp_path):
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    from asn1crypto import keys, tsp
-    from asn1crypto import x509 as ax509
-    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from asn1crypto import tsp
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # dummy TSA: RSA only
-    cert = (x509.CertificateBuilder().subject_name(cert_name("TSA di prova"))
-            .issuer_name(cert_name("TSA di prova")).public_key(key.public_key()).serial_number(99)
-            .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=30))
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
-                           critical=True)
-            .sign(key, hashes.SHA256()))
-    stamper = DummyTimeStamper(
-        tsa_cert=ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption())))
+    stamper, pem = make_tsa(NOW - timedelta(days=1), NOW + timedelta(days=30), 99)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -307,7 +292,7 @@ def tsa_url(tmp_path):
         def log_message(self, *args):
             pass
 
-    (tmp_path / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "tsa.pem").write_bytes(pem)
     server = HTTPServer(("127.0.0.1", 0), Handler)
     # shutdown() waits for serve_forever to look at its flag: every 0.5 s by default
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)

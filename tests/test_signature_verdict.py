@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from helpers.pdfa import finished
-from helpers.pki import NOW, PASSWORD, cert_name, make_cert
+from helpers.pki import NOW, PASSWORD, cert_name, make_cert, make_tsa
 from typer.testing import CliRunner
 
 from circolari.signature.pades import Credentials, _sign, sign_pdf
@@ -369,28 +369,13 @@ def test_verify_help_documents_verdicts_and_exit_codes(app):
 
 def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path]:
     """An act signed (PAdES B-T) with a time-stamp fixed at ``stamp_time``; (file, TSA pem)."""
-    from asn1crypto import keys
-    from asn1crypto import x509 as ax
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
     from circolari.signature.pades import _stamp_style
     from circolari.signature.pyhanko_compat import pdfa_writer_class
 
-    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    tsa = (x509.CertificateBuilder().subject_name(cert_name("TSA di prova")).issuer_name(cert_name("TSA di prova"))
-           .public_key(tsa_key.public_key()).serial_number(31)
-           .not_valid_before(datetime(2019, 1, 1, tzinfo=timezone.utc))
-           .not_valid_after(NOW + timedelta(days=365))
-           .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-           .sign(tsa_key, hashes.SHA256()))
-    der = serialization.Encoding.DER
-    stamper = DummyTimeStamper(
-        tsa_cert=ax.Certificate.load(tsa.public_bytes(der)),
-        tsa_key=keys.PrivateKeyInfo.load(tsa_key.private_bytes(
-            der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-        fixed_dt=stamp_time)
+    stamper, pem = make_tsa(datetime(2019, 1, 1, tzinfo=timezone.utc), NOW + timedelta(days=365), 31,
+                            fixed_dt=stamp_time)
     key, cert = _signer(pki, *signer_validity, 25)
     creds = _credentials(key, cert)
     act = tmp_path / "atto.pdf"
@@ -401,7 +386,7 @@ def _timestamped(pki, tmp_path, signer_validity, stamp_time) -> tuple[Path, Path
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=stamper, stamp_style=_stamp_style())
     out = pdf_signer.sign_pdf(pdfa_writer_class()(BytesIO(act.read_bytes())), existing_fields_only=True)
     (tmp_path / "firmato.pdf").write_bytes(out.getvalue())
-    (tmp_path / "tsa.pem").write_bytes(tsa.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "tsa.pem").write_bytes(pem)
     return tmp_path / "firmato.pdf", tmp_path / "tsa.pem"
 
 

@@ -112,6 +112,7 @@ def make_p12(folder: Path, password: bytes = b"segreta") -> tuple[Path, Path]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
+    from helpers.pki import p12_encryption
 
     now = datetime.now(timezone.utc)
 
@@ -133,7 +134,7 @@ def make_p12(folder: Path, password: bytes = b"segreta") -> tuple[Path, Path]:
     signer = cert("Firmatario di prova", "CA di prova", key, ca_key, False)
     p12 = folder / "firma.p12"
     p12.write_bytes(pkcs12.serialize_key_and_certificates(b"firma", key, signer, [ca],
-                                                          serialization.BestAvailableEncryption(password)))
+                                                          p12_encryption(password)))
     pem = folder / "ca.pem"
     pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     return p12, pem
