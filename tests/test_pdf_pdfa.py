@@ -186,6 +186,11 @@ def _lzw(doc):
     doc.pages[0].Resources.XObject = Dictionary(Im0=stream)
 
 
+def _lzw_inline_image(doc):
+    doc.pages[0].contents_add(doc.make_stream(b"q BI /W 1 /H 1 /BPC 8 /CS /G /F /LZW ID \x80\x0b EI Q"),
+                              prepend=False)
+
+
 def _javascript_open(doc):
     doc.Root.OpenAction = Dictionary(S=Name.JavaScript, JS=String("app.alert('x')"))
 
@@ -272,6 +277,7 @@ MUTATIONS = {
     "font in form XObject": (_font_in_form, "6.2.11.4.1"),
     "font in annotation appearance": (_font_in_appearance, "6.2.11.4.1"),
     "LZW": (_lzw, "6.1.7.2"),
+    "LZW inline image": (_lzw_inline_image, "6.1.10"),
     "JavaScript OpenAction": (_javascript_open, "6.5.1"),
     "JavaScript name tree": (_javascript_names, "6.5.1"),
     "Launch action": (_launch_link, "6.5.1"),

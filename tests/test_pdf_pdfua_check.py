@@ -50,6 +50,11 @@ def _unmarked_text(doc):
     page.contents_add(doc.make_stream(f"BT {font} 10 Tf 50 50 Td (x) Tj ET".encode()), prepend=False)
 
 
+def _unmarked_inline_image(doc):
+    doc.pages[0].contents_add(doc.make_stream(b"q 1 0 0 1 50 50 cm BI /W 1 /H 1 /BPC 8 /CS /G ID \x00 EI Q"),
+                              prepend=False)
+
+
 def _skip_heading(doc):
     first(doc, "/H2").S = Name("/H4")
 
@@ -89,6 +94,7 @@ def _tagged_inside_artifact(doc):
     (lambda doc: doc.Root.__delattr__("MarkInfo"), "MP 01 il catalogo non ha /MarkInfo"),
     (lambda doc: doc.Root.__delattr__("StructTreeRoot"), "MP 01 manca l'albero di struttura"),
     (_unmarked_text, "MP 01 pagina 1: contenuto né etichettato né marcato come artefatto"),
+    (_unmarked_inline_image, "MP 01 pagina 1: contenuto né etichettato né marcato come artefatto"),
     (_tagged_inside_artifact, "MP 01 pagina 1: contenuto etichettato dentro un artefatto"),
     (_custom_role, "MP 02 il tipo di struttura «Paragrafo» non è standard"),
     (lambda doc: setattr(doc.Root.ViewerPreferences, "DisplayDocTitle", False), "MP 07 /ViewerPreferences"),

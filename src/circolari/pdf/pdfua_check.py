@@ -25,7 +25,8 @@ STANDARD = frozenset(
 PARENTS = {"LI": {"L"}, "Lbl": {"LI"}, "LBody": {"LI"},
            "TR": {"Table", "THead", "TBody", "TFoot"}, "TH": {"TR"}, "TD": {"TR"},
            "THead": {"Table"}, "TBody": {"Table"}, "TFoot": {"Table"}}
-_PAINT = {"Tj", "TJ", "'", '"', "S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "Do", "BI"}
+_PAINT = {"Tj", "TJ", "'", '"', "S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "Do",
+          "INLINE IMAGE"}  # pikepdf's operator of an inline image (BI ... ID ... EI)
 _LIMIT = 1_000_000  # structure elements visited at most (a hostile file cannot loop us)
 
 
