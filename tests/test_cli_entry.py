@@ -56,7 +56,7 @@ def _entry(tmp_path: Path, *args: str, thread: bool = False, **how) -> subproces
                           cwd=ROOT, timeout=120, **how)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
 def rendered(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     """The circular rendered through the entry point in a fresh interpreter with a hash seed of its
     own, and its folder (read by two tests: how the process ended, what it wrote)."""
@@ -130,7 +130,7 @@ REAPED = textwrap.dedent("""
 ENDING_EARLY = [["render", "manca.yaml"], ["render", "--sconosciuta", "x.yaml"], ["--version", "render", "x.yaml"]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
 def ended_early() -> tuple[list[dict], str]:
     proc = subprocess.run([sys.executable, "-c", REAPED, json.dumps(ENDING_EARLY)], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)

@@ -83,7 +83,7 @@ class Fresh:
         assert self.proc.wait(timeout=60) == 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
 def fresh(tmp_path_factory):
     zygote = Fresh(tmp_path_factory.mktemp("forked"))
     yield zygote

@@ -55,7 +55,7 @@ for steps in json.loads(sys.argv[1]):
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
 def loaded(nota_out, tmp_path_factory) -> dict[str, set[str]]:
     """Modules loaded, by label: ``cli`` (``import circolari.cli.main``), ``render`` (a circular),
     ``render-dgr`` (then a DGR, in the same process), ``verify``, ``mail`` (``mail status``, then

@@ -82,7 +82,7 @@ def differ(out: Path, plain: dict[Path, dict[str, bytes]]) -> list[str]:
             if (out / act.stem / name).read_bytes() != data]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
 def cold(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
     """Each case's result (see ``SCRIPT``) and folder, all run in one fresh interpreter, in order:
     ``cold`` (DGR and NOTA), ``dies`` (NOTA and DGR, the worker dying after NOTA's layout),
