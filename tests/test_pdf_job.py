@@ -10,6 +10,7 @@ not (the worker is forked anew, its items come back the same way)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,11 +83,34 @@ def differ(out: Path, plain: dict[Path, dict[str, bytes]]) -> list[str]:
             if (out / act.stem / name).read_bytes() != data]
 
 
-@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
+@pytest.fixture(scope="session")
 def cold(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
     """Each case's result (see ``SCRIPT``) and folder, all run in one fresh interpreter, in order:
     ``cold`` (DGR and NOTA), ``dies`` (NOTA and DGR, the worker dying after NOTA's layout),
-    ``missing`` (NOTA with a character the font lacks), ``series`` (a series, then NOTA)."""
+    ``missing`` (NOTA with a character the font lacks), ``series`` (a series, then NOTA).
+
+    Once per run, not per xdist worker: worksteal split this module between the workers and each
+    ran the cold interpreter (2 x ~1.5 s of CPU). The first worker that needs it runs it under a
+    lock, in the run's temp folder that every worker sees; the others read its result (read only)."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pdf-job-processo-nuovo"
+    shared.mkdir(exist_ok=True)
+    kept = shared / "casi.json"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if the run fails
+        if not kept.is_file():
+            partial = kept.with_name(f"casi.{os.getpid()}.json")
+            partial.write_text(json.dumps({name: [result, str(folder)] for name, (result, folder)
+                                           in _cold_run(tmp_path_factory).items()}), encoding="utf-8")
+            os.replace(partial, kept)
+        return {name: (result, Path(folder)) for name, (result, folder)
+                in json.loads(kept.read_text(encoding="utf-8")).items()}
+
+
+def _cold_run(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
+    """The cases of :func:`cold`, run in one fresh interpreter."""
     work = tmp_path_factory.mktemp("processo-nuovo")
     for name in ("cold", "dies", "missing"):
         (work / name).mkdir()
