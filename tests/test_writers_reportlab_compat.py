@@ -96,8 +96,9 @@ def test_a_long_styled_word_is_measured_as_reportlab_measures_it_once_per_charac
     from reportlab.platypus import paragraph
 
     from circolari.writers import reportlab_compat
-    from circolari.writers.pdf import paragraph_style
+    from circolari.writers.pdf import paragraph_style, register_fonts
 
+    register_fonts()  # as a render does: the style's family must be registered in this process
     reportlab_compat.fast_split_words()
     assert paragraph._fragWordIter is reportlab_compat._frag_word_iter
     style = paragraph_style("corpo")
