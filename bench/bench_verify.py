@@ -79,14 +79,19 @@ def make_pki(folder: Path) -> tuple[Path, Path]:
     return folder / "ca.pem", folder / "firma.p12"
 
 
+def rendered_dgr(folder: Path) -> Path:
+    """The DGR's PDF, rendered by the command into ``folder``."""
+    subprocess.run([sys.executable, "-m", "circolari", "render", str(DGR), "--out", str(folder)],
+                   check=True, capture_output=True)
+    return folder / DGR.stem / f"{DGR.stem}.pdf"
+
+
 def main() -> None:
     from circolari.signature.pades import sign_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        subprocess.run([sys.executable, "-m", "circolari", "render", str(DGR), "--out", str(tmp)],
-                       check=True, capture_output=True)
-        pdf = tmp / DGR.stem / f"{DGR.stem}.pdf"
+        pdf = rendered_dgr(tmp)
         ca, p12 = make_pki(tmp)
         signed = tmp / "dgr.firmato.pdf"
         sign_pdf(pdf, signed, p12, PASSWORD)

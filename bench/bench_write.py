@@ -9,9 +9,6 @@ Run: PYTHONPATH=src python bench/bench_write.py
   it is drawn), the fonts' ascent found by catching an AttributeError (``getAscentDescent``, once
   per word of mixed styles), and the page streams ASCII85-encoded with their ``/Filter`` an array,
   which qpdf decoded and compressed again when finishing; and beside all of them undone.
-- ``render_act`` of the reference nota and DGR (PDF and DOCX, median CPU ms of 15) with the font
-  subsets' programs kept per face (``reportlab_compat.cached_subsets``: a re-render, the tests,
-  ``preview --watch``), beside the same with ReportLab making each subset again (before).
 - ``write_docx`` of the reference DGR (median CPU ms of 15), beside the same with keep-with-next set
   by python-docx's setter (a search for each of the ~35 elements that may follow ``w:keepNext``) and
   the table style found by name at each table, beside the same with the headers and footers
@@ -117,26 +114,6 @@ def print_pdf(what: str, t: dict, n: int) -> None:
           f"ASCII85 and /Filter arrays (qpdf recompresses) {t['flate']:.1f} ms")
 
 
-def subset_rows(act: Path) -> dict:
-    """render_act of ``act``: the font subsets kept, and made again by ReportLab at each save."""
-    from reportlab.pdfbase.ttfonts import TTFontFile
-
-    from circolari.input.project import Project
-    from circolari.render import render_act
-    from circolari.writers import reportlab_compat
-
-    def render(kept=True):
-        if not kept:
-            TTFontFile.makeSubset = reportlab_compat._reportlab_make_subset
-        try:
-            return render_act(act, Project.locate(act))
-        finally:
-            TTFontFile.makeSubset = reportlab_compat._make_subset
-
-    render()
-    return {"ours": render, "anew": lambda: render(kept=False)}
-
-
 def docx_rows(act: Path | None = None) -> dict:
     """write_docx of the reference DGR: ours, python-docx's element factory, the empty DOCX."""
     from docx.oxml import OxmlElement
@@ -228,10 +205,6 @@ def main() -> None:
     print_pdf("the reference DGR", rounds(pdf_rows(DGR)), ROUNDS)
     with tempfile.TemporaryDirectory() as tmp:
         print_pdf("a 6,000-word paragraph of mixed styles", rounds(pdf_rows(mixed_paragraph(Path(tmp))), 5), 5)
-    for name, act in (("reference nota", NOTA), ("reference DGR", DGR)):
-        t = rounds(subset_rows(act))
-        print(f"render_act, {name} (median CPU of {ROUNDS}): font subsets kept {t['ours']:.1f} ms; "
-              f"made again by ReportLab at each save (before) {t['anew']:.1f} ms ({t['ours'] / t['anew'] - 1:+.1%})")
     for name, act in (("reference DGR", DGR), ("reference nota", NOTA)):
         docx = rounds(docx_rows(act))
         print(f"write_docx, {name} (median CPU of {ROUNDS}): {docx['ours']:.1f} ms; "

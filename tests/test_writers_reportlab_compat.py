@@ -96,8 +96,9 @@ def test_a_long_styled_word_is_measured_as_reportlab_measures_it_once_per_charac
     from reportlab.platypus import paragraph
 
     from circolari.writers import reportlab_compat
-    from circolari.writers.pdf import paragraph_style
+    from circolari.writers.pdf import paragraph_style, register_fonts
 
+    register_fonts()  # as a render does: the style's family must be registered in this process
     reportlab_compat.fast_split_words()
     assert paragraph._fragWordIter is reportlab_compat._frag_word_iter
     style = paragraph_style("corpo")
@@ -126,40 +127,3 @@ def test_registered_fonts_have_their_faces_ascent_and_descent():
         font = pdfmetrics.getFont(name + suffix)
         assert (vars(font)["ascent"], vars(font)["descent"]) == (font.face.ascent, font.face.descent) != (0, 0)
         assert pdfmetrics.getAscentDescent(name + suffix, 10) == (font.face.ascent / 100, font.face.descent / 100)
-
-
-def test_a_kept_font_subset_gives_the_bytes_reportlab_makes_anew(monkeypatch):
-    """A re-render takes each face's subset program back (``cached_subsets``): the same PDF bytes
-    as with ReportLab's ``makeSubset`` making every subset again."""
-    from pathlib import Path
-
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFontFile
-
-    from circolari.input.project import Project
-    from circolari.pdf_job import pdf_items
-    from circolari.render import document_datetime, render_act
-    from circolari.writers import reportlab_compat
-    from circolari.writers.pdf import register_fonts
-
-    act = Path(__file__).resolve().parents[1] / "examples" / "nota-plasma-iperimmune-2020.yaml"
-    document = render_act(act, Project.locate(act)).document
-    meta = {"title": document.title, "author": "", "subject": ""}
-
-    def pdf() -> bytes:
-        return list(pdf_items(document, meta, (), document_datetime(None)))[1]
-
-    assert TTFontFile.makeSubset is reportlab_compat._make_subset
-    made = []
-    reportlab = reportlab_compat._reportlab_make_subset
-    monkeypatch.setattr(reportlab_compat, "_reportlab_make_subset",
-                        lambda face, subset: made.append(tuple(subset)) or reportlab(face, subset))
-    faces = [pdfmetrics.getFont(register_fonts() + s).face for s in ("", "-Bold", "-Italic", "-BoldItalic")]
-    for face in faces:
-        vars(face).pop("_circolari_subsets", None)
-    first = pdf()
-    assert len(made) == 3  # regular, bold, italic: the nota has no bold italic
-    kept = pdf()
-    assert len(made) == 3, "the second render made a subset again"
-    monkeypatch.setattr(TTFontFile, "makeSubset", reportlab)
-    assert first == kept == pdf()

@@ -26,13 +26,6 @@ styles, reads ``font.ascent`` and, for a TrueType font (which has none), falls b
 (0.63 µs a call instead of 0.16). ``fast_font_metrics`` copies the face's values onto the font
 once; nothing else in ReportLab reads or tests a font's ``ascent``/``descent`` (4.2-5.1).
 
-**Font subsets.** ``TTFontFile.makeSubset`` builds the embedded subset's font program from the
-face and the subset's list of code points alone (it sets nothing on the face); ReportLab makes it
-again at every save (0.6-1.0 ms a render of a reference act, three faces). ``cached_subsets``
-keeps its bytes on the face, by the list of code points (the order decides the glyph numbers):
-a re-render (the tests, ``preview --watch``) or a letter of a series with the same glyphs takes
-them back. The subset's tag is not part of them (ReportLab names it, ``retag_subsets`` renames it).
-
 ``check()`` states the assumptions; ``tests/test_writers_reportlab_compat.py`` runs it on an upgrade.
 """
 
@@ -164,33 +157,6 @@ def fast_font_metrics(font) -> None:
     font.ascent, font.descent = font.face.ascent, font.face.descent
 
 
-_SUBSETS_KEPT = 32  # subsets kept per face (~9 KB each), the oldest dropped first
-_reportlab_make_subset = None  # ReportLab's own ``TTFontFile.makeSubset``, once replaced
-
-
-def _make_subset(self, subset) -> bytes:
-    """ReportLab's ``TTFontFile.makeSubset``, kept on the face by the subset's code points."""
-    kept = self.__dict__.setdefault("_circolari_subsets", {})
-    key = tuple(subset)
-    program = kept.get(key)
-    if program is None:
-        program = _reportlab_make_subset(self, subset)
-        if len(kept) >= _SUBSETS_KEPT:
-            del kept[next(iter(kept))]
-        kept[key] = program
-    return program
-
-
-def cached_subsets() -> None:
-    """Put ``_make_subset`` in place of ReportLab's ``TTFontFile.makeSubset`` (idempotent)."""
-    global _reportlab_make_subset
-    from reportlab.pdfbase.ttfonts import TTFontFile
-
-    if TTFontFile.makeSubset is not _make_subset:
-        _reportlab_make_subset = TTFontFile.makeSubset
-        TTFontFile.makeSubset = _make_subset
-
-
 def check() -> None:
     """Raise AssertionError if ``Canvas._startPage`` no longer starts a page with fresh accumulators."""
     import io
@@ -234,13 +200,3 @@ def check() -> None:
     assert "ascent = font.ascent" in inspect.getsource(pdfmetrics.getAscentDescent) and \
         "font.face.ascent" in inspect.getsource(pdfmetrics.getAscentDescent), \
         "pdfmetrics.getAscentDescent no longer reads font.ascent before font.face.ascent"
-    import re
-
-    from reportlab.pdfbase import ttfonts
-
-    cached_subsets()
-    assert "self.makeSubset(subset)" in inspect.getsource(ttfonts.TTFontFace.addSubsetObjects), \
-        "TTFontFace.addSubsetObjects no longer takes the font program from makeSubset(subset)"
-    assert not re.search(r"self\.\w+(\[[^]]*\])?\s*=[^=]|self\.\w+\.(append|update|pop|clear)\(",
-                         inspect.getsource(_reportlab_make_subset)), \
-        "TTFontFile.makeSubset changes its face: its result may no longer be kept"
