@@ -121,16 +121,16 @@ def _cache_in_temp_folder(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _pdfinfo_output_shared_by_the_workers(tmp_path_factory):
-    """``pdfinfo -struct-text`` takes seconds on the DGR: helpers.tags keeps its output by file
-    content in a folder of this run that every xdist worker sees (the workers' temp folders
-    are inside the run's), so that each PDF is read once per run, not once per worker."""
-    import helpers.tags
+def _results_shared_by_the_workers(tmp_path_factory):
+    """A folder of this run that every xdist worker sees (the workers' temp folders are inside the
+    run's), where helpers.once_per_run keeps what costs seconds to make and is read by tests spread
+    over the workers: ``pdfinfo -struct-text`` of the DGR, test_pdf_job's cold interpreter."""
+    from helpers import once_per_run
 
     base = tmp_path_factory.getbasetemp()
-    helpers.tags.SHARED = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pdfinfo"
+    once_per_run.FOLDER = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "una-volta"
     yield
-    helpers.tags.SHARED = None
+    once_per_run.FOLDER = None
 
 
 @pytest.fixture(scope="session", autouse=True)

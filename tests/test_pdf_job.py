@@ -10,7 +10,6 @@ not (the worker is forked anew, its items come back the same way)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,21 +91,11 @@ def cold(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
     Once per run, not per xdist worker: worksteal split this module between the workers and each
     ran the cold interpreter (2 x ~1.5 s of CPU). The first worker that needs it runs it under a
     lock, in the run's temp folder that every worker sees; the others read its result (read only)."""
-    import fcntl
+    from helpers import once_per_run
 
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pdf-job-processo-nuovo"
-    shared.mkdir(exist_ok=True)
-    kept = shared / "casi.json"
-    with open(shared / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if the run fails
-        if not kept.is_file():
-            partial = kept.with_name(f"casi.{os.getpid()}.json")
-            partial.write_text(json.dumps({name: [result, str(folder)] for name, (result, folder)
-                                           in _cold_run(tmp_path_factory).items()}), encoding="utf-8")
-            os.replace(partial, kept)
-        return {name: (result, Path(folder)) for name, (result, folder)
-                in json.loads(kept.read_text(encoding="utf-8")).items()}
+    kept = once_per_run.text("pdf-job-processo-nuovo", lambda: json.dumps(
+        {name: [result, str(folder)] for name, (result, folder) in _cold_run(tmp_path_factory).items()}))
+    return {name: (result, Path(folder)) for name, (result, folder) in json.loads(kept).items()}
 
 
 def _cold_run(tmp_path_factory) -> dict[str, tuple[dict, Path]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -50,28 +49,15 @@ def struct_tree(pdf: Path, text: bool = True) -> Node:
 
 
 _TREES: dict[tuple[str, bool], Node] = {}  # by content: a handful of acts per test session
-SHARED: Path | None = None  # set by conftest: pdfinfo's output by file content, for every test worker
 
 
 def _pdfinfo(pdf: Path, digest: str, option: str) -> str:
-    """``pdfinfo OPTION PDF``'s output; once per file content in a test session, whichever
-    worker asks first (the reference acts are read by tests spread over the workers; one that
-    asks meanwhile waits for that output instead of computing it again)."""
-    run = lambda: subprocess.run(["pdfinfo", option, str(pdf)], capture_output=True, text=True,  # noqa: E731
-                                 check=True).stdout
-    if SHARED is None:
-        return run()
-    import fcntl
+    """``pdfinfo OPTION PDF``'s output; once per file content in a test run, whichever worker
+    asks first (the reference acts are read by tests spread over the workers)."""
+    from helpers import once_per_run
 
-    SHARED.mkdir(parents=True, exist_ok=True)
-    kept = SHARED / f"{digest}{option}.txt"
-    with open(SHARED / f"{digest}{option}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if pdfinfo fails
-        if not kept.is_file():
-            partial = kept.with_name(f"{kept.name}.{os.getpid()}")
-            partial.write_text(run(), encoding="utf-8")
-            os.replace(partial, kept)
-        return kept.read_text(encoding="utf-8")
+    return once_per_run.text(f"pdfinfo-{digest}{option}", lambda: subprocess.run(
+        ["pdfinfo", option, str(pdf)], capture_output=True, text=True, check=True).stdout)
 
 
 def _parse(out: str) -> Node:
