@@ -41,6 +41,11 @@ def regular_file(path: Path, what: str = "file", hint: str = "controllare il per
     raise fail(f"{what}: non è un file normale (è un dispositivo, una coda FIFO o simile)", file=path, hint=hint)
 
 
+def within(resolved: str, top: str) -> bool:
+    """Whether the resolved path ``resolved`` is the resolved folder ``top`` or inside it."""
+    return resolved == top or resolved.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def confined(path: Path, root: Path, what: str = "il file", *, top: str | None = None) -> Path:
     """``path`` if it resolves (links followed) inside ``root``; else an Italian error: a link in a
     project's templates or registry must not make the program read, print or copy a file elsewhere.
@@ -48,7 +53,7 @@ def confined(path: Path, root: Path, what: str = "il file", *, top: str | None =
     ``stat`` and two paths built per call; a loop inside ``root`` is then the reader's error.)
     ``top``: ``os.path.realpath(root)``, given by a caller that checks many files of one folder."""
     path, resolved, top = Path(path), os.path.realpath(path), top or os.path.realpath(root)
-    if resolved != top and not resolved.startswith(top.rstrip(os.sep) + os.sep):
+    if not within(resolved, top):
         raise fail(f"{what} è un collegamento a un file fuori dalla cartella {root} ({resolved})", file=path,
                    hint="copiare il file nella cartella al posto del collegamento")
     return path

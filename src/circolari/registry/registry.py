@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from circolari.errors import CircolariError, Problem, did_you_mean, fail
-from circolari.input.files import confined, in_copy
+from circolari.input.files import confined, in_copy, within
 from circolari.input.load import YamlDoc, load_yaml
 from circolari.model.registry import Ente, Gruppo
 from circolari.model.pec import pec_problem
@@ -195,10 +195,10 @@ def _fingerprint(folder: Path) -> tuple | None:
     file, an unreadable one): nothing outside the folder is read here."""
     if not folder.is_dir():
         return None
-    found, inside = [], str(folder).rstrip(os.sep) + os.sep  # ``folder`` is resolved
+    found = []
     for path in sorted(folder.glob("*.yaml")):
         resolved = os.path.realpath(path)
-        if not resolved.startswith(inside) or not os.path.isfile(resolved):
+        if not within(resolved, str(folder)) or not os.path.isfile(resolved):  # ``folder`` is resolved
             return None
         try:
             with open(resolved, "rb") as file:
