@@ -8,11 +8,10 @@ import re
 
 import docx
 import yaml
-from pypdf import PdfReader
 
 from circolari.input.project import Project
 from circolari.render import render_act
-from conftest import NOTA
+from conftest import NOTA, page_texts
 from helpers.bad_input import render_fails
 
 
@@ -34,8 +33,7 @@ def render_with(project, change) -> tuple[str, object]:
     path = project / "examples" / "atto.yaml"
     write_act(path, act)
     rendered = render_act(path, Project.locate(path))
-    pdf = PdfReader(io.BytesIO(rendered.files["atto.pdf"]))
-    return "\n".join(page.extract_text() or "" for page in pdf.pages), rendered
+    return "\n".join(page_texts(rendered.files["atto.pdf"])), rendered
 
 
 def test_long_paragraph_keeps_every_word_in_order(project):
@@ -80,8 +78,7 @@ def test_long_word_in_table_cell_is_broken(project):
     csv.write_text("\n".join(lines).replace("OCSA02", WORD, 1) + "\n", encoding="utf-8")
     path = project / "examples" / "dgr-xi-3681-2020.yaml"
     rendered = render_act(path, Project.locate(path))
-    pdf = PdfReader(io.BytesIO(rendered.files["dgr-xi-3681-2020.pdf"]))
-    text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    text = "\n".join(page_texts(rendered.files["dgr-xi-3681-2020.pdf"]))
     assert WORD in broken_word(text)
     assert following in text
 

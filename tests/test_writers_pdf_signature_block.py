@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import NOTA
+from conftest import NOTA, page_texts
 
 LAST = ("Si informa che è in studio, con il supporto della SRC, un progetto regionale di medio termine per la "
         "produzione di \"plasma iperimmune di grado farmaceutico S/D anti-SARS-CoV-2\"")
@@ -33,10 +33,8 @@ def _render(project, lines: int, *, preview: bool = False):
 
 
 def _last_page_lines(rendered) -> list[str]:
-    from pypdf import PdfReader
-
-    page = PdfReader(io.BytesIO(rendered.files[f"{rendered.name}.pdf"])).pages[-1]
-    return [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+    page = page_texts(rendered.files[f"{rendered.name}.pdf"])[-1]
+    return [line.strip() for line in page.splitlines() if line.strip()]
 
 
 def test_signature_block_never_alone_when_the_body_ends_near_the_page_foot(project):
