@@ -214,6 +214,20 @@ def pdf_text(path: Path) -> list[str]:
 _PDF_TEXTS: dict[bytes, tuple[str, ...]] = {}  # by the file's SHA-256
 
 
+def render_pdf(act: Path, out: Path) -> Path:
+    """``act``'s PDF alone, written where ``circolari render`` puts it (``out/<act>/<act>.pdf``),
+    for a test about the PDF: none of the DOCX, text and manifest that render writes besides it
+    (``render_act(preview=True)``: the same PDF bytes, a quarter less work for the DGR)."""
+    from circolari.input.project import Project
+    from circolari.render import render_act
+
+    rendered = render_act(Path(act), Project.locate(Path(act), out=out), preview=True)
+    path = Path(out) / rendered.name / f"{rendered.name}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rendered.files[path.name])
+    return path
+
+
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
