@@ -288,12 +288,14 @@ def project(tmp_path: Path) -> Path:
 @dataclass
 class Reference:
     """A reference act rendered through the CLI, with the document tree and fields its text
-    writer was given (what a reader should find in the PDF, in reading order)."""
+    writer was given (what a reader should find in the PDF, in reading order), and the render in
+    memory that the CLI wrote out (``circolari.render.Rendered``: its files, document and layout)."""
 
     folder: Path
     pdf: Path
     doc: object
     fields: dict
+    rendered: object
 
 
 def _files(folder: Path) -> dict[Path, bytes]:
@@ -304,22 +306,31 @@ def _files(folder: Path) -> dict[Path, bytes]:
 def reference(tmp_path_factory) -> dict[str, Reference]:
     """Both reference acts ("circolare", "delibera") rendered once for the session. Read-only:
     a test that changes an output works on a copy (checked when the session ends)."""
+    import circolari.render as render
     from circolari.writers import text as text_writer
 
     out = tmp_path_factory.mktemp("riferimento")
-    seen = {}
-    original = text_writer.write_text
+    seen, renders = {}, {}
+    original, render_loaded = text_writer.write_text, render.render_loaded
 
     def spy(doc, fields=None):
         seen[doc.kind] = (doc, fields)
         return original(doc, fields)
 
+    def kept(*args, **kwargs):
+        rendered = render_loaded(*args, **kwargs)
+        renders[rendered.kind] = rendered
+        return rendered
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(text_writer, "write_text", spy)
+        mp.setattr(render, "render_loaded", kept)
         result = run_cli("render", NOTA, DGR, "--out", out)
     assert result.exit_code == 0, result.output
-    acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind])
+    acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind], renders[kind])
             for kind, act in (("circolare", NOTA), ("delibera", DGR))}
+    for ref in acts.values():  # what the CLI wrote is the render kept here
+        assert ref.pdf.read_bytes() == ref.rendered.files[ref.pdf.name]
     yield from _with(out, acts)
 
 
