@@ -25,6 +25,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_write.py
 	$(BIN)/python bench/bench_mail.py
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_pdfa_check.py
 	$(BIN)/python bench/bench_tags.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_verify.py

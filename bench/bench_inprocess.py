@@ -4,6 +4,8 @@ Run: PYTHONPATH=src python bench/bench_inprocess.py
 Each figure beside its rival measured in the same run:
 - ``check`` of the reference nota in process, the templates' problems and the registry kept
   (``template_checks.check_templates``, ``registry.cached_registry``) vs both read again each time;
+- ``check`` of the reference DGR again in process, each text's citations, dates and figures kept
+  (``checks._text_findings``) vs looked for again in every text;
 - a DGR whose segretario is one 20,000-character word: ``reportlab_compat._split_word`` vs
   ReportLab's own ``paragraph._splitWord`` (the same PDF bytes).
 CPU time of this process, best of a few rounds (2 shared cores: expect noise).
@@ -38,6 +40,18 @@ def check_figures(project: Path) -> None:
 
     print(f"check della nota nello stesso processo: {kept:.1f} ms con template e registro tenuti; "
           f"{best(again):.1f} ms riletti ogni volta")
+
+    from circolari.review import checks
+
+    dgr = project / "examples" / "dgr-xi-3681-2020.yaml"
+    kept = best(lambda: check_paths([dgr]))
+
+    def texts_again():
+        checks._text_findings.cache_clear()
+        check_paths([dgr])
+
+    print(f"check della DGR nello stesso processo: {kept:.1f} ms con citazioni, date e cifre di ogni testo "
+          f"tenute; {best(texts_again):.1f} ms cercate di nuovo in ogni testo")
 
 
 def long_word_figures(project: Path) -> None:

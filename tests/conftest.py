@@ -192,20 +192,51 @@ def _hypothesis_alphabets_searched_by_bisection():
         yield
 
 
+def page_texts(data: bytes) -> list[str]:
+    """Text of each page of the PDF ``data``, its lines joined by "\\n" (pdfium's text layer, the
+    PDF reader of browsers: the words and lines pypdf extracts, in a fifth of pypdf's time on our
+    acts). pdfium joins a line ending with "-" to the next one as a hyphenated word (U+FFFE in
+    place of the "-"): the "-" and the line's end are given back, as printed."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        texts = []
+        for page in pdf:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\ufffe", "-\n"))
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        pdf.close()
+
+
 def pdf_text(path: Path) -> list[str]:
-    """Text of each page, whitespace collapsed (pypdf's extraction, once per file content in a test
+    """Text of each page, whitespace collapsed (``page_texts``, once per file content in a test
     process: several tests read the same reference act)."""
     data = Path(path).read_bytes()
     digest = hashlib.sha256(data).digest()
     if digest not in _PDF_TEXTS:
-        from pypdf import PdfReader
-
-        _PDF_TEXTS[digest] = tuple(re.sub(r"\s+", " ", page.extract_text() or "")
-                                   for page in PdfReader(io.BytesIO(data)).pages)
+        _PDF_TEXTS[digest] = tuple(re.sub(r"\s+", " ", text) for text in page_texts(data))
     return list(_PDF_TEXTS[digest])
 
 
 _PDF_TEXTS: dict[bytes, tuple[str, ...]] = {}  # by the file's SHA-256
+
+
+def render_pdf(act: Path, out: Path) -> Path:
+    """``act``'s PDF alone, written where ``circolari render`` puts it (``out/<act>/<act>.pdf``),
+    for a test about the PDF: none of the DOCX, text and manifest that render writes besides it
+    (``render_act(preview=True)``: the same PDF bytes, a quarter less work for the DGR)."""
+    from circolari.input.project import Project
+    from circolari.render import render_act
+
+    rendered = render_act(Path(act), Project.locate(Path(act), out=out), preview=True)
+    path = Path(out) / rendered.name / f"{rendered.name}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rendered.files[path.name])
+    return path
 
 
 def normalise(text: str) -> str:
@@ -268,12 +299,14 @@ def project(tmp_path: Path) -> Path:
 @dataclass
 class Reference:
     """A reference act rendered through the CLI, with the document tree and fields its text
-    writer was given (what a reader should find in the PDF, in reading order)."""
+    writer was given (what a reader should find in the PDF, in reading order), and the render in
+    memory that the CLI wrote out (``circolari.render.Rendered``: its files, document and layout)."""
 
     folder: Path
     pdf: Path
     doc: object
     fields: dict
+    rendered: object
 
 
 def _files(folder: Path) -> dict[Path, bytes]:
@@ -284,22 +317,31 @@ def _files(folder: Path) -> dict[Path, bytes]:
 def reference(tmp_path_factory) -> dict[str, Reference]:
     """Both reference acts ("circolare", "delibera") rendered once for the session. Read-only:
     a test that changes an output works on a copy (checked when the session ends)."""
+    import circolari.render as render
     from circolari.writers import text as text_writer
 
     out = tmp_path_factory.mktemp("riferimento")
-    seen = {}
-    original = text_writer.write_text
+    seen, renders = {}, {}
+    original, render_loaded = text_writer.write_text, render.render_loaded
 
     def spy(doc, fields=None):
         seen[doc.kind] = (doc, fields)
         return original(doc, fields)
 
+    def kept(*args, **kwargs):
+        rendered = render_loaded(*args, **kwargs)
+        renders[rendered.kind] = rendered
+        return rendered
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(text_writer, "write_text", spy)
+        mp.setattr(render, "render_loaded", kept)
         result = run_cli("render", NOTA, DGR, "--out", out)
     assert result.exit_code == 0, result.output
-    acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind])
+    acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind], renders[kind])
             for kind, act in (("circolare", NOTA), ("delibera", DGR))}
+    for ref in acts.values():  # what the CLI wrote is the render kept here
+        assert ref.pdf.read_bytes() == ref.rendered.files[ref.pdf.name]
     yield from _with(out, acts)
 
 

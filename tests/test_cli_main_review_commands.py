@@ -277,8 +277,9 @@ def test_approve_reports_changes_and_errors(approved_examples, tmp_path):
     assert "aggiornat" not in again.stdout and "registrata" not in again.stdout
     _edit(examples / f"{NOTA}.yaml", "I migliori saluti", "Cordiali saluti")
     (examples / "rotto.yaml").write_text("tipo: circolare\n", encoding="utf-8")
-    run_cli("review", project / "templates", examples, cwd=project)
-    changed = run_cli("approve", examples, "--by", "Revisore di prova", cwd=project)
+    changed_ones = (examples / f"{NOTA}.yaml", examples / "rotto.yaml")  # the DGR's approval is proved above
+    run_cli("review", project / "templates", *changed_ones, cwd=project)
+    changed = run_cli("approve", *changed_ones, "--by", "Revisore di prova", cwd=project)
     assert changed.exit_code == 1 and f"{NOTA}.yaml: modificato" in changed.stdout
     assert "rotto.yaml: errore" in changed.stdout and "campo obbligatorio mancante" in changed.output
     assert "Cordiali saluti" in (examples / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
@@ -303,7 +304,7 @@ def test_approval_record_holds_reviewer_date_and_hashes(approved_examples, tmp_p
     pages = [(project / "examples" / "approvati" / DGR / f"pagina-{n}.png").read_bytes() for n in range(1, 8)]
     assert record["numero_pagine"] == 7 and record["hash_pagine"] == [hashlib.sha256(p).hexdigest() for p in pages]
     assert record["campi_firma"] == ["Firma_Segretario"]
-    shown = run_cli("review", project / "templates", project / "examples", cwd=project)
+    shown = run_cli("review", project / "templates", project / "examples" / f"{DGR}.yaml", cwd=project)
     assert shown.exit_code == 0 and "approvato da Revisore di prova il " in shown.stdout
 
 

@@ -128,3 +128,43 @@ def test_untagged_pdfa_2b_is_not_held_to_pdfua(dgr_pdf):
     meta = PdfMeta("Titolo", "Autore", "", (), dt.datetime(2020, 10, 15, 12, tzinfo=dt.timezone.utc))
     plain = finish_pdf(buffer.getvalue(), meta, None)  # no structure: claims PDF/A-2b only
     assert check_pdfa(plain) == []
+
+
+# Content streams that stress how qpdf's parser drops the operators the check does not read: inline
+# images, shading and XObject painting, operators unknown to PDF, operands left before a skipped
+# operator, a string cut off at the end, text painted by ' and ".
+_HOSTILE_CONTENT = [
+    b"1 0 0 1 0 0 cm /Artifact BMC 0 0 m 1 1 l S EMC q Q /Span <</MCID 3 /Lang (it)>> BDC [(a) 2 (b)] TJ EMC",
+    b"/P <</MCID 0>> BDC 5 6 7 re f EMC BI /W 1 /H 1 /CS /G /BPC 8 ID \x00 EI 1 2 Td (x) ' 1 2 (y) \"",
+    b"/P /Props BDC EMC /Im0 Do /Sh0 sh 1 2 garbage (z) Tj EMC EMC 7 8",
+    b"/P <</MCID 0 >> BDC 1 2 3 4 5 6 7 8 9 f* B B* b b* F s EMC 4 5 /X BDC",
+    b"BT /F1 12 Tf 1 0 0 1 5 5 Tm [(unterminated",
+]
+
+
+def test_content_check_reads_every_instruction_it_needs_of_the_full_parse(reference):
+    """The PDF/UA content check asks qpdf for the marked-content, painting and inline-image
+    operators only (pdfua_check._READ): each page of both reference acts, and hostile streams, give
+    exactly the instructions of a full parse that have those operators, with the same operands."""
+    from circolari.pdf.pdfua_check import _PAINT, _READ
+
+    wanted = _PAINT | {"BDC", "BMC", "EMC"}  # what pdfua_check._content looks at
+
+    def seen(instructions):
+        return [(str(i.operator), bytes(i.iimage.read_raw_bytes()) if hasattr(i, "iimage") else
+                 pikepdf.unparse_content_stream([i])) for i in instructions]
+
+    checked = 0
+    for kind in ("circolare", "delibera"):
+        with pikepdf.open(reference[kind].pdf) as doc:
+            for page in doc.pages:
+                full = [i for i in pikepdf.parse_content_stream(page) if str(i.operator) in wanted]
+                assert seen(pikepdf.parse_content_stream(page, _READ)) == seen(full)
+                checked += len(full)
+    assert checked > 1000  # the acts' text really was read
+    with pikepdf.new() as doc:
+        doc.add_blank_page()
+        for content in _HOSTILE_CONTENT:
+            doc.pages[0].Contents = doc.make_stream(content)
+            full = [i for i in pikepdf.parse_content_stream(doc.pages[0]) if str(i.operator) in wanted]
+            assert seen(pikepdf.parse_content_stream(doc.pages[0], _READ)) == seen(full), content

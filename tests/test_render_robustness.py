@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import re
 import tempfile
 from collections import Counter
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from circolari.errors import CircolariError
 from circolari.input.project import Project
 from circolari.render import render_act
-from conftest import ROOT, run_cli
+from conftest import ROOT, page_texts, run_cli
 
 # Printable text as typed in an editor: letters of any script, punctuation, markup-like symbols;
 # no control characters (those are refused with a message, tested elsewhere).
@@ -108,6 +107,8 @@ WORD_FIELDS = ("oggetto", "saluti", "firmatario.nome", "destinatari.intestazione
 
 
 def _render_nota(folder, changes: dict):
+    """The small nota with ``changes`` (dotted field -> value), rendered for its PDF only (preview:
+    what these properties read; the other files are the plain-value property's)."""
     act = copy.deepcopy(NOTA)
     for dotted, value in changes.items():
         *parents, last = dotted.split(".")
@@ -116,15 +117,12 @@ def _render_nota(folder, changes: dict):
             node = node[key]
         node[last] = value
     path = write_act(folder, act)
-    return render_act(path, Project.locate(path))
+    return render_act(path, Project.locate(path), preview=True)
 
 
 def _assert_all_letters_printed(rendered, text: str) -> None:
     """Every letter of ``text`` is in the PDF (counted: page headers and footers may interleave)."""
-    from pypdf import PdfReader
-
-    pages = PdfReader(io.BytesIO(rendered.files["atto.pdf"])).pages
-    printed = Counter("".join(page.extract_text() or "" for page in pages).casefold())
+    printed = Counter("".join(page_texts(rendered.files["atto.pdf"])).casefold())
     missing = Counter(re.sub(r"\s+", "", text).casefold()) - printed
     assert not missing, f"letters not printed: {dict(missing)}"
 

@@ -135,6 +135,27 @@ def test_each_p12_signs_with_its_own_key_and_chain_in_one_process(act, pki, tmp_
         assert not report.ok and report.verdict != "VALIDO", name
 
 
+def test_signed_attributes_are_those_pyhanko_builds_with_the_certificate_attribute_kept(pki):
+    """The kept signer gives its parsed copy of the signing-certificate-v2 attribute (pades.py):
+    the signed attributes are byte for byte those pyHanko builds anew, for PAdES and CMS."""
+    import asyncio
+    import hashlib
+
+    from asn1crypto import cms
+    from pyhanko.sign import signers
+
+    from circolari.signature import pades
+
+    signer, _ = pades._signer(pades.load_p12(pki.p12, PASSWORD))
+    digest = hashlib.sha256(b"atto").digest()
+    for pades_mode in (True, False):
+        ours, pyhanko = (asyncio.run(build(signer, digest, "sha256", use_pades=pades_mode))
+                         for build in (type(signer).signed_attrs, signers.SimpleSigner.signed_attrs))
+        assert isinstance(ours, cms.CMSAttributes)
+        assert "signing_certificate_v2" in [a["type"].native for a in ours]
+        assert ours.dump() == pyhanko.dump()
+
+
 def test_rsa_certificate_signs_and_verifies_with_its_key_parsed_once(act, pki, tmp_path):
     """Most qualified certificates hold RSA keys: signed with RSA (PKCS#1 v1.5), VALIDO, and
     pdfsig agrees; the key is parsed once per signer (pyHanko's SimpleSigner parses it, and

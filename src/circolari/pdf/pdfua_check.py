@@ -27,6 +27,9 @@ PARENTS = {"LI": {"L"}, "Lbl": {"LI"}, "LBody": {"LI"},
            "THead": {"Table"}, "TBody": {"Table"}, "TFoot": {"Table"}}
 _PAINT = {"Tj", "TJ", "'", '"', "S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "Do",
           "INLINE IMAGE"}  # pikepdf's operator of an inline image (BI ... ID ... EI)
+# The operators _content reads: qpdf's parser hands back only these (with their own operands), so
+# the text state, positioning and colour operators (4 in 5 of a page's) never become Python objects.
+_READ = " ".join(sorted({"BDC", "BMC", "EMC", "BI", "ID", "EI"} | _PAINT - {"INLINE IMAGE"}))
 _LIMIT = 1_000_000  # structure elements visited at most (a hostile file cannot loop us)
 
 
@@ -164,7 +167,7 @@ def _content(doc: pikepdf.Pdf, owners) -> Iterator[tuple[str, str]]:
         stack: list[bool] = []  # True: inside an Artifact
         unmarked = tagged_in_artifact = unowned = False
         try:
-            instructions = pikepdf.parse_content_stream(page)
+            instructions = pikepdf.parse_content_stream(page, _READ)
         except pikepdf.PdfError:
             yield "MP 01", f"pagina {number}: il contenuto non si può leggere"
             continue
