@@ -19,6 +19,9 @@ import pytest
 # trio's (selenium's dependency; no test uses trio) costs each test process a tenth of a second.
 os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
+# No garbage collection while the test process starts and collects (see pytest_collection_finish).
+gc.disable()
+
 
 @atexit.register  # when conftest is imported: after pytest's and the helpers' exit functions
 def _no_collection_at_exit():
@@ -37,6 +40,7 @@ def pytest_configure(config):
     Loaded before the test modules are imported (their ``@settings`` inherit it), in each process
     that runs tests: the xdist controller runs none and does not import Hypothesis."""
     if config.getoption("dist", "no") != "no" and not hasattr(config, "workerinput"):
+        gc.enable()  # it collects no tests: pytest_collection_finish does not run here
         return
     from hypothesis import HealthCheck, settings
 
@@ -74,11 +78,18 @@ def pytest_collection_finish(session):
     worker ran ~2,000 young collections, ~200 middle ones and ~15 full ones over the ~300,000
     objects its tests keep (caches of the session), 1.1-2.1 s of CPU per worker (gc.callbacks);
     with 10,000, ~320, ~30 and 2-4: 0.7-1.0 s. Garbage is still collected, a few thousand
-    allocations later."""
+    allocations later.
+
+    Until here (from conftest's import) the collector is off: while a worker imports the test
+    modules and their libraries and builds ~1,000 items, it ran ~240 young, ~22 middle and 2 full
+    collections over objects that nearly all live on: 0.1-0.14 s of CPU of each worker's start
+    (collection 1.17-1.32 -> 1.08-1.18 s). The garbage they would have freed (~13,000 objects, a
+    full collection here finds them; 2 MB more at most) is frozen with the rest until the end."""
     import circolari.writers.pdf  # noqa: F401
 
     gc.freeze()
     gc.set_threshold(10_000)  # young collections after 10,000 allocations, not 700 (see the docstring)
+    gc.enable()  # off since conftest's import (see the docstring)
 
 
 def pytest_collection_modifyitems(items):
@@ -127,10 +138,10 @@ def _results_shared_by_the_workers(tmp_path_factory):
     over the workers: ``pdfinfo -struct-text`` of the DGR, test_pdf_job's cold interpreter."""
     from helpers import once_per_run
 
-    base = tmp_path_factory.getbasetemp()
+    base, outer = tmp_path_factory.getbasetemp(), once_per_run.FOLDER  # outer: a session run inside a test
     once_per_run.FOLDER = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "una-volta"
     yield
-    once_per_run.FOLDER = None
+    once_per_run.FOLDER = outer
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -214,6 +225,20 @@ def pdf_text(path: Path) -> list[str]:
 _PDF_TEXTS: dict[bytes, tuple[str, ...]] = {}  # by the file's SHA-256
 
 
+def render_pdf(act: Path, out: Path) -> Path:
+    """``act``'s PDF alone, written where ``circolari render`` puts it (``out/<act>/<act>.pdf``),
+    for a test about the PDF: none of the DOCX, text and manifest that render writes besides it
+    (``render_act(preview=True)``: the same PDF bytes, a quarter less work for the DGR)."""
+    from circolari.input.project import Project
+    from circolari.render import render_act
+
+    rendered = render_act(Path(act), Project.locate(Path(act), out=out), preview=True)
+    path = Path(out) / rendered.name / f"{rendered.name}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rendered.files[path.name])
+    return path
+
+
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -274,12 +299,14 @@ def project(tmp_path: Path) -> Path:
 @dataclass
 class Reference:
     """A reference act rendered through the CLI, with the document tree and fields its text
-    writer was given (what a reader should find in the PDF, in reading order)."""
+    writer was given (what a reader should find in the PDF, in reading order), and the render in
+    memory that the CLI wrote out (``circolari.render.Rendered``: its files, document and layout)."""
 
     folder: Path
     pdf: Path
     doc: object
     fields: dict
+    rendered: object
 
 
 def _files(folder: Path) -> dict[Path, bytes]:
@@ -290,22 +317,31 @@ def _files(folder: Path) -> dict[Path, bytes]:
 def reference(tmp_path_factory) -> dict[str, Reference]:
     """Both reference acts ("circolare", "delibera") rendered once for the session. Read-only:
     a test that changes an output works on a copy (checked when the session ends)."""
+    import circolari.render as render
     from circolari.writers import text as text_writer
 
     out = tmp_path_factory.mktemp("riferimento")
-    seen = {}
-    original = text_writer.write_text
+    seen, renders = {}, {}
+    original, render_loaded = text_writer.write_text, render.render_loaded
 
     def spy(doc, fields=None):
         seen[doc.kind] = (doc, fields)
         return original(doc, fields)
 
+    def kept(*args, **kwargs):
+        rendered = render_loaded(*args, **kwargs)
+        renders[rendered.kind] = rendered
+        return rendered
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(text_writer, "write_text", spy)
+        mp.setattr(render, "render_loaded", kept)
         result = run_cli("render", NOTA, DGR, "--out", out)
     assert result.exit_code == 0, result.output
-    acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind])
+    acts = {kind: Reference(out / act.stem, out / act.stem / f"{act.stem}.pdf", *seen[kind], renders[kind])
             for kind, act in (("circolare", NOTA), ("delibera", DGR))}
+    for ref in acts.values():  # what the CLI wrote is the render kept here
+        assert ref.pdf.read_bytes() == ref.rendered.files[ref.pdf.name]
     yield from _with(out, acts)
 
 

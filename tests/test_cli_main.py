@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import NOTA, ROOT, pdf_text, run_cli
+from conftest import NOTA, ROOT, pdf_text, run_cli, write_project
 
 
 def test_new_skeleton_renders_as_it_is(project):
@@ -67,15 +67,11 @@ def test_compiled_template_cache_depends_on_the_filters(tmp_path, monkeypatch):
 def test_compiled_template_reused_by_a_copy_of_the_folder_names_the_copys_file(tmp_path):
     """The compiled-template cache is keyed by name and source, not path: a second copy of a
     templates folder reuses the first copy's code, and its errors still name its own file and line."""
-    import shutil
-
     from circolari.compose import jinja as compose
 
     messages = {}
     for copy in ("prima", "seconda"):
-        project = tmp_path / copy
-        for name in ("templates", "recipients", "examples"):
-            shutil.copytree(ROOT / name, project / name)
+        project = write_project(tmp_path / copy)
         template = project / "templates" / "_piede.html.j2"
         template.write_text(template.read_text(encoding="utf-8") + "<p>{{ 1/0 }}</p>\n", encoding="utf-8")
         line = len(template.read_text(encoding="utf-8").splitlines())
@@ -99,11 +95,13 @@ def test_compiled_templates_of_the_tests_stay_in_the_session_temp_folder(nota_ou
 
 
 def test_folder_render_skips_a_yaml_table_kept_beside_its_act(project):
+    (project / "examples" / "dgr-xi-3681-2020.yaml").unlink()  # one act beside the table is enough
     (project / "examples" / "righe.yaml").write_text("# tabella\n- [A1, aut, uno]\n- [A2, aut, due]\n",
                                                      encoding="utf-8")
     result = run_cli("render", project / "examples", "--out", project / "out", cwd=project)
     assert result.exit_code == 0, result.output
     assert not (project / "out" / "righe").exists()
+    assert sorted(p.name for p in (project / "out").iterdir()) == [NOTA.stem]
     checked = run_cli("check", project / "examples", cwd=project)
     assert "righe.yaml" not in checked.output and checked.exit_code == 0, checked.output
 

@@ -9,7 +9,6 @@ about a process killed or holding a lock, not about its cold start."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,10 +18,12 @@ import pytest
 from helpers.forked_cli import Child, fork_cli, reap_all
 
 from circolari.output import sha256
-from conftest import ROOT, run_cli
+from conftest import copy_of, run_cli, write_project
 
-NOTA = "examples/nota-plasma-iperimmune-2020.yaml"
-NAME = "nota-plasma-iperimmune-2020"
+ACT = "examples/nuova.yaml"  # the act `circolari new circolare` writes: one page (what it prints is not the point)
+NAME = "nuova"
+OGGETTO = "Oggetto della circolare da completare."
+REVISED = "Oggetto della circolare (rev. 2) da completare."
 FOREIGN = {f"{NAME}.firmato.pdf": b"%PDF firmato", "mail/journal.sqlite": b"giornale", "mail/a.eml": b"eml"}
 
 
@@ -33,9 +34,9 @@ def _no_child_left():
 
 
 def start(project: Path, stop: str = "") -> Child:
-    """``circolari render NOTA`` in a new process, stopping itself at ``stop``; its output in a log file."""
+    """``circolari render ACT`` in a new process, stopping itself at ``stop``; its output in a log file."""
     log = project / f"log-{stop or 'run'}-{len(list(project.glob('log-*')))}"
-    return fork_cli("render", NOTA, "--out", "out", cwd=project, log=log, stop=stop)
+    return fork_cli("render", ACT, "--out", "out", cwd=project, log=log, stop=stop)
 
 
 def complete_manifest(folder: Path) -> bytes:
@@ -52,23 +53,22 @@ def leftovers(out: Path) -> list[Path]:
 
 def old_version(project: Path) -> bytes:
     """Render the act, add files of other commands (signed PDF, mail journal), change the act's text."""
-    assert run_cli("render", NOTA, "--out", "out", cwd=project).exit_code == 0
+    assert run_cli("render", ACT, "--out", "out", cwd=project).exit_code == 0
     folder = project / "out" / NAME
     for name, data in FOREIGN.items():
         (folder / name).parent.mkdir(exist_ok=True)
         (folder / name).write_bytes(data)
-    act = project / NOTA
-    act.write_text(act.read_text(encoding="utf-8").replace("oggetto: plasma iperimmune", "oggetto: plasma iperimmune (rev. 2)"),
-                   encoding="utf-8")
+    act = project / ACT
+    act.write_text(act.read_text(encoding="utf-8").replace(f"oggetto: {OGGETTO}", f"oggetto: {REVISED}"), encoding="utf-8")
     return complete_manifest(folder)
 
 
 @pytest.fixture(scope="module")
 def rendered_once(tmp_path_factory) -> tuple[Path, bytes]:
     """A project in the state ``old_version`` leaves (rendered once for the module), and its manifest."""
-    project = tmp_path_factory.mktemp("vecchio")
-    for name in ("templates", "recipients", "examples"):
-        shutil.copytree(ROOT / name, project / name)
+    project = write_project(tmp_path_factory.mktemp("vecchio"), ("templates", "recipients"))
+    (project / ACT).parent.mkdir()
+    (project / ACT).write_bytes((project / "templates" / "nuovo" / "circolare.yaml").read_bytes())
     return project, old_version(project)
 
 
@@ -76,8 +76,7 @@ def rendered_once(tmp_path_factory) -> tuple[Path, bytes]:
 def old(rendered_once, tmp_path) -> tuple[Path, bytes]:
     """(project, manifest): a private copy of ``rendered_once``'s project."""
     source, manifest = rendered_once
-    shutil.copytree(source, tmp_path / "progetto", symlinks=True)
-    return tmp_path / "progetto", manifest
+    return copy_of(source, tmp_path / "progetto"), manifest
 
 
 def assert_foreign_files_kept(folder: Path) -> None:
@@ -96,12 +95,12 @@ def test_render_killed_at_any_point_leaves_the_old_or_the_new_complete_folder(ol
     after_kill = complete_manifest(folder)
     assert_foreign_files_kept(folder)
 
-    result = run_cli("render", NOTA, "--out", "out", cwd=project)
+    result = run_cli("render", ACT, "--out", "out", cwd=project)
     assert result.exit_code == 0, result.output
     new = complete_manifest(folder)
     assert new != old
     assert after_kill == {"old": old, "new": new}[expected]
-    assert "plasma iperimmune (rev. 2)" in (folder / f"{NAME}.txt").read_text(encoding="utf-8")
+    assert REVISED in (folder / f"{NAME}.txt").read_text(encoding="utf-8")
     assert_foreign_files_kept(folder)
     assert leftovers(project / "out") == [], "stale temporary files not removed by the next render"
 
@@ -111,14 +110,14 @@ def test_two_renders_of_one_act_at_once_do_not_interleave(old):
     folder = project / "out" / NAME
     first = start(project, "written")
     first.stopped()                                  # holds the act folder, new files written aside
-    second = run_cli("render", NOTA, "--out", "out", cwd=project)   # this process: another one
+    second = run_cli("render", ACT, "--out", "out", cwd=project)   # this process: another one
     assert second.exit_code == 1
     assert second.exception is None or isinstance(second.exception, SystemExit), second.exception
     assert "un altro comando sta scrivendo questa cartella" in second.output and "Traceback" not in second.output
     assert complete_manifest(folder) == old
     code, errors = first.finish()
     assert code == 0, errors
-    assert "plasma iperimmune (rev. 2)" in (folder / f"{NAME}.txt").read_text(encoding="utf-8")
+    assert REVISED in (folder / f"{NAME}.txt").read_text(encoding="utf-8")
     assert complete_manifest(folder) != old
     assert_foreign_files_kept(folder)
     assert leftovers(project / "out") == []
@@ -131,7 +130,7 @@ def test_a_lock_taken_on_a_replaced_act_folder_is_taken_again(old):
     folder = project / "out" / NAME
     late = start(project, "lock-opened")
     late.stopped()                                   # holds the folder it opened, not yet locked
-    assert run_cli("render", NOTA, "--out", "out", cwd=project).exit_code == 0   # replaces that folder
+    assert run_cli("render", ACT, "--out", "out", cwd=project).exit_code == 0   # replaces that folder
     third = start(project, "written")
     third.stopped()                                  # holds the folder now in place
     code, errors = late.finish()

@@ -5,20 +5,23 @@ from __future__ import annotations
 from conftest import NOTA, docx_paragraphs, normalise, pdf_text, run_cli
 
 
-def _render(project):
-    act = project / "examples" / NOTA.name
-    result = run_cli("render", act, "--out", project / "out", cwd=project)
-    assert result.exit_code == 0, result.output
-    folder = project / "out" / NOTA.stem
-    return normalise(" ".join(pdf_text(folder / f"{NOTA.stem}.pdf"))), docx_paragraphs(folder / f"{NOTA.stem}.docx")
-
-
 def _oggetto(paragraphs):
     return next(p for p in paragraphs if p.text.startswith("Oggetto"))
 
 
-def test_reference_profile_keeps_the_2020_form(project):
-    text, paragraphs = _render(project)
+def _read(folder):
+    return normalise(" ".join(pdf_text(folder / f"{NOTA.stem}.pdf"))), docx_paragraphs(folder / f"{NOTA.stem}.docx")
+
+
+def _render(project):
+    act = project / "examples" / NOTA.name
+    result = run_cli("render", act, "--out", project / "out", cwd=project)
+    assert result.exit_code == 0, result.output
+    return _read(project / "out" / NOTA.stem)
+
+
+def test_reference_profile_keeps_the_2020_form(nota_out):
+    text, paragraphs = _read(nota_out)  # the reference nota, rendered with the bundled profile
     assert "Oggetto : plasma iperimmune" in text
     line = _oggetto(paragraphs)
     assert [bool(r.bold) for r in line.runs if r.text.strip()] == [True, False]

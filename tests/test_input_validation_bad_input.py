@@ -53,6 +53,7 @@ def test_missing_file_and_missing_profile(project):
 
 
 def test_folder_render_reports_bad_acts_and_renders_the_good_ones(project):
+    (project / "examples" / "dgr-xi-3681-2020.yaml").unlink()  # one good act beside the bad one is enough
     (project / "examples" / "rotto.yaml").write_text("tipo: circolare\noggetto: [\n", encoding="utf-8")
     result = run_cli("render", project / "examples", "--out", project / "out", cwd=project)
     assert result.exit_code == 1
@@ -62,12 +63,14 @@ def test_folder_render_reports_bad_acts_and_renders_the_good_ones(project):
 
 
 def test_issued_act_is_not_overwritten_silently(project):
-    act = edit(project, "tipo: circolare", "tipo: circolare\nprotocollo: G1.2020.0000001")
+    new = "examples/nuova.yaml"  # what `circolari new circolare` writes (one page), then protocolled
+    (project / new).write_bytes((project / "templates" / "nuovo" / "circolare.yaml").read_bytes())
+    act = edit(project, "tipo: circolare", "tipo: circolare\nprotocollo: G1.2020.0000001", new)
     out = project / "out"
     assert run_cli("render", act, "--out", out, cwd=project).exit_code == 0
     pdf = out / act.stem / f"{act.stem}.pdf"
     before = pdf.read_bytes()
-    edit(project, "I migliori saluti", "Distinti saluti")
+    edit(project, "Distinti saluti", "Cordiali saluti", new)
     result = run_cli("render", act, "--out", out, cwd=project)
     assert result.exit_code == 1 and "già emesso" in result.output and "--forza" in result.output
     assert pdf.read_bytes() == before

@@ -295,8 +295,10 @@ def test_mail_prepare_on_a_full_disk_says_the_disk_is_full(tmp_path, size, faili
 @needs_namespaces
 @pytest.mark.parametrize("size, readonly, words", [("64k", False, "disco pieno"), ("1m", True, "sola lettura")])
 def test_render_on_a_full_or_read_only_disk_says_so(project, size, readonly, words):
+    act = project / "examples" / "nuova.yaml"  # what `circolari new circolare` writes: one page, 200 kB of files
+    act.write_bytes((project / "templates" / "nuovo" / "circolare.yaml").read_bytes())
     (project / "out").mkdir()
-    code, output, left = on_small_disk(project / "out", size, project, "render", NOTA, "--out", "out",
+    code, output, left = on_small_disk(project / "out", size, project, "render", act, "--out", "out",
                                        readonly=readonly)
     assert code == 1, output
     assert words in output and "out" in output and "Traceback" not in output

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import pdf_text, run_cli
+from conftest import pdf_text, render_pdf
 from helpers.tags import mcid_problems, struct_tree, unmarked_text
 from helpers.bad_input import edit, line_of, render_fails
 
@@ -92,9 +92,8 @@ def big_table_act(project, rows: int):
 @pytest.mark.parametrize("rows", [300])
 def test_long_table_over_many_pages_repeats_its_header_and_keeps_every_row(project, rows):
     act = big_table_act(project, rows)
-    result = run_cli("render", act, "--out", project / "out", cwd=project)
-    assert result.exit_code == 0, result.output
-    pages = pdf_text(project / "out" / "grande" / "grande.pdf")
+    pdf = render_pdf(act, project / "out")
+    pages = pdf_text(pdf)
     table_pages = [p for p in pages if re.search(r"R\d{5}", p)]
     assert len(table_pages) >= 10  # page figures of two digits, ten page breaks in the table
     # the table starts where it is (after the last section's text), then each page repeats its header
@@ -106,7 +105,7 @@ def test_long_table_over_many_pages_repeats_its_header_and_keeps_every_row(proje
     assert [int(n) for n in found] == list(range(rows))
     n, m = map(int, re.search(r"compone di (\d+) pagine di cui (\d+)", pages[0]).groups())
     assert n == len(pages) and m == len(pages) - next(i for i, p in enumerate(pages) if "ALLEGATO 1" in p)
-    pdf = project / "out" / "grande" / "grande.pdf"  # tagged (issue 18): one Table, its header once
+    # tagged (issue 18): one Table, its header once
     assert unmarked_text(pdf) == [] and mcid_problems(pdf) == []
     tree = struct_tree(pdf, text=False)
     table = next(n for n in tree.walk() if n.role == "Table")
@@ -135,18 +134,16 @@ def test_a_cell_longer_than_a_page_continues_overleaf(project):
     words_in_cell = 2500  # the cell alone fills more than five pages
     long_text = " ".join(f"parola{i}" for i in range(words_in_cell))
     act = short_dgr(project, [["A1", "aut", long_text], ["A2", "aut", "breve"]])
-    result = run_cli("render", act, "--out", project / "out", cwd=project)
-    assert result.exit_code == 0, result.output
-    pages = pdf_text(project / "out" / act.stem / f"{act.stem}.pdf")
+    pdf = render_pdf(act, project / "out")
+    pages = pdf_text(pdf)
     table_pages = [p for p in pages if "parola" in p]
     assert len(table_pages) >= 3
     assert all("CODICE REQUISITO Norm DESCR_REQUISITO" in p for p in table_pages)
     words = re.findall(r"parola(\d+)", " ".join(table_pages))
     assert [int(w) for w in words] == list(range(words_in_cell))  # nothing lost, nothing repeated
     assert "A2 aut breve" in pages[-1]
-    pdf = project / "out" / act.stem / f"{act.stem}.pdf"  # the cell cut over pages is one TD
     assert unmarked_text(pdf) == [] and mcid_problems(pdf) == []
-    first_row = [n for n in struct_tree(pdf).walk() if n.role == "TR"][1]
+    first_row = [n for n in struct_tree(pdf).walk() if n.role == "TR"][1]  # the cell cut over pages: one TD
     words = re.findall(r"parola(\d+)", first_row.kids[2].text)
     assert [int(w) for w in words] == list(range(words_in_cell))
 
@@ -160,6 +157,4 @@ def test_an_empty_table_at_the_foot_of_a_page_moves_overleaf(project):
     assert table.wrap(200, 800)[1] > 0
     assert table.split(200, 3) == []  # no room even for the header: the next page, no IndexError
     act = edit(project, "        file: dgr-xi-3681-2020-requisiti.csv\n", "        righe: []\n", DGR)
-    result = run_cli("render", act, "--out", project / "out", cwd=project)
-    assert result.exit_code == 0, result.output
-    assert "CODICE REQUISITO Norm DESCR_REQUISITO" in pdf_text(project / "out" / act.stem / f"{act.stem}.pdf")[-1]
+    assert "CODICE REQUISITO Norm DESCR_REQUISITO" in pdf_text(render_pdf(act, project / "out"))[-1]

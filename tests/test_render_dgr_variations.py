@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import pdf_text, run_cli
+from conftest import pdf_text, render_pdf, run_cli
 
 DGR = "examples/dgr-xi-3681-2020.yaml"
 
@@ -16,9 +16,8 @@ def _edit(act, old: str, new: str) -> None:
 
 
 def _render(project, act):
-    result = run_cli("render", act, "--out", project / "out", cwd=project)
-    assert result.exit_code == 0, result.output
-    return pdf_text(project / "out" / act.stem / f"{act.stem}.pdf")
+    """The text of each page of the act's PDF (what these tests read: ``render_pdf``)."""
+    return pdf_text(render_pdf(act, project / "out"))
 
 
 def test_parere_default_law_is_refused_for_a_seduta_before_it(project):

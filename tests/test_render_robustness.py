@@ -107,6 +107,8 @@ WORD_FIELDS = ("oggetto", "saluti", "firmatario.nome", "destinatari.intestazione
 
 
 def _render_nota(folder, changes: dict):
+    """The small nota with ``changes`` (dotted field -> value), rendered for its PDF only (preview:
+    what these properties read; the other files are the plain-value property's)."""
     act = copy.deepcopy(NOTA)
     for dotted, value in changes.items():
         *parents, last = dotted.split(".")
@@ -115,7 +117,7 @@ def _render_nota(folder, changes: dict):
             node = node[key]
         node[last] = value
     path = write_act(folder, act)
-    return render_act(path, Project.locate(path))
+    return render_act(path, Project.locate(path), preview=True)
 
 
 def _assert_all_letters_printed(rendered, text: str) -> None:

@@ -20,16 +20,17 @@ ACTS = sorted(EXAMPLES.glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
-def example_render():
+def example_render(reference):
     """``example_render(act)``: the example rendered with the repository's templates and registry, once
-    for this module's tests (the text and the pages golden read the same render)."""
-    renders = {}
+    for this module's tests (the text and the pages golden read the same render): the session's
+    ``reference`` render (what the CLI wrote) for the reference acts, in memory for any other example."""
+    renders = {ref.pdf.parent.name: ref.rendered for ref in reference.values()}
 
     def render(act):
-        if act not in renders:
-            renders[act] = render_act(act, Project.locate(act, templates=ROOT / "templates",
-                                                          recipients=ROOT / "recipients"))
-        return renders[act]
+        if act.stem not in renders:
+            renders[act.stem] = render_act(act, Project.locate(act, templates=ROOT / "templates",
+                                                               recipients=ROOT / "recipients"))
+        return renders[act.stem]
     return render
 
 

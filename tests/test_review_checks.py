@@ -293,6 +293,24 @@ def test_check_text_problems_of_a_valid_act(project):
     assert find("importo «euro 999» scritto a mano")["level"] == "avviso"
 
 
+def test_text_findings_kept_in_the_process_follow_the_text_and_the_act_date(project):
+    """A check keeps each text's citations, dates and figures for the process (``_text_findings``,
+    by text and act date): the act checked again gives the same problems, the same texts in an act
+    of another date that date's."""
+    from circolari.review.checks import check_paths
+
+    def terms_before(data: str) -> list[str]:
+        act = _act(project, NOTA.format(data=data, ente="areu").replace("[[mancante]]", "[[fine]]"))
+        return [p.message for p in check_paths([act]).problems if "precedente alla data dell'atto" in p.message]
+
+    assert terms_before("2020-10-20") == []
+    [may] = terms_before("2021-06-15")
+    assert may == "termine «31.05.2021» precedente alla data dell'atto (15/06/2021)"
+    july = terms_before("2021-07-01")
+    assert len(july) == 2 and "«31.05.2021»" in july[0] and "«30.06.2021»" in july[1]
+    assert terms_before("2020-10-20") == [] and terms_before("2021-07-01") == july
+
+
 def test_unknown_placeholder_stops_render_with_its_line(project):
     act = _act(project, NOTA.format(data="2020-10-20", ente="areu"))
     result = run_cli("render", act, "--out", project / "out", cwd=project)

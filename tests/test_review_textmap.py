@@ -8,15 +8,12 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import DGR
-from circolari.input.project import Project
-from circolari.render import render_act
 from circolari.review.textmap import act_words
 
 
 @pytest.fixture(scope="module")
-def dgr():
-    rendered = render_act(DGR, Project.locate(DGR))
+def dgr(reference):
+    rendered = reference["delibera"].rendered  # the reference DGR as the CLI rendered it
     text = rendered.files[f"{rendered.name}.txt"].decode("utf-8")
     return rendered, act_words(text, rendered.document, rendered.layout)
 

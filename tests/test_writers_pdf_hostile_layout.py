@@ -27,12 +27,14 @@ def nota() -> dict:
     return yaml.load(NOTA.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
-def render_with(project, change) -> tuple[str, object]:
+def render_with(project, change, *, preview: bool = True) -> tuple[str, object]:
+    """The nota changed by ``change``, rendered: its PDF's text and the render. ``preview``: the
+    PDF only (the PDF's layout is what these tests are about; no DOCX, text or manifest)."""
     act = nota()
     change(act)
     path = project / "examples" / "atto.yaml"
     write_act(path, act)
-    rendered = render_act(path, Project.locate(path))
+    rendered = render_act(path, Project.locate(path), preview=preview)
     return "\n".join(page_texts(rendered.files["atto.pdf"])), rendered
 
 
@@ -77,7 +79,7 @@ def test_long_word_in_table_cell_is_broken(project):
     following = lines[3].split("\t")[0]  # the next row's code
     csv.write_text("\n".join(lines).replace("OCSA02", WORD, 1) + "\n", encoding="utf-8")
     path = project / "examples" / "dgr-xi-3681-2020.yaml"
-    rendered = render_act(path, Project.locate(path))
+    rendered = render_act(path, Project.locate(path), preview=True)
     text = "\n".join(page_texts(rendered.files["dgr-xi-3681-2020.pdf"]))
     assert WORD in broken_word(text)
     assert following in text
@@ -127,18 +129,31 @@ def test_letterhead_taller_than_the_page_is_refused_not_cut(project):
     assert "templates/intestazioni/" in output
 
 
+def page_lines(data: bytes, index: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The lines of text pdfium finds on page ``index`` of the PDF ``data`` that lie within the
+    page, each with its box (left, bottom, right, top, in points from the lower left corner)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[index]
+        width, height = page.get_size()
+        text = page.get_textpage()
+        boxes = [text.get_rect(i) for i in range(text.count_rects())]
+        return [(text.get_text_bounded(*box), box) for box in boxes
+                if 0 <= box[0] and box[2] <= width and 0 <= box[1] and box[3] <= height]
+    finally:
+        pdf.close()
+
+
 def test_letterhead_filling_most_of_the_page_keeps_every_line_on_it_and_in_the_docx(project):
     extra = letterhead_with(project, 50)
-    import pdfplumber  # this test's only: not imported at collection in every worker
-
-    _, rendered = render_with(project, lambda a: None)
-    with pdfplumber.open(io.BytesIO(rendered.files["atto.pdf"])) as pdf:
-        page = pdf.pages[0]
-        words = page.within_bbox(page.bbox).extract_words(keep_blank_chars=True)
-        lines = {w["text"]: w for w in words if w["text"].startswith("Recapito aggiuntivo")}
-        footer = next(w for w in words if w["text"].startswith("Il Responsabile"))
+    _, rendered = render_with(project, lambda a: None, preview=False)  # the DOCX too
+    found = page_lines(rendered.files["atto.pdf"], 0)
+    lines = {text: box for text, box in found if text.startswith("Recapito aggiuntivo")}
+    footer = next(box for text, box in found if text.startswith("Il Responsabile"))
     assert sorted(lines) == sorted(extra)
-    assert max(w["bottom"] for w in lines.values()) < footer["top"]  # above the footer, not over it
+    assert min(box[1] for box in lines.values()) > footer[3]  # above the footer, not over it
     header = docx.Document(io.BytesIO(rendered.files["atto.docx"])).sections[0].first_page_header
     cells = "\n".join(c.text for t in header.tables for c in t._cells)
     assert all(line in cells.splitlines() for line in extra)

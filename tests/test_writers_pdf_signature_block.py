@@ -38,16 +38,23 @@ def _last_page_lines(rendered) -> list[str]:
 
 
 def test_signature_block_never_alone_when_the_body_ends_near_the_page_foot(project):
+    renders = {}  # lines -> the render: the search's renders near the foot are checked below too
+
+    def rendered_with(lines: int):
+        if lines not in renders:
+            renders[lines] = _render(project, lines, preview=True)
+        return renders[lines]
+
     # find where one more line pushes the end of the act onto a new page
     low, high = 0, 60
-    base = _render(project, low, preview=True).pages
-    assert _render(project, high, preview=True).pages > base
+    base = rendered_with(low).pages
+    assert rendered_with(high).pages > base
     while high - low > 1:
         middle = (low + high) // 2
-        low, high = (middle, high) if _render(project, middle, preview=True).pages == base else (low, middle)
+        low, high = (middle, high) if rendered_with(middle).pages == base else (low, middle)
     # the body's last line sits within three lines of the foot for these, on either side
     for lines in range(high - 3, high + 3):
-        rendered = _render(project, lines, preview=True)
+        rendered = rendered_with(lines)
         page = _last_page_lines(rendered)
         closing = next(i for i, line in enumerate(page) if line.startswith("I migliori saluti"))
         assert page[closing + 1:closing + 3] == ["IL DIRETTORE GENERALE", "LUIGI CAJAZZO"]

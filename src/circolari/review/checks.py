@@ -8,6 +8,7 @@ of other acts, dates and figures. One bad file never stops the others.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,7 +183,6 @@ def text_problems(act, doc) -> list[Problem]:
     from circolari.compose.placeholders import substitute
     from circolari.input.strings import all_strings, text_line
     from circolari.kinds import kind_of
-    from circolari.review import citations, dates, numbers
     from circolari.review.contradictions import contradictions
 
     found: list[Problem] = []
@@ -196,10 +196,10 @@ def text_problems(act, doc) -> list[Problem]:
         except ValueError:
             text = raw
         field = field_name(path)
-        for level, message, needle in [*citations.problems_in(text, when.year if when else None),
-                                       *dates.problems_in(text, when)]:
+        located, figures = _text_findings(text, when)
+        for level, message, needle in located:
             found.append(Problem(message, file=doc.path, line=text_line(doc, path, needle), field=field, level=level))
-        for message, written in [*numbers.words_vs_digits(text), *numbers.totals(text)]:
+        for message, written in figures:
             found.append(Problem(message, file=doc.path, line=_line_of(doc, path, raw, text, written), field=field,
                                  hint="correggere la cifra o il testo (o citare un fatto con [[nome]])"))
     for path, message, needle in contradictions(list(kind.markdown_texts(act)), act.fatti):
@@ -207,6 +207,18 @@ def text_problems(act, doc) -> list[Problem]:
                              field=field_name(path), level="avviso",
                              hint="citare il fatto con [[nome]] o correggere la cifra"))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_findings(text: str, when: dt.date | None) -> tuple[tuple, tuple]:
+    """What one text of an act dated ``when`` has wrong: (level, message, needle) of its citations
+    and dates, (message, written) of its figures. Pure, so kept per text and date in a process:
+    a check of many acts, or of one act again (``preview --watch``, the tests), reads mostly
+    the same texts (bench/bench_inprocess.py)."""
+    from circolari.review import citations, dates, numbers
+
+    return (tuple([*citations.problems_in(text, when.year if when else None), *dates.problems_in(text, when)]),
+            tuple([*numbers.words_vs_digits(text), *numbers.totals(text)]))
 
 
 def _line_of(doc, path, raw: str, text: str, written: str) -> int | None:
