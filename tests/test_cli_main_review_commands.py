@@ -154,14 +154,23 @@ def test_preview_html_shows_each_pages_footer_number_where_that_page_ends(previe
     assert "fine-pagina" not in dgr  # its footer prints no page number: nothing to show
 
 
+def new_act(project):
+    """The act ``circolari new circolare`` writes (its skeleton as it is: one page), where what the
+    act prints is not the point."""
+    act = project / "examples" / "nuova.yaml"
+    act.write_bytes((project / "templates" / "nuovo" / "circolare.yaml").read_bytes())
+    return act
+
+
 def test_preview_open_asks_the_browser_to_reuse_its_window_and_points_to_watch(project, monkeypatch):
     calls = []
     monkeypatch.setattr("webbrowser.open", lambda url, new=2, autoraise=True: calls.append((url, new)))
-    act = project / "examples" / f"{NOTA}.yaml"
+    act = new_act(project)
     for _ in range(2):
         result = run_cli("preview", act, "--open", "--out", project / "out", cwd=project)
         assert result.exit_code == 0 and "--watch" in result.output, result.output
-    index = (project / "out" / NOTA / "preview" / "index.html").resolve().as_uri()
+        assert f"{act}: 1 pagina -> " in result.output  # one page: "pagina", not "pagine"
+    index = (project / "out" / "nuova" / "preview" / "index.html").resolve().as_uri()
     assert calls == [(index, 0), (index, 0)]  # new=0: the same window, where the browser allows it
     assert "--watch" in run_cli("preview", "--help").output
 
@@ -224,15 +233,15 @@ def test_watch_sees_a_save_made_during_its_first_render(project):
     from circolari.input.project import Project
     from circolari.review.preview import watch
 
-    act = project / "examples" / f"{NOTA}.yaml"
-    folder = project / "out" / NOTA / "preview"
+    act = new_act(project)
+    folder = project / "out" / "nuova" / "preview"
     text = act.read_text(encoding="utf-8")
     stop, messages = threading.Event(), []
 
     def report(message: str) -> None:  # called by each render, the first one before on_ready
         messages.append(message)
         if len(messages) == 1:
-            act.write_text(text.replace("I migliori saluti", "Cordiali saluti"), encoding="utf-8")
+            act.write_text(text.replace("Distinti saluti", "Cordiali saluti"), encoding="utf-8")
         else:
             stop.set()
 
@@ -244,8 +253,8 @@ def test_watch_sees_a_save_made_during_its_first_render(project):
     finally:
         stop.set()
         worker.join(30)
-    assert messages == [f"{act}: 3 pagine aggiornate"] * 2
-    assert "Cordiali saluti" in (folder / f"{NOTA}.html").read_text(encoding="utf-8")
+    assert messages == [f"{act}: 1 pagina aggiornata"] * 2  # one page: "pagina aggiornata"
+    assert "Cordiali saluti" in (folder / "nuova.html").read_text(encoding="utf-8")
 
 
 def test_review_goes_on_after_bad_template_bad_act_and_missing_example(approved_examples, tmp_path):
@@ -340,7 +349,7 @@ def test_review_keeps_no_render_when_the_registry_changes_while_it_renders(proje
 
     import circolari.render as render
 
-    act = project / "examples" / f"{NOTA}.yaml"
+    act = new_act(project)
     real = render.render_loaded
 
     def saved_meanwhile(*args, **kwargs):  # the registry is saved while review renders the act
@@ -354,7 +363,7 @@ def test_review_keeps_no_render_when_the_registry_changes_while_it_renders(proje
     renders = _count_renders(monkeypatch)
     result = run_cli("approve", act, "--by", "Revisore di prova", cwd=project)
     assert result.exit_code == 0 and renders == [act.name], result.output
-    assert "AREU LOMBARDIA" in (project / "examples" / "approvati" / f"{NOTA}.txt").read_text(encoding="utf-8")
+    assert "AREU LOMBARDIA" in (project / "examples" / "approvati" / "nuova.txt").read_text(encoding="utf-8")
 
 
 def test_render_key_changes_with_every_input_of_the_render(project, monkeypatch, tmp_path):

@@ -112,7 +112,7 @@ def _link_outside(project: Path, tmp_path_factory, link: str, content: str) -> P
     return secret
 
 
-def test_template_linked_outside_the_templates_is_never_read(project, tmp_path_factory):
+def test_template_linked_outside_the_templates_is_never_read(project, new_act, tmp_path_factory):
     """A project's templates are untrusted: an include of a link to a file elsewhere would print it
     in the act, show it in the review pack and copy it into the approvals."""
     secret = _link_outside(project, tmp_path_factory, "templates/_segreto.html.j2", "SEGRETO-RISERVATO")
@@ -121,12 +121,12 @@ def test_template_linked_outside_the_templates_is_never_read(project, tmp_path_f
     rewrite(main, original.replace('{% include "_piede.html.j2" %}',
                                    '{% include "_piede.html.j2" %}<p>{% include "_segreto.html.j2" %}</p>'))
     expected = "il template «_segreto.html.j2» è un collegamento a un file fuori dalla cartella"
-    output = fails(project, "render", NOTA, "--out", project / "out")
+    output = fails(project, "render", NEW, "--out", project / "out")
     assert expected in output and f"({secret})" in output, output
     assert not (project / "out").exists()
     assert expected in fails(project, "check", "templates")
     rewrite(main, original)  # linked, not included: the pack still shows every file
-    output = fails(project, "review", "templates", NOTA, "--out", project / "pack")
+    output = fails(project, "review", "templates", NEW, "--out", project / "pack")
     assert "_segreto.html.j2: errore: il file è un collegamento a un file fuori dalla cartella" in output
     assert not any("SEGRETO" in p.read_text(encoding="utf-8", errors="replace")
                    for p in project.rglob("*") if p.is_file() and not p.is_symlink())

@@ -115,6 +115,33 @@ def test_a_long_styled_word_is_measured_as_reportlab_measures_it_once_per_charac
     assert drawn == "àbc012" * 1700 + "xyz" * 3300 and len(lines.lines) > 50
 
 
+def test_fragments_are_compared_as_rl_accel_compares_them(monkeypatch):
+    """reportlab_compat._same_frag replaces ``paragraph.sameFrag`` (rl_accel's C function, which
+    raises and clears an AttributeError per missing style attribute): the same answer on every
+    pair (missing, None, NaN, the same object, callbacks, line breaks), the same lines for a
+    paragraph of mixed styles."""
+    from reportlab.platypus import paragraph
+
+    from circolari.writers import reportlab_compat
+    from circolari.writers.pdf import paragraph_style, register_fonts
+
+    register_fonts()
+    assert paragraph.sameFrag is reportlab_compat._same_frag  # put in place with the PDF writer
+    pairs = reportlab_compat.same_frag_cases()
+    ours = [reportlab_compat._same_frag(f, g) for f, g in pairs]
+    assert ours == [bool(reportlab_compat._reportlab_same_frag(f, g)) for f, g in pairs]
+    assert ours.count(True) >= 10 and ours.count(False) >= 20
+    text = " ".join(f"<b>b{i}</b>" if i % 7 == 0 else f"p{i}" for i in range(600))
+
+    def lines():
+        broken = paragraph.Paragraph(text, paragraph_style("corpo")).breakLines([300.0])
+        return [(line.extraSpace, [(w.fontName, w.text) for w in line.words]) for line in broken.lines]
+
+    fast = lines()
+    monkeypatch.setattr(paragraph, "sameFrag", reportlab_compat._reportlab_same_frag)
+    assert fast == lines() and len(fast) > 20
+
+
 def test_registered_fonts_have_their_faces_ascent_and_descent():
     """``pdfmetrics.getAscentDescent`` (once per word of a paragraph of mixed styles) finds a
     registered face's ascent and descent on the font itself, not by catching an AttributeError."""

@@ -50,7 +50,7 @@ def preview(
     folder = inside(project.out, rendered.name) / "preview"
     live = watched(folder)  # a 'preview --watch' shows this folder: its page refreshes by itself
     index = write_preview(rendered, folder, refresh=1 if live else None)
-    typer.echo(f"{path}: {rendered.pages} pagine -> {index}"
+    typer.echo(f"{path}: {rendered.pages} pagin{'a' if rendered.pages == 1 else 'e'} -> {index}"
                + (" (aggiornata nella pagina già aperta da 'preview --watch')" if live else ""))
     if open_ and not live:
         from circolari.review.preview import OPEN_HINT, open_in_browser

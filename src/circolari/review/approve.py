@@ -114,7 +114,7 @@ def pack_record(pack: Path) -> dict:
 def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: dt.date | None = None) -> list[Approval]:
     """Record each act as approved by ``reviewer``, if it is as the pack showed it and has no check
     error; ``project_for(act)`` gives the project (templates, registry). Errors do not stop the rest."""
-    from circolari.registry.registry import Registry
+    from circolari.registry.registry import cached_registry
     from circolari.input.acts import act_name
     from circolari.kinds.load import refuse_citation_errors
     from circolari.review.checks import load_and_check
@@ -135,7 +135,7 @@ def approve(acts: list[Path], project_for, *, reviewer: str, pack: Path, today: 
         loaded = None
         if not problems:
             try:
-                registry = Registry.load(project.recipients)
+                registry = cached_registry(project.recipients)  # as check and render read it
             except CircolariError:
                 registry = None
             loaded, found = load_and_check(act, project, registry, today=today)

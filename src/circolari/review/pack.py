@@ -55,7 +55,7 @@ MARKER = ".circolari-review"
 def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: Path | None = None,
                today: dt.date | None = None) -> Pack:
     from circolari.input.project import Project
-    from circolari.registry.registry import Registry
+    from circolari.registry.registry import cached_registry
     from circolari.review.folders import folder_hashes
     from circolari.review.kept import registry_hashes
     from circolari.review.template_checks import check_templates
@@ -90,7 +90,7 @@ def build_pack(templates: Path, examples: list[Path], out: Path, *, recipients: 
         if key not in registries:
             read[key] = registry_hashes(project.recipients)
             try:
-                registries[key] = Registry.load(project.recipients)
+                registries[key] = cached_registry(project.recipients)  # as check and render read it
             except CircolariError:
                 registries[key] = None
         entry, html = _example(act, project, registries[key], out, today, (hashes, read[key]))

@@ -287,7 +287,8 @@ def update(act: Path, project, folder: Path, *, report=print, refresh: int = 1) 
         report(f"{act}: errore, vedere l'anteprima")
         return None
     pending = write_page(rendered, folder, refresh=refresh)
-    report(f"{act}: {rendered.pages} pagine aggiornate")
+    one = rendered.pages == 1
+    report(f"{act}: {rendered.pages} pagin{'a' if one else 'e'} aggiornat{'a' if one else 'e'}")
     return pending
 
 

@@ -33,9 +33,11 @@ from circolari.document.tree import all_inlines
 from circolari.writers.layout import Layout
 from circolari.writers.pdf_keep import keep_tail
 from circolari.writers.pdf_tags import Grid, TaggedList, TaggedParagraph, Tagger, artifact, tag
-from circolari.writers.reportlab_compat import deferred_pages_canvas, fast_font_metrics, fast_split_words
+from circolari.writers.reportlab_compat import (deferred_pages_canvas, fast_font_metrics, fast_same_frag,
+                                                fast_split_words)
 
 fast_split_words()  # a word wider than its column is cut measuring each character once
+fast_same_frag()  # fragments compared without an AttributeError per missing style attribute
 # Content streams compressed only (ReportLab's default adds ASCII85 on top): finish_pdf's qpdf
 # keeps Flate streams as they are, but decoded ASCII85+Flate and compressed each page again
 # (half of finish_pdf's time); the finished PDF is the same bytes either way.
