@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -56,30 +55,31 @@ def _entry(tmp_path: Path, *args: str, thread: bool = False, **how) -> subproces
                           cwd=ROOT, timeout=120, **how)
 
 
-@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
-def rendered(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
-    """The circular rendered through the entry point in a fresh interpreter with a hash seed of its
-    own, and its folder (read by two tests: how the process ended, what it wrote)."""
-    folder = tmp_path_factory.mktemp("render")
-    return _entry(folder, "render", str(NOTA), "--out", str(folder / "out"),
-                  env={**os.environ, "PYTHONHASHSEED": "random"}), folder
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory) -> dict:
+    """The circular rendered through the entry point as the last command of the cold interpreter
+    of ``helpers.cold_render`` (a hash seed of its own; once per run, read-only): its exit code,
+    output, errors and folder, where an exit handler writes "atexit"."""
+    from helpers import cold_render
+
+    return cold_render.results(tmp_path_factory)["entry"]
 
 
 def test_render_ends_at_once_with_exit_handlers_run_and_output_flushed(rendered):
-    proc, folder = rendered
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.endswith(f"{NOTA.relative_to(ROOT)}: 3 pagine -> {folder / 'out' / NOTA.stem}/\n")
-    assert "non ha una PEC verificata" in proc.stderr
+    folder = rendered["folder"]
+    assert rendered["threads"] == 1  # none but the main thread: the process ends in end_now itself
+    assert rendered["code"] == 0, rendered["stderr"][-2000:]
+    assert rendered["stdout"] == f"{NOTA}: 3 pagine -> {folder / 'out' / NOTA.stem}/\n"  # all it printed
+    assert "non ha una PEC verificata" in rendered["stderr"]
     assert (folder / "atexit").read_text() == "ok"
     assert (folder / "out" / NOTA.stem / "manifest.json").is_file()
 
 
 def test_renders_are_byte_identical_across_processes(rendered, nota_out):
     """The fresh process's files, against this one's render (the session's reference)."""
-    proc, folder = rendered
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert rendered["code"] == 0, rendered["stderr"][-2000:]
     hashes = [{p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
-              for out in (folder / "out" / NOTA.stem, nota_out)]
+              for out in (rendered["folder"] / "out" / NOTA.stem, nota_out)]
     assert hashes[0] == hashes[1]
     assert {"nota-plasma-iperimmune-2020.pdf", "nota-plasma-iperimmune-2020.docx", "manifest.json"} <= set(hashes[0])
 
