@@ -29,6 +29,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_tags.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_verify.py
+	$(BIN)/python bench/bench_tsa.py
 	$(BIN)/python bench/bench_sign_key.py
 	$(BIN)/python bench/bench_cold_commands.py
 	$(BIN)/python bench/bench_ipa.py

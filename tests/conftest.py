@@ -135,7 +135,7 @@ def _cache_in_temp_folder(tmp_path_factory):
 def _results_shared_by_the_workers(tmp_path_factory):
     """A folder of this run that every xdist worker sees (the workers' temp folders are inside the
     run's), where helpers.once_per_run keeps what costs seconds to make and is read by tests spread
-    over the workers: ``pdfinfo -struct-text`` of the DGR, test_pdf_job's cold interpreter."""
+    over the workers: ``pdfinfo -struct-text`` of the DGR, the cold renders (helpers.cold_render)."""
     from helpers import once_per_run
 
     base, outer = tmp_path_factory.getbasetemp(), once_per_run.FOLDER  # outer: a session run inside a test

@@ -2,7 +2,9 @@
 docs/design.md, "Cold start").
 
 One fresh interpreter reads its ``sys.modules`` after importing the CLI, then runs each command
-in a child forked from it (what every command loads first is loaded once): no timing.
+in a child forked from it (what every command loads first is loaded once): no timing. A render's
+modules are those of the cold interpreter of ``helpers.cold_render`` (the console entry point,
+the circular alone first, then the DGR and the circular), read after each command.
 """
 
 from __future__ import annotations
@@ -60,21 +62,23 @@ def loaded(nota_out, tmp_path_factory) -> dict[str, set[str]]:
     """Modules loaded, by label: ``cli`` (``import circolari.cli.main``), ``render`` (a circular),
     ``render-dgr`` (then a DGR, in the same process), ``verify``, ``mail`` (``mail status``, then
     the modules of send, receipts and imap)."""
+    from helpers import cold_render
+
+    renders = cold_render.results(tmp_path_factory)["runs"]
     out = tmp_path_factory.mktemp("moduli")
-    runs = [[("render", ["render", str(NOTA), "--out", str(out)],
-              "from circolari.model.delibera import Delibera\n"
-              "assert not Delibera.__pydantic_complete__, 'a circolare built the DGR validator'"),
-             ("render-dgr", ["render", str(DGR), "--out", str(out)], "")],  # its fatti: figures and a date
-            [("verify", ["verify", str(nota_out / f"{NOTA.stem}.pdf")],
+    runs = [[("verify", ["verify", str(nota_out / f"{NOTA.stem}.pdf")],
               "import pyhanko.sign.validation, pyhanko.sign.diff_analysis")],
             [("mail", ["mail", "status", str(out)],  # no act there: the command and its module load
               "import circolari.mail.send, circolari.mail.receipts, circolari.mail.imap")]]
     proc = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(runs)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    for act in (NOTA, DGR):
-        assert (out / act.stem / "manifest.json").is_file()
     found = [json.loads(line.removeprefix("MODULES ")) for line in proc.stdout.splitlines() if line.startswith("MODULES ")]
-    return {label: set(modules) for label, modules in found}
+    for name, acts in (("nota", (NOTA,)), ("cold", (DGR, NOTA))):  # its fatti: figures and a date
+        result, folder = renders[name]
+        assert result["code"] == 0 and all((folder / "out" / act.stem / "manifest.json").is_file() for act in acts)
+    assert not renders["nota"][0]["dgr_validator_built"], "a circolare built the DGR validator"
+    return {"render": set(renders["nota"][0]["modules"]), "render-dgr": set(renders["cold"][0]["modules"]),
+            **{label: set(modules) for label, modules in found}}
 
 
 def roots(modules: set[str]) -> set[str]:
@@ -93,8 +97,8 @@ def test_render_loads_no_signature_network_or_series_machinery(loaded):
     assert "importlib.metadata" not in modules  # pydantic's plugin search (cli/startup.py)
     assert "concurrent.futures.process" not in modules and "circolari.series.letters" not in modules
     assert {m for m in modules if m.startswith("circolari.cli.")} == {  # no other command's module
-        "circolari.cli.main", "circolari.cli.startup", "circolari.cli.problems", "circolari.cli.options",
-        "circolari.cli.render"}
+        "circolari.cli.entry", "circolari.cli.main", "circolari.cli.startup", "circolari.cli.problems",
+        "circolari.cli.options", "circolari.cli.render"}
 
 
 def test_render_of_an_act_with_fatti_loads_no_babel(loaded):

@@ -14,9 +14,7 @@ from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-import fontpkg_titillium_web
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from circolari.pdf.pdfa import PdfMeta, SignatureSpot, finish_pdf
@@ -34,9 +32,13 @@ SPOT = SignatureSpot("Firma_DirettoreGenerale", 0, (340.0, 60.0, 540.0, 120.0))
 
 
 def register_font() -> str:
+    """The renderer's own registration of the family (``writers.pdf.register_fonts``): ReportLab
+    keeps the first TrueType font registered under a name, so a plain ``TTFont`` registered here
+    first would stay in place of the renderer's for the rest of the test process."""
+    from circolari.writers.pdf import register_fonts
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        path = fontpkg_titillium_web.ROOT / "files" / "TitilliumWeb-Regular.ttf"
-        pdfmetrics.registerFont(TTFont(FONT, str(path)))
+        assert register_fonts() == FONT
     return FONT
 
 

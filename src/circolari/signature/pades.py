@@ -18,7 +18,7 @@ from circolari.output import write_atomic
 from circolari.errors import fail
 from circolari.signature.pyhanko_lazy import lazy_packages
 
-lazy_packages()  # before any pyhanko.sign import: signing without a TSA loads no aiohttp
+lazy_packages()  # before any pyhanko.sign import: signing loads no aiohttp (the TSA's client: signature/tsa.py)
 
 STAMP_TEXT = "Firmato digitalmente da\n%(signer)s\nil %(ts)s"
 _FONT = "TitilliumWeb-Regular.ttf"
@@ -186,9 +186,9 @@ def _sign(src: Path, raw: bytes, field: str, creds: Credentials, tsa_url: str | 
 
     timestamper = None
     if tsa_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from circolari.signature.tsa import UrllibTimeStamper
 
-        timestamper = HTTPTimeStamper(tsa_url, timeout=30)
+        timestamper = UrllibTimeStamper(tsa_url, timeout=30)
     meta = signers.PdfSignatureMetadata(
         field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
     )
