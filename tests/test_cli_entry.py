@@ -5,7 +5,6 @@ exit codes and running threads must come out as with an ordinary exit."""
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOTA, ROOT
+from helpers.cold_render import ENDING_EARLY
 
 # ``circolari ARGS`` through the entry point, with an exit handler and (``THREAD``) a thread
 # still writing when the command is done: it writes its file only once the command called
@@ -56,13 +56,19 @@ def _entry(tmp_path: Path, *args: str, thread: bool = False, **how) -> subproces
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory) -> dict:
-    """The circular rendered through the entry point as the last command of the cold interpreter
-    of ``helpers.cold_render`` (a hash seed of its own; once per run, read-only): its exit code,
-    output, errors and folder, where an exit handler writes "atexit"."""
+def cold(tmp_path_factory) -> dict:
+    """The runs of the cold interpreter of ``helpers.cold_render`` (a hash seed of its own; once
+    per run, read-only)."""
     from helpers import cold_render
 
-    return cold_render.results(tmp_path_factory)["entry"]
+    return cold_render.results(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def rendered(cold) -> dict:
+    """The circular rendered through the entry point as that interpreter's last command: its exit
+    code, output, errors and folder, where an exit handler writes "atexit"."""
+    return cold["entry"]
 
 
 def test_render_ends_at_once_with_exit_handlers_run_and_output_flushed(rendered):
@@ -104,46 +110,17 @@ def test_render_waits_for_threads_still_running_as_an_ordinary_exit_does(tmp_pat
     assert (tmp_path / "atexit").read_text() == "ok"
 
 
-# Command lines that end before any act, run one after the other in one process (``end_now``
-# raising as ``sys.exit`` does, to go on): after each, whether the early worker it forked is still
-# there (running, or a zombie left to be reaped) while this process runs on.
-REAPED = textwrap.dedent("""
-    import json, os, sys
-    import circolari.cli.entry as entry
-    import circolari.pdf_job as pdf_job
-
-    fork_early, workers, found = pdf_job.start_early, [], []
-    def start_early():
-        fork_early()
-        workers.append(pdf_job._early._pid)
-    pdf_job.start_early = start_early
-    entry.end_now = sys.exit
-    for args in json.loads(sys.argv[1]):
-        sys.argv = ["circolari", *args]
-        try:
-            entry.main()
-        except SystemExit as exc:
-            code = exc.code
-        found.append({"code": code, "worker": workers[-1], "left": os.path.exists(f"/proc/{workers[-1]}")})
-    print(json.dumps(found))
-""")
-ENDING_EARLY = [["render", "manca.yaml"], ["render", "--sconosciuta", "x.yaml"], ["--version", "render", "x.yaml"]]
-
-
-@pytest.fixture(scope="session")  # once per worker: worksteal may split a module and come back to it
-def ended_early() -> tuple[list[dict], str]:
-    proc = subprocess.run([sys.executable, "-c", REAPED, json.dumps(ENDING_EARLY)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.splitlines()[-1]), proc.stdout + proc.stderr
-
-
 @pytest.mark.parametrize("index", range(len(ENDING_EARLY)), ids=[" ".join(args) for args in ENDING_EARLY])
-def test_render_that_ends_before_any_act_stops_and_reaps_its_early_worker(ended_early, index):
-    found, output = ended_early
+def test_render_that_ends_before_any_act_stops_and_reaps_its_early_worker(cold, index):
+    """Command lines that end before any act, run one after the other in the cold interpreter of
+    ``helpers.cold_render`` (``end_now`` raising as ``sys.exit`` does, to go on): after each, the
+    early worker it forked is no longer there (running, or a zombie left to be reaped)."""
+    found = [cold["runs"][f"ending-{i}"][0] for i in range(len(ENDING_EARLY))]
+    assert None not in {run["worker"] for run in found}
     assert len({run["worker"] for run in found}) == len(ENDING_EARLY)  # one worker forked by each
-    assert found[index]["code"] in (0, 1, 2) and "Traceback" not in output
-    assert not found[index]["left"]  # neither running on nor left to be reaped
+    run = found[index]
+    assert run["code"] in (0, 1, 2) and "Traceback" not in run["stdout"] + run["stderr"]
+    assert not run["worker_left"]  # neither running on nor left to be reaped
 
 
 def test_other_commands_exit_as_usual(tmp_path):
