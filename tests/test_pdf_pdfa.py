@@ -334,3 +334,22 @@ def test_checker_catches_file_structure(base, damage, clause):
 
 def test_checker_reports_unreadable_file():
     assert check_pdfa(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\nnon un pdf\n%%EOF\n")
+
+
+def test_check_of_the_open_document_is_the_check_of_its_bytes(base):
+    """verify checks the document it has opened (check_open_pdfa, one parse of the file): the
+    same clauses, in the same order, as check_pdfa of the bytes; a file whose objects qpdf cannot
+    read past the opening is a 6.1 failure in both."""
+    from circolari.pdf.pdfa_check import check_open_pdfa
+
+    with pikepdf.open(BytesIO(base)) as doc:
+        doc.Root.Metadata = doc.make_stream(b"<non xml")
+        doc.Root.AA = Dictionary()
+        out = BytesIO()
+        doc.save(out, deterministic_id=True)
+    broken = base.replace(b"/Type /Page >>", b"/Type /Page /Contents 9999 0 R /Resources 9998 0 R >>", 1)
+    assert broken != base
+    for raw in (base, base + b"spazzatura", b"%PDF-1.7\n" + base[base.index(b"\n", 9) + 1:], out.getvalue(), broken):
+        with pikepdf.open(BytesIO(raw)) as doc:
+            assert check_open_pdfa(raw, doc) == check_pdfa(raw)
+    assert check_pdfa(out.getvalue()) != [] and check_pdfa(base) == []

@@ -44,12 +44,21 @@ def check_pdfa(source: bytes | Path | pikepdf.Pdf) -> list[Failure]:
     raw = source.read_bytes() if isinstance(source, Path) else source
     if isinstance(raw, pikepdf.Pdf):
         return _check_doc(raw)
-    failures = list(_check_bytes(raw))
     try:
         with pikepdf.open(BytesIO(raw)) as doc:
-            failures += _check_doc(doc)
+            return check_open_pdfa(raw, doc)
     except pikepdf.PasswordError:
-        failures.append(Failure("6.1.3", "il file è cifrato (protetto da password)"))
+        return [*_check_bytes(raw), Failure("6.1.3", "il file è cifrato (protetto da password)")]
+    except pikepdf.PdfError as exc:
+        return [*_check_bytes(raw), Failure("6.1", f"il file non è un PDF leggibile: {qpdf_reason(exc)}")]
+
+
+def check_open_pdfa(raw: bytes, doc: pikepdf.Pdf) -> list[Failure]:
+    """``check_pdfa(raw)`` of ``doc``, already opened from ``raw`` by the caller (``verify``
+    reads fonts and fields from it too): the file is parsed once, not twice."""
+    failures = list(_check_bytes(raw))
+    try:
+        failures += _check_doc(doc)
     except pikepdf.PdfError as exc:
         failures.append(Failure("6.1", f"il file non è un PDF leggibile: {qpdf_reason(exc)}"))
     return failures

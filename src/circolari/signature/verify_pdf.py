@@ -75,13 +75,13 @@ def read_document(raw: bytes) -> Document:
     import pikepdf
 
     from circolari.pdf import walk as pdfwalk
-    from circolari.pdf.pdfa_check import check_pdfa, pdfa_claim
+    from circolari.pdf.pdfa_check import check_open_pdfa, pdfa_claim
 
     document = Document()
     try:
         with pikepdf.open(BytesIO(raw)) as doc:
             document.claim = pdfa_claim(doc)
-            document.pdfa_failures = check_pdfa(raw)
+            document.pdfa_failures = check_open_pdfa(raw, doc)
             names: dict[str, bool] = {}
             for _, name, font in pdfwalk.fonts(doc):
                 if font.get("/Subtype") != "/Type0":
