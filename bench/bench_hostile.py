@@ -3,7 +3,9 @@
 Run: PYTHONPATH=src python bench/bench_hostile.py
 Goals: a 2 MB paragraph renders in < 20 s; a 20,000-character word in any field in < 2 s
 (layout only, beside the floor: the same act with the field left as it is); linear:
-4x the text takes at most 5x the time (the floor subtracted).
+4x the text takes at most 5x the time (the floor subtracted). Last, a template whose loops run
+until the sandbox's operations budget stops them, beside the same iterations uncounted (the
+floor) and counted by a call per iteration (as before).
 """
 
 from __future__ import annotations
@@ -79,7 +81,47 @@ def main() -> int:
             failed |= not ok
             print(f"parola di 20.000 caratteri in {name}: {times[1]:.2f} s, {times[1] - floor:.2f} s oltre il "
                   f"pavimento (obiettivo < 2 s); 4x la parola: {ratio:.1f}x {'OK' if ok else 'TROPPO LENTO'}")
+    failed |= template_budget()
     return 1 if failed else 0
+
+
+def template_budget() -> bool:
+    """CPU time of a template whose nested loops run until the operations budget stops them (the
+    sandbox counts each iteration), beside the same number of iterations not counted (the floor)
+    and counted by a function call per iteration (the rival: how the sandbox counted before)."""
+    from circolari.compose import sandbox
+
+    def per_call(iterable):  # the previous counter, for comparison
+        for item in iterable:
+            sandbox._spend()
+            yield item
+
+    loops = "{% for a in range(ROWS) %}{% for b in range(10000) %}{% endfor %}{% endfor %}"
+    rows = sandbox.MAX_OPERATIONS // 10_001 + 1  # the iterations the budget allows, and one row more
+
+    def cpu(counter, source) -> float:
+        env = sandbox.Sandbox()
+        env.filters["_circolari_conta"] = counter
+        template = env.from_string(source)
+        best = float("inf")
+        for _ in range(5):
+            start = time.process_time()
+            try:
+                sandbox.bounded_render(template, {})
+            except sandbox.TemplateLimit:
+                pass
+            best = min(best, time.process_time() - start)
+        return best
+
+    counted = cpu(sandbox.counted, loops.replace("ROWS", "10000"))
+    floor = cpu(lambda iterable: iterable, loops.replace("ROWS", str(rows - 1)))
+    rival = cpu(per_call, loops.replace("ROWS", "10000"))
+    ok = counted < rival
+    budget = f"{sandbox.MAX_OPERATIONS:,}".replace(",", ".")
+    print(f"template con cicli fino al limite di {budget} operazioni, tempo CPU: {counted * 1000:.0f} ms; "
+          f"stessi giri senza conteggio (pavimento): {floor * 1000:.0f} ms; contati con una chiamata per giro (com'era "
+          f"prima): {rival * 1000:.0f} ms {'OK' if ok else 'PIÙ LENTO DI PRIMA'}")
+    return not ok
 
 
 if __name__ == "__main__":

@@ -27,6 +27,14 @@ def review_and_approve(project, *examples, by="Revisore di prova"):
     return result
 
 
+def new_act(project):
+    """The act ``circolari new circolare`` writes (its skeleton as it is: one page), where what the
+    act prints is not the point."""
+    act = project / "examples" / "nuova.yaml"
+    act.write_bytes((project / "templates" / "nuovo" / "circolare.yaml").read_bytes())
+    return act
+
+
 def _count_loads(monkeypatch) -> list[str]:
     """The name of each act loaded from now on."""
     import circolari.kinds.load as acts
@@ -70,14 +78,14 @@ def test_diff_of_two_versions_shows_words_pages_and_sections(project, monkeypatc
 
 
 def test_diff_of_a_template_change_and_of_equal_renders(project, monkeypatch):
-    act = project / "examples" / f"{NOTA}.yaml"
+    act = new_act(project)
     new = project / "templates-nuovi"
     shutil.copytree(project / "templates", new)
     _edit(new / "circolare.html.j2", "<p class=\"saluti\">{{ atto.saluti }}</p>",
           "<p class=\"saluti\">{{ atto.saluti }} e buon lavoro</p>")
     result = run_cli("diff", act, "--templates", new, cwd=project)
     assert result.exit_code == 1
-    assert re.search(r"pagina 3, saluti\n.*I migliori saluti \{\+e buon lavoro\+\} IL DIRETTORE", result.stdout)
+    assert re.search(r"pagina 1, saluti\n.*Distinti saluti \{\+e buon lavoro\+\} IL DIRETTORE", result.stdout)
     loads, renders = _count_loads(monkeypatch), _count_renders(monkeypatch)
     same = run_cli("diff", act, "--templates", project / "templates", cwd=project)
     assert same.exit_code == 0 and "Nessuna differenza" in same.stdout
@@ -152,14 +160,6 @@ def test_preview_html_shows_each_pages_footer_number_where_that_page_ends(previe
         assert after in pdf[number] and after not in pdf[number - 1], (number, after)
     dgr = (previews / "out" / DGR / "preview" / f"{DGR}.html").read_text(encoding="utf-8")
     assert "fine-pagina" not in dgr  # its footer prints no page number: nothing to show
-
-
-def new_act(project):
-    """The act ``circolari new circolare`` writes (its skeleton as it is: one page), where what the
-    act prints is not the point."""
-    act = project / "examples" / "nuova.yaml"
-    act.write_bytes((project / "templates" / "nuovo" / "circolare.yaml").read_bytes())
-    return act
 
 
 def test_preview_open_asks_the_browser_to_reuse_its_window_and_points_to_watch(project, monkeypatch):
