@@ -108,7 +108,29 @@ def make_tsa(start: datetime, end: datetime, serial: int, fixed_dt: datetime | N
                            critical=True)
             .sign(key, hashes.SHA256()))
     der = serialization.Encoding.DER
-    stamper = DummyTimeStamper(
+
+    class KeptKeyTimeStamper(DummyTimeStamper):
+        """pyHanko's DummyTimeStamper signing with the key parsed here once: pyHanko parses it at
+        every stamp, and cryptography checks a 2,048-bit RSA key as it parses it (~33 ms; a B-T
+        signature asks twice). The signed attributes and the signature are pyHanko's."""
+
+        def _sign_tst_info(self, tst_info_data, md_algorithm, dt):
+            from asn1crypto import cms, core
+            from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+            from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute
+            from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+            digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+            digest.update(tst_info_data)
+            signed_attrs = cms.CMSAttributes([
+                simple_cms_attribute("content_type", "tst_info"),
+                simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                simple_cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
+                simple_cms_attribute("message_digest", digest.finalize())])
+            signature = key.sign(signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper()))
+            return signature, signed_attrs
+
+    stamper = KeptKeyTimeStamper(
         tsa_cert=ax509.Certificate.load(cert.public_bytes(der)),
         tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(
             der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
