@@ -88,6 +88,37 @@ def test_a_long_word_is_cut_as_reportlab_cuts_it_measuring_each_character_once(m
     assert "".join(str(w) for line in lines.lines for w in line[1]).replace("avvio", "").replace("fine", "") == word
 
 
+def test_the_rest_of_a_long_word_gets_the_pieces_of_its_kept_cut(monkeypatch):
+    """ReportLab joins the pieces of a long word left over by a page and cuts them again at the
+    next: ``_split_word`` gives the rest of the word it cut last (same font, size and line width),
+    from the start of one of its lines, the pieces it kept, measuring nothing; any other word, or
+    the rest from inside a line, is cut afresh. Each cut as ReportLab's."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from circolari.writers import reportlab_compat
+    from circolari.writers.pdf import register_fonts
+
+    font = register_fonts()
+
+    def pieces(split, word):
+        return [(type(p), str(p)) for p in split(word, 0, [300.0], 2, font, 11)]
+
+    word = "àbc0123456789" * 1500
+    whole = pieces(reportlab_compat._split_word, word)
+    assert whole == pieces(reportlab_compat._reportlab_split_word, word) and len(whole) > 200
+    calls = []
+    measure = pdfmetrics.stringWidth
+    monkeypatch.setattr(pdfmetrics, "stringWidth", lambda *a: calls.append(a[0]) or measure(*a))
+    start = sum(len(text) for _, text in whole[:150])
+    for rest in (word[start:], word[len(word) - len(whole[-1][1]):]):  # from the start of a line: kept
+        assert pieces(reportlab_compat._split_word, rest) == pieces(reportlab_compat._reportlab_split_word, rest)
+    assert calls == []  # ours measured nothing (ReportLab's measures through its own import)
+    for rest in (word[start + 1:], word[start:-1], "x" + word[start:], "àbc" * 700):  # cut afresh
+        calls.clear()
+        assert pieces(reportlab_compat._split_word, rest) == pieces(reportlab_compat._reportlab_split_word, rest)
+        assert sorted(calls) == sorted(set(rest))
+
+
 def test_a_long_styled_word_is_measured_as_reportlab_measures_it_once_per_character(monkeypatch):
     """reportlab_compat._frag_word_iter replaces ``paragraph._fragWordIter`` (what ``_splitFragWord``
     cuts a styled word with): the same fragments and widths, one measurement per distinct character

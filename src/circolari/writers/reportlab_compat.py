@@ -18,7 +18,9 @@ ReportLab has no public call for them, so they go into the page's content list
 ``_splitFragWord`` (styled text, through ``_fragWordIter``), which measure it one character at a
 time through the font's full ``stringWidth`` call (a 20,000-character pasted code: 20,000 calls
 at each layout of its paragraph). ``fast_split_words`` puts in their place the same algorithms
-measuring each distinct character (of a font and size) once: the same cuts, to the bit.
+measuring each distinct character (of a font and size) once: the same cuts, to the bit; and as
+ReportLab cuts again at each page the rest of a word that runs over pages (the pieces left over,
+joined), ``_split_word`` gives that rest the pieces of its last cut.
 
 **Font metrics.** ``pdfmetrics.getAscentDescent``, called for every word of a paragraph of mixed
 styles, reads ``font.ascent`` and, for a TrueType font (which has none), falls back on
@@ -86,20 +88,36 @@ def line_is_finished(frags) -> bool:
     return bool(_processed_frags(frags))
 
 
+_SPLITS: dict[tuple, tuple[str, dict[int, int], list[str]]] = {}  # see _split_word
+
+
 def _split_word(w, lineWidth, maxWidths, lineno, fontName, fontSize, encoding="utf8"):
     """ReportLab 4.2-5.1's ``paragraph._splitWord`` (BSD licence), each distinct character
-    measured once: ``w`` cut into pieces that fit ``maxWidths[lineno]``, ``maxWidths[lineno + 1]``…"""
+    measured once: ``w`` cut into pieces that fit ``maxWidths[lineno]``, ``maxWidths[lineno + 1]``…
+
+    A word cut from a line's start on lines of one width is kept (one per font, size, encoding
+    and width): ReportLab joins the pieces a page leaves over into one word again and cuts that
+    at the next page, so a word over many pages was cut again at each (quadratic in its length).
+    The rest of the kept word from the start of one of its lines gets the kept pieces from there:
+    the same cuts, as each line starts afresh (``check()`` compares them with ReportLab's)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus.paragraph import _SplitWord, _SplitWordEnd, bidiStrWrap, isBidiStr, isBytes
 
+    if isBytes(w):
+        w = w.decode(encoding)
+    bidi = isBidiStr(w)
+    key = None
+    if not bidi and lineWidth == 0 and all(width == maxWidths[0] for width in maxWidths):
+        key = (fontName, fontSize, encoding, maxWidths[0])
+        word, starts, texts = _SPLITS.get(key, ("", {}, []))
+        first = starts.get(len(word) - len(w))
+        if first is not None and word.endswith(w):
+            return [_SplitWord(text) for text in texts[first:-1]] + [_SplitWordEnd(texts[-1])]
     pieces = []
     maxlineno = len(maxWidths) - 1
     wordText = ""
     maxWidth = maxWidths[min(maxlineno, lineno)]
     maxWidthNext = maxWidths[min(maxlineno, lineno + 1)]
-    if isBytes(w):
-        w = w.decode(encoding)
-    bidi = isBidiStr(w)
     widths: dict[str, float] = {}
     for c in w:
         cw = widths.get(c)
@@ -115,6 +133,14 @@ def _split_word(w, lineWidth, maxWidths, lineno, fontName, fontSize, encoding="u
         wordText += c
         lineWidth = newLineWidth
     pieces.append(bidiStrWrap(_SplitWordEnd(wordText), w) if bidi else _SplitWordEnd(wordText))
+    if key is not None:
+        texts, starts, offset = [str(piece) for piece in pieces], {}, 0
+        for index, text in enumerate(texts):
+            starts[offset] = index
+            offset += len(text)
+        if len(_SPLITS) >= 16:
+            _SPLITS.clear()
+        _SPLITS[key] = (w, starts, texts)
     return pieces
 
 
@@ -226,6 +252,13 @@ def check() -> None:
         ours, theirs = (split(word, start, widths, 0, "Helvetica", 10) for split in (_split_word, _reportlab_split_word))
         assert [(type(p), str(p)) for p in ours] == [(type(p), str(p)) for p in theirs], \
             "paragraph._splitWord cuts words differently"
+    word = "àbc0123456789xyz" * 60
+    pieces = _split_word(word, 0, [90.0, 90.0], 0, "Helvetica", 10)
+    offset = len(pieces[0]) + len(pieces[1])
+    for rest in (word[offset:], word[offset + 1:], word[offset:][:-1], word[-3:]):  # kept or cut again
+        ours, theirs = (split(rest, 0, [90.0], 3, "Helvetica", 10) for split in (_split_word, _reportlab_split_word))
+        assert [(type(p), str(p)) for p in ours] == [(type(p), str(p)) for p in theirs], \
+            "the rest of a word is cut differently"
     assert "for g,cw,c in _fragWordIter(w):" in inspect.getsource(paragraph._splitFragWord), \
         "paragraph._splitFragWord no longer measures through _fragWordIter"
     styled = Paragraph("<b>" + "grassetto" * 30 + "</b><i>" + "corsivo" * 30 + "</i>", ParagraphStyle("prova"))
