@@ -393,16 +393,18 @@ def test_unreachable_tsa(act, pki, tmp_path):
 
 def test_time_stamp_service_that_answers_no_token_is_an_italian_error_and_writes_nothing(act, pki, tmp_path):
     """The time-stamp client (signature/tsa.py): an HTTP error, a reply that is not a time-stamp
-    reply, bytes that are no reply, an address that is no URL or a file's, an HTTPS service whose
+    reply, bytes that are no reply, a reply too long to read, an address that is no URL or a file's, an HTTPS service whose
     certificate no authority vouches for: each an Italian error naming the service, no traceback,
     no signed file (and no file read as the reply)."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
+    from circolari.signature.tsa import MAX_REPLY
     from helpers.mail import server_context
 
     answers = {"/errore": (500, "text/plain", b"guasto"), "/pagina": (200, "text/html", b"<html></html>"),
-               "/rotta": (200, "application/timestamp-reply", b"\x30\x03\x02\x01")}
+               "/rotta": (200, "application/timestamp-reply", b"\x30\x03\x02\x01"),
+               "/enorme": (200, "application/timestamp-reply", b"\x30" * (MAX_REPLY + 1))}
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -428,7 +430,8 @@ def test_time_stamp_service_that_answers_no_token_is_an_italian_error_and_writes
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         for url, words in ((f"{base}/errore", "errore HTTP 500"), (f"{base}/pagina", "text/html"),
-                           (f"{base}/rotta", "non è una marca temporale leggibile"), ("indirizzo", "deve iniziare con http://"),
+                           (f"{base}/rotta", "non è una marca temporale leggibile"),
+                           (f"{base}/enorme", "risposta troppo grande (oltre 1024 KiB)"), ("indirizzo", "deve iniziare con http://"),
                            ((act.parent / "risposta").as_uri(), "deve iniziare con http://"),
                            (f"https://127.0.0.1:{tls.server_port}/rotta", "errore TLS (CERTIFICATE_VERIFY_FAILED)")):
             with pytest.raises(CircolariError) as caught:

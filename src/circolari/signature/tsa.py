@@ -4,7 +4,8 @@ POST through the standard library.
 pyHanko's ``HTTPTimeStamper`` makes the same POST through aiohttp, whose import (with yarl,
 multidict and its SSL contexts) costs a cold ``circolari sign --tsa`` about a third of a second.
 As pyHanko's client: certifi's certificate authorities for HTTPS, no proxy from the environment,
-the reply refused unless it is ``application/timestamp-reply``; pyHanko checks its content (status,
+the reply refused unless it is ``application/timestamp-reply``, and unlike it, refused past
+``MAX_REPLY`` bytes (a service cannot fill the memory); pyHanko checks its content (status,
 nonce). Every failure is an ``OSError`` (pyHanko's ``TimestampRequestError``), which ``pades``
 reports in Italian with the address.
 """
@@ -15,6 +16,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError, set_tsp_headers
 
 REPLY_TYPE = "application/timestamp-reply"
+MAX_REPLY = 1 << 20  # bytes read at most: a token with its authority's chain is a few kilobytes
 
 
 def network_problem(exc: OSError) -> str:
@@ -63,13 +65,15 @@ class UrllibTimeStamper(TimeStamper):
         try:
             request = urllib.request.Request(self.url, data=req.dump(), headers=set_tsp_headers({}), method="POST")
             with opener.open(request, timeout=self.timeout) as response:  # HTTP errors raise
-                kind, data = response.headers.get("Content-Type"), response.read()
+                kind, data = response.headers.get("Content-Type"), response.read(MAX_REPLY + 1)
         except ValueError:  # urllib's refusal of the address ("http:///x")
             raise TimestampRequestError("indirizzo non valido: deve iniziare con http:// o https://") from None
         except http.client.HTTPException as exc:
             raise TimestampRequestError(f"risposta HTTP non valida ({exc.__class__.__name__})") from None
         except OSError as exc:
             raise TimestampRequestError(network_problem(exc)) from None
+        if len(data) > MAX_REPLY:
+            raise TimestampRequestError(f"risposta troppo grande (oltre {MAX_REPLY // 1024} KiB)")
         if kind != REPLY_TYPE:
             raise TimestampRequestError(f"il servizio non ha risposto con una marca temporale ({kind})")
         try:
