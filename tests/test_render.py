@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import NOTA, ROOT, run_cli
+from conftest import DGR, NOTA, ROOT, run_cli
 
 
 def test_a_block_taller_than_a_page_is_reported_in_its_act(tmp_path):
@@ -23,3 +23,19 @@ def test_a_block_taller_than_a_page_is_reported_in_its_act(tmp_path):
     for act in (NOTA.relative_to(ROOT), other):
         assert f"{act}: errore: impaginazione impossibile: un blocco dell'atto non entra" in result.output
     assert "2 atti su 2 non generati" in result.output
+
+
+def test_preview_and_review_renders_give_the_pdf_a_full_render_writes(reference):
+    """``render_act(preview=True)`` and a review render lay out and finish the very PDF that
+    ``circolari render`` writes (the tests that read a PDF alone render it so: conftest.render_pdf)."""
+    from circolari.kinds.load import load_act
+    from circolari.input.project import Project
+    from circolari.render import render_act, render_loaded
+
+    for kind, act in (("circolare", NOTA), ("delibera", DGR)):
+        written = reference[kind].pdf.read_bytes()
+        project = Project.locate(act)
+        assert render_act(act, project, preview=True).files[reference[kind].pdf.name] == written
+        loaded, doc = load_act(act)
+        review = render_loaded(loaded, doc, project, name=act.stem, review=True)
+        assert review.files[reference[kind].pdf.name] == written
