@@ -64,20 +64,20 @@ def test_csv_series_with_italian_numbers_gives_the_same_letters(asst_series):
 
 def test_check_series_names_sheet_row_and_column_of_each_problem(project):
     data = rows(project)
-    missing = data.pop(7)                     # an addressed body without its row
-    data[2][0] = "asst-leco"                  # unknown id (sheet row 4)
-    data[4][2] = None                         # empty cell (row 6, column C)
-    data[5][3] = "molti"                      # not an amount (row 7, column D)
+    missing = data.pop(4)                     # an addressed body without its row
+    data[1][0] = "asst-leco"                  # unknown id (sheet row 3)
+    data[2][2] = None                         # empty cell (row 4, column C)
+    data[3][3] = "molti"                      # not an amount (row 5, column D)
     data.append(["ats-milano", "ATS", 1, 1])  # a body the act does not address (last row)
     act = write_act(project, "riparto.xlsx", sheet="Riparto", total=Decimal(1))
     write_xlsx(project / "atti" / "riparto.xlsx", data)
     result = run_cli("check", act, cwd=project)
     assert result.exit_code == 1
     out = result.output
-    assert "foglio «Riparto», riga 4, colonna A (ente): ente «asst-leco» non presente nel registro" in out
+    assert "foglio «Riparto», riga 3, colonna A (ente): ente «asst-leco» non presente nel registro" in out
     assert "forse «asst-lecco»?" in out
-    assert "foglio «Riparto», riga 6, colonna C (posti_letto): cella vuota" in out
-    assert "foglio «Riparto», riga 7, colonna D (importo): «molti» non è un importo" in out
+    assert "foglio «Riparto», riga 4, colonna C (posti_letto): cella vuota" in out
+    assert "foglio «Riparto», riga 5, colonna D (importo): «molti» non è un importo" in out
     assert f"riga {len(data) + 1}, colonna A (ente): ente «ats-milano» fuori dai destinatari" in out
     assert f"l'ente «{missing[0]}»" in out and "non ha una riga nella tabella (foglio «Riparto»)" in out
     assert "il totale «importo_totale» (1,00) non è la somma della colonna D (importo)" in out
