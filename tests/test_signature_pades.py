@@ -393,10 +393,13 @@ def test_unreachable_tsa(act, pki, tmp_path):
 
 def test_time_stamp_service_that_answers_no_token_is_an_italian_error_and_writes_nothing(act, pki, tmp_path):
     """The time-stamp client (signature/tsa.py): an HTTP error, a reply that is not a time-stamp
-    reply, bytes that are no reply, an address that is no URL or a file's: each an Italian error
-    naming the service, no traceback, no signed file (and no file read as the reply)."""
+    reply, bytes that are no reply, an address that is no URL or a file's, an HTTPS service whose
+    certificate no authority vouches for: each an Italian error naming the service, no traceback,
+    no signed file (and no file read as the reply)."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from helpers.mail import server_context
 
     answers = {"/errore": (500, "text/plain", b"guasto"), "/pagina": (200, "text/html", b"<html></html>"),
                "/rotta": (200, "application/timestamp-reply", b"\x30\x03\x02\x01")}
@@ -414,21 +417,28 @@ def test_time_stamp_service_that_answers_no_token_is_an_italian_error_and_writes
         def log_message(self, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
+    class Quiet(HTTPServer):
+        def handle_error(self, request, client_address):  # the refused TLS handshake
+            pass
+
+    server, tls = Quiet(("127.0.0.1", 0), Handler), Quiet(("127.0.0.1", 0), Handler)
+    tls.socket = server_context().wrap_socket(tls.socket, server_side=True)  # a self-signed certificate
+    for each in (server, tls):
+        threading.Thread(target=each.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
         for url, words in ((f"{base}/errore", "errore HTTP 500"), (f"{base}/pagina", "text/html"),
                            (f"{base}/rotta", "non è una marca temporale leggibile"), ("indirizzo", "deve iniziare con http://"),
-                           ((act.parent / "risposta").as_uri(), "deve iniziare con http://")):
+                           ((act.parent / "risposta").as_uri(), "deve iniziare con http://"),
+                           (f"https://127.0.0.1:{tls.server_port}/rotta", "errore TLS (CERTIFICATE_VERIFY_FAILED)")):
             with pytest.raises(CircolariError) as caught:
                 sign_pdf(act, tmp_path / "bt.pdf", pki.p12, PASSWORD, tsa_url=url)
             assert f"marca temporale non ottenuta da {url}" in str(caught.value) and words in str(caught.value)
             assert not (tmp_path / "bt.pdf").exists()
     finally:
-        server.shutdown()
-        server.server_close()
+        for each in (server, tls):
+            each.shutdown()
+            each.server_close()
 
 
 def test_field_parent_cycle_does_not_hang_verify(act, tmp_path):
