@@ -167,12 +167,24 @@ def _hypothesis_alphabets_searched_by_bisection():
     """Hypothesis checks each drawn character against its alphabet's sorted intervals one by one
     (``IntervalSet.__contains__``: some 700 intervals for the printable Unicode texts of
     test_mail_prepare); a bisection gives the same answer (a third of those tests' CPU). Interval
-    lists that are not sorted and disjoint keep Hypothesis's own scan."""
+    lists that are not sorted and disjoint keep Hypothesis's own scan.
+
+    Each string drawn also hashes its alphabet (the key of Hypothesis's caches of draw
+    constraints): the hash of those ~700 intervals, computed again at every draw, was a tenth of
+    the drawing in test_mail_prepare. An IntervalSet's intervals are a tuple that never changes,
+    so its hash is kept on it."""
     import bisect
 
     from hypothesis.internal.intervalsets import IntervalSet
 
     scan = IntervalSet.__contains__  # fails loudly here if a Hypothesis upgrade renames it
+    assert isinstance(IntervalSet().intervals, tuple)  # immutable: a kept hash stays right
+
+    def kept_hash(self):
+        value = self.__dict__.get("_kept_hash")
+        if value is None:
+            value = self.__dict__["_kept_hash"] = hash(self.intervals)
+        return value
 
     def contains(self, elem):
         starts = self.__dict__.get("_starts_for_bisection")
@@ -189,6 +201,7 @@ def _hypothesis_alphabets_searched_by_bisection():
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(IntervalSet, "__contains__", contains)
+        mp.setattr(IntervalSet, "__hash__", kept_hash)
         yield
 
 
