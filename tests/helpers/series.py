@@ -37,15 +37,15 @@ piede:
 """
 
 
-SIZE = 5
+SIZE = 4
 
 
 def asst(root: Path):
     """The bodies the series addresses: the group's first ASST and its first without a verified PEC
     (a letter that ``mail prepare`` refuses), ``SIZE`` in all: enough for two jobs (the first letter
-    here, two in each worker), a run killed after its third letter with two left to resume, four
-    letters that can be sent (one refused by the server); more would only make every test slower
-    (the whole group is 27; 8 cost a series test and its signing ~0.6 s of CPU more than 5)."""
+    here, the other three in two workers), a run killed after its third letter with one left to
+    resume, three letters that can be sent (one refused by the server); more would only make every
+    test slower (the whole group is 27)."""
     from circolari.registry.registry import cached_registry
 
     members = cached_registry(root / "recipients").group_members("asst")  # read once per process
