@@ -32,13 +32,19 @@ def _no_collection_at_exit():
     gc.freeze()
 
 
+_process_config = None  # the config of this process's own pytest session
+
+
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin, which loads a --hypothesis-profile
 def pytest_configure(config):
     """Hypothesis: no verdict from the clock (a loaded machine is slow, not wrong). Tests that set
     suppress_health_check themselves list too_slow again (their list replaces this one).
 
     Loaded before the test modules are imported (their ``@settings`` inherit it), in each process
-    that runs tests: the xdist controller runs none and does not import Hypothesis."""
+    that runs tests: the xdist controller runs none and does not import Hypothesis at its start."""
+    global _process_config
+    if _process_config is None:  # not a session run inside a test (pytest.main)
+        _process_config = config
     if config.getoption("dist", "no") != "no" and not hasattr(config, "workerinput"):
         gc.enable()  # it collects no tests: pytest_collection_finish does not run here
         return
@@ -46,6 +52,44 @@ def pytest_configure(config):
 
     settings.register_profile("circolari", deadline=None, suppress_health_check=[HealthCheck.too_slow])
     settings.load_profile("circolari")
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook, in the controller
+def pytest_xdist_node_collection_finished(node, ids):
+    """The controller imports Hypothesis while the workers run the tests, not after the last one.
+
+    It runs no test and imports nothing of Hypothesis until the end, where Hypothesis's terminal
+    summary imports the package (``hypothesis.internal.observability``: 0.12 s) to see whether
+    this process wrote observations; the run's end waited for it. Imported here, in a thread of
+    this idle process, the summary finds it loaded (or waits for the import's lock): same modules,
+    same summary (failing examples from the workers' reports), 0.12 s earlier."""
+    global _controller_import
+    if _controller_import is None:
+        import importlib
+        import threading
+
+        _controller_import = threading.Thread(target=importlib.import_module,
+                                              args=("hypothesis.internal.observability",), daemon=True)
+        _controller_import.start()
+
+
+_controller_import = None
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's unraisable-exception plugin's pytest_unconfigure
+def pytest_unconfigure(config):
+    """One full garbage collection at the end of a test process, not two.
+
+    pytest collects every object twice after the last test, to report exceptions raised in
+    finalizers (``__del__``) of unreachable cycles: in its unraisable-exception plugin's
+    ``pytest_unconfigure``, just before this, and again in that plugin's cleanup, which runs after
+    the other plugins' ``pytest_unconfigure``. Each pass walks the ~300,000 objects a test worker's
+    session keeps, 0.1-0.2 s in the critical path of the run's end. Everything alive after the
+    first pass is frozen out of the second one's sight: it still walks the objects made since; the
+    objects released since are pytest's own (the tests and their fixtures ended before the first
+    pass). Not in a pytest session run inside a test (pytest.main): the process goes on."""
+    if config is _process_config:
+        gc.freeze()
 
 
 def pytest_sessionstart(session):
@@ -167,12 +211,24 @@ def _hypothesis_alphabets_searched_by_bisection():
     """Hypothesis checks each drawn character against its alphabet's sorted intervals one by one
     (``IntervalSet.__contains__``: some 700 intervals for the printable Unicode texts of
     test_mail_prepare); a bisection gives the same answer (a third of those tests' CPU). Interval
-    lists that are not sorted and disjoint keep Hypothesis's own scan."""
+    lists that are not sorted and disjoint keep Hypothesis's own scan.
+
+    Each string drawn also hashes its alphabet (the key of Hypothesis's caches of draw
+    constraints): the hash of those ~700 intervals, computed again at every draw, was a tenth of
+    the drawing in test_mail_prepare. An IntervalSet's intervals are a tuple that never changes,
+    so its hash is kept on it."""
     import bisect
 
     from hypothesis.internal.intervalsets import IntervalSet
 
     scan = IntervalSet.__contains__  # fails loudly here if a Hypothesis upgrade renames it
+    assert isinstance(IntervalSet().intervals, tuple)  # immutable: a kept hash stays right
+
+    def kept_hash(self):
+        value = self.__dict__.get("_kept_hash")
+        if value is None:
+            value = self.__dict__["_kept_hash"] = hash(self.intervals)
+        return value
 
     def contains(self, elem):
         starts = self.__dict__.get("_starts_for_bisection")
@@ -189,6 +245,7 @@ def _hypothesis_alphabets_searched_by_bisection():
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(IntervalSet, "__contains__", contains)
+        mp.setattr(IntervalSet, "__hash__", kept_hash)
         yield
 
 

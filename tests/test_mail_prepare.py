@@ -282,7 +282,21 @@ def test_subject_decodes_to_the_exact_oggetto(oggetto, protocollo):
     assert str(msg["Subject"]) == expected
 
 
-_NAME = _TEXT.filter(lambda t: len(t.encode("utf-8")) <= 600)   # a denominazione
+def _first_words_within_600_bytes(words: list[str]) -> str:
+    """The words that fit in 600 bytes of UTF-8 from the first on, joined by single spaces (the
+    first always fits: 120 characters of 4 bytes at most). A name of ``_TEXT`` within the limit is
+    kept whole; a longer one is cut to the limit's last whole word, not drawn again (a filter
+    drew again for 11-18 % of the names, a whole list of words each time)."""
+    kept, size = [words[0]], len(words[0].encode("utf-8"))
+    for word in words[1:]:
+        size += 1 + len(word.encode("utf-8"))
+        if size > 600:
+            break
+        kept.append(word)
+    return " ".join(kept)
+
+
+_NAME = st.lists(_WORD, min_size=1, max_size=25).map(_first_words_within_600_bytes)  # a denominazione
 
 
 @settings(max_examples=100, deadline=None)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import os
+import pickle
 import random
 import shutil
 from pathlib import Path
@@ -156,6 +158,46 @@ def workspace(tmp_path_factory) -> Path:
     for folder in ("templates", "recipients", "examples"):
         shutil.copytree(ROOT / folder, root / folder)
     return root
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _same_document_laid_out_once():
+    """Cases whose mutation never reaches the document (a ``fatti`` description: seven hostile
+    values in the DGR) would lay out the same PDF and write the same DOCX again. Both writers are
+    kept per document: by the pickled bytes of every argument they are given (the document tree,
+    its metadata, the date, the PDF's measured fields and frame), each result handed out as a
+    fresh copy (unpickled). A case that changes any of them is laid out and written anew; what
+    is before them (load, check, template, parse) and after (files, refusal) runs in every case."""
+    import circolari.render
+    import circolari.writers.docx
+
+    pdf_items, write_docx, kept = circolari.render.pdf_items, circolari.writers.docx.write_docx, {}
+
+    def key(*args, **kwargs) -> bytes:
+        return hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())), protocol=5)).digest()
+
+    def pdf_items_once(*args):
+        given = ("pdf", key(*args))
+        if given not in kept:  # the layout first, the rest when asked for (as the writer gives them)
+            items = pdf_items(*args)
+            first = pickle.dumps(next(items), protocol=5)  # MissingCharacters, a refusal: not kept
+            yield pickle.loads(first)
+            rest = [pickle.dumps(item, protocol=5) for item in items]
+            kept[given] = [first, *rest]
+            yield from map(pickle.loads, rest)
+            return
+        yield from map(pickle.loads, kept[given])
+
+    def write_docx_once(*args, **kwargs):
+        given = ("docx", key(*args, **kwargs))
+        if given not in kept:
+            kept[given] = write_docx(*args, **kwargs)
+        return kept[given]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(circolari.render, "pdf_items", pdf_items_once)
+        mp.setattr(circolari.writers.docx, "write_docx", write_docx_once)
+        yield
 
 
 def _snapshot(folder: Path, skip: Path) -> dict[str, tuple[int, int]]:

@@ -152,7 +152,8 @@ def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(s
     from circolari.mail.journal import Journal
 
     series = signed[0]
-    reachable = [e for e in asst(asst_series[0]) if e.pec and e.verificato][:4]
+    reachable = [e for e in asst(asst_series[0]) if e.pec and e.verificato]
+    assert len(reachable) >= 3, "one refused, the others sent"
     listing = json.loads((series / "serie.json").read_text(encoding="utf-8"))
     listing["lettere"] = [item for item in listing["lettere"] if item["ente"] in {e.id for e in reachable}]
     (series / "serie.json").write_text(json.dumps(listing), encoding="utf-8")
@@ -163,12 +164,13 @@ def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(s
         env = {k: v for k, v in server.env().items() if k.startswith("CIRCOLARI_")}
         trial = CliRunner(env=env).invoke(app, ["send", str(series), "--dry-run"])
         assert trial.exit_code == 0, trial.output
-        assert "Prova: 4 messaggi da inviare per 4 lettere" in trial.output and not server.handler.messages
+        n = len(reachable)
+        assert f"Prova: {n} messaggi da inviare per {n} lettere" in trial.output and not server.handler.messages
         server.handler.reject[refused.pec] = "550 5.1.1 casella inesistente"
         sent = CliRunner(env=env).invoke(app, ["send", str(series)])
         assert sent.exit_code == 1, sent.output
         assert f"riga {rows[refused.id]} ({refused.id}): {refused.id}: RCPT TO: 550 5.1.1 casella inesistente" in sent.output, sent.output
-        assert "4 lettere: inviati 3, falliti 1" in sent.output
+        assert f"{n} lettere: inviati {n - 1}, falliti 1" in sent.output
         assert server.handler.auth_ok == 1, "one connection for the whole series"
         for ente in reachable:
             if ente is refused:
@@ -184,5 +186,5 @@ def test_mail_send_of_a_series_gives_each_body_only_its_own_letter_and_resumes(s
             with Journal.open_existing(series / ente.id / "mail") as journal:
                 assert [r.state for r in journal.rows()] == ["sent"]
         again = CliRunner(env=env).invoke(app, ["send", str(series)])
-        assert "inviati 0, falliti 0" in again.output and "già inviati prima: 3" in again.output, again.output
-        assert len(server.handler.messages) == 3, "a letter was sent twice"
+        assert "inviati 0, falliti 0" in again.output and f"già inviati prima: {n - 1}" in again.output, again.output
+        assert len(server.handler.messages) == n - 1, "a letter was sent twice"
