@@ -14,10 +14,8 @@ import resource
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,27 +37,10 @@ FLOOR = "from circolari.signature.pyhanko_lazy import lazy_packages\nlazy_packag
 
 
 def serve() -> str:
-    from asn1crypto import tsp
-    from helpers.pki import NOW, make_tsa
+    from helpers.pki import NOW, make_tsa, serve_tsa
 
     stamper, _ = make_tsa(NOW - timedelta(days=1), NOW + timedelta(days=30), 7)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
-            body = stamper.request_tsa_response(req).dump()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/tsa"
+    return serve_tsa(stamper).url
 
 
 def timed(code: str, url: str) -> tuple[float, float, str]:

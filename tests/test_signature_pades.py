@@ -12,7 +12,7 @@ import typer
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 from helpers.pdfa import META, SPOT, assert_pdfa, finished, make_pdf, pikepdf_findings
-from helpers.pki import NOW, PASSWORD, Pki, make_tsa
+from helpers.pki import NOW, PASSWORD, Pki, make_tsa, serve_tsa
 from typer.testing import CliRunner
 
 from circolari.errors import CircolariError
@@ -330,32 +330,10 @@ def test_cli_help_in_italian(app):
 @pytest.fixture
 def tsa_url(tmp_path):
     """A local RFC 3161 TSA (pyHanko's DummyTimeStamper behind http.server)."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    from asn1crypto import tsp
-
     stamper, pem = make_tsa(NOW - timedelta(days=1), NOW + timedelta(days=30), 99)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
-            body = stamper.request_tsa_response(req).dump()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
     (tmp_path / "tsa.pem").write_bytes(pem)
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    # shutdown() waits for serve_forever to look at its flag: every 0.5 s by default
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/tsa"
+    server = serve_tsa(stamper)
+    yield server.url
     server.shutdown()
     server.server_close()
 

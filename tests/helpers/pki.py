@@ -136,3 +136,30 @@ def make_tsa(start: datetime, end: datetime, serial: int, fixed_dt: datetime | N
             der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
         fixed_dt=fixed_dt)
     return stamper, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def serve_tsa(stamper):
+    """A local RFC 3161 service over http.server answering each POST with ``stamper``'s reply
+    (``make_tsa``), started in a thread; its URL ends in ``/tsa``. Stop it with ``shutdown()``
+    and ``server_close()``."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(req).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    server.url = f"http://127.0.0.1:{server.server_port}/tsa"
+    # shutdown() waits for serve_forever to look at its flag: every 0.5 s by default
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    return server
