@@ -9,7 +9,7 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from circolari.compose.italian import GIORNI, data_breve, data_lunga, numero
+from circolari.compose.italian import GIORNI, data_breve, data_lunga, numero, pagine
 from circolari.compose.placeholders import format_value
 from circolari.model.fatti import FORMATI, Fatto
 
@@ -62,3 +62,7 @@ def test_every_fatti_format_is_babels(kind):
                 prefix, pattern, suffix = BABEL_NUMBERS[formato].replace("}", "{").split("{")
                 expected = prefix + format_decimal(value, format=pattern[1:], locale="it_IT") + suffix
             assert format_value(Fatto(**{kind: value}), formato) == expected, (formato, value)
+
+
+def test_page_counts_agree_in_number():
+    assert [pagine(n) for n in (0, 1, 2, 16)] == ["0 pagine", "1 pagina", "2 pagine", "16 pagine"]

@@ -52,6 +52,7 @@ def render(
 
 def _render_act(file: Path, project, worker, force: bool) -> bool:
     """Render one act into its folder and say so; report its problems and return False if any."""
+    from circolari.compose.italian import pagine
     from circolari.render import render_act, write_rendered
 
     try:
@@ -61,6 +62,5 @@ def _render_act(file: Path, project, worker, force: bool) -> bool:
     except CircolariError as exc:
         report(exc.problems)
         return False
-    pages = f"{rendered.pages} pagin{'a' if rendered.pages == 1 else 'e'}"
-    typer.echo(f"{file}: {pages} -> {written[0].parent}/")
+    typer.echo(f"{file}: {pagine(rendered.pages)} -> {written[0].parent}/")
     return True

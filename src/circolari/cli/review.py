@@ -45,12 +45,13 @@ def preview(
     rendered = render_act(path, project, preview=True)
     report(rendered.warnings)
     from circolari.output import inside
+    from circolari.compose.italian import pagine
     from circolari.review.preview import watched
 
     folder = inside(project.out, rendered.name) / "preview"
     live = watched(folder)  # a 'preview --watch' shows this folder: its page refreshes by itself
     index = write_preview(rendered, folder, refresh=1 if live else None)
-    typer.echo(f"{path}: {rendered.pages} pagin{'a' if rendered.pages == 1 else 'e'} -> {index}"
+    typer.echo(f"{path}: {pagine(rendered.pages)} -> {index}"
                + (" (aggiornata nella pagina già aperta da 'preview --watch')" if live else ""))
     if open_ and not live:
         from circolari.review.preview import OPEN_HINT, open_in_browser

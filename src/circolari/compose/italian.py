@@ -29,6 +29,11 @@ def data_breve(value: dt.date) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
 
 
+def pagine(count: int) -> str:
+    """1 pagina, 3 pagine"""
+    return f"{count} pagin{'a' if count == 1 else 'e'}"
+
+
 def numero(value: Decimal, decimals: tuple[int, int] = (0, 3)) -> str:
     """``value`` with Italian separators (28.000.000,5), rounded half-even to at most
     ``decimals[1]`` decimals and padded to at least ``decimals[0]``: Babel's

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from circolari.compose.italian import pagine
 from circolari.review.html import csp_meta, escape, page, url
 
 
@@ -159,8 +160,7 @@ def _write_index(pending: Pending) -> None:
             f'<a href="{url(name + ".pdf")}">PDF di queste pagine</a></nav>\n'
             + (f'<h2>Avvisi</h2>{_list(problems)}' if problems else "")
             + f'<h2>Pagine del PDF</h2>\n<div class="pagine grandi">{"".join(figures)}</div>')
-    pages = f"{len(keys)} pagin{'a' if len(keys) == 1 else 'e'}"
-    write_index(pending.index, page(f"Anteprima: {name}", pages, body), pending.refresh)
+    write_index(pending.index, page(f"Anteprima: {name}", pagine(len(keys)), body), pending.refresh)
 
 
 def _picture_size(pdf: bytes) -> tuple[int, int]:
@@ -287,8 +287,7 @@ def update(act: Path, project, folder: Path, *, report=print, refresh: int = 1) 
         report(f"{act}: errore, vedere l'anteprima")
         return None
     pending = write_page(rendered, folder, refresh=refresh)
-    one = rendered.pages == 1
-    report(f"{act}: {rendered.pages} pagin{'a' if one else 'e'} aggiornat{'a' if one else 'e'}")
+    report(f"{act}: {pagine(rendered.pages)} aggiornat{'a' if rendered.pages == 1 else 'e'}")
     return pending
 
 
